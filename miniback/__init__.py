@@ -1,0 +1,60 @@
+"""miniback: paperless elevator maintenance for Guangzhou (the Flask app)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from miniback.config import DEFAULTS, check_production
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _demo_defaults(app: Flask) -> None:
+    """The embedded demo: SQLite in the instance folder, in-process jobs, fixed non-secret secrets."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    demo = {
+        "SECRET_KEY": "demo-only-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(app.instance_path) / 'demo.sqlite3'}",
+        "JOBS_MODE": "inline",
+        "WECHAT_APPID": "wxdemo0000000000",
+        "WECHAT_SECRET": "demo-secret",
+    }
+    for key, value in demo.items():
+        if not app.config.get(key) or (key == "JOBS_MODE" and "MINIBACK_JOBS_MODE" not in os.environ):
+            app.config[key] = value
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("MINIBACK_INSTANCE_PATH") or None)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("MINIBACK")
+    if config:
+        app.config.update(config)
+    if app.config["ENV_MODE"] == "demo":
+        _demo_defaults(app)
+    check_production(app.config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from miniback.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+
+    from miniback.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from miniback.api import bp as api_bp
+    from miniback.api import register_views
+
+    register_views()
+    app.register_blueprint(api_bp)
+
+    from miniback.cli import register_commands
+
+    register_commands(app)
+    return app

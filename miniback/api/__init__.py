@@ -1,0 +1,9 @@
+"""The JSON API under ``/api/v1``."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def register_views() -> None:
+    from miniback.api import auth, elevators, openapi, staff, units  # noqa: F401

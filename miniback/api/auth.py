@@ -1,0 +1,113 @@
+"""Log-in, log-out and who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+
+from miniback.api import bp
+from miniback.api.fields import Out, Password, Username, text
+from miniback.api.validation import Schema, documented, json_body
+from miniback.auth import passwords, wechat_login
+from miniback.auth.current import bearer_token, current_account, login_required
+from miniback.auth.tokens import issue_token, revoke_token
+from miniback.extensions import db
+from miniback.models import Account
+from miniback.wechat_client import wechat_client
+
+
+class PasswordLogin(Schema):
+    username: Username
+    password: Password
+
+
+class WeChatLogin(Schema):
+    code: text(128)  # type: ignore[valid-type]
+
+
+class WeChatBind(Schema):
+    code: text(128)  # type: ignore[valid-type]
+    bind_code: text(16, 4)  # type: ignore[valid-type]
+
+
+class AccountOut(Out):
+    id: int
+    role: str
+    name: str
+    mobile: str | None
+    certificate_no: str | None
+    maintenance_unit_id: int | None
+    org_node_id: int | None
+    use_unit_id: int | None
+    district: str | None
+    active: bool
+    wechat_bound: bool = False
+
+    @classmethod
+    def of(cls, account: Account) -> dict[str, Any]:
+        data = cls.model_validate(account).model_dump(mode="json")
+        data["wechat_bound"] = account.openid is not None
+        return data
+
+
+class TokenOut(Out):
+    token: str
+    expires_at: datetime
+    account: AccountOut
+
+
+def _token_response(account: Account) -> dict[str, Any]:
+    token, expires_at = issue_token(account, current_app.config["TOKEN_TTL_SECONDS"])
+    db.session.commit()
+    return {"token": token, "expires_at": expires_at.isoformat(), "account": AccountOut.of(account)}
+
+
+@bp.post("/auth/login")
+@documented("密码登录（管理员、监管、平台）", body=PasswordLogin, response=TokenOut, auth=False)
+def password_login() -> Any:
+    data = json_body(PasswordLogin)
+    config = current_app.config
+    try:
+        account = passwords.authenticate(data.username, data.password, max_failures=config["LOGIN_MAX_FAILURES"],
+                                         lock_seconds=config["LOGIN_LOCK_SECONDS"])
+    except passwords.ApiError:
+        db.session.commit()  # keep the failure count even though the log-in is refused
+        raise
+    return _token_response(account)
+
+
+@bp.post("/auth/wechat/login")
+@documented("小程序登录：wx.login 的 code 换取本系统令牌", body=WeChatLogin, response=TokenOut, auth=False)
+def wechat_code_login() -> Any:
+    data = json_body(WeChatLogin)
+    openid, session_key = wechat_login.exchange_code(wechat_client(), data.code)
+    account = wechat_login.login_with_openid(openid, session_key)
+    return _token_response(account)
+
+
+@bp.post("/auth/wechat/bind")
+@documented("小程序首次绑定：wx.login 的 code + 管理员发放的一次性绑定码", body=WeChatBind, response=TokenOut,
+            auth=False)
+def wechat_bind() -> Any:
+    data = json_body(WeChatBind)
+    openid, session_key = wechat_login.exchange_code(wechat_client(), data.code)
+    account = wechat_login.bind_openid(data.bind_code, openid, session_key)
+    return _token_response(account)
+
+
+@bp.post("/auth/logout")
+@documented("退出登录（令牌立即失效）")
+@login_required()
+def logout() -> Any:
+    revoke_token(bearer_token())
+    db.session.commit()
+    return {"ok": True}
+
+
+@bp.get("/me")
+@documented("当前账号", response=AccountOut)
+@login_required()
+def me() -> Any:
+    return AccountOut.of(current_account())

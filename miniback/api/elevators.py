@@ -1,0 +1,217 @@
+"""Elevators: register/match, modify, transfer, history, resolve a scanned public code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
+from miniback.api import bp
+from miniback.api.fields import Code, CreditCode, District, Out, Page, text
+from miniback.api.pagination import paginate
+from miniback.api.validation import Schema, documented, json_body, query_args
+from miniback.auth.current import current_account, login_required
+from miniback.errors import Forbidden, NotFound
+from miniback.extensions import db
+from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.registry.elevators import register_elevator, transfer_elevator, update_elevator, use_unit_by_credit_code
+from miniback.registry.history import history_of
+from miniback.api.units import ChangeOut
+
+ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
+ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]
+RescueCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,16}$")]
+Speed = Annotated[Decimal, Field(ge=0, le=20, max_digits=5, decimal_places=2)]
+
+
+class ElevatorFields(Schema):
+    use_certificate_no: text(50) | None = None  # type: ignore[valid-type]
+    rescue_code: RescueCode | None = None
+    make: text(100) | None = None  # type: ignore[valid-type]
+    model: text(100) | None = None  # type: ignore[valid-type]
+    rated_load_kg: int | None = Field(None, ge=0, le=100000)
+    rated_speed_mps: Speed | None = None
+    stops: int | None = Field(None, ge=0, le=300)
+    position: text(100) | None = None  # type: ignore[valid-type]
+
+
+class ElevatorIn(ElevatorFields):
+    device_code: Code | None = None
+    registration_code: Code | None = None
+    elevator_type: ElevatorType
+    address: text(200)  # type: ignore[valid-type]
+    district: District
+    use_unit_credit_code: CreditCode | None = None
+
+    @model_validator(mode="after")
+    def needs_a_code(self) -> ElevatorIn:
+        if not self.device_code and not self.registration_code:
+            raise ValueError("设备代码和注册代码至少填写一项")
+        return self
+
+
+class ElevatorUpdate(ElevatorFields):
+    device_code: Code | None = None
+    registration_code: Code | None = None
+    elevator_type: ElevatorType | None = None
+    address: text(200) | None = None  # type: ignore[valid-type]
+    district: District | None = None
+    status: ElevatorStatus | None = None
+    use_unit_credit_code: CreditCode | None = None
+
+
+class ElevatorOut(Out):
+    id: int
+    public_code: str
+    device_code: str | None
+    registration_code: str | None
+    use_certificate_no: str | None
+    rescue_code: str | None
+    elevator_type: str
+    make: str | None
+    model: str | None
+    rated_load_kg: int | None
+    rated_speed_mps: Decimal | None
+    stops: int | None
+    address: str
+    district: str
+    position: str | None
+    use_unit_id: int | None
+    maintenance_unit_id: int | None
+    status: str
+    created_at: datetime
+
+
+class ElevatorQuery(Page):
+    district: District | None = None
+    elevator_type: ElevatorType | None = None
+    use_unit_id: int | None = None
+    code: text(32) | None = None  # type: ignore[valid-type]
+
+
+class TransferIn(Schema):
+    maintenance_unit_credit_code: CreditCode
+
+
+class AssignmentOut(Out):
+    maintenance_unit_id: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def _out(elevator: Elevator) -> dict[str, Any]:
+    return ElevatorOut.model_validate(elevator).model_dump(mode="json")
+
+
+def _fields(data: Schema) -> dict[str, Any]:
+    fields = data.model_dump(exclude_none=True, exclude={"use_unit_credit_code"})
+    credit_code = getattr(data, "use_unit_credit_code", None)
+    if credit_code is not None:
+        use_unit = use_unit_by_credit_code(credit_code)
+        assert use_unit is not None
+        fields["use_unit_id"] = use_unit.id
+    return fields
+
+
+@bp.get("/elevators")
+@documented("电梯列表（按权限范围）", query=ElevatorQuery, response=ElevatorOut, list_response=True)
+@login_required()
+def list_elevators() -> Any:
+    args = query_args(ElevatorQuery)
+    query = db.select(Elevator).where(elevator_scope(current_account())).order_by(Elevator.id)
+    if args.district:
+        query = query.where(Elevator.district == args.district)
+    if args.elevator_type:
+        query = query.where(Elevator.elevator_type == args.elevator_type)
+    if args.use_unit_id is not None:
+        query = query.where(Elevator.use_unit_id == args.use_unit_id)
+    if args.code:
+        query = query.where((Elevator.device_code == args.code) | (Elevator.registration_code == args.code))
+    return paginate(query, args.page, args.per_page, ElevatorOut)
+
+
+@bp.post("/elevators")
+@documented("录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建", body=ElevatorIn, response=ElevatorOut,
+            roles=("mu_admin",))
+@login_required("mu_admin")
+def add_elevator() -> Any:
+    actor = current_account()
+    require_active_unit(actor)
+    data = json_body(ElevatorIn)
+    elevator, matched = register_elevator(actor, _fields(data))
+    db.session.commit()
+    return {"elevator": _out(elevator), "matched": matched}, (200 if matched else 201)
+
+
+@bp.get("/elevators/<int:elevator_id>")
+@documented("电梯详情", response=ElevatorOut)
+@login_required()
+def get_elevator(elevator_id: int) -> Any:
+    return _out(get_elevator_or_404(elevator_id, current_account()))
+
+
+@bp.get("/elevators/by-public-code/<string:public_code>")
+@documented("扫码：由二维码中的公开编码找到电梯（仅限有权限的账号）", response=ElevatorOut)
+@login_required()
+def elevator_by_public_code(public_code: str) -> Any:
+    actor = current_account()
+    elevator = db.session.execute(
+        db.select(Elevator).where(Elevator.public_code == public_code[:32], elevator_scope(actor))
+    ).scalar_one_or_none()
+    if elevator is None:
+        raise NotFound("找不到该电梯，或该电梯不由本单位维保")
+    return _out(elevator)
+
+
+@bp.patch("/elevators/<int:elevator_id>")
+@documented("修改电梯信息（留存变更历史）", body=ElevatorUpdate, response=ElevatorOut, roles=("mu_admin",))
+@login_required("mu_admin")
+def change_elevator(elevator_id: int) -> Any:
+    actor = current_account()
+    elevator = get_elevator_or_404(elevator_id, actor)
+    update_elevator(actor, elevator, _fields(json_body(ElevatorUpdate)))
+    db.session.commit()
+    return _out(elevator)
+
+
+@bp.post("/elevators/<int:elevator_id>/transfer")
+@documented("移交给其他维保单位：原单位保留历史记录，但不再承接新工作", body=TransferIn, response=ElevatorOut,
+            roles=("mu_admin", "uu_admin", "platform_operator"))
+@login_required("mu_admin", "uu_admin", "platform_operator")
+def transfer_elevator_view(elevator_id: int) -> Any:
+    actor = current_account()
+    elevator = get_elevator_or_404(elevator_id, actor)
+    data = json_body(TransferIn)
+    target = db.session.execute(
+        db.select(MaintenanceUnit).where(MaintenanceUnit.credit_code == data.maintenance_unit_credit_code)
+    ).scalar_one_or_none()
+    if target is None:
+        raise NotFound("找不到该维保单位", fields={"maintenance_unit_credit_code": "未注册"})
+    if actor.role == "uu_admin" and elevator.use_unit_id != actor.use_unit_id:
+        raise Forbidden()
+    transfer_elevator(actor, elevator, target)
+    db.session.commit()
+    return _out(elevator)
+
+
+@bp.get("/elevators/<int:elevator_id>/history")
+@documented("电梯信息变更历史", query=Page, response=ChangeOut, list_response=True)
+@login_required()
+def elevator_history(elevator_id: int) -> Any:
+    args = query_args(Page)
+    elevator = get_elevator_or_404(elevator_id, current_account())
+    return paginate(history_of("elevator", elevator.id), args.page, args.per_page, ChangeOut)
+
+
+@bp.get("/elevators/<int:elevator_id>/assignments")
+@documented("电梯维保单位变更记录", query=Page, response=AssignmentOut, list_response=True)
+@login_required()
+def elevator_assignments(elevator_id: int) -> Any:
+    args = query_args(Page)
+    elevator = get_elevator_or_404(elevator_id, current_account())
+    query = db.select(ElevatorAssignment).where(ElevatorAssignment.elevator_id == elevator.id).order_by(
+        ElevatorAssignment.id)
+    return paginate(query, args.page, args.per_page, AssignmentOut)

@@ -1,0 +1,53 @@
+"""Field types shared by request schemas (constraints and Chinese validation messages)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from miniback.registry.credit_code import credit_code_problem
+from miniback.registry.districts import GUANGZHOU_DISTRICTS
+
+
+def _credit_code(value: str) -> str:
+    value = value.upper()
+    problem = credit_code_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(char) < 32 for char in value):
+        raise ValueError("不能包含控制字符")
+    return value
+
+
+def text(max_length: int, min_length: int = 1) -> type[str]:
+    return Annotated[  # type: ignore[return-value]
+        str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_control_chars)
+    ]
+
+
+CreditCode = Annotated[str, StringConstraints(min_length=18, max_length=18), AfterValidator(_credit_code)]
+Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+# Landlines (020-12345678), mobiles, and short service numbers such as 96333.
+Phone = Annotated[str, StringConstraints(pattern=r"^(\d{3,4}-?)?\d{5,8}$|^1[3-9]\d{9}$")]
+District = Literal[GUANGZHOU_DISTRICTS]  # type: ignore[valid-type]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,32}$")]
+
+
+class Page(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class Out(BaseModel):
+    """Base of response schemas: built from ORM objects."""
+
+    model_config = ConfigDict(from_attributes=True)

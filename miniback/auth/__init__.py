@@ -1,0 +1,1 @@
+"""Log-in: password accounts, WeChat mini-program accounts, expiring revocable bearer tokens."""

@@ -1,0 +1,71 @@
+"""Opaque bearer tokens: random, stored as SHA-256, expiring, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from miniback.errors import Unauthenticated
+from miniback.extensions import db
+from miniback.models import Account, ApiToken, MaintenanceUnit, UseUnit, utcnow
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(account: Account, ttl_seconds: int) -> tuple[str, datetime]:
+    """A new token for ``account``; the plaintext is returned once and never stored."""
+    plaintext = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=ttl_seconds)
+    db.session.add(ApiToken(token_hash=digest(plaintext), account_id=account.id, expires_at=expires_at))
+    db.session.flush()
+    return plaintext, expires_at
+
+
+def account_for_token(plaintext: str) -> Account:
+    """The live account behind a token, or ``Unauthenticated`` (expired, revoked, forged, deactivated)."""
+    token = db.session.execute(
+        db.select(ApiToken).where(ApiToken.token_hash == digest(plaintext))
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("登录凭证无效，请重新登录", code="invalid_token")
+    if token.expires_at <= utcnow():
+        raise Unauthenticated("登录已过期，请重新登录", code="token_expired")
+    account = db.session.get(Account, token.account_id)
+    if account is None or not account.active or not unit_in_service(account):
+        raise Unauthenticated("账号已停用", code="account_inactive")
+    return account
+
+
+def unit_in_service(account: Account) -> bool:
+    """Accounts of a suspended unit cannot work; a pending unit's admin may still set it up."""
+    unit: MaintenanceUnit | UseUnit | None = None
+    if account.maintenance_unit_id is not None:
+        unit = db.session.get(MaintenanceUnit, account.maintenance_unit_id)
+    elif account.use_unit_id is not None:
+        unit = db.session.get(UseUnit, account.use_unit_id)
+    if unit is None:
+        return True
+    if unit.status == "active":
+        return True
+    return unit.status == "pending" and account.role in ("mu_admin", "uu_admin")
+
+
+def revoke_token(plaintext: str) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == digest(plaintext), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_tokens(account_id: int) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

@@ -1,0 +1,48 @@
+"""Configuration in layers: defaults here, then ``MINIBACK_*`` environment variables, then test overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # "demo" runs on SQLite with in-process jobs and known demo secrets; "production" refuses weak settings.
+    "ENV_MODE": "production",
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 3600},
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Jobs: "rq" enqueues on Redis for `flask worker`; "inline" runs them in-process (demo without Redis).
+    "JOBS_MODE": "rq",
+    "TOKEN_TTL_SECONDS": 8 * 3600,
+    "BIND_CODE_TTL_SECONDS": 72 * 3600,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_SECONDS": 15 * 60,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "WECHAT_APPID": None,
+    "WECHAT_SECRET": None,
+    # Base URL of WeChat's API; tests and the demo point it at a local stub.
+    "WECHAT_API_BASE": "https://api.weixin.qq.com/",
+    "WECHAT_TIMEOUT_SECONDS": 5,
+    "PAGE_SIZE_DEFAULT": 20,
+    "PAGE_SIZE_MAX": 100,
+    "JSON_AS_ASCII": False,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+}
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WECHAT_APPID", "WECHAT_SECRET")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Refuse to start in production mode without real secrets."""
+    if config["ENV_MODE"] != "production":
+        return
+    missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]
+    if missing:
+        names = ", ".join(f"MINIBACK_{key}" for key in missing)
+        raise ConfigError(f"production mode needs {names} to be set")
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("MINIBACK_SECRET_KEY must be at least 32 characters in production")

@@ -1,0 +1,99 @@
+"""One error contract: domain errors map to ``{"error": {"code", "message", "fields"?}}`` with a real status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """Base of every error a person or client can cause; the message is shown to people (Chinese)."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    code = "validation_error"
+    message = "提交的数据有误，请检查后重试"
+
+
+class Unauthenticated(ApiError):
+    status = 401
+    code = "unauthenticated"
+    message = "请先登录"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+    message = "没有权限进行此操作"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    message = "找不到该对象"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+    message = "与现有数据冲突"
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    code = "too_many_requests"
+    message = "操作过于频繁，请稍后再试"
+
+
+class Unavailable(ApiError):
+    status = 503
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后再试"
+
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式有误"),
+    404: ("not_found", "找不到该地址"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("payload_too_large", "提交的数据过大"),
+    415: ("unsupported_media_type", "请以 JSON 格式提交"),
+}
+
+
+def error_response(error: ApiError) -> tuple[Response, int]:
+    return jsonify(error.to_dict()), error.status
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, error_response)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code, message = HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.description or "请求失败"))
+        return jsonify({"error": {"code": code, "message": message}}), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        return jsonify({"error": {"code": "internal_error", "message": "服务器内部错误，请稍后再试"}}), 500

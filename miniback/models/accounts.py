@@ -1,0 +1,85 @@
+"""Accounts, the maintenance unit's org tree, log-in tokens and one-time bind codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniback.extensions import db
+from miniback.models.types import UTCDateTime, utcnow
+
+MU_ROLES = ("mu_admin", "mu_supervisor", "technician")
+UU_ROLES = ("uu_admin", "uu_manager")
+AUTHORITY_ROLES = ("platform_operator", "regulator", "inspector")
+ROLES = AUTHORITY_ROLES + MU_ROLES + UU_ROLES
+WECHAT_ROLES = ("mu_supervisor", "technician", "uu_manager")
+
+
+class OrgNode(db.Model):
+    """A node of a maintenance unit's hierarchy (company → branch → team, any depth).
+
+    ``path`` is the materialised path of ids (``/1/4/9/``) so a subtree is one indexed prefix query.
+    """
+
+    __tablename__ = "org_node"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    maintenance_unit_id: Mapped[int] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Account(db.Model):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(50))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    certificate_no: Mapped[str | None] = mapped_column(String(50))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # WeChat's session_key stays here, server-side only; it is never serialised to any client.
+    wechat_session_key: Mapped[str | None] = mapped_column(String(64))
+    maintenance_unit_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
+    org_node_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"), index=True)
+    use_unit_id: Mapped[int | None] = mapped_column(ForeignKey("use_unit.id"), index=True)
+    district: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    org_node: Mapped[OrgNode | None] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BindCode(db.Model):
+    """A one-time, expiring code an admin hands to a person to bind their WeChat to an account."""
+
+    __tablename__ = "bind_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

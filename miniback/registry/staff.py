@@ -1,0 +1,85 @@
+"""The maintenance unit's hierarchy (分级设置) and its people; use-unit safety managers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from miniback.auth.tokens import revoke_all_tokens
+from miniback.errors import Conflict, NotFound, ValidationFailed
+from miniback.extensions import db
+from miniback.models import Account, BindCode, OrgNode, utcnow
+from miniback.registry.history import apply_changes
+
+MAX_DEPTH = 8
+
+
+def create_org_node(maintenance_unit_id: int, parent: OrgNode | None, name: str) -> OrgNode:
+    if parent is not None and parent.path.count("/") - 1 >= MAX_DEPTH:
+        raise ValidationFailed(fields={"parent_id": f"层级不能超过 {MAX_DEPTH} 级"})
+    node = OrgNode(maintenance_unit_id=maintenance_unit_id, parent_id=parent.id if parent else None, name=name)
+    db.session.add(node)
+    db.session.flush()
+    node.path = f"{parent.path if parent else '/'}{node.id}/"
+    db.session.flush()
+    return node
+
+
+def subtree_node_ids(node: OrgNode) -> Any:
+    """A subquery of the ids of ``node`` and every node below it."""
+    return db.select(OrgNode.id).where(OrgNode.path.startswith(node.path, autoescape=True))
+
+
+def in_subtree(node: OrgNode, ancestor: OrgNode) -> bool:
+    return node.path.startswith(ancestor.path)
+
+
+def create_staff(actor: Account, data: dict[str, Any], node: OrgNode | None) -> Account:
+    """A supervisor or technician of the actor's maintenance unit, or a safety manager of its use unit."""
+    if data.get("mobile") and db.session.execute(
+        db.select(Account.id).where(Account.mobile == data["mobile"], Account.active.is_(True),
+                                    Account.maintenance_unit_id == actor.maintenance_unit_id,
+                                    Account.use_unit_id == actor.use_unit_id)
+    ).first():
+        raise Conflict("本单位已有使用该手机号的在职人员", fields={"mobile": "已存在"}, code="duplicate_staff")
+    account = Account(
+        role=data["role"], name=data["name"], mobile=data.get("mobile"),
+        certificate_no=data.get("certificate_no"),
+        maintenance_unit_id=actor.maintenance_unit_id, use_unit_id=actor.use_unit_id,
+        org_node_id=node.id if node else None,
+    )
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def update_staff(actor: Account, account: Account, changes: dict[str, Any]) -> list[str]:
+    return apply_changes(account, "account", changes, actor)
+
+
+def move_staff(actor: Account, account: Account, node: OrgNode) -> None:
+    apply_changes(account, "account", {"org_node_id": node.id}, actor)
+
+
+def deactivate_staff(actor: Account, account: Account) -> None:
+    """The person can no longer log in (tokens and bind codes die); their past records stay."""
+    if account.id == actor.id:
+        raise Conflict("不能停用自己的账号", code="cannot_deactivate_self")
+    if not account.active:
+        return
+    apply_changes(account, "account", {"active": False}, actor)
+    revoke_all_tokens(account.id)
+    db.session.execute(
+        update(BindCode).where(BindCode.account_id == account.id, BindCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def node_of_unit(node_id: int | None, maintenance_unit_id: int | None) -> OrgNode | None:
+    if node_id is None:
+        return None
+    node = db.session.get(OrgNode, node_id)
+    if node is None or node.maintenance_unit_id != maintenance_unit_id:
+        raise NotFound("找不到该组织节点", fields={"org_node_id": "不存在"})
+    return node

@@ -1,0 +1,125 @@
+"""Fixtures: a real MariaDB database and Redis, the local WeChat stub, an app per test, tables emptied after.
+
+Set ``MINIBACK_TEST_DATABASE`` / ``MINIBACK_TEST_REDIS_URL`` to run several test sessions side by side.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pymysql
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from miniback import create_app
+from miniback.devtools.wechat_stub import RunningStub, StubState
+from miniback.extensions import db
+
+DB_NAME = os.environ.get("MINIBACK_TEST_DATABASE", "miniback_test")
+DB_HOST = os.environ.get("MINIBACK_TEST_DB_HOST", "127.0.0.1")
+DATABASE_URL = f"mysql+pymysql://root@{DB_HOST}/{DB_NAME}?charset=utf8mb4"
+REDIS_URL = os.environ.get("MINIBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Tables whose rows the database refuses to delete (triggers); TRUNCATE, which bypasses them, empties them.
+APPEND_ONLY_TABLES: set[str] = set()
+
+
+def test_config(**overrides: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "ENV_MODE": "test",
+        "SECRET_KEY": "test-secret-key-with-enough-length-000",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "WECHAT_APPID": "wxtest000000000000",
+        "WECHAT_SECRET": "test-app-secret",
+        "WECHAT_TIMEOUT_SECONDS": 2,
+    }
+    config.update(overrides)
+    return config
+
+
+def recreate_database() -> None:
+    connection = pymysql.connect(host=DB_HOST, user="root")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{DB_NAME}`")
+        cursor.execute(f"CREATE DATABASE `{DB_NAME}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> str:
+    """A fresh test database with every migration applied (as a deploy would)."""
+    from flask_migrate import upgrade
+
+    recreate_database()
+    app = create_app(test_config())
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def wechat_stub_server() -> Iterator[RunningStub]:
+    stub = RunningStub().start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def wechat_stub(wechat_stub_server: RunningStub) -> StubState:
+    """The stub's state, fresh for each test."""
+    wechat_stub_server.app.state = StubState()
+    return wechat_stub_server.app.state
+
+
+def empty_tables() -> None:
+    names = [table.name for table in db.metadata.sorted_tables]
+    probe = " UNION ALL ".join(f"(SELECT '{name}' FROM `{name}` LIMIT 1)" for name in names)
+    with db.engine.begin() as connection:
+        nonempty = [row[0] for row in connection.execute(text(probe))]
+        if not nonempty:
+            return
+        connection.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+        for name in nonempty:
+            verb = "TRUNCATE TABLE" if name in APPEND_ONLY_TABLES else "DELETE FROM"
+            connection.execute(text(f"{verb} `{name}`"))
+        connection.execute(text("SET FOREIGN_KEY_CHECKS = 1"))
+
+
+@pytest.fixture
+def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: RunningStub) -> Iterator[Flask]:
+    app = create_app(test_config(WECHAT_API_BASE=wechat_stub_server.url))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            empty_tables()
+            db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in production.
+
+    The test's own session is committed first (so factory rows are visible) and expired afterwards (so
+    the test reads what the request really wrote, not what its identity map remembers).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
+    return app.test_client()
