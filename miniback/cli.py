@@ -16,8 +16,12 @@ from miniback.registry.districts import GUANGZHOU_DISTRICTS
 @click.option("--role", type=click.Choice(AUTHORITY_ROLES), required=True)
 @click.option("--username", required=True)
 @click.option("--name", required=True)
-@click.option("--district", type=click.Choice(GUANGZHOU_DISTRICTS), default=None,
-              help="regulators only: limits them to one district (city-wide when omitted)")
+@click.option(
+    "--district",
+    type=click.Choice(GUANGZHOU_DISTRICTS),
+    default=None,
+    help="regulators only: limits them to one district (city-wide when omitted)",
+)
 @click.password_option()
 def create_account(role: str, username: str, name: str, district: str | None, password: str) -> None:
     """Create a platform operator, regulator or inspector account."""
@@ -27,8 +31,15 @@ def create_account(role: str, username: str, name: str, district: str | None, pa
         password_hash = hash_password(password)
     except ApiError as exc:
         raise click.ClickException(str(exc.fields or exc.message)) from None
-    db.session.add(Account(role=role, username=username, name=name, password_hash=password_hash,
-                           district=district if role == "regulator" else None))
+    db.session.add(
+        Account(
+            role=role,
+            username=username,
+            name=name,
+            password_hash=password_hash,
+            district=district if role == "regulator" else None,
+        )
+    )
     db.session.commit()
     click.echo(f"已创建 {role} 账号 {username}")
 

@@ -24,30 +24,126 @@ def credit_code(first17: str) -> str:
 
 
 ELEVATORS: list[dict[str, Any]] = [
-    {"device_code": "31104401002019000101", "elevator_type": "traction", "address": "天河路 385 号太古汇一座",
-     "district": "天河区", "position": "1 号客梯", "make": "广州日立", "model": "HGP", "uu": 0},
-    {"device_code": "31104401002019000102", "elevator_type": "traction", "address": "天河路 385 号太古汇一座",
-     "district": "天河区", "position": "2 号客梯", "make": "广州日立", "model": "HGP", "uu": 0},
-    {"device_code": "31104401002018000233", "elevator_type": "traction", "address": "体育西路 103 号维多利广场",
-     "district": "天河区", "position": "A 塔消防梯", "make": "奥的斯", "model": "GeN2", "uu": 0},
-    {"device_code": "31204401002017000045", "elevator_type": "hydraulic", "address": "珠江新城花城大道 85 号",
-     "district": "天河区", "position": "地下车库液压梯", "make": "蒂森克虏伯", "model": "HL-2000", "uu": 0},
-    {"device_code": "31304401002020000012", "elevator_type": "dumbwaiter", "address": "珠江新城花城大道 85 号",
-     "district": "天河区", "position": "3 楼餐厅传菜梯", "make": "西子", "model": "ZW-100", "uu": 0},
-    {"device_code": "33104401002016000301", "elevator_type": "escalator", "address": "天河路 385 号太古汇商场",
-     "district": "天河区", "position": "L1-L2 上行扶梯", "make": "迅达", "model": "9300AE", "uu": 0},
-    {"device_code": "31104401042015000088", "elevator_type": "traction", "address": "北京路 238 号名盛广场",
-     "district": "越秀区", "position": "东侧客梯", "make": "三菱", "model": "NexWay", "uu": 1},
-    {"device_code": "33104401042015000090", "elevator_type": "escalator", "address": "北京路 238 号名盛广场",
-     "district": "越秀区", "position": "B1-L1 下行扶梯", "make": "三菱", "model": "J-Series", "uu": 1},
-    {"device_code": "31104401052019000510", "elevator_type": "traction", "address": "江南大道中 100 号",
-     "district": "海珠区", "position": "住宅 1 栋 1 号梯", "make": "通力", "model": "MonoSpace", "uu": 1},
-    {"device_code": "31204401052018000022", "elevator_type": "hydraulic", "address": "新港东路 1000 号",
-     "district": "海珠区", "position": "货运液压梯", "make": "蒂森克虏伯", "model": "HL-3000", "uu": 1},
-    {"device_code": "31304401132021000007", "elevator_type": "dumbwaiter", "address": "番禺区市桥街清河东路 2 号",
-     "district": "番禺区", "position": "医院药品传递梯", "make": "西子", "model": "ZW-50", "uu": 1},
-    {"device_code": "33204401112020000003", "elevator_type": "escalator", "address": "白云大道北 1688 号",
-     "district": "白云区", "position": "地铁接驳自动人行道", "make": "日立", "model": "TX", "uu": 1},
+    {
+        "device_code": "31104401002019000101",
+        "elevator_type": "traction",
+        "address": "天河路 385 号太古汇一座",
+        "district": "天河区",
+        "position": "1 号客梯",
+        "make": "广州日立",
+        "model": "HGP",
+        "uu": 0,
+    },
+    {
+        "device_code": "31104401002019000102",
+        "elevator_type": "traction",
+        "address": "天河路 385 号太古汇一座",
+        "district": "天河区",
+        "position": "2 号客梯",
+        "make": "广州日立",
+        "model": "HGP",
+        "uu": 0,
+    },
+    {
+        "device_code": "31104401002018000233",
+        "elevator_type": "traction",
+        "address": "体育西路 103 号维多利广场",
+        "district": "天河区",
+        "position": "A 塔消防梯",
+        "make": "奥的斯",
+        "model": "GeN2",
+        "uu": 0,
+    },
+    {
+        "device_code": "31204401002017000045",
+        "elevator_type": "hydraulic",
+        "address": "珠江新城花城大道 85 号",
+        "district": "天河区",
+        "position": "地下车库液压梯",
+        "make": "蒂森克虏伯",
+        "model": "HL-2000",
+        "uu": 0,
+    },
+    {
+        "device_code": "31304401002020000012",
+        "elevator_type": "dumbwaiter",
+        "address": "珠江新城花城大道 85 号",
+        "district": "天河区",
+        "position": "3 楼餐厅传菜梯",
+        "make": "西子",
+        "model": "ZW-100",
+        "uu": 0,
+    },
+    {
+        "device_code": "33104401002016000301",
+        "elevator_type": "escalator",
+        "address": "天河路 385 号太古汇商场",
+        "district": "天河区",
+        "position": "L1-L2 上行扶梯",
+        "make": "迅达",
+        "model": "9300AE",
+        "uu": 0,
+    },
+    {
+        "device_code": "31104401042015000088",
+        "elevator_type": "traction",
+        "address": "北京路 238 号名盛广场",
+        "district": "越秀区",
+        "position": "东侧客梯",
+        "make": "三菱",
+        "model": "NexWay",
+        "uu": 1,
+    },
+    {
+        "device_code": "33104401042015000090",
+        "elevator_type": "escalator",
+        "address": "北京路 238 号名盛广场",
+        "district": "越秀区",
+        "position": "B1-L1 下行扶梯",
+        "make": "三菱",
+        "model": "J-Series",
+        "uu": 1,
+    },
+    {
+        "device_code": "31104401052019000510",
+        "elevator_type": "traction",
+        "address": "江南大道中 100 号",
+        "district": "海珠区",
+        "position": "住宅 1 栋 1 号梯",
+        "make": "通力",
+        "model": "MonoSpace",
+        "uu": 1,
+    },
+    {
+        "device_code": "31204401052018000022",
+        "elevator_type": "hydraulic",
+        "address": "新港东路 1000 号",
+        "district": "海珠区",
+        "position": "货运液压梯",
+        "make": "蒂森克虏伯",
+        "model": "HL-3000",
+        "uu": 1,
+    },
+    {
+        "device_code": "31304401132021000007",
+        "elevator_type": "dumbwaiter",
+        "address": "番禺区市桥街清河东路 2 号",
+        "district": "番禺区",
+        "position": "医院药品传递梯",
+        "make": "西子",
+        "model": "ZW-50",
+        "uu": 1,
+    },
+    {
+        "device_code": "33204401112020000003",
+        "elevator_type": "escalator",
+        "address": "白云大道北 1688 号",
+        "district": "白云区",
+        "position": "地铁接驳自动人行道",
+        "make": "日立",
+        "model": "TX",
+        "uu": 1,
+    },
 ]
 
 
@@ -55,17 +151,24 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     """Create the demo data set in the current session (flushes, the caller commits)."""
     pw = hash_password(DEMO_PASSWORD)
     operator = Account(role="platform_operator", name="市电梯安全运行监控中心", username="platform", password_hash=pw)
-    regulator = Account(role="regulator", name="天河区市场监管局", username="regulator-tianhe", password_hash=pw,
-                        district="天河区")
+    regulator = Account(
+        role="regulator", name="天河区市场监管局", username="regulator-tianhe", password_hash=pw, district="天河区"
+    )
     inspector = Account(role="inspector", name="广州市特种设备检测研究院", username="inspector", password_hash=pw)
     db.session.add_all([operator, regulator, inspector])
     db.session.flush()
 
     unit, mu_admin = register_maintenance_unit(
-        {"name": "广州穗安电梯工程有限公司", "credit_code": credit_code("91440106MA59B0002"),
-         "filing_no": "粤特维备-2024-0318", "address": "广州市天河区天河北路 233 号中信广场 18 楼",
-         "office_address": "广州市天河区黄埔大道西 76 号 5 楼", "contact_name": "陈志强",
-         "contact_phone": "020-38881234", "emergency_phone": "020-38889600"},
+        {
+            "name": "广州穗安电梯工程有限公司",
+            "credit_code": credit_code("91440106MA59B0002"),
+            "filing_no": "粤特维备-2024-0318",
+            "address": "广州市天河区天河北路 233 号中信广场 18 楼",
+            "office_address": "广州市天河区黄埔大道西 76 号 5 楼",
+            "contact_name": "陈志强",
+            "contact_phone": "020-38881234",
+            "emergency_phone": "020-38889600",
+        },
         {"name": "林晓燕", "username": "suian-admin", "password": DEMO_PASSWORD, "mobile": "13800138000"},
     )
     unit.status = "active"
@@ -82,33 +185,47 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     ]
     people = {}
     for role, name, mobile, cert, node, key in staff:
-        people[key] = create_staff(mu_admin, {"role": role, "name": name, "mobile": mobile,
-                                              "certificate_no": cert}, node)
+        people[key] = create_staff(
+            mu_admin, {"role": role, "name": name, "mobile": mobile, "certificate_no": cert}, node
+        )
         people[key].openid = f"stub-openid-{key}"
 
     use_units = []
-    for index, (name, code17, address, district, admin_name, manager) in enumerate([
-        ("广州太古汇物业管理有限公司", "91440106MA59C0003", "广州市天河区天河路 385 号", "天河区", "周敏", "郑丽华"),
-        ("广州名盛物业服务有限公司", "91440104MA59D0004", "广州市越秀区北京路 238 号", "越秀区", "何文", "吴秀英"),
-    ]):
+    for index, (name, code17, address, district, admin_name, manager) in enumerate(
+        [
+            (
+                "广州太古汇物业管理有限公司",
+                "91440106MA59C0003",
+                "广州市天河区天河路 385 号",
+                "天河区",
+                "周敏",
+                "郑丽华",
+            ),
+            ("广州名盛物业服务有限公司", "91440104MA59D0004", "广州市越秀区北京路 238 号", "越秀区", "何文", "吴秀英"),
+        ]
+    ):
         use_unit, uu_admin = register_use_unit(
             {"name": name, "credit_code": credit_code(code17), "address": address, "district": district},
             {"name": admin_name, "username": f"uu{index + 1}-admin", "password": DEMO_PASSWORD},
         )
         use_unit.status = "active"
         people[f"manager{index + 1}"] = create_staff(
-            uu_admin, {"role": "uu_manager", "name": manager, "mobile": f"1370000000{index + 1}"}, None)
+            uu_admin, {"role": "uu_manager", "name": manager, "mobile": f"1370000000{index + 1}"}, None
+        )
         people[f"manager{index + 1}"].openid = f"stub-openid-manager{index + 1}"
         use_units.append(use_unit)
 
     elevators = []
     for spec in ELEVATORS:
         data = {key: value for key, value in spec.items() if key != "uu"}
-        data.update(use_unit_id=use_units[spec["uu"]].id, rescue_code=f"{44010 + len(elevators):05d}",
-                    use_certificate_no=f"梯11粤A{20000 + len(elevators)}(20)",
-                    rated_load_kg=None if spec["elevator_type"] == "escalator" else 1000,
-                    rated_speed_mps=Decimal("0.50") if spec["elevator_type"] == "escalator" else Decimal("1.75"),
-                    stops=None if spec["elevator_type"] == "escalator" else 18)
+        data.update(
+            use_unit_id=use_units[spec["uu"]].id,
+            rescue_code=f"{44010 + len(elevators):05d}",
+            use_certificate_no=f"梯11粤A{20000 + len(elevators)}(20)",
+            rated_load_kg=None if spec["elevator_type"] == "escalator" else 1000,
+            rated_speed_mps=Decimal("0.50") if spec["elevator_type"] == "escalator" else Decimal("1.75"),
+            stops=None if spec["elevator_type"] == "escalator" else 18,
+        )
         elevator, _ = register_elevator(mu_admin, data)
         elevators.append(elevator)
     db.session.flush()
@@ -133,13 +250,14 @@ def run_demo(app: Flask, host: str, port: int) -> None:
     stub = RunningStub().start()
     app.config["WECHAT_API_BASE"] = stub.url
     base = f"http://{host}:{port}"
-    print(f"""
-miniback 演示已启动（SQLite: {app.config['SQLALCHEMY_DATABASE_URI']}，任务在进程内执行，微信接口为本地模拟）
+    print(
+        f"""
+miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
 
   API 文档 (OpenAPI):  {base}/api/v1/openapi.json
   电梯列表 (需登录):   {base}/api/v1/elevators
-  演示电梯:            {elevator.address if elevator else ''} {elevator.position if elevator else ''}
-                       公开编码 {elevator.public_code if elevator else ''}
+  演示电梯:            {elevator.address if elevator else ""} {elevator.position if elevator else ""}
+                       公开编码 {elevator.public_code if elevator else ""}
 
   演示账号（密码均为 {DEMO_PASSWORD}）:
     维保单位管理员   suian-admin       使用单位管理员   uu1-admin / uu2-admin
@@ -149,7 +267,9 @@ miniback 演示已启动（SQLite: {app.config['SQLALCHEMY_DATABASE_URI']}，任
   试一试:
     curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\
          -d '{{"username":"suian-admin","password":"{DEMO_PASSWORD}"}}'
-""", flush=True)
+""",
+        flush=True,
+    )
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True)

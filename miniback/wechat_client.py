@@ -39,8 +39,13 @@ class MinibackWeChatClient(WeChatClient):
         working even when the token endpoint is down."""
         result: dict[str, Any] = self.get(
             self.api_base + "sns/jscode2session",
-            params={"appid": self.appid, "secret": self.secret, "js_code": js_code,
-                    "grant_type": "authorization_code", "access_token": None},
+            params={
+                "appid": self.appid,
+                "secret": self.secret,
+                "js_code": js_code,
+                "grant_type": "authorization_code",
+                "access_token": None,
+            },
         )
         return result
 
@@ -51,8 +56,11 @@ def wechat_client() -> MinibackWeChatClient:
         raise Unavailable("微信登录未配置")
     storage = current_app.extensions.get("wechat_token_storage") or MemoryStorage()
     return MinibackWeChatClient(
-        config["WECHAT_APPID"], config["WECHAT_SECRET"], config["WECHAT_API_BASE"],
-        session=storage, timeout=config["WECHAT_TIMEOUT_SECONDS"],
+        config["WECHAT_APPID"],
+        config["WECHAT_SECRET"],
+        config["WECHAT_API_BASE"],
+        session=storage,
+        timeout=config["WECHAT_TIMEOUT_SECONDS"],
     )
 
 

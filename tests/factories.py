@@ -26,9 +26,16 @@ def credit_code(prefix: str = "91440106MA") -> str:
 
 
 def maintenance_unit_data(**overrides: Any) -> dict[str, Any]:
-    data = {"name": "广州测试电梯维保有限公司", "credit_code": credit_code(), "filing_no": "粤特维备-2024-0001",
-            "address": "广州市天河区体育东路 1 号", "office_address": "广州市天河区体育东路 2 号",
-            "contact_name": "陈工", "contact_phone": "020-38880001", "emergency_phone": "020-38889999"}
+    data = {
+        "name": "广州测试电梯维保有限公司",
+        "credit_code": credit_code(),
+        "filing_no": "粤特维备-2024-0001",
+        "address": "广州市天河区体育东路 1 号",
+        "office_address": "广州市天河区体育东路 2 号",
+        "contact_name": "陈工",
+        "contact_phone": "020-38880001",
+        "emergency_phone": "020-38889999",
+    }
     data.update(overrides)
     return data
 
@@ -36,8 +43,8 @@ def maintenance_unit_data(**overrides: Any) -> dict[str, Any]:
 def make_maintenance_unit(status: str = "active", **overrides: Any) -> tuple[MaintenanceUnit, Account]:
     n = next(_counter)
     unit, admin = register_maintenance_unit(
-        maintenance_unit_data(**overrides),
-        {"name": f"管理员{n}", "username": f"mu-admin-{n}", "password": PASSWORD})
+        maintenance_unit_data(**overrides), {"name": f"管理员{n}", "username": f"mu-admin-{n}", "password": PASSWORD}
+    )
     unit.status = status
     db.session.flush()
     return unit, admin
@@ -46,9 +53,14 @@ def make_maintenance_unit(status: str = "active", **overrides: Any) -> tuple[Mai
 def make_use_unit(district: str = "天河区", status: str = "active") -> tuple[UseUnit, Account]:
     n = next(_counter)
     unit, admin = register_use_unit(
-        {"name": f"测试物业{n}", "credit_code": credit_code("91440104MA"), "address": "广州市某路 1 号",
-         "district": district},
-        {"name": f"物业管理员{n}", "username": f"uu-admin-{n}", "password": PASSWORD})
+        {
+            "name": f"测试物业{n}",
+            "credit_code": credit_code("91440104MA"),
+            "address": "广州市某路 1 号",
+            "district": district,
+        },
+        {"name": f"物业管理员{n}", "username": f"uu-admin-{n}", "password": PASSWORD},
+    )
     unit.status = status
     db.session.flush()
     return unit, admin
@@ -59,12 +71,19 @@ def make_staff(admin: Account, role: str, node: OrgNode | None = None, name: str
     return create_staff(admin, {"role": role, "name": name, "mobile": mobile}, node)
 
 
-def make_elevator(admin: Account, use_unit: UseUnit | None = None, district: str = "天河区",
-                  elevator_type: str = "traction") -> Elevator:
-    elevator, _ = register_elevator(admin, {
-        "device_code": f"3110{next(_counter):012d}", "elevator_type": elevator_type,
-        "address": "广州市天河区某大厦", "district": district,
-        "use_unit_id": use_unit.id if use_unit else None})
+def make_elevator(
+    admin: Account, use_unit: UseUnit | None = None, district: str = "天河区", elevator_type: str = "traction"
+) -> Elevator:
+    elevator, _ = register_elevator(
+        admin,
+        {
+            "device_code": f"3110{next(_counter):012d}",
+            "elevator_type": elevator_type,
+            "address": "广州市天河区某大厦",
+            "district": district,
+            "use_unit_id": use_unit.id if use_unit else None,
+        },
+    )
     return elevator
 
 
@@ -111,11 +130,20 @@ def make_world(district: str = "天河区") -> UnitWorld:
     team1 = create_org_node(unit.id, branch, "一组")
     team2 = create_org_node(unit.id, branch, "二组")
     use_unit, uu_admin = make_use_unit(district)
-    world = UnitWorld(unit=unit, admin=admin, company=company, branch=branch, team1=team1, team2=team2,
-                      supervisor=make_staff(admin, "mu_supervisor", branch, "黄主管"),
-                      tech1=make_staff(admin, "technician", team1, "张伟明"),
-                      tech2=make_staff(admin, "technician", team2, "李国强"),
-                      use_unit=use_unit, uu_admin=uu_admin, manager=make_staff(uu_admin, "uu_manager", None, "郑经理"))
+    world = UnitWorld(
+        unit=unit,
+        admin=admin,
+        company=company,
+        branch=branch,
+        team1=team1,
+        team2=team2,
+        supervisor=make_staff(admin, "mu_supervisor", branch, "黄主管"),
+        tech1=make_staff(admin, "technician", team1, "张伟明"),
+        tech2=make_staff(admin, "technician", team2, "李国强"),
+        use_unit=use_unit,
+        uu_admin=uu_admin,
+        manager=make_staff(uu_admin, "uu_manager", None, "郑经理"),
+    )
     world.elevators = [make_elevator(admin, use_unit, district) for _ in range(2)]
     db.session.commit()
     return world

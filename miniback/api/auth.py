@@ -70,8 +70,12 @@ def password_login() -> Any:
     data = json_body(PasswordLogin)
     config = current_app.config
     try:
-        account = passwords.authenticate(data.username, data.password, max_failures=config["LOGIN_MAX_FAILURES"],
-                                         lock_seconds=config["LOGIN_LOCK_SECONDS"])
+        account = passwords.authenticate(
+            data.username,
+            data.password,
+            max_failures=config["LOGIN_MAX_FAILURES"],
+            lock_seconds=config["LOGIN_LOCK_SECONDS"],
+        )
     except passwords.ApiError:
         db.session.commit()  # keep the failure count even though the log-in is refused
         raise
@@ -88,8 +92,9 @@ def wechat_code_login() -> Any:
 
 
 @bp.post("/auth/wechat/bind")
-@documented("小程序首次绑定：wx.login 的 code + 管理员发放的一次性绑定码", body=WeChatBind, response=TokenOut,
-            auth=False)
+@documented(
+    "小程序首次绑定：wx.login 的 code + 管理员发放的一次性绑定码", body=WeChatBind, response=TokenOut, auth=False
+)
 def wechat_bind() -> Any:
     data = json_body(WeChatBind)
     openid, session_key = wechat_login.exchange_code(wechat_client(), data.code)

@@ -12,6 +12,7 @@ from miniback.access import elevator_scope, get_elevator_or_404, require_active_
 from miniback.api import bp
 from miniback.api.fields import Code, CreditCode, District, Out, Page, text
 from miniback.api.pagination import paginate
+from miniback.api.units import ChangeOut
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
@@ -19,7 +20,6 @@ from miniback.extensions import db
 from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
 from miniback.registry.elevators import register_elevator, transfer_elevator, update_elevator, use_unit_by_credit_code
 from miniback.registry.history import history_of
-from miniback.api.units import ChangeOut
 
 ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
 ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]
@@ -134,8 +134,9 @@ def list_elevators() -> Any:
 
 
 @bp.post("/elevators")
-@documented("录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建", body=ElevatorIn, response=ElevatorOut,
-            roles=("mu_admin",))
+@documented(
+    "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建", body=ElevatorIn, response=ElevatorOut, roles=("mu_admin",)
+)
 @login_required("mu_admin")
 def add_elevator() -> Any:
     actor = current_account()
@@ -178,8 +179,12 @@ def change_elevator(elevator_id: int) -> Any:
 
 
 @bp.post("/elevators/<int:elevator_id>/transfer")
-@documented("移交给其他维保单位：原单位保留历史记录，但不再承接新工作", body=TransferIn, response=ElevatorOut,
-            roles=("mu_admin", "uu_admin", "platform_operator"))
+@documented(
+    "移交给其他维保单位：原单位保留历史记录，但不再承接新工作",
+    body=TransferIn,
+    response=ElevatorOut,
+    roles=("mu_admin", "uu_admin", "platform_operator"),
+)
 @login_required("mu_admin", "uu_admin", "platform_operator")
 def transfer_elevator_view(elevator_id: int) -> Any:
     actor = current_account()
@@ -212,6 +217,9 @@ def elevator_history(elevator_id: int) -> Any:
 def elevator_assignments(elevator_id: int) -> Any:
     args = query_args(Page)
     elevator = get_elevator_or_404(elevator_id, current_account())
-    query = db.select(ElevatorAssignment).where(ElevatorAssignment.elevator_id == elevator.id).order_by(
-        ElevatorAssignment.id)
+    query = (
+        db.select(ElevatorAssignment)
+        .where(ElevatorAssignment.elevator_id == elevator.id)
+        .order_by(ElevatorAssignment.id)
+    )
     return paginate(query, args.page, args.per_page, AssignmentOut)

@@ -59,9 +59,15 @@ def _operation(op: Operation, path_params: list[str], components: dict[str, Any]
         item = _ref(op.response, components)
         schema = item
         if op.list_response:
-            schema = {"type": "object", "properties": {
-                "items": {"type": "array", "items": item}, "page": {"type": "integer"},
-                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+            schema = {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": item},
+                    "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "total": {"type": "integer"},
+                },
+            }
         ok["content"] = {"application/json": {"schema": schema}}
     out["responses"]["200"] = ok
     error = {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -90,8 +96,7 @@ def build_document() -> dict[str, Any]:
         "info": {"title": "miniback — 电梯无纸化维保 API", "version": "1"},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 
 

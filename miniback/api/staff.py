@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from flask import current_app
@@ -121,8 +120,12 @@ def _staff_role_allowed(actor: Account, role: str) -> None:
 
 
 @bp.get("/staff")
-@documented("人员列表（管理员看本单位，主管看下属节点，其他人只看自己）", query=StaffQuery, response=AccountOut,
-            list_response=True)
+@documented(
+    "人员列表（管理员看本单位，主管看下属节点，其他人只看自己）",
+    query=StaffQuery,
+    response=AccountOut,
+    list_response=True,
+)
 @login_required()
 def list_staff() -> Any:
     args = query_args(StaffQuery)
@@ -139,8 +142,12 @@ def list_staff() -> Any:
 
 
 @bp.post("/staff")
-@documented("新增人员：维保单位管理员建主管/维保人员，使用单位管理员建安全管理人员", body=StaffIn,
-            response=AccountOut, roles=ADMINS)
+@documented(
+    "新增人员：维保单位管理员建主管/维保人员，使用单位管理员建安全管理人员",
+    body=StaffIn,
+    response=AccountOut,
+    roles=ADMINS,
+)
 @login_required(*ADMINS)
 def add_staff() -> Any:
     actor = current_account()

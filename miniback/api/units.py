@@ -126,8 +126,9 @@ def register_maintenance_unit_view() -> Any:
 
 
 @bp.get("/maintenance-units")
-@documented("维保单位列表（平台、监管看全部，单位看自己）", query=UnitQuery, response=MaintenanceUnitOut,
-            list_response=True)
+@documented(
+    "维保单位列表（平台、监管看全部，单位看自己）", query=UnitQuery, response=MaintenanceUnitOut, list_response=True
+)
 @login_required()
 def list_maintenance_units() -> Any:
     args = query_args(UnitQuery)
@@ -170,8 +171,9 @@ def maintenance_unit_history(unit_id: int) -> Any:
 
 
 @bp.post("/maintenance-units/<int:unit_id>/status")
-@documented("平台审核通过、暂停或恢复维保单位", body=StatusChange, response=MaintenanceUnitOut,
-            roles=("platform_operator",))
+@documented(
+    "平台审核通过、暂停或恢复维保单位", body=StatusChange, response=MaintenanceUnitOut, roles=("platform_operator",)
+)
 @login_required("platform_operator")
 def set_maintenance_unit_status(unit_id: int) -> Any:
     actor = current_account()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any, TypeVar
 
 from flask import request
@@ -35,10 +34,28 @@ def _message(err: ErrorDetails) -> str:
         return f"至少 {ctx.get('min_length')} 个字符" if ctx.get("min_length", 0) > 1 else "不能为空"
     if kind == "string_pattern_mismatch":
         return "格式不正确"
-    if kind in ("string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type",
-                "bool_parsing", "decimal_parsing", "decimal_type", "model_type", "list_type", "dict_type",
-                "int_from_float", "date_parsing", "date_type", "datetime_parsing", "datetime_type",
-                "date_from_datetime_parsing", "datetime_from_date_parsing", "timezone_aware"):
+    if kind in (
+        "string_type",
+        "int_type",
+        "int_parsing",
+        "float_type",
+        "float_parsing",
+        "bool_type",
+        "bool_parsing",
+        "decimal_parsing",
+        "decimal_type",
+        "model_type",
+        "list_type",
+        "dict_type",
+        "int_from_float",
+        "date_parsing",
+        "date_type",
+        "datetime_parsing",
+        "datetime_type",
+        "date_from_datetime_parsing",
+        "datetime_from_date_parsing",
+        "timezone_aware",
+    ):
         return "类型不正确"
     if kind in ("greater_than_equal", "greater_than"):
         return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
@@ -105,9 +122,16 @@ class Operation:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def documented(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-               response: type[BaseModel] | None = None, auth: bool = True, list_response: bool = False,
-               roles: tuple[str, ...] = ()) -> Callable[[F], F]:
+def documented(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    auth: bool = True,
+    list_response: bool = False,
+    roles: tuple[str, ...] = (),
+) -> Callable[[F], F]:
     """Attach the schemas a view validates with, so the OpenAPI document is generated from them."""
 
     def decorate(view: F) -> F:

@@ -28,9 +28,7 @@ def issue_token(account: Account, ttl_seconds: int) -> tuple[str, datetime]:
 
 def account_for_token(plaintext: str) -> Account:
     """The live account behind a token, or ``Unauthenticated`` (expired, revoked, forged, deactivated)."""
-    token = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == digest(plaintext))
-    ).scalar_one_or_none()
+    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == digest(plaintext))).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         raise Unauthenticated("登录凭证无效，请重新登录", code="invalid_token")
     if token.expires_at <= utcnow():

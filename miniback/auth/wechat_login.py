@@ -62,8 +62,14 @@ def issue_bind_code(admin: Account, account: Account, ttl_seconds: int) -> str:
     ).scalars():
         old.used_at = now
     code = "".join(secrets.choice(BIND_ALPHABET) for _ in range(BIND_CODE_LENGTH))
-    db.session.add(BindCode(code_hash=digest(code), account_id=account.id, issued_by_id=admin.id,
-                            expires_at=now + timedelta(seconds=ttl_seconds)))
+    db.session.add(
+        BindCode(
+            code_hash=digest(code),
+            account_id=account.id,
+            issued_by_id=admin.id,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    )
     db.session.flush()
     return code
 

@@ -26,13 +26,12 @@ class StubState:
     tokens_issued: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, path: str, *, errcode: int | None = None, status: int = 200, delay: float = 0.0,
-                  times: int = 1) -> None:
+    def fail_next(
+        self, path: str, *, errcode: int | None = None, status: int = 200, delay: float = 0.0, times: int = 1
+    ) -> None:
         """Make the next ``times`` calls to ``path`` fail with a WeChat ``errcode``, an HTTP status or a delay."""
         with self.lock:
-            self.failures.setdefault(path, []).extend(
-                [{"errcode": errcode, "status": status, "delay": delay}] * times
-            )
+            self.failures.setdefault(path, []).extend([{"errcode": errcode, "status": status, "delay": delay}] * times)
 
     def calls_to(self, path: str) -> list[dict[str, Any]]:
         return [params for called, params in self.calls if called == path]

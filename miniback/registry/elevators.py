@@ -53,8 +53,10 @@ def register_elevator(actor: Account, data: dict[str, Any]) -> tuple[Elevator, b
     unit_id = actor.maintenance_unit_id
     if existing is not None:
         if existing.maintenance_unit_id not in (None, unit_id):
-            raise Conflict("该电梯已由其他维保单位登记维保；如已更换维保单位，请由原维保单位或使用单位办理移交",
-                           code="maintained_by_other_unit")
+            raise Conflict(
+                "该电梯已由其他维保单位登记维保；如已更换维保单位，请由原维保单位或使用单位办理移交",
+                code="maintained_by_other_unit",
+            )
         if existing.maintenance_unit_id is None:
             _assign(existing, unit_id, actor)
             blanks = {key: value for key, value in data.items() if getattr(existing, key, None) is None}
@@ -70,23 +72,29 @@ def register_elevator(actor: Account, data: dict[str, Any]) -> tuple[Elevator, b
 def _assign(elevator: Elevator, unit_id: int | None, actor: Account) -> None:
     now = utcnow()
     for current in db.session.execute(
-        db.select(ElevatorAssignment).where(ElevatorAssignment.elevator_id == elevator.id,
-                                            ElevatorAssignment.ended_at.is_(None))
+        db.select(ElevatorAssignment).where(
+            ElevatorAssignment.elevator_id == elevator.id, ElevatorAssignment.ended_at.is_(None)
+        )
     ).scalars():
         current.ended_at = now
     apply_changes(elevator, "elevator", {"maintenance_unit_id": unit_id}, actor)
     if unit_id is not None:
-        db.session.add(ElevatorAssignment(elevator_id=elevator.id, maintenance_unit_id=unit_id,
-                                          started_at=now, assigned_by_id=actor.id))
+        db.session.add(
+            ElevatorAssignment(
+                elevator_id=elevator.id, maintenance_unit_id=unit_id, started_at=now, assigned_by_id=actor.id
+            )
+        )
     db.session.flush()
 
 
 def update_elevator(actor: Account, elevator: Elevator, changes: dict[str, Any]) -> list[str]:
     for code_field in ("device_code", "registration_code"):
         value = changes.get(code_field)
-        if value and value != getattr(elevator, code_field) and db.session.execute(
-            db.select(Elevator.id).where(getattr(Elevator, code_field) == value)
-        ).first():
+        if (
+            value
+            and value != getattr(elevator, code_field)
+            and db.session.execute(db.select(Elevator.id).where(getattr(Elevator, code_field) == value)).first()
+        ):
             raise Conflict("该代码已被另一台电梯使用", fields={code_field: "已存在"}, code="duplicate_code")
     return apply_changes(elevator, "elevator", changes, actor)
 

@@ -20,8 +20,16 @@ def apply_changes(obj: Any, entity: str, changes: dict[str, Any], actor: Account
         if old == new:
             continue
         setattr(obj, field, new)
-        db.session.add(ChangeLog(entity=entity, entity_id=obj.id, field=field, old_value=_text(old),
-                                 new_value=_text(new), actor_id=actor.id if actor else None))
+        db.session.add(
+            ChangeLog(
+                entity=entity,
+                entity_id=obj.id,
+                field=field,
+                old_value=_text(old),
+                new_value=_text(new),
+                actor_id=actor.id if actor else None,
+            )
+        )
         changed.append(field)
     db.session.flush()
     return changed

@@ -37,16 +37,25 @@ def in_subtree(node: OrgNode, ancestor: OrgNode) -> bool:
 
 def create_staff(actor: Account, data: dict[str, Any], node: OrgNode | None) -> Account:
     """A supervisor or technician of the actor's maintenance unit, or a safety manager of its use unit."""
-    if data.get("mobile") and db.session.execute(
-        db.select(Account.id).where(Account.mobile == data["mobile"], Account.active.is_(True),
-                                    Account.maintenance_unit_id == actor.maintenance_unit_id,
-                                    Account.use_unit_id == actor.use_unit_id)
-    ).first():
+    if (
+        data.get("mobile")
+        and db.session.execute(
+            db.select(Account.id).where(
+                Account.mobile == data["mobile"],
+                Account.active.is_(True),
+                Account.maintenance_unit_id == actor.maintenance_unit_id,
+                Account.use_unit_id == actor.use_unit_id,
+            )
+        ).first()
+    ):
         raise Conflict("本单位已有使用该手机号的在职人员", fields={"mobile": "已存在"}, code="duplicate_staff")
     account = Account(
-        role=data["role"], name=data["name"], mobile=data.get("mobile"),
+        role=data["role"],
+        name=data["name"],
+        mobile=data.get("mobile"),
         certificate_no=data.get("certificate_no"),
-        maintenance_unit_id=actor.maintenance_unit_id, use_unit_id=actor.use_unit_id,
+        maintenance_unit_id=actor.maintenance_unit_id,
+        use_unit_id=actor.use_unit_id,
         org_node_id=node.id if node else None,
     )
     db.session.add(account)
@@ -71,8 +80,7 @@ def deactivate_staff(actor: Account, account: Account) -> None:
     apply_changes(account, "account", {"active": False}, actor)
     revoke_all_tokens(account.id)
     db.session.execute(
-        update(BindCode).where(BindCode.account_id == account.id, BindCode.used_at.is_(None))
-        .values(used_at=utcnow())
+        update(BindCode).where(BindCode.account_id == account.id, BindCode.used_at.is_(None)).values(used_at=utcnow())
     )
 
 

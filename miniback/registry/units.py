@@ -27,9 +27,14 @@ def register_maintenance_unit(details: dict[str, Any], admin: dict[str, Any]) ->
     unit = MaintenanceUnit(status="pending", **details)
     db.session.add(unit)
     db.session.flush()
-    account = Account(role="mu_admin", name=admin["name"], mobile=admin.get("mobile"),
-                      username=admin["username"], password_hash=hash_password(admin["password"]),
-                      maintenance_unit_id=unit.id)
+    account = Account(
+        role="mu_admin",
+        name=admin["name"],
+        mobile=admin.get("mobile"),
+        username=admin["username"],
+        password_hash=hash_password(admin["password"]),
+        maintenance_unit_id=unit.id,
+    )
     db.session.add(account)
     db.session.flush()
     return unit, account
@@ -43,9 +48,14 @@ def register_use_unit(details: dict[str, Any], admin: dict[str, Any]) -> tuple[U
     unit = UseUnit(status="pending", **details)
     db.session.add(unit)
     db.session.flush()
-    account = Account(role="uu_admin", name=admin["name"], mobile=admin.get("mobile"),
-                      username=admin["username"], password_hash=hash_password(admin["password"]),
-                      use_unit_id=unit.id)
+    account = Account(
+        role="uu_admin",
+        name=admin["name"],
+        mobile=admin.get("mobile"),
+        username=admin["username"],
+        password_hash=hash_password(admin["password"]),
+        use_unit_id=unit.id,
+    )
     db.session.add(account)
     db.session.flush()
     return unit, account

@@ -1,0 +1,1 @@
+"""RQ: queues, job functions (ids in, one commit, idempotent), worker entry, periodic sweeps."""
