@@ -14,7 +14,6 @@ from tests.factories import auth, make_world
 from tests.record_helpers import (
     complete_draft,
     fill_all,
-    iso,
     point,
     signature_b64,
     signature_png,
@@ -177,4 +176,3 @@ def test_draft_status_is_submitted_after_submission(client):
     assert draft.status == "submitted"
     shown = client.get(f"/api/v1/drafts/{draft.id}", headers=auth(world.tech1)).json
     assert shown["record_id"] == record["id"]
-    assert iso  # helper imported for the module's other tests
