@@ -93,12 +93,14 @@ def submit_record(
     *,
     device_submitted_at: datetime | None = None,
     source: str = "miniprogram",
+    received_at: datetime | None = None,
 ) -> tuple[MaintenanceRecord, bool]:
     """Freeze ``draft`` into a submitted record; returns ``(record, created)``.
 
     Submitting an already-submitted draft returns its record unchanged (``created`` False), so a retried
     request never yields two records. The caller loads the draft with ``for_update`` and commits; a unique
-    constraint on ``draft_id`` backs this up if two submissions still race.
+    constraint on ``draft_id`` backs this up if two submissions still race. ``received_at`` is the server's
+    receive time; only seeding and imports pass it (the API never does).
     """
     if draft.status == "submitted":
         existing = record_for_draft(draft.id)
@@ -108,8 +110,9 @@ def submit_record(
     elevator = db.session.get(Elevator, draft.elevator_id)
     assert elevator is not None
     require_maintainer(actor, elevator)
+    received_at = received_at or utcnow()
     if device_submitted_at is not None:
-        check_device_time(device_submitted_at, "device_submitted_at")
+        check_device_time(device_submitted_at, "device_submitted_at", received_at)
     items = draft_items(draft)
     missing = _missing(draft, items)
     if missing:
@@ -129,7 +132,6 @@ def submit_record(
         "duration": duration < 60 * current_app.config["MIN_DURATION_MINUTES"][draft.category],
         "overlap": _overlaps([t["id"] for t in technicians], elevator.id, draft.check_in_at, draft.check_out_at),
     }
-    received_at = utcnow()
     maintenance_day = local_day(draft.check_out_at)
     late_upload = local_day(received_at) > maintenance_day
 
