@@ -1,6 +1,7 @@
 // The use unit's sign-off (issue 4): pending list, sign, object, subscribe-message grants.
 const http = require('../utils/request');
 const config = require('../config');
+const { ApiError } = require('../utils/api-error');
 
 function pending(page) {
   return http.get('/signoff/pending', { page: page || 1, per_page: 20 });
@@ -26,7 +27,11 @@ function reportSubscriptions(templateIds) {
 // Must run inside a tap handler (WeChat refuses it otherwise). Resolves with the accepted template ids.
 function requestSubscription(templateIds) {
   const ids = templateIds || config.current().subscribeTemplateIds;
-  if (!ids || ids.length === 0) return Promise.resolve([]);
+  if (!ids || ids.length === 0) {
+    return Promise.reject(
+      new ApiError({ status: 0, code: 'subscribe_not_configured', message: '提醒模板尚未配置，请联系系统管理员' }),
+    );
+  }
   return new Promise((resolve) => {
     wx.requestSubscribeMessage({
       tmplIds: ids,
