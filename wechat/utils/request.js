@@ -69,9 +69,11 @@ function showNetworkToast() {
 }
 
 async function request({ method = 'GET', path, data, auth = true }) {
+  let tokenUsed = null;
   const attempt = async () => {
+    tokenUsed = auth ? tokenStore.getToken() : null;
     try {
-      return await send({ method, path, data, token: auth ? tokenStore.getToken() : null });
+      return await send({ method, path, data, token: tokenUsed });
     } catch (err) {
       showNetworkToast();
       throw err;
@@ -79,8 +81,13 @@ async function request({ method = 'GET', path, data, auth = true }) {
   };
   let res = await attempt();
   if (res.statusCode === 401 && auth) {
-    tokenStore.clear();
-    await silentLogin();
+    // Another call may be logging in again, or have done so while this one was in flight: then just retry.
+    if (pendingLogin) {
+      await pendingLogin;
+    } else if (tokenStore.getToken() === tokenUsed) {
+      tokenStore.clear();
+      await silentLogin();
+    }
     res = await attempt(); // once: a second 401 is returned to the caller as it is
   }
   if (!isOk(res)) throw fromResponse(res);

@@ -1,0 +1,183 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+
+jest.mock('../services/records', () => ({
+  CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
+  getDraft: jest.fn(),
+  saveResults: jest.fn(() => Promise.resolve({})),
+  addItem: jest.fn(() => Promise.resolve({})),
+  updateDraft: jest.fn(() => Promise.resolve({})),
+  checkIn: jest.fn(),
+  checkOut: jest.fn(),
+  submit: jest.fn(() => Promise.resolve({ id: 41 })),
+  colleagues: jest.fn(() => Promise.resolve([])),
+}));
+
+const records = require('../services/records');
+
+const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
+
+function draft(overrides) {
+  return Object.assign(
+    {
+      id: 5,
+      category: 'half_month',
+      elevator: { address: '天河路 1 号', position: '1 号客梯' },
+      check_in_at: '2026-11-25T01:00:00+00:00',
+      check_out_at: '2026-11-25T01:40:00+00:00',
+      remarks: '',
+      items: [
+        { code: 'A-1-01', item: '机房、滑轮间环境', requirement: '清洁', result: null, note: null },
+        { code: 'A-1-02', item: '手动紧急操作装置', requirement: '齐全', result: null, note: null },
+        { code: 'A-1-03', item: '驱动主机', requirement: '无异常', result: null, note: null },
+      ],
+    },
+    overrides,
+  );
+}
+
+async function open(data) {
+  records.getDraft.mockResolvedValue(data || draft());
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad({ draftId: '5' });
+  await simulate.sleep(0);
+  return page;
+}
+
+function chip(page, code, result) {
+  // Nested queries only work on custom components, so pick the n-th chip of that result on the page.
+  const index = ['A-1-01', 'A-1-02', 'A-1-03'].indexOf(code);
+  return page.querySelectorAll(`.result-${result}`)[index];
+}
+
+async function tap(node) {
+  node.dispatchEvent('tap');
+  await simulate.sleep(0);
+}
+
+async function signed(page) {
+  page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  await simulate.sleep(0);
+}
+
+test('shows the draft items grouped, with all five results each', async () => {
+  const page = await open();
+  expect(records.getDraft).toHaveBeenCalledWith(5);
+  expect(page.data.groups.map((g) => g.label)).toEqual(['半月维保项目']);
+  expect(page.querySelectorAll('.item')).toHaveLength(3);
+  const labels = page.querySelectorAll('.chip').slice(0, 5).map((n) => n.dom.textContent);
+  expect(page.querySelectorAll('.chip')).toHaveLength(15);
+  expect(labels).toEqual(['正常', '调整', '更换', '不适用', '有隐患']);
+});
+
+test('choosing 正常 saves the item at once', async () => {
+  const page = await open();
+  await tap(chip(page, 'A-1-01', 'normal'));
+  expect(records.saveResults).toHaveBeenCalledWith(5, [{ code: 'A-1-01', result: 'normal', note: null, remark: null }]);
+});
+
+test('不适用 without a reason is neither saved nor submitted', async () => {
+  const page = await open();
+  await tap(chip(page, 'A-1-01', 'normal'));
+  await tap(chip(page, 'A-1-02', 'not_applicable'));
+  await tap(chip(page, 'A-1-03', 'normal'));
+  await signed(page);
+  expect(records.saveResults).toHaveBeenCalledTimes(2);
+  await page.instance.submit();
+  await simulate.sleep(0);
+  expect(records.submit).not.toHaveBeenCalled();
+  expect(page.data.submitError).toBe('还有 1 个项目未完成');
+  expect(page.querySelector('.item-error').dom.textContent).toBe('不适用时必须填写原因');
+  expect(wx.pageScrollTo).toHaveBeenCalledWith({ selector: '#item-A-1-02', duration: 300 });
+});
+
+test('有隐患 without a description is blocked, and saved once described', async () => {
+  const page = await open();
+  await tap(chip(page, 'A-1-03', 'hazard'));
+  const note = page.querySelector('.note');
+  note.dispatchEvent('blur', { detail: { value: '' } });
+  await simulate.sleep(0);
+  expect(page.querySelector('.item-error').dom.textContent).toBe('有隐患时必须描述隐患');
+  expect(records.saveResults).not.toHaveBeenCalled();
+  note.dispatchEvent('input', { detail: { value: '曳引轮槽磨损严重' } });
+  note.dispatchEvent('blur', { detail: { value: '曳引轮槽磨损严重' } });
+  await simulate.sleep(0);
+  expect(records.saveResults).toHaveBeenCalledWith(5, [
+    { code: 'A-1-03', result: 'hazard', note: '曳引轮槽磨损严重', remark: null },
+  ]);
+  expect(page.querySelector('.item-error')).toBeUndefined();
+});
+
+test('all items are required before submit', async () => {
+  const page = await open();
+  await tap(chip(page, 'A-1-01', 'normal'));
+  await signed(page);
+  await page.instance.submit();
+  expect(records.submit).not.toHaveBeenCalled();
+  expect(page.data.submitError).toBe('还有 2 个项目未完成');
+  expect(page.querySelectorAll('.item-error').map((n) => n.dom.textContent)).toEqual(['请选择结果', '请选择结果']);
+});
+
+test('submit needs check-out and the signature', async () => {
+  const page = await open(draft({ check_out_at: null }));
+  for (const code of ['A-1-01', 'A-1-02', 'A-1-03']) await tap(chip(page, code, 'normal'));
+  await page.instance.submit();
+  expect(records.submit).not.toHaveBeenCalled();
+  expect(page.data.submitError).toBe('尚未签退；尚未签名');
+});
+
+test('a complete record is submitted with the signature and the success state offers the next step', async () => {
+  const page = await open();
+  await tap(chip(page, 'A-1-01', 'normal'));
+  await tap(chip(page, 'A-1-02', 'replaced'));
+  await tap(chip(page, 'A-1-03', 'adjusted'));
+  await signed(page);
+  await page.instance.submit();
+  await simulate.sleep(0);
+  expect(records.submit).toHaveBeenCalledWith(5, 'iVBORw0KGgo=');
+  expect(page.querySelector('.submitted').dom.textContent).toContain('记录编号 41');
+});
+
+test('a refused submission shows the API message', async () => {
+  records.submit.mockRejectedValueOnce(Object.assign(new Error('签名图片必须是 PNG'), { code: 'validation_error' }));
+  const page = await open();
+  for (const code of ['A-1-01', 'A-1-02', 'A-1-03']) await tap(chip(page, code, 'normal'));
+  await signed(page);
+  await page.instance.submit();
+  await simulate.sleep(0);
+  expect(page.querySelector('.submit-error').dom.textContent).toBe('签名图片必须是 PNG');
+});
+
+test('check-in sends a GCJ-02 point and shows the time', async () => {
+  wx.getLocation.mockImplementation((opts) => opts.success({ latitude: 23.1291234567, longitude: 113.2644, accuracy: 12.34 }));
+  records.checkIn.mockResolvedValue({ check_in_at: '2026-11-25T02:05:00+00:00' });
+  const page = await open(draft({ check_in_at: null, check_out_at: null }));
+  await tap(page.querySelector('.check-in'));
+  expect(wx.getLocation.mock.calls[0][0].type).toBe('gcj02');
+  expect(records.checkIn).toHaveBeenCalledWith(
+    5,
+    expect.objectContaining({ lat: 23.129123, lng: 113.2644, accuracy_m: 12.3, coord_system: 'gcj02' }),
+  );
+  expect(page.querySelector('.check-in-at').dom.textContent).toBe('2026-11-25 10:05');
+  expect(page.querySelector('.check-out')).toBeDefined();
+});
+
+test('a refused location permission says how to fix it', async () => {
+  wx.getLocation.mockImplementation((opts) => opts.fail({ errMsg: 'getLocation:fail auth deny' }));
+  const page = await open(draft({ check_in_at: null, check_out_at: null }));
+  await tap(page.querySelector('.check-in'));
+  expect(records.checkIn).not.toHaveBeenCalled();
+  expect(page.data.siteError).toBe('需要位置权限才能现场签到，请在设置中允许使用位置信息');
+  expect(page.data.locationDenied).toBe(true);
+});
+
+test('a draft that fails to load shows the error with a retry', async () => {
+  records.getDraft.mockRejectedValueOnce(Object.assign(new Error('找不到该草稿'), { status: 404, code: 'not_found' }));
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad({ draftId: '5' });
+  await simulate.sleep(0);
+  expect(page.data.status).toBe('error');
+  expect(page.data.message).toBe('找不到该草稿');
+});
