@@ -17,7 +17,8 @@ const ENVIRONMENTS = {
   release: {
     apiBaseUrl: 'https://miniback.example.cn/api/v1',
     publicOrigins: ['https://miniback.example.cn'],
-    // 订阅消息模板 ID (public identifiers, not secrets): 待签名确认提醒.
+    // 订阅消息模板 ID (public identifiers, not secrets): 待签名确认提醒. Must equal the backend's
+    // WECHAT_SIGNOFF_TEMPLATE_ID, which refuses unknown ids when the grants are reported.
     subscribeTemplateIds: [],
   },
 };

@@ -10,9 +10,10 @@ function get(elevatorId) {
 }
 
 // Confirm (or complete) the elevator's data and its location on site; every confirmation is kept as history.
-// point: {lat, lng, accuracy_m, coord_system, captured_at}; completions: fields the technician filled in.
+// point: {lat, lng, accuracy_m, coord_system, captured_at}; completions: empty registry fields filled in on site.
+// Answers {location, elevator}.
 function confirmSite(elevatorId, point, completions) {
-  return http.post(`/elevators/${elevatorId}/site-confirmations`, Object.assign({}, completions || {}, point));
+  return http.post(`/elevators/${elevatorId}/site-confirmations`, { location: point, completions: completions || {} });
 }
 
 module.exports = { byPublicCode, get, confirmSite };

@@ -15,6 +15,7 @@ jest.mock('../services/records', () => ({
 }));
 
 const elevators = require('../services/elevators');
+const tokenStore = require('../utils/token-store');
 const records = require('../services/records');
 
 const pageId = simulate.load(path.join(__dirname, '../pages/elevator/index'));
@@ -38,6 +39,7 @@ async function open(options) {
 }
 
 beforeEach(() => {
+  tokenStore.save({ token: 't', account: { id: 1, role: 'technician', name: '张师傅' } });
   elevators.byPublicCode.mockResolvedValue(ELEVATOR);
   wx.getLocation.mockImplementation((opts) => opts.success({ latitude: 23.13, longitude: 113.26, accuracy: 8 }));
 });
@@ -70,6 +72,13 @@ test('an elevator of another unit shows the API message and a way back to scanni
   expect(page.data.message).toBe('找不到该电梯，或该电梯不由本单位维保');
   page.instance.onStateAction();
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/scan/index' });
+});
+
+test('a supervisor can look the elevator up but is told records are filled by technicians', async () => {
+  tokenStore.save({ token: 't', account: { id: 2, role: 'mu_supervisor', name: '主管' } });
+  const page = await open({ code: 'k7m2p9q4' });
+  expect(page.querySelector('.not-technician')).toBeDefined();
+  expect(page.querySelector('.start')).toBeUndefined();
 });
 
 test('starting needs a location and a category', async () => {

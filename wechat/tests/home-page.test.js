@@ -41,13 +41,22 @@ test('a technician gets the scan entry and no sign-off list', () => {
 test('a manager sees the pending sign-offs and opens one', async () => {
   loginAs('uu_manager');
   signoff.pending.mockResolvedValue({
-    items: [{ id: 12, category: 'half_month', elevator: { address: '天河路 1 号' }, technicians: [{ name: '张师傅' }] }],
+    items: [
+      {
+        record_id: 12,
+        state: 'pending',
+        maintenance_day: '2026-11-25',
+        deadline_at: '2026-11-25T15:59:59+00:00',
+        elevator: { id: 9, address: '天河路 1 号', position: '1 号客梯' },
+      },
+    ],
     total: 1,
   });
   const page = open();
   await simulate.sleep(0);
   expect(page.querySelectorAll('.pending-item')).toHaveLength(1);
-  expect(page.dom.textContent).toContain('半月维保 · 张师傅');
+  expect(page.dom.textContent).toContain('天河路 1 号 1 号客梯');
+  expect(page.dom.textContent).toContain('截止：2026-11-25 23:59');
   page.instance.openRecord({ currentTarget: { dataset: { id: 12 } } });
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/signoff/index?id=12' });
 });

@@ -13,7 +13,12 @@ jest.mock('../services/records', () => ({
   colleagues: jest.fn(() => Promise.resolve([])),
 }));
 
+jest.mock('../services/elevators', () => ({
+  get: jest.fn(() => Promise.resolve({ id: 9, address: '天河路 1 号', position: '1 号客梯' })),
+}));
+
 const records = require('../services/records');
+const elevators = require('../services/elevators');
 
 const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
 
@@ -21,15 +26,17 @@ function draft(overrides) {
   return Object.assign(
     {
       id: 5,
+      elevator_id: 9,
       category: 'half_month',
-      elevator: { address: '天河路 1 号', position: '1 号客梯' },
-      check_in_at: '2026-11-25T01:00:00+00:00',
-      check_out_at: '2026-11-25T01:40:00+00:00',
+      status: 'open',
+      record_id: null,
+      check_in: { at: '2026-11-25T01:00:00+00:00', lat: '23.13', lng: '113.26', coord_system: 'gcj02' },
+      check_out: { at: '2026-11-25T01:40:00+00:00', lat: '23.13', lng: '113.26', coord_system: 'gcj02' },
       remarks: '',
       items: [
-        { code: 'A-1-01', item: '机房、滑轮间环境', requirement: '清洁', result: null, note: null },
-        { code: 'A-1-02', item: '手动紧急操作装置', requirement: '齐全', result: null, note: null },
-        { code: 'A-1-03', item: '驱动主机', requirement: '无异常', result: null, note: null },
+        { seq: 1, code: 'A-1-01', item: '机房、滑轮间环境', requirement: '清洁', added: false, result: null, note: null, remark: null },
+        { seq: 2, code: 'A-1-02', item: '手动紧急操作装置', requirement: '齐全', added: false, result: null, note: null, remark: null },
+        { seq: 3, code: 'A-1-03', item: '驱动主机', requirement: '无异常', added: false, result: null, note: null, remark: null },
       ],
     },
     overrides,
@@ -64,6 +71,8 @@ async function signed(page) {
 test('shows the draft items grouped, with all five results each', async () => {
   const page = await open();
   expect(records.getDraft).toHaveBeenCalledWith(5);
+  expect(elevators.get).toHaveBeenCalledWith(9);
+  expect(page.data.elevatorLabel).toBe('天河路 1 号 1 号客梯');
   expect(page.data.groups.map((g) => g.label)).toEqual(['半月维保项目']);
   expect(page.querySelectorAll('.item')).toHaveLength(3);
   const labels = page.querySelectorAll('.chip').slice(0, 5).map((n) => n.dom.textContent);
@@ -120,7 +129,7 @@ test('all items are required before submit', async () => {
 });
 
 test('submit needs check-out and the signature', async () => {
-  const page = await open(draft({ check_out_at: null }));
+  const page = await open(draft({ check_out: null }));
   for (const code of ['A-1-01', 'A-1-02', 'A-1-03']) await tap(chip(page, code, 'normal'));
   await page.instance.submit();
   expect(records.submit).not.toHaveBeenCalled();
@@ -151,8 +160,8 @@ test('a refused submission shows the API message', async () => {
 
 test('check-in sends a GCJ-02 point and shows the time', async () => {
   wx.getLocation.mockImplementation((opts) => opts.success({ latitude: 23.1291234567, longitude: 113.2644, accuracy: 12.34 }));
-  records.checkIn.mockResolvedValue({ check_in_at: '2026-11-25T02:05:00+00:00' });
-  const page = await open(draft({ check_in_at: null, check_out_at: null }));
+  records.checkIn.mockResolvedValue(draft({ check_in: { at: '2026-11-25T02:05:00+00:00' }, check_out: null }));
+  const page = await open(draft({ check_in: null, check_out: null }));
   await tap(page.querySelector('.check-in'));
   expect(wx.getLocation.mock.calls[0][0].type).toBe('gcj02');
   expect(records.checkIn).toHaveBeenCalledWith(
@@ -165,11 +174,34 @@ test('check-in sends a GCJ-02 point and shows the time', async () => {
 
 test('a refused location permission says how to fix it', async () => {
   wx.getLocation.mockImplementation((opts) => opts.fail({ errMsg: 'getLocation:fail auth deny' }));
-  const page = await open(draft({ check_in_at: null, check_out_at: null }));
+  const page = await open(draft({ check_in: null, check_out: null }));
   await tap(page.querySelector('.check-in'));
   expect(records.checkIn).not.toHaveBeenCalled();
   expect(page.data.siteError).toBe('需要位置权限才能现场签到，请在设置中允许使用位置信息');
   expect(page.data.locationDenied).toBe(true);
+});
+
+test('a draft that was already submitted shows its record instead of the form', async () => {
+  const page = await open(draft({ status: 'submitted', record_id: 41 }));
+  expect(page.querySelector('.submitted').dom.textContent).toContain('记录编号 41');
+  expect(page.querySelector('.submit')).toBeUndefined();
+});
+
+test('own items are added and appear in their own group', async () => {
+  const page = await open();
+  await page.instance.addItem();
+  expect(page.data.newItemError).toBe('请填写项目名称');
+  expect(records.addItem).not.toHaveBeenCalled();
+  page.instance.onNewItemInput({ currentTarget: { dataset: { field: 'item' } }, detail: { value: ' 业主反映轿厢异响 ' } });
+  const withAdded = draft();
+  withAdded.items = withAdded.items.concat([
+    { seq: 4, code: 'X-01', item: '业主反映轿厢异响', requirement: '', added: true, result: null, note: null, remark: null },
+  ]);
+  records.getDraft.mockResolvedValue(withAdded);
+  await page.instance.addItem();
+  expect(records.addItem).toHaveBeenCalledWith(5, { item: '业主反映轿厢异响', requirement: '' });
+  expect(page.data.groups.map((g) => g.label)).toEqual(['半月维保项目', '自行增加的项目']);
+  expect(page.data.newItem).toEqual({ item: '', requirement: '' });
 });
 
 test('a draft that fails to load shows the error with a retry', async () => {

@@ -16,7 +16,8 @@ function record(signoffState) {
     id: 12,
     category: 'quarter',
     elevator: { address: '天河路 1 号', position: '1 号客梯' },
-    technicians: [{ name: '张师傅' }, { name: '李师傅' }],
+    technicians: [{ account_id: 4, name: '张师傅' }, { account_id: 5, name: '李师傅' }],
+    contentAvailable: true,
     check_in_at: '2026-11-24T01:00:00+00:00',
     check_out_at: '2026-11-24T01:45:00+00:00',
     items: [
@@ -43,7 +44,7 @@ function text(page, selector) {
 
 test('a default confirmation is shown as 默认确认, never as signed, and cannot be signed any more', async () => {
   const page = await open(
-    record({ state: 'default_confirmed', default_confirmed_at: '2026-11-24T16:00:00+00:00', signed_at: null }),
+    record({ state: 'default_confirmed', decided_at: '2026-11-24T16:00:00+00:00' }),
   );
   expect(signoff.record).toHaveBeenCalledWith(12);
   expect(text(page, '.state-badge')).toBe('默认确认');
@@ -55,11 +56,13 @@ test('a default confirmation is shown as 默认确认, never as signed, and cann
   expect(page.querySelector('.object-card')).toBeDefined();
 });
 
-test('a signed record shows the signing time and no signature pad', async () => {
-  const page = await open(record({ state: 'signed', signed_at: '2026-11-24T03:00:00+00:00' }));
+test('a signed record shows the signing time and neither signature pad nor objection', async () => {
+  const page = await open(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
   expect(text(page, '.state-badge')).toBe('已签名确认');
   expect(text(page, '.signed-at')).toContain('2026-11-24 11:00');
+  expect(page.querySelector('.default-at')).toBeUndefined();
   expect(page.querySelector('.sign-card')).toBeUndefined();
+  expect(page.querySelector('.object-card')).toBeUndefined();
 });
 
 test('a pending record offers the signature pad and its deadline', async () => {
@@ -73,7 +76,7 @@ test('a pending record offers the signature pad and its deadline', async () => {
 
 test('signing uploads the signature image and reloads the state', async () => {
   const page = await open(record({ state: 'pending' }));
-  signoff.record.mockResolvedValue(record({ state: 'signed', signed_at: '2026-11-24T03:00:00+00:00' }));
+  signoff.record.mockResolvedValue(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
   await page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
   expect(signoff.sign).toHaveBeenCalledWith(12, 'iVBORw0KGgo=');
   expect(text(page, '.state-badge')).toBe('已签名确认');
@@ -102,6 +105,15 @@ test('an objection with a reason is sent and the new state shown', async () => {
   expect(signoff.object).toHaveBeenCalledWith(12, '当天未见维保人员到场');
   expect(text(page, '.state-badge')).toBe('已提出异议');
   expect(page.querySelector('.object-card')).toBeUndefined();
+});
+
+test('without the record content the state is still shown and says why items are missing', async () => {
+  const data = record({ state: 'pending' });
+  data.items = [];
+  data.contentAvailable = false;
+  const page = await open(data);
+  expect(text(page, '.state-badge')).toBe('待签名确认');
+  expect(text(page, '.no-content')).toBe('维保项目明细暂时无法查看，可稍后重试或联系维保单位。');
 });
 
 test('a record the manager may not see shows the API message', async () => {

@@ -1,5 +1,6 @@
 // Confirm the scanned elevator's data and its location, pick the category, start the draft.
 const config = require('../../config');
+const auth = require('../../services/auth');
 const elevators = require('../../services/elevators');
 const records = require('../../services/records');
 const nav = require('../../utils/navigation');
@@ -29,11 +30,15 @@ Component({
     category: '',
     starting: false,
     startError: '',
+    canStart: true,
   },
 
   methods: {
     onLoad(options) {
       this.options = options || {};
+      // Only technicians start records (the API refuses others); a supervisor may still look the elevator up.
+      const account = auth.currentAccount();
+      this.setData({ canStart: !account || account.role === 'technician' });
       this.load();
     },
 
@@ -59,6 +64,10 @@ Component({
         }
         this.setData({ status: 'error', message: err.message, actionText: err.status === 404 ? '重新扫码' : '重试' });
       }
+    },
+
+    goHome() {
+      nav.restart('home');
     },
 
     onStateAction() {

@@ -1,24 +1,17 @@
 // Home by role: technicians scan; use-unit managers see what waits for their signature.
 const auth = require('../../services/auth');
 const signoff = require('../../services/signoff');
-const records = require('../../services/records');
 const nav = require('../../utils/navigation');
 const { shanghaiTime } = require('../../utils/format');
 
 const ROLE_LABELS = { technician: '维保人员', mu_supervisor: '维保主管', uu_manager: '使用单位安全管理人员' };
 
-function categoryLabel(value) {
-  const found = records.CATEGORIES.find((c) => c.value === value);
-  return found ? found.label : '';
-}
-
 function pendingRow(row) {
   const elevator = row.elevator || {};
   return {
-    id: row.id,
-    elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' ') || `记录 #${row.id}`,
-    categoryLabel: categoryLabel(row.category),
-    technicianNames: (row.technicians || []).map((t) => t.name).join('、'),
+    id: row.record_id,
+    elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' ') || `记录 #${row.record_id}`,
+    maintenanceDay: row.maintenance_day || '',
     deadline: shanghaiTime(row.deadline_at),
   };
 }

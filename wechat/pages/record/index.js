@@ -1,5 +1,6 @@
 // The record form: grouped checklist, results with required reasons, own items, check-in/out, signature, submit.
 const records = require('../../services/records');
+const elevators = require('../../services/elevators');
 const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
 const location = require('../../utils/location');
@@ -68,20 +69,31 @@ Component({
 
     applyDraft(draft) {
       this.items = (draft.items || []).map((item) => Object.assign({}, item));
-      this.checkedIn = Boolean(draft.check_in_at);
-      this.checkedOut = Boolean(draft.check_out_at);
-      const elevator = draft.elevator || {};
+      const checkIn = draft.check_in || {};
+      const checkOut = draft.check_out || {};
+      this.checkedIn = Boolean(checkIn.at);
+      this.checkedOut = Boolean(checkOut.at);
       this.setData({
         status: '',
         draftId: draft.id,
-        elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' '),
         categoryLabel: categoryLabel(draft.category),
-        checkInAt: shanghaiTime(draft.check_in_at),
-        checkOutAt: shanghaiTime(draft.check_out_at),
+        checkInAt: shanghaiTime(checkIn.at),
+        checkOutAt: shanghaiTime(checkOut.at),
         remarks: draft.remarks || '',
       });
       this.secondTechnicianId = draft.second_technician_id || null;
       this.render();
+      if (draft.record_id) this.setData({ submitted: { id: draft.record_id } }); // already submitted (e.g. a retry)
+      if (!this.data.elevatorLabel && draft.elevator_id) this.loadElevator(draft.elevator_id);
+    },
+
+    async loadElevator(elevatorId) {
+      try {
+        const elevator = await elevators.get(elevatorId);
+        this.setData({ elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' ') });
+      } catch (err) {
+        this.setData({ elevatorLabel: '' }); // only a heading: the form works without it
+      }
     },
 
     render() {
@@ -194,7 +206,8 @@ Component({
       try {
         const point = await location.getLocation();
         const draft = kind === 'in' ? await records.checkIn(this.draftId, point) : await records.checkOut(this.draftId, point);
-        const at = shanghaiTime((draft && draft[`check_${kind}_at`]) || point.captured_at);
+        const answered = draft && draft[`check_${kind}`];
+        const at = shanghaiTime((answered && answered.at) || point.captured_at);
         if (kind === 'in') {
           this.checkedIn = true;
           this.setData({ checkInAt: at });

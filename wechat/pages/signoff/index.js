@@ -6,7 +6,9 @@ const form = require('../../utils/record-form');
 const states = require('../../utils/signoff-state');
 const { shanghaiTime } = require('../../utils/format');
 
-const OBJECTABLE = ['pending', 'signed', 'default_confirmed'];
+// Before the deadline instead of signing, or within the objection period after a default confirmation
+// (the backend enforces the period and answers with its own message).
+const OBJECTABLE = ['pending', 'default_confirmed'];
 
 function categoryLabel(value) {
   const found = records.CATEGORIES.find((c) => c.value === value);
@@ -32,6 +34,7 @@ Component({
     groups: [],
     canSign: false,
     canObject: false,
+    contentAvailable: true,
     reason: '',
     busy: false,
     actionError: '',
@@ -75,12 +78,13 @@ Component({
         checkInAt: shanghaiTime(record.check_in_at),
         checkOutAt: shanghaiTime(record.check_out_at),
         deadline: stateName === 'pending' ? shanghaiTime(so.deadline_at) : '',
-        signedAt: stateName === 'signed' ? shanghaiTime(so.signed_at) : '',
-        defaultConfirmedAt: stateName === 'default_confirmed' ? shanghaiTime(so.default_confirmed_at) : '',
+        signedAt: stateName === 'signed' ? shanghaiTime(so.decided_at) : '',
+        defaultConfirmedAt: stateName === 'default_confirmed' ? shanghaiTime(so.decided_at) : '',
         objectionReason: so.objection_reason || '',
         groups: form.groupItems(items),
         canSign: stateName === 'pending',
-        canObject: OBJECTABLE.includes(stateName) && so.can_object !== false,
+        canObject: OBJECTABLE.includes(stateName),
+        contentAvailable: record.contentAvailable !== false,
         reason: '',
         actionError: '',
       });
