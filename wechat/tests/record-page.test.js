@@ -204,6 +204,35 @@ test('own items are added and appear in their own group', async () => {
   expect(page.data.newItem).toEqual({ item: '', requirement: '' });
 });
 
+test('replaced parts and hazards are saved as whole lists', async () => {
+  const page = await open();
+  await page.instance.addPart();
+  expect(page.data.listError).toBe('请填写配件名称');
+  page.instance.onNewPartInput({ currentTarget: { dataset: { field: 'name' } }, detail: { value: '门刀' } });
+  page.instance.onNewPartInput({ currentTarget: { dataset: { field: 'quantity' } }, detail: { value: '0' } });
+  await page.instance.addPart();
+  expect(page.data.listError).toBe('数量须为 1–1000 的整数');
+  page.instance.onNewPartInput({ currentTarget: { dataset: { field: 'quantity' } }, detail: { value: '2' } });
+  await page.instance.addPart();
+  expect(records.updateDraft).toHaveBeenLastCalledWith(5, { replaced_parts: [{ name: '门刀', quantity: 2 }] });
+  expect(page.data.replacedParts).toEqual([{ name: '门刀', quantity: 2 }]);
+  page.instance.onNewHazardInput({ currentTarget: { dataset: { field: 'description' } }, detail: { value: '底坑积水' } });
+  await page.instance.addHazard();
+  expect(records.updateDraft).toHaveBeenLastCalledWith(5, { hazards: [{ description: '底坑积水' }] });
+  await page.instance.removePart({ currentTarget: { dataset: { index: 0 } } });
+  expect(records.updateDraft).toHaveBeenLastCalledWith(5, { replaced_parts: [] });
+  expect(page.data.replacedParts).toEqual([]);
+});
+
+test('a refused list change keeps the shown list and shows the message', async () => {
+  records.updateDraft.mockRejectedValueOnce(Object.assign(new Error('记录已提交，不能修改'), { status: 409 }));
+  const page = await open();
+  page.instance.onNewHazardInput({ currentTarget: { dataset: { field: 'description' } }, detail: { value: '底坑积水' } });
+  await page.instance.addHazard();
+  expect(page.data.hazards).toEqual([]);
+  expect(page.data.listError).toBe('记录已提交，不能修改');
+});
+
 test('a draft that fails to load shows the error with a retry', async () => {
   records.getDraft.mockRejectedValueOnce(Object.assign(new Error('找不到该草稿'), { status: 404, code: 'not_found' }));
   const page = simulate.render(pageId);

@@ -30,6 +30,11 @@ Component({
     newItemError: '',
     addingItem: false,
     remarks: '',
+    replacedParts: [],
+    hazards: [],
+    newPart: { name: '', model: '', quantity: '1' },
+    newHazard: { description: '', action: '' },
+    listError: '',
     colleagues: [],
     secondTechnicianName: '',
     signed: false,
@@ -80,6 +85,8 @@ Component({
         checkInAt: shanghaiTime(checkIn.at),
         checkOutAt: shanghaiTime(checkOut.at),
         remarks: draft.remarks || '',
+        replacedParts: draft.replaced_parts || [],
+        hazards: draft.hazards || [],
       });
       this.secondTechnicianId = draft.second_technician_id || null;
       this.render();
@@ -176,6 +183,63 @@ Component({
       } catch (err) {
         wx.showToast({ title: `备注未保存：${err.message}`, icon: 'none' });
       }
+    },
+
+    onNewPartInput(e) {
+      this.setData({ [`newPart.${e.currentTarget.dataset.field}`]: e.detail.value, listError: '' });
+    },
+
+    onNewHazardInput(e) {
+      this.setData({ [`newHazard.${e.currentTarget.dataset.field}`]: e.detail.value, listError: '' });
+    },
+
+    // Parts and hazards are saved as whole lists; the shown list changes only once the server took it.
+    async saveList(field, list, reset) {
+      try {
+        await records.updateDraft(this.draftId, { [field]: list });
+        this.setData(Object.assign({ [field === 'replaced_parts' ? 'replacedParts' : 'hazards']: list }, reset));
+      } catch (err) {
+        this.setData({ listError: err.message });
+      }
+    },
+
+    addPart() {
+      const part = this.data.newPart;
+      const quantity = Number(part.quantity);
+      if (!(part.name || '').trim()) {
+        this.setData({ listError: '请填写配件名称' });
+        return Promise.resolve();
+      }
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 1000) {
+        this.setData({ listError: '数量须为 1–1000 的整数' });
+        return Promise.resolve();
+      }
+      const entry = { name: part.name.trim(), quantity };
+      if ((part.model || '').trim()) entry.model = part.model.trim();
+      return this.saveList('replaced_parts', this.data.replacedParts.concat([entry]), {
+        newPart: { name: '', model: '', quantity: '1' },
+      });
+    },
+
+    removePart(e) {
+      const index = Number(e.currentTarget.dataset.index);
+      return this.saveList('replaced_parts', this.data.replacedParts.filter((_, i) => i !== index));
+    },
+
+    addHazard() {
+      const hazard = this.data.newHazard;
+      if (!(hazard.description || '').trim()) {
+        this.setData({ listError: '请描述隐患情况' });
+        return Promise.resolve();
+      }
+      const entry = { description: hazard.description.trim() };
+      if ((hazard.action || '').trim()) entry.action = hazard.action.trim();
+      return this.saveList('hazards', this.data.hazards.concat([entry]), { newHazard: { description: '', action: '' } });
+    },
+
+    removeHazard(e) {
+      const index = Number(e.currentTarget.dataset.index);
+      return this.saveList('hazards', this.data.hazards.filter((_, i) => i !== index));
     },
 
     async loadColleagues() {
