@@ -14,6 +14,12 @@ function startDraft({ elevatorId, category, secondTechnicianId }) {
   return http.post('/drafts', body);
 }
 
+// The technician's own unsubmitted drafts, newest first, so unfinished work can be resumed.
+async function openDrafts() {
+  const page = await http.get('/drafts');
+  return page.items || [];
+}
+
 function getDraft(draftId) {
   return http.get(`/drafts/${draftId}`);
 }
@@ -56,6 +62,7 @@ async function colleagues() {
 module.exports = {
   CATEGORIES,
   startDraft,
+  openDrafts,
   getDraft,
   saveResults,
   addItem,

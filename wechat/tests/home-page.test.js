@@ -7,7 +7,13 @@ jest.mock('../services/signoff', () => ({
   requestSubscription: jest.fn(),
 }));
 
+jest.mock('../services/records', () => ({
+  CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
+  openDrafts: jest.fn(() => Promise.resolve([])),
+}));
+
 const signoff = require('../services/signoff');
+const records = require('../services/records');
 
 const pageId = simulate.load(path.join(__dirname, '../pages/home/index'));
 
@@ -36,6 +42,19 @@ test('a technician gets the scan entry and no sign-off list', () => {
   expect(signoff.pending).not.toHaveBeenCalled();
   page.instance.goScan();
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/scan/index' });
+});
+
+test('a technician can resume an unsubmitted draft', async () => {
+  loginAs('technician');
+  records.openDrafts.mockResolvedValueOnce([
+    { id: 5, category: 'half_month', created_at: '2026-11-25T01:00:00+00:00', check_in: { at: '2026-11-25T01:01:00+00:00' } },
+  ]);
+  const page = open();
+  await simulate.sleep(0);
+  expect(page.querySelectorAll('.draft-item')).toHaveLength(1);
+  expect(page.dom.textContent).toContain('半月维保 · 2026-11-25 09:00');
+  page.instance.openDraft({ currentTarget: { dataset: { id: 5 } } });
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/record/index?draftId=5' });
 });
 
 test('a manager sees the pending sign-offs and opens one', async () => {

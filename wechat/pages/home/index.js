@@ -1,6 +1,7 @@
 // Home by role: technicians scan; use-unit managers see what waits for their signature.
 const auth = require('../../services/auth');
 const signoff = require('../../services/signoff');
+const records = require('../../services/records');
 const nav = require('../../utils/navigation');
 const { shanghaiTime } = require('../../utils/format');
 
@@ -16,8 +17,31 @@ function pendingRow(row) {
   };
 }
 
+function categoryLabel(value) {
+  const found = records.CATEGORIES.find((c) => c.value === value);
+  return found ? found.label : '';
+}
+
+function draftRow(draft) {
+  return {
+    id: draft.id,
+    categoryLabel: categoryLabel(draft.category),
+    startedAt: shanghaiTime(draft.created_at),
+    checkedIn: Boolean(draft.check_in),
+  };
+}
+
 Component({
-  data: { account: null, kind: null, roleLabel: '', pending: [], total: 0, listStatus: '', listMessage: '' },
+  data: {
+    account: null,
+    kind: null,
+    roleLabel: '',
+    pending: [],
+    total: 0,
+    listStatus: '',
+    listMessage: '',
+    drafts: [],
+  },
 
   methods: {
     onShow() {
@@ -29,11 +53,26 @@ Component({
       }
       this.setData({ account, kind, roleLabel: ROLE_LABELS[account.role] || '' });
       if (kind === 'manager') this.loadPending();
+      if (account.role === 'technician') this.loadDrafts();
     },
 
     async onPullDownRefresh() {
       if (this.data.kind === 'manager') await this.loadPending();
+      if (this.data.account && this.data.account.role === 'technician') await this.loadDrafts();
       wx.stopPullDownRefresh();
+    },
+
+    async loadDrafts() {
+      try {
+        this.setData({ drafts: (await records.openDrafts()).map(draftRow) });
+      } catch (err) {
+        if (nav.isLoginProblem(err)) nav.restart('login');
+        else this.setData({ drafts: [] }); // the scan entry still works; the list is a convenience
+      }
+    },
+
+    openDraft(e) {
+      nav.go('record', { draftId: e.currentTarget.dataset.id });
     },
 
     async loadPending() {
