@@ -8,6 +8,9 @@ const ENVIRONMENTS = {
     // Origins whose /e/<public code> QR codes belong to this system (the backend's PUBLIC_BASE_URL).
     publicOrigins: ['http://127.0.0.1:5000', 'http://localhost:5000'],
     subscribeTemplateIds: [],
+    // Only against `make demo`, whose local WeChat stub reads the user from a code written "anything:user":
+    // set e.g. 'tech1' or 'manager1' to log in as that demo account from DevTools. Empty = real codes.
+    stubLoginUser: '',
   },
   trial: {
     apiBaseUrl: 'https://trial.miniback.example.cn/api/v1',

@@ -151,3 +151,21 @@ test('the base URL follows the environment version', async () => {
   await http.get('/me');
   expect(calls()[0].url).toBe('https://miniback.example.cn/api/v1/me');
 });
+
+test('against the demo stub the configured develop user is appended to the login code', async () => {
+  const config = require('../config');
+  config.ENVIRONMENTS.develop.stubLoginUser = 'manager1';
+  try {
+    scriptRequests(wx, [{ statusCode: 200, data: SESSION }]);
+    await http.silentLogin();
+    expect(calls()[0].data).toEqual({ code: 'wx-code-1:manager1' });
+  } finally {
+    config.ENVIRONMENTS.develop.stubLoginUser = '';
+  }
+});
+
+test('release builds never carry a stub user', () => {
+  const config = require('../config');
+  expect(config.ENVIRONMENTS.release.stubLoginUser).toBeUndefined();
+  expect(config.ENVIRONMENTS.trial.stubLoginUser).toBeUndefined();
+});

@@ -20,9 +20,10 @@ function send({ method, path, data, token }) {
 }
 
 function wxLoginCode() {
+  const stubUser = config.current().stubLoginUser; // develop only, see config.js
   return new Promise((resolve, reject) => {
     wx.login({
-      success: (res) => (res.code ? resolve(res.code) : reject(networkError(res.errMsg))),
+      success: (res) => (res.code ? resolve(stubUser ? `${res.code}:${stubUser}` : res.code) : reject(networkError(res.errMsg))),
       fail: (res) => reject(networkError(res && res.errMsg)),
     });
   });
