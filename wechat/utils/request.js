@@ -23,7 +23,10 @@ function wxLoginCode() {
   const stubUser = config.current().stubLoginUser; // develop only, see config.js
   return new Promise((resolve, reject) => {
     wx.login({
-      success: (res) => (res.code ? resolve(stubUser ? `${res.code}:${stubUser}` : res.code) : reject(networkError(res.errMsg))),
+      success: (res) => {
+        if (!res.code) reject(networkError(res.errMsg));
+        else resolve(stubUser ? `${res.code}:${stubUser}` : res.code);
+      },
       fail: (res) => reject(networkError(res && res.errMsg)),
     });
   });
