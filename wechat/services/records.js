@@ -53,9 +53,9 @@ function submit(draftId, signaturePngBase64) {
   });
 }
 
-// Technicians who can be named as the second technician (the API returns only those the caller may see).
+// Active technicians of the caller's unit, own team first: who can be named as the second technician.
 async function colleagues() {
-  const page = await http.get('/staff', { role: 'technician', active: true, per_page: 100 });
+  const page = await http.get('/staff/colleagues', { per_page: 100 });
   return page.items || [];
 }
 
