@@ -12,6 +12,7 @@ from typing import Any
 
 import pymysql
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -26,7 +27,13 @@ DATABASE_URL = f"mysql+pymysql://root@{DB_HOST}/{DB_NAME}?charset=utf8mb4"
 REDIS_URL = os.environ.get("MINIBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Tables whose rows the database refuses to delete (triggers); TRUNCATE, which bypasses them, empties them.
-APPEND_ONLY_TABLES: set[str] = {"maintenance_record", "record_item", "record_technician", "signature_image"}
+APPEND_ONLY_TABLES: set[str] = {
+    "maintenance_record",
+    "record_item",
+    "record_technician",
+    "signature_image",
+    "signoff_event",
+}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:
@@ -96,6 +103,8 @@ def empty_tables() -> None:
 @pytest.fixture
 def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: RunningStub) -> Iterator[Flask]:
     app = create_app(test_config(WECHAT_API_BASE=wechat_stub_server.url))
+    # Queues, scheduled jobs and the cached WeChat token live in the test Redis db: start each test clean.
+    redis.Redis.from_url(REDIS_URL).flushdb()
     with app.app_context():
         try:
             yield app
