@@ -29,6 +29,13 @@ def redis_connection(app: Flask | None = None) -> Redis:
     return connection
 
 
+def close_connection(app: Flask) -> None:
+    """Disconnect the app's Redis client (tests and short-lived CLI processes)."""
+    connection: Redis | None = app.extensions.pop("jobs_redis", None)
+    if connection is not None:
+        connection.close()
+
+
 def queue(name: str, app: Flask | None = None) -> Queue:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     return Queue(name, connection=redis_connection(app), default_timeout=app.config["JOBS_TIMEOUT_SECONDS"])

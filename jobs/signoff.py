@@ -34,6 +34,12 @@ log = logging.getLogger("miniback.jobs")
 NO_QUOTA = 43101  # WeChat: the user has no (or refused the) subscription for this template
 
 
+# 2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown, 1927 connection killed.
+DISCONNECTS = (2003, 2006, 2013, 1053, 1927)
+# 1213 deadlock, 1205 lock wait timeout: the chunk was rolled back as a whole and is simply redone.
+RETRY_AT_ONCE = (1213, 1205)
+
+
 class PushIncomplete(RuntimeError):
     """Some managers could not be reached this time; RQ retries the job with backoff."""
 
@@ -49,7 +55,8 @@ def push_record(record_id: int) -> dict[str, int]:
     """Send the sign-off request of one record to every bound manager of its use unit who has quota.
 
     Managers already reached are skipped (idempotent). Errors and timeouts are recorded and the job raises so
-    RQ retries it with backoff; on the last attempt they are recorded as ``failed``. 43101 resets the quota.
+    RQ retries it with backoff; on the last attempt they are recorded as ``failed`` (and the job lands in RQ's
+    failed registry). 43101 (no subscription left) resets the quota and is not retried.
     The deadline never depends on this job.
     """
     from miniback.wechat_client import wechat_client
@@ -98,8 +105,9 @@ def push_record(record_id: int) -> dict[str, int]:
         if counts["sent"]:
             record_pushed(record_id, now=utcnow())
         db.session.commit()
-    if counts["errors"] and not final:
-        raise PushIncomplete(f"record {record_id}: {counts['errors']} manager(s) not reached, will retry")
+    if counts["errors"]:
+        # Retried by RQ with backoff; after the last attempt the job stays in RQ's failed registry as well.
+        raise PushIncomplete(f"record {record_id}: {counts['errors']} manager(s) not reached (attempt {attempt})")
     return counts
 
 
@@ -123,12 +131,14 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
                 db.session.commit()
             except DBAPIError as exc:
                 db.session.rollback()
-                if not exc.connection_invalidated and not _is_disconnect(exc):
+                if _error_code(exc) in RETRY_AT_ONCE:
+                    continue  # a deadlock with a manager's sign: that chunk rolled back whole, redo it
+                if not exc.connection_invalidated and _error_code(exc) not in DISCONNECTS:
                     raise
                 lost_since = lost_since or time.monotonic()
                 if time.monotonic() - lost_since > reconnect_for:
                     raise
-                log.warning("数据库连接中断，%s 秒后重试默认签名确认", 1)
+                log.warning("数据库连接中断，1 秒后重试默认签名确认")
                 time.sleep(1)
                 continue
             lost_since = None
@@ -141,10 +151,9 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
         return total
 
 
-def _is_disconnect(exc: DBAPIError) -> bool:
-    # 2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown, 1927 connection killed
-    code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
-    return code in (2003, 2006, 2013, 1053, 1927)
+def _error_code(exc: DBAPIError) -> int | None:
+    args = getattr(exc.orig, "args", None)
+    return args[0] if args and isinstance(args[0], int) else None
 
 
 def apply_deadline(deadline_iso: str) -> int:

@@ -116,7 +116,7 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
 
     Returns the state and whether this call signed it.
     """
-    digest = store_signature(signature.png, signature.width, signature.height, signer.id)
+    digest = hashlib.sha256(signature.png).hexdigest()
     result = db.session.execute(
         update(SignoffState)
         .where(
@@ -129,6 +129,8 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
     )
     state = current_state(record_id)
     if rowcount(result) == 1:
+        # Only the winner stores the image: a refused or repeated sign writes nothing at all.
+        store_signature(signature.png, signature.width, signature.height, signer.id)
         db.session.add(
             SignoffEvent(
                 record_id=record_id,

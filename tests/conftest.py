@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from jobs.connection import close_connection
 from miniback import create_app
 from miniback.devtools.wechat_stub import RunningStub, StubState
 from miniback.extensions import db
@@ -104,7 +105,8 @@ def empty_tables() -> None:
 def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: RunningStub) -> Iterator[Flask]:
     app = create_app(test_config(WECHAT_API_BASE=wechat_stub_server.url))
     # Queues, scheduled jobs and the cached WeChat token live in the test Redis db: start each test clean.
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    with redis.Redis.from_url(REDIS_URL) as connection:
+        connection.flushdb()
     with app.app_context():
         try:
             yield app
@@ -112,6 +114,7 @@ def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: Runn
             db.session.remove()
             empty_tables()
             db.engine.dispose()
+            close_connection(app)
 
 
 class IsolatedClient(FlaskClient):

@@ -24,7 +24,9 @@ TECH_SIGNATURE = "b" * 64
 
 def signature(seed: int = 0) -> Signature:
     buffer = io.BytesIO()
-    Image.new("RGB", (120, 40), (255, 255 - seed % 200, 255)).save(buffer, "PNG")
+    image = Image.new("RGB", (120, 40), (255, 255, 255))
+    image.putpixel((0, 0), (seed % 256, seed // 256 % 256, seed // 65536 % 256))  # a distinct image per seed
+    image.save(buffer, "PNG")
     return Signature(png=buffer.getvalue(), width=120, height=40)
 
 
