@@ -245,6 +245,7 @@ def test_mariadb_restarted_mid_sweep_sweep_resumes_and_totals_are_exact(jobs_app
     sweep = flask_process(jobs_app, "sweep", SIGNOFF_BATCH_SIZE=20, SIGNOFF_CHUNK_PAUSE_SECONDS=0.1)
     try:
         wait_for(lambda: confirmed_count() >= 60, timeout=60)
+        db.session.remove()  # this test's own connection would die with the server too
         db.engine.dispose()
         restart_mariadb()
     finally:
