@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 from pydantic import Field
 
 from miniback.api import bp
@@ -28,11 +24,11 @@ from miniback.models import (
     SignoffState,
     utcnow,
 )
+from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
 from signoff.push import grant_subscriptions
 
-SIGNATURE_MAX_BYTES = 512 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SIGNATURE_MAX_BYTES = 2 * 1024 * 1024  # the configured SIGNATURE_MAX_BYTES is checked after decoding
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 
 
@@ -133,23 +129,9 @@ def get_signoff_or_404(record_id: int, actor: Account) -> SignoffState:
 
 
 def _signature(encoded: str) -> Signature:
-    field = {"signature_png": "签名图片须为 base64 编码的 PNG（不超过 512 KB）"}
-    if encoded.startswith("data:image/png;base64,"):
-        encoded = encoded.removeprefix("data:image/png;base64,")
-    try:
-        png = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed(fields=field) from None
-    if not png.startswith(PNG_MAGIC) or len(png) > SIGNATURE_MAX_BYTES:
-        raise ValidationFailed(fields=field)
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            image.verify()
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationFailed(fields=field) from None
-    if width < 10 or height < 10:
-        raise ValidationFailed(fields={"signature_png": "签名图片过小，请重新签名"})
+    encoded = encoded.removeprefix("data:image/png;base64,")
+    png = decode_base64(encoded, "signature_png")
+    width, height = check_signature_png(png, "signature_png")
     return Signature(png=png, width=width, height=height)
 
 
