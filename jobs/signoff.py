@@ -12,7 +12,7 @@ from datetime import datetime
 from requests import RequestException
 from rq import get_current_job
 from sqlalchemy import distinct, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
 from jobs.context import job_context
@@ -123,12 +123,20 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
         reconnect_for = app.config["JOBS_DB_RECONNECT_SECONDS"]
         total = 0
         lost_since: float | None = None
+        clashes = 0
         while True:
             now = utcnow()
             cutoff = min(deadline, now) if deadline is not None else now
             try:
                 confirmed = apply_default_confirmations(cutoff, batch, now=now)
                 db.session.commit()
+            except IntegrityError:
+                # Another run stamped the same instant (or raced this chunk): nothing of this chunk was kept.
+                db.session.rollback()
+                clashes += 1
+                if clashes > 3:
+                    raise
+                continue
             except DBAPIError as exc:
                 db.session.rollback()
                 if _error_code(exc) in RETRY_AT_ONCE:

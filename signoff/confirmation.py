@@ -23,12 +23,57 @@ def apply_default_confirmations(
 ) -> int:
     """Default-confirm at most ``batch`` records still pending whose deadline is at or before ``deadline``.
 
-    Three statements per chunk, never one per record: lock the chunk's pending rows (``SKIP LOCKED``, so
-    concurrent runs take disjoint chunks and a manager's sign on a locked row waits, then finds it decided),
-    flip them with a conditional UPDATE, and write their events with one ``INSERT … SELECT``. Flushes, never
+    Two statements per chunk, never one per record: a conditional UPDATE flips the chunk from ``pending`` (the
+    database decides a race with a manager's sign: whoever changes the row first wins, the other sees it no
+    longer pending), then one ``INSERT … SELECT`` writes the events of exactly the rows this call flipped
+    (stamped with this call's ``now``). The unique (record, once_key) index backs this up. Flushes, never
     commits: the caller commits between chunks (REPEATABLE READ would otherwise hide newer rows) and calls again
     until it returns 0. Returns the number of records this call confirmed.
     """
+    if record_ids is None and db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        changed = _confirm_next_chunk(deadline, batch, now)
+    else:
+        changed = _confirm_chosen(deadline, batch, now, record_ids)
+    if changed == 0:
+        return 0
+    written = rowcount(
+        db.session.execute(
+            insert(SignoffEvent).from_select(
+                ["record_id", "kind", "once_key", "occurred_at", "deadline_at", "pushed_at"],
+                select(
+                    SignoffState.record_id,
+                    literal("default_confirmed"),
+                    literal(ONCE_TERMINAL),
+                    literal(now, SignoffEvent.occurred_at.type),
+                    SignoffState.deadline_at,
+                    SignoffState.pushed_at,
+                ).where(SignoffState.decided_at == now, SignoffState.state == "default_confirmed"),
+            )
+        )
+    )
+    if written != changed:
+        raise ConfirmationMismatch(f"{changed} states confirmed but {written} events written")
+    return changed
+
+
+def _confirm_next_chunk(deadline: datetime, batch: int, now: datetime) -> int:
+    """MySQL/MariaDB: one ``UPDATE … LIMIT`` flips the next chunk (walking the (state, deadline) index).
+
+    A row a manager is signing is locked by that sign: this statement waits for it, then skips it (no longer
+    pending)."""
+    return rowcount(
+        db.session.execute(
+            update(SignoffState)
+            .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline)
+            .values(state="default_confirmed", decided_at=now)
+            .execution_options(synchronize_session=False)
+            .with_dialect_options(mysql_limit=batch)
+        )
+    )
+
+
+def _confirm_chosen(deadline: datetime, batch: int, now: datetime, record_ids: Sequence[int] | None) -> int:
+    """Portable path (SQLite demo, or named records): choose the chunk's ids, then flip those still pending."""
     due = (
         select(SignoffState.record_id)
         .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline)
@@ -42,7 +87,7 @@ def apply_default_confirmations(
     ids = list(db.session.execute(due).scalars())
     if not ids:
         return 0
-    changed = rowcount(
+    return rowcount(
         db.session.execute(
             update(SignoffState)
             .where(SignoffState.record_id.in_(ids), SignoffState.state == "pending")
@@ -50,25 +95,3 @@ def apply_default_confirmations(
             .execution_options(synchronize_session=False)
         )
     )
-    written = rowcount(
-        db.session.execute(
-            insert(SignoffEvent).from_select(
-                ["record_id", "kind", "once_key", "occurred_at", "deadline_at", "pushed_at"],
-                select(
-                    SignoffState.record_id,
-                    literal("default_confirmed"),
-                    literal(ONCE_TERMINAL),
-                    literal(now, SignoffEvent.occurred_at.type),
-                    SignoffState.deadline_at,
-                    SignoffState.pushed_at,
-                ).where(
-                    SignoffState.record_id.in_(ids),
-                    SignoffState.state == "default_confirmed",
-                    SignoffState.decided_at == now,
-                ),
-            )
-        )
-    )
-    if written != changed:
-        raise ConfirmationMismatch(f"{changed} states confirmed but {written} events written")
-    return changed

@@ -83,9 +83,9 @@ def test_default_confirmation_applies_once_to_due_records_only(app):
     now = utcnow()
     assert apply_default_confirmations(now, 2, now=now) == 2
     db.session.commit()
-    assert apply_default_confirmations(now, 100, now=now) == 3
+    assert apply_default_confirmations(now, 100, now=utcnow()) == 3
     db.session.commit()
-    assert apply_default_confirmations(now, 100, now=now) == 0
+    assert apply_default_confirmations(now, 100, now=utcnow()) == 0
     db.session.commit()
     for record_id in due:
         assert events_of(record_id) == ["submitted", "default_confirmed"]

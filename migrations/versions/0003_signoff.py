@@ -93,6 +93,7 @@ def upgrade():
         mysql_collate="utf8mb4_unicode_ci",
     )
     op.create_index("ix_signoff_state_due", "signoff_state", ["state", "deadline_at"], unique=False)
+    op.create_index("ix_signoff_state_decided", "signoff_state", ["decided_at"], unique=False)
     op.create_index(
         op.f("ix_signoff_state_maintenance_unit_id"), "signoff_state", ["maintenance_unit_id"], unique=False
     )
@@ -141,6 +142,7 @@ def downgrade():
     op.drop_index("ix_signoff_state_use_unit", table_name="signoff_state")
     op.drop_index(op.f("ix_signoff_state_maintenance_unit_id"), table_name="signoff_state")
     op.drop_index("ix_signoff_state_due", table_name="signoff_state")
+    op.drop_index("ix_signoff_state_decided", table_name="signoff_state")
     op.drop_table("signoff_state")
     op.drop_index("ix_signoff_event_record", table_name="signoff_event")
     op.drop_table("signoff_event")

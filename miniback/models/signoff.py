@@ -54,6 +54,8 @@ class SignoffState(db.Model):
     __table_args__ = (
         Index("ix_signoff_state_due", "state", "deadline_at"),
         Index("ix_signoff_state_use_unit", "use_unit_id", "state", "deadline_at"),
+        # The rows one default-confirmation chunk flipped are found by the instant it stamped on them.
+        Index("ix_signoff_state_decided", "decided_at"),
         TABLE_OPTIONS,
     )
 
