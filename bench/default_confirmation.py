@@ -173,7 +173,7 @@ def main() -> int:
     job_seconds = run_job(job_app, job_deadline)
     raw_seconds = run_raw_pair(raw_app, raw_deadline)
     job_counts, raw_counts = confirmed(job_app), confirmed(raw_app)
-    print(f"real job (UPDATE…LIMIT + INSERT…SELECT per chunk, commit each): {job_seconds:.2f} s  events/states {job_counts}")
+    print(f"real job (UPDATE…LIMIT + INSERT…SELECT, commit per chunk): {job_seconds:.2f} s  events/states {job_counts}")
     print(f"raw INSERT…SELECT + UPDATE pair (one transaction): {raw_seconds:.2f} s  events/states {raw_counts}")
     exact = job_counts == raw_counts == (args.records, args.records)
     ratio = job_seconds / raw_seconds

@@ -43,6 +43,10 @@ class InlineRunner:
 
     def start(self) -> InlineRunner:
         use_app(self.app)
+        # Show pushes and default confirmations in the demo's console.
+        log.setLevel(logging.INFO)
+        if not logging.getLogger().handlers:
+            log.addHandler(logging.StreamHandler())
         self.thread.start()
         return self
 
