@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -158,3 +159,34 @@ def test_sweep_confirms_overdue_records_and_rearms_lost_deadline_jobs(jobs_app):
     assert db.session.get(SignoffState, future.record_id).state == "pending"
     scheduled = ScheduledJobRegistry(DEADLINES_QUEUE, connection=redis_connection()).get_job_ids()
     assert scheduled == [deadline_job_id(future.deadline_at)]
+
+
+def test_inline_mode_runs_jobs_in_process_without_redis(app, wechat_stub):
+    """The embedded demo's mode: fakeredis queues, a SimpleWorker polled from a thread, RQ's scheduler included."""
+    from jobs.connection import close_connection
+    from jobs.worker import InlineRunner
+
+    close_connection(app)
+    app.config.update(JOBS_MODE="inline", SIGNOFF_SWEEP_INTERVAL_SECONDS=3600)
+    runner = InlineRunner(app, poll_seconds=0.2).start()
+    try:
+        world, _ = world_with_bound_managers(quota=3)
+        record_ids = due_records(world, 3)
+        for record_id in record_ids:
+            after_record_submitted(record_id, db.session.get(SignoffState, record_id).deadline_at)
+        assert ScheduledJobRegistry(DEADLINES_QUEUE, connection=redis_connection()).count == 1
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db.session.commit()
+            done = db.session.execute(
+                select(SignoffEvent.record_id).where(SignoffEvent.kind == "default_confirmed")
+            ).all()
+            if len(done) == 3 and len(wechat_stub.calls_to(SEND)) == 6:
+                break
+            time.sleep(0.2)
+    finally:
+        runner.stop()
+        use_app(None)
+    # Push and deadline jobs ran independently, in either order; each happened once per record.
+    assert [sorted(kinds(record_id)) for record_id in record_ids] == [["default_confirmed", "pushed", "submitted"]] * 3
+    assert len(wechat_stub.calls_to(SEND)) == 6

@@ -378,3 +378,17 @@ def test_submission_before_the_deadline_is_confirmed_by_its_scheduled_job(jobs_a
         worker.wait(timeout=30)
     assert utcnow() >= deadline
     assert_exactly_once([state.record_id for state in states])
+
+
+def test_sweep_loop_process_confirms_records_that_fall_due_while_it_runs(jobs_app):
+    sweeper = flask_process(jobs_app, "sweep", "--loop", "--interval", "1")
+    try:
+        time.sleep(2)
+        world = make_world()
+        record_ids = due_records(world, 7)
+        wait_for(lambda: confirmed_count() == 7, timeout=60, every=0.2)
+    finally:
+        sweeper.process.send_signal(signal.SIGTERM)
+        output = sweeper.wait(timeout=30)
+    assert "default-confirmed 7" in output
+    assert_exactly_once(record_ids)
