@@ -52,7 +52,7 @@ def store_signature(data: bytes, uploaded_by: Account | None, field: str = "sign
     """Check and store a signature PNG (deduplicated by hash); the caller references it by ``sha256``."""
     width, height = check_signature_png(data, field)
     digest = sha256_hex(data)
-    existing = db.session.get(SignatureImage, digest)
+    existing = _locked(digest)
     if existing is not None:
         return existing
     image = SignatureImage(
@@ -68,7 +68,15 @@ def store_signature(data: bytes, uploaded_by: Account | None, field: str = "sign
         with db.session.begin_nested():
             db.session.add(image)
     except IntegrityError:
-        stored = db.session.get(SignatureImage, digest)
+        # A concurrent request stored the same image and has committed (InnoDB made our insert wait for it).
+        stored = _locked(digest)
         assert stored is not None
         return stored
     return image
+
+
+def _locked(digest: str) -> SignatureImage | None:
+    # A locking read sees rows committed after this transaction's REPEATABLE READ snapshot was taken.
+    return db.session.execute(
+        db.select(SignatureImage).where(SignatureImage.sha256 == digest).with_for_update(read=True)
+    ).scalar_one_or_none()
