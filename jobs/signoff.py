@@ -11,6 +11,7 @@ from datetime import datetime
 
 from requests import RequestException
 from rq import get_current_job
+from rq.job import Job
 from sqlalchemy import distinct, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from wechatpy.exceptions import WeChatClientException
@@ -69,7 +70,7 @@ def push_record(record_id: int) -> dict[str, int]:
         state = db.session.get(SignoffState, record_id)
         if state is None:
             return {"sent": 0, "errors": 0, "no_quota": 0}
-        attempt = len(app.config["PUSH_RETRY_INTERVALS"]) - (retries_left or 0) + 1 if retries_left is not None else 1
+        attempt = _count_attempt(job)
         message = signoff_message(state, _category(record_id), app.config["WECHAT_SIGNOFF_PAGE"])
         counts = {"sent": 0, "errors": 0, "no_quota": 0}
         client = None
@@ -109,6 +110,16 @@ def push_record(record_id: int) -> dict[str, int]:
         # Retried by RQ with backoff; after the last attempt the job stays in RQ's failed registry as well.
         raise PushIncomplete(f"record {record_id}: {counts['errors']} manager(s) not reached (attempt {attempt})")
     return counts
+
+
+def _count_attempt(job: Job | None) -> int:
+    """Which run of this job this is (1, 2, …), kept in the job's meta across RQ's retries."""
+    if job is None:
+        return 1
+    attempt = int(job.meta.get("attempt", 0)) + 1
+    job.meta["attempt"] = attempt
+    job.save_meta()
+    return attempt
 
 
 def run_default_confirmations(deadline: datetime | None = None) -> int:

@@ -352,6 +352,10 @@ def test_wechat_failing_retries_then_records_failure_while_deadline_confirms(job
         select(PushDelivery.outcome, func.count()).group_by(PushDelivery.outcome).order_by(PushDelivery.outcome)
     ).all()
     assert dict(outcomes) == {"error": 12, "failed": 6}
+    attempts = db.session.execute(
+        select(PushDelivery.attempt, func.count()).group_by(PushDelivery.attempt).order_by(PushDelivery.attempt)
+    ).all()
+    assert [tuple(row) for row in attempts] == [(1, 6), (2, 6), (3, 6)]
     failed = FailedJobRegistry(PUSH_QUEUE, connection=redis_connection()).get_job_ids()
     assert sorted(failed) == sorted(push_job_id(record_id) for record_id in record_ids)
     assert len(wechat_stub.calls_to(send)) == 18
