@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
+from jobs.enqueue import after_record_submitted
 from miniback.access import (
     get_draft_or_404,
     get_elevator_or_404,
@@ -41,6 +42,7 @@ from miniback.records.signature import decode_base64
 from miniback.records.submit import record_for_draft, submit_record, superseded_by
 from miniback.records.templates import get_unit_template_for, tsg_template, unit_template
 from miniback.registry.staff import subtree_node_ids
+from signoff.operations import signoff_deadline_of
 
 Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
 # A 200 KB PNG is ~270 KB of Base64; the limit on bytes is checked after decoding.
@@ -374,7 +376,13 @@ def submit_draft(draft_id: int) -> Any:
         record, created = existing, False
         out = RecordOut.model_validate(record).model_dump(mode="json")
     # Post-commit side effects of a new record (push to the use unit, ledger, archive) hook in here, if created.
+<<<<<<< HEAD
     return out, (201 if created else 200)
+=======
+    if created:
+        after_record_submitted(record.id, signoff_deadline_of(record.id))
+    return _record_detail(record), (201 if created else 200)
+>>>>>>> signoff
 
 
 def _apply_filters(query: Any, args: RecordQuery) -> Any:

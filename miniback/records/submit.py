@@ -27,6 +27,7 @@ from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
 from signoff.hashing import content_hash
+from signoff.operations import record_submitted
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
 # The overlap check looks this far back for another job of the same technician.
@@ -224,6 +225,10 @@ def submit_record(
     )
     db.session.add(record)
     db.session.flush()
+    # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
+    record_submitted(
+        record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
+    )
     # Core bulk inserts (one executemany each): the unit of work's per-object bookkeeping is the hot spot here.
     db.session.execute(
         insert(RecordItem),
