@@ -119,8 +119,9 @@ def seed(records: int, resume: bool = False) -> None:
             # Each chunk is two autocommitted statements; an interruption between them is repaired here
             # (rows cannot be deleted: the tables are append-only).
             cursor.execute(
-                "INSERT INTO record_technician (record_id, account_id, role, check_in_at, check_out_at) "
-                "SELECT id, technician_id, 'primary', check_in_at, check_out_at FROM maintenance_record "
+                "INSERT INTO record_technician (record_id, account_id, role, maintenance_day, check_in_at, "
+                "check_out_at) SELECT id, technician_id, 'primary', maintenance_day, check_in_at, check_out_at "
+                "FROM maintenance_record "
                 "WHERE id > (SELECT COALESCE(MAX(record_id), 0) FROM record_technician)"
             )
         else:
@@ -155,8 +156,9 @@ def seed(records: int, resume: bool = False) -> None:
                 """
             )
             cursor.execute(
-                f"INSERT INTO record_technician (record_id, account_id, role, check_in_at, check_out_at) "
-                f"SELECT id, technician_id, 'primary', check_in_at, check_out_at FROM maintenance_record "
+                f"INSERT INTO record_technician (record_id, account_id, role, maintenance_day, check_in_at, "
+                f"check_out_at) SELECT id, technician_id, 'primary', maintenance_day, check_in_at, check_out_at "
+                f"FROM maintenance_record "
                 f"WHERE id > {first} AND id <= {last}"
             )
             rate = (last - done) / (time.monotonic() - started)
@@ -294,17 +296,19 @@ def main() -> None:
 
 def explain_key(db: Any, make: Any, mysql: Any) -> str:
     """The index MariaDB uses for the records table in this query."""
-    from miniback.api.records import _apply_filters, _scope_parts
-    from miniback.models import MaintenanceRecord
+    from miniback.api.records import _scoped_queries
 
     account, args = make()
     keys = []
-    for scope in _scope_parts(account):
-        query = _apply_filters(db.select(MaintenanceRecord.id).where(scope), args)
-        query = query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc()).limit(21)
+    for query in _scoped_queries(account, args):
+        query = query.limit(21)
         sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
         rows = db.session.execute(db.text(f"EXPLAIN {sql}")).mappings().all()
-        keys += [f"{row['table']}:{row['key']}" for row in rows if row["table"] in ("maintenance_record",)]
+        keys += [
+            f"{row['table']}:{row['key']}"
+            for row in rows
+            if row["table"] in ("maintenance_record", "record_technician")
+        ]
     return " + ".join(keys)
 
 

@@ -417,23 +417,52 @@ def _apply_filters(query: Any, args: RecordQuery) -> Any:
     return query
 
 
-def _scope_parts(actor: Account) -> list[Any]:
-    """The actor's record scope as one or more conditions whose rows are merged.
+def _keyset_after(cursor: str | None, day_column: Any, id_column: Any) -> Any:
+    if not cursor:
+        return None
+    day_text, id_text = cursor.split(".")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise ValidationFailed(fields={"cursor": "格式不正确"}) from None
+    last_id = int(id_text)
+    return or_(day_column < day, (day_column == day) & (id_column < last_id))
 
-    A technician's scope (team OR own) is an OR across two columns that no single index serves; run as one
-    query, MariaDB walks the unit's whole range when the team has few records. Two queries, each one index
-    range (team: ``ix_record_org_node_day``; own: ``record_technician``), merged here, stay cheap.
+
+def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
+    """The page's queries: one for most roles; two, merged by the caller, for a technician.
+
+    A technician's scope (team OR own) is an OR across two tables that no single index serves; as one query
+    MariaDB walks the unit's whole range. Team records come from ``ix_record_org_node_day``, own records from
+    ``ix_record_technician_account_day`` (ordered by the day copied there), each an index range.
     """
-    if actor.role == "technician" and actor.maintenance_unit_id is not None:
-        in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
-        own = MaintenanceRecord.id.in_(
-            db.select(RecordTechnician.record_id).where(RecordTechnician.account_id == actor.id)
-        )
-        parts = [in_unit & own]
-        if actor.org_node_id is not None:
-            parts.append(in_unit & (MaintenanceRecord.org_node_id == actor.org_node_id))
-        return parts
-    return [record_scope(actor)]
+    if actor.role != "technician" or actor.maintenance_unit_id is None:
+        return [_ordered(db.select(MaintenanceRecord).where(record_scope(actor)), args)]
+    in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
+    own = (
+        db.select(MaintenanceRecord)
+        .join(RecordTechnician, RecordTechnician.record_id == MaintenanceRecord.id)
+        .where(RecordTechnician.account_id == actor.id, in_unit)
+    )
+    own_after = _keyset_after(args.cursor, RecordTechnician.maintenance_day, RecordTechnician.record_id)
+    if own_after is not None:
+        own = own.where(own_after)
+    queries = [
+        _apply_filters(own, args).order_by(RecordTechnician.maintenance_day.desc(), RecordTechnician.record_id.desc())
+    ]
+    if actor.org_node_id is not None:
+        team = db.select(MaintenanceRecord).where(in_unit, MaintenanceRecord.org_node_id == actor.org_node_id)
+        queries.append(_ordered(team, args))
+    return queries
+
+
+def _ordered(query: Any, args: RecordQuery) -> Any:
+    """Filters, the keyset cursor and the newest-first order on the record's own (day, id)."""
+    query = _apply_filters(query, args)
+    after = _keyset_after(args.cursor, MaintenanceRecord.maintenance_day, MaintenanceRecord.id)
+    if after is not None:
+        query = query.where(after)
+    return query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
 
 
 def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
@@ -441,24 +470,8 @@ def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     costs on 25 million rows — no OFFSET, no COUNT."""
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise ValidationFailed(fields={"date_to": "结束日期不能早于开始日期"})
-    after: Any = None
-    if args.cursor:
-        day_text, id_text = args.cursor.split(".")
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            raise ValidationFailed(fields={"cursor": "格式不正确"}) from None
-        last_id = int(id_text)
-        after = or_(
-            MaintenanceRecord.maintenance_day < day,
-            (MaintenanceRecord.maintenance_day == day) & (MaintenanceRecord.id < last_id),
-        )
     found: dict[int, MaintenanceRecord] = {}
-    for scope in _scope_parts(actor):
-        query = _apply_filters(db.select(MaintenanceRecord).where(scope), args)
-        if after is not None:
-            query = query.where(after)
-        query = query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
+    for query in _scoped_queries(actor, args):
         for row in db.session.execute(query.limit(args.per_page + 1)).scalars():
             found[row.id] = row
     rows = sorted(found.values(), key=lambda row: (row.maintenance_day, row.id), reverse=True)
