@@ -111,7 +111,7 @@ def seed(records: int, resume: bool = False) -> None:
     conn = sql_connection()
     with conn.cursor() as cursor:
         cursor.execute("SET SESSION foreign_key_checks = 0")
-        chunk = 100_000
+        chunk = 25_000
         done = 0
         if resume:
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM maintenance_record")
