@@ -375,14 +375,10 @@ def submit_draft(draft_id: int) -> Any:
             raise
         record, created = existing, False
         out = RecordOut.model_validate(record).model_dump(mode="json")
-    # Post-commit side effects of a new record (push to the use unit, ledger, archive) hook in here, if created.
-<<<<<<< HEAD
-    return out, (201 if created else 200)
-=======
+    # Post-commit side effects of a new record: push to the use unit and schedule its sign-off deadline.
     if created:
         after_record_submitted(record.id, signoff_deadline_of(record.id))
-    return _record_detail(record), (201 if created else 200)
->>>>>>> signoff
+    return out, (201 if created else 200)
 
 
 def _apply_filters(query: Any, args: RecordQuery) -> Any:
