@@ -239,6 +239,10 @@ def restart_mariadb() -> None:
     )
 
 
+@pytest.mark.skipif(
+    os.environ.get("MINIBACK_TEST_SKIP_DB_RESTART") == "1",
+    reason="restarting the shared MariaDB disturbs other test sessions running in parallel (CI runs it)",
+)
 def test_mariadb_restarted_mid_sweep_sweep_resumes_and_totals_are_exact(jobs_app):
     world = make_world()
     record_ids = due_records(world, 600)
