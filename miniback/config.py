@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE_MAX": 100,
     "JSON_AS_ASCII": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # The second store (数据双备份): a local directory (default: <instance>/archive) of write-once segments.
+    "ARCHIVE_DIR": None,
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WECHAT_APPID", "WECHAT_SECRET")

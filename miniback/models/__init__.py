@@ -12,6 +12,15 @@ from miniback.models.accounts import (
     OrgNode,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
+from miniback.models.ledger import (
+    GENESIS_HASH,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerHead,
+    LedgerLeaf,
+    LedgerState,
+    MerkleNode,
+)
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
 
@@ -29,6 +38,13 @@ __all__ = [
     "BindCode",
     "ChangeLog",
     "Elevator",
+    "GENESIS_HASH",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerLeaf",
+    "LedgerState",
+    "MerkleNode",
     "ElevatorAssignment",
     "MaintenanceUnit",
     "OrgNode",
