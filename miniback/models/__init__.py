@@ -12,7 +12,6 @@ from miniback.models.accounts import (
     OrgNode,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
-<<<<<<< HEAD
 from miniback.models.ledger import (
     GENESIS_HASH,
     LedgerCheckpoint,
@@ -21,7 +20,7 @@ from miniback.models.ledger import (
     LedgerLeaf,
     LedgerState,
     MerkleNode,
-=======
+)
 from miniback.models.records import (
     CATEGORIES,
     COORD_SYSTEMS,
@@ -40,7 +39,6 @@ from miniback.models.records import (
     SignatureImage,
     UnitTemplate,
     UnitTemplateItem,
->>>>>>> main
 )
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
