@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import and_, func, insert, or_
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, MerkleNode, utcnow
+from miniback.models import LedgerCheckpoint, LedgerLeaf, LedgerState, MerkleNode, utcnow
 from signoff import merkle
+from signoff.rawsql import insert_many, keyset
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
 LATE_COMMIT_WINDOW = 100_000
-INSERT_CHUNK = 5_000
 
 
 @dataclass
@@ -67,23 +67,19 @@ def stored_reader(keys: Iterable[tuple[int, int]]) -> merkle.NodeReader:
     return lambda level, index: nodes[(level, index)]
 
 
+NEW_ENTRIES_SQL = (
+    "SELECT e.id, e.entry_hash FROM ledger_entry e LEFT JOIN ledger_leaf l ON l.entry_id = e.id"
+    " WHERE l.entry_id IS NULL AND e.id > {after} ORDER BY e.id LIMIT {limit}"
+)
+
+
 def _new_entries(tree_size: int) -> list[tuple[int, str]]:
     """Committed entries not yet in the tree, in id order (ids below the window are all placed already)."""
-    query = (
-        db.select(LedgerEntry.id, LedgerEntry.entry_hash)
-        .outerjoin(LedgerLeaf, LedgerLeaf.entry_id == LedgerEntry.id)
-        .where(LedgerLeaf.entry_id.is_(None))
-        .order_by(LedgerEntry.id)
-    )
+    floor = -1
     if tree_size:
         newest = db.session.execute(db.select(func.max(LedgerLeaf.entry_id))).scalar_one()
-        query = query.where(LedgerEntry.id > newest - LATE_COMMIT_WINDOW)
-    return [(entry_id, h) for entry_id, h in db.session.execute(query)]
-
-
-def _insert_chunked(model: type[db.Model], rows: list[dict[str, object]]) -> None:  # type: ignore[name-defined]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(insert(model), rows[start : start + INSERT_CHUNK])
+        floor = newest - LATE_COMMIT_WINDOW
+    return [(int(entry_id), str(h)) for entry_id, h in keyset(NEW_ENTRIES_SQL, start=floor)]
 
 
 def build_checkpoint(now: datetime | None = None) -> BuildResult:
@@ -95,14 +91,14 @@ def build_checkpoint(now: datetime | None = None) -> BuildResult:
     size = state.tree_size
     edge = read_nodes(merkle.edge_nodes(size))
     compact = merkle.CompactRange(size, [edge[key] for key in merkle.edge_nodes(size)])
-    leaves: list[dict[str, object]] = []
-    nodes: list[dict[str, object]] = []
+    leaves: list[tuple[int, int]] = []
+    nodes: list[tuple[int, int, str]] = []
     for entry_id, h in _new_entries(size):
-        leaves.append({"leaf_index": compact.size, "entry_id": entry_id})
+        leaves.append((compact.size, entry_id))
         for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
-            nodes.append({"level": level, "idx": index, "hash": node.hex()})
-    _insert_chunked(LedgerLeaf, leaves)
-    _insert_chunked(MerkleNode, nodes)
+            nodes.append((level, index, node.hex()))
+    insert_many("INSERT INTO ledger_leaf (leaf_index, entry_id) VALUES (%s, %s)", leaves)
+    insert_many("INSERT INTO merkle_node (level, idx, hash) VALUES (%s, %s, %s)", nodes)
     state.tree_size = compact.size
     state.updated_at = now or utcnow()
     checkpoint = None

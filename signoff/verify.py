@@ -1,6 +1,7 @@
 """``ledger verify``: recompute every content hash, every chain link, every tree node and every checkpoint root.
 
-Streams the tables with server-side cursors in id order, so memory stays at one tree level, not the whole ledger.
+One keyset-paginated pass in Merkle-leaf order (plain DBAPI tuples: the ORM would cost more than the hashing),
+then one pass per tree level; memory holds the leaf level only.
 Problems are collected in the order they are found; the first one names the record or event that is wrong.
 """
 
@@ -10,13 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select
 
 from miniback.extensions import db
-from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerLeaf, MerkleNode
+from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
 from signoff import merkle
 from signoff.content import KINDS, load_rows, rehash_stored
 from signoff.ledger import entry_hash
+from signoff.rawsql import keyset
 
 BATCH = 10_000
 Progress = Callable[[str], None]
@@ -71,38 +73,122 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
                 report.problems.append(f"{name}: 内容哈希字段被改动")
 
 
-def _check_entries(report: Report, progress: Progress, content: bool) -> dict[int, tuple[int, str]]:
-    """Every link of every chain; returns each elevator's (length, last hash) as the entries say."""
-    chains: dict[int, tuple[int, str]] = {}
-    batch: list[tuple[int, str, int, str, int, int]] = []
-    query = db.select(
-        LedgerEntry.id,
-        LedgerEntry.elevator_id,
-        LedgerEntry.chain_pos,
-        LedgerEntry.kind,
-        LedgerEntry.ref_id,
-        LedgerEntry.content_hash,
-        LedgerEntry.prev_hash,
-        LedgerEntry.entry_hash,
-    ).order_by(LedgerEntry.id)
-    for entry_id, elevator_id, pos, kind, ref_id, content_hash, prev_hash, stored_hash in _stream(query):
+LEAVES_SQL = (
+    "SELECT l.leaf_index, e.id, e.elevator_id, e.chain_pos, e.kind, e.ref_id, e.content_hash, e.prev_hash,"
+    " e.entry_hash, n.hash FROM ledger_leaf l"
+    " LEFT JOIN ledger_entry e ON e.id = l.entry_id"
+    " LEFT JOIN merkle_node n ON n.level = 0 AND n.idx = l.leaf_index"
+    " WHERE l.leaf_index > {after} ORDER BY l.leaf_index LIMIT {limit}"
+)
+# Entries the checkpoint builder has not placed yet (normal for up to one checkpoint interval).
+PENDING_SQL = (
+    "SELECT e.id, e.id, e.elevator_id, e.chain_pos, e.kind, e.ref_id, e.content_hash, e.prev_hash, e.entry_hash,"
+    " NULL FROM ledger_entry e LEFT JOIN ledger_leaf l ON l.entry_id = e.id"
+    " WHERE l.entry_id IS NULL AND e.id > {after} ORDER BY e.id LIMIT {limit}"
+)
+
+
+class _Walk:
+    """One pass over the entries in tree order: chain links, leaf hashes, checkpoint roots, contents.
+
+    Per elevator, tree order is chain order: an append locks the chain head until it commits, so the builder
+    always sees an elevator's earlier entry no later than its next one, and places a run's entries in id order.
+    """
+
+    def __init__(self, report: Report, progress: Progress, content: bool) -> None:
+        self.report, self.progress, self.content = report, progress, content
+        self.chains: dict[int, tuple[int, str]] = {}
+        self.batch: list[tuple[int, str, int, str, int, int]] = []
+        self.compact = merkle.CompactRange()
+        self.leaves: list[bytes] = []
+        self.tree_broken = False
+        self.checkpoints = [
+            (size, root)
+            for size, root in db.session.execute(
+                db.select(LedgerCheckpoint.tree_size, LedgerCheckpoint.root_hash).order_by(LedgerCheckpoint.tree_size)
+            )
+        ]
+        report.checkpoints = len(self.checkpoints)
+        self.next_checkpoint = 0
+
+    def chain(self, row: tuple[Any, ...]) -> str | None:
+        """Check one entry's link; returns its stored entry hash (None when the entry row is gone)."""
+        _, entry_id, elevator_id, pos, kind, ref_id, content_hash, prev_hash, stored_hash, _ = row
+        if entry_id is None:
+            return None
+        report = self.report
         report.entries += 1
-        name = _name(kind, ref_id, elevator_id, pos)
-        length, last = chains.get(elevator_id, (0, GENESIS_HASH))
+        length, last = self.chains.get(elevator_id, (0, GENESIS_HASH))
         if pos != length + 1:
-            report.problems.append(f"{name}: 链断裂（应为第 {length + 1} 条）")
-        if prev_hash != last:
-            report.problems.append(f"{name}: 前一哈希与链上前一条不符")
+            report.problems.append(f"{_name(kind, ref_id, elevator_id, pos)}: 链断裂（应为第 {length + 1} 条）")
+        elif prev_hash != last:
+            report.problems.append(f"{_name(kind, ref_id, elevator_id, pos)}: 前一哈希与链上前一条不符")
         if entry_hash(elevator_id, pos, kind, ref_id, content_hash, prev_hash) != stored_hash:
-            report.problems.append(f"{name}: 账本条目哈希不符")
-        chains[elevator_id] = (pos, stored_hash)
-        batch.append((entry_id, kind, ref_id, content_hash, elevator_id, pos))
-        if len(batch) >= BATCH:
-            _check_contents(batch, report, content)
-            batch = []
-            progress(f"  已核对账本条目 {report.entries}")
-    _check_contents(batch, report, content)
-    return chains
+            report.problems.append(f"{_name(kind, ref_id, elevator_id, pos)}: 账本条目哈希不符")
+        self.chains[elevator_id] = (pos, stored_hash)
+        if self.content:
+            self.batch.append((entry_id, kind, ref_id, content_hash, elevator_id, pos))
+            if len(self.batch) >= BATCH:
+                self.flush()
+        if report.entries % 100_000 == 0:
+            self.progress(f"  已核对 {report.entries} 条")
+        return str(stored_hash)
+
+    def flush(self) -> None:
+        _check_contents(self.batch, self.report, self.content)
+        self.batch = []
+
+    def leaf(self, row: tuple[Any, ...], stored_hash: str | None) -> None:
+        leaf_index, _, elevator_id, pos, kind, ref_id, _, _, _, stored_leaf = row
+        if self.tree_broken:
+            return
+        if leaf_index != self.compact.size:
+            self.report.problems.append(f"默克尔树第 {self.compact.size} 个叶子缺失")
+            self.tree_broken = True
+            return
+        if stored_hash is None:
+            self.report.problems.append(f"默克尔树第 {leaf_index} 个叶子对应的账本条目已被删除")
+            if stored_leaf is None:
+                self.tree_broken = True
+                return
+            leaf = bytes.fromhex(stored_leaf)
+        else:
+            leaf = merkle.leaf_hash(bytes.fromhex(stored_hash))
+            if stored_leaf != leaf.hex():
+                self.report.problems.append(
+                    f"{_name(kind, ref_id, elevator_id, pos)}: 不在默克尔树中原来的位置（叶子哈希不符）"
+                )
+        self.compact.append(leaf)
+        self.leaves.append(leaf)
+        checkpoints = self.checkpoints
+        while self.next_checkpoint < len(checkpoints) and checkpoints[self.next_checkpoint][0] == self.compact.size:
+            size, root = checkpoints[self.next_checkpoint]
+            if self.compact.root().hex() != root:
+                last = _name(kind, ref_id, elevator_id, pos) if stored_hash else f"叶子 {leaf_index}"
+                self.report.problems.append(
+                    f"检查点（{size} 条）的根哈希与重新计算的不符：前 {size} 条中有记录被改动（最后一条：{last}）"
+                )
+            self.next_checkpoint += 1
+
+    def finish_tree(self) -> None:
+        if self.next_checkpoint < len(self.checkpoints) and not self.tree_broken:
+            size = self.checkpoints[self.next_checkpoint][0]
+            self.report.problems.append(f"检查点（{size} 条）超出了树的大小 {self.compact.size}：叶子被删除")
+
+
+def _check_entries_and_tree(report: Report, progress: Progress, content: bool) -> _Walk:
+    walk = _Walk(report, progress, content)
+    for row in keyset(LEAVES_SQL):
+        walk.leaf(row, walk.chain(row))
+    walk.finish_tree()
+    pending = 0
+    for row in keyset(PENDING_SQL):
+        walk.chain(row)
+        pending += 1
+    walk.flush()
+    if pending:
+        progress(f"  另有 {pending} 条账本条目尚未纳入检查点（下一个检查点会纳入）")
+    return walk
 
 
 def _check_heads(chains: dict[int, tuple[int, str]], report: Report) -> None:
@@ -119,52 +205,7 @@ def _check_heads(chains: dict[int, tuple[int, str]], report: Report) -> None:
         report.problems.append(f"电梯 {elevator_id} 的链没有链头记录（伪造的链？）")
 
 
-def _check_tree(report: Report, progress: Progress) -> None:
-    """Leaves in tree order → every stored node and every checkpoint root."""
-    checkpoints = list(
-        db.session.execute(
-            db.select(LedgerCheckpoint.tree_size, LedgerCheckpoint.root_hash).order_by(LedgerCheckpoint.tree_size)
-        )
-    )
-    report.checkpoints = len(checkpoints)
-    pending = iter(checkpoints)
-    target = next(pending, None)
-    compact = merkle.CompactRange()
-    level: list[bytes] = []
-    query = (
-        db.select(LedgerLeaf.leaf_index, LedgerEntry.elevator_id, LedgerEntry.chain_pos, LedgerEntry.kind,
-                  LedgerEntry.ref_id, LedgerEntry.entry_hash, MerkleNode.hash)
-        .join(LedgerEntry, LedgerEntry.id == LedgerLeaf.entry_id, isouter=True)
-        .join(MerkleNode, (MerkleNode.level == 0) & (MerkleNode.idx == LedgerLeaf.leaf_index), isouter=True)
-        .order_by(LedgerLeaf.leaf_index)
-    )  # fmt: skip
-    for leaf_index, elevator_id, pos, kind, ref_id, h, stored_leaf in _stream(query):
-        if leaf_index != compact.size:
-            report.problems.append(f"默克尔树第 {compact.size} 个叶子缺失")
-            return
-        if h is None:
-            report.problems.append(f"默克尔树第 {leaf_index} 个叶子对应的账本条目已被删除")
-            return
-        leaf = merkle.leaf_hash(bytes.fromhex(h))
-        if stored_leaf != leaf.hex():
-            report.problems.append(f"{_name(kind, ref_id, elevator_id, pos)}: 不在默克尔树中原来的位置（叶子哈希不符）")
-        compact.append(leaf)
-        level.append(leaf)
-        while target is not None and target[0] == compact.size:
-            if compact.root().hex() != target[1]:
-                report.problems.append(
-                    f"检查点（{target[0]} 条）的根哈希与重新计算的不符："
-                    f"第 {target[0]} 条之前的某条记录被改动（最后一条：{_name(kind, ref_id, elevator_id, pos)}）"
-                )
-            target = next(pending, None)
-        if compact.size % (BATCH * 5) == 0:
-            progress(f"  已重算默克尔叶子 {compact.size}")
-    if target is not None:
-        report.problems.append(f"检查点（{target[0]} 条）超出了树的大小 {compact.size}：叶子被删除")
-    entries = db.session.execute(db.select(func.count()).select_from(LedgerEntry)).scalar_one()
-    if entries != compact.size:
-        report.problems.append(f"有 {entries - compact.size} 条账本条目尚未纳入默克尔树（运行 ledger checkpoint）")
-    _check_nodes(level, report)
+NODES_SQL = "SELECT idx, hash FROM merkle_node WHERE level = {level} AND idx > {{after}} ORDER BY idx LIMIT {{limit}}"
 
 
 def _check_nodes(leaves: list[bytes], report: Report) -> None:
@@ -173,11 +214,8 @@ def _check_nodes(leaves: list[bytes], report: Report) -> None:
     while len(below) >= 2:
         height += 1
         above = [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-        stored = _stream(
-            db.select(MerkleNode.idx, MerkleNode.hash).where(MerkleNode.level == height).order_by(MerkleNode.idx)
-        )
         count = 0
-        for index, h in stored:
+        for index, h in keyset(NODES_SQL.format(level=height)):
             if index >= len(above) or above[index].hex() != h:
                 report.problems.append(f"默克尔树第 {height} 层第 {index} 个节点被改动")
                 return
@@ -191,11 +229,11 @@ def _check_nodes(leaves: list[bytes], report: Report) -> None:
 def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> Report:
     """Check everything the ledger commits to; ``content=False`` skips re-hashing the records and events."""
     report = Report()
-    progress("核对账本条目与每部电梯的哈希链 …")
-    chains = _check_entries(report, progress, content)
-    _check_heads(chains, report)
-    progress("核对默克尔树与检查点 …")
-    _check_tree(report, progress)
+    progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
+    walk = _check_entries_and_tree(report, progress, content)
+    _check_heads(walk.chains, report)
+    progress("核对默克尔树的内部节点 …")
+    _check_nodes(walk.leaves, report)
     _check_unledgered(report)
     return report
 
