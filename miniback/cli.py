@@ -70,7 +70,8 @@ def demo_command(host: str, port: int) -> None:
 def register_commands(app: Flask) -> None:
     for command in (create_account, seed_demo_command, demo_command):
         app.cli.add_command(command)
-    from miniback.ledger_cli import backup_cli, ledger_cli
+    from miniback.ledger_cli import backup_cli, grants_command, ledger_cli
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(grants_command)

@@ -13,7 +13,6 @@ from flask.cli import AppGroup
 from miniback.extensions import db
 from signoff.archive import ArchiveError, ArchiveStore, archive_pending, store_from_config
 from signoff.backup import restore, verify_backup
-from signoff.checkpoints import build_checkpoint
 from signoff.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="防篡改账本：检查点、校验")
@@ -33,15 +32,14 @@ def _echo(message: str) -> None:
 @ledger_cli.command("checkpoint")
 def checkpoint_command() -> None:
     """Add new entries to the Merkle tree, publish a checkpoint, then archive (what the periodic job does)."""
-    result = build_checkpoint()
-    db.session.commit()
-    if result.checkpoint is not None:
-        click.echo(f"检查点：{result.checkpoint.tree_size} 条，根哈希 {result.checkpoint.root_hash}")
+    from jobs.ledger import seal_ledger
+
+    result = seal_ledger(archive_store())
+    if result.checkpoint_size is not None:
+        click.echo(f"检查点：{result.checkpoint_size} 条（本次新增 {result.added} 条）")
     else:
         click.echo(f"没有新条目（树的大小 {result.tree_size}）")
-    written = archive_pending(archive_store(), _echo)
-    db.session.rollback()
-    click.echo(f"归档了 {written} 条")
+    click.echo(f"归档了 {result.archived} 条")
 
 
 @ledger_cli.command("verify")
@@ -62,6 +60,21 @@ def ledger_verify_command(skip_content: bool) -> None:
     for problem in report.problems[1:20]:
         click.echo(f"  {problem}")
     sys.exit(1)
+
+
+@click.command("grants")
+@click.option("--user", default="miniback_app", show_default=True)
+@click.option("--host", default="%", show_default=True)
+@click.option("--database", default=None, help="默认取当前连接的数据库名")
+def grants_command(user: str, host: str, database: str | None) -> None:
+    """Print the production GRANT script: no UPDATE/DELETE/DROP/TRUNCATE/ALTER on records, events and ledger."""
+    from miniback.grants import grant_statements
+
+    name = database or db.engine.url.database or "miniback"
+    click.echo(f"-- miniback 应用账号权限（由 flask --app wsgi grants 生成）；以数据库所有者身份执行\n"
+               f"CREATE USER IF NOT EXISTS '{user}'@'{host}' IDENTIFIED BY 'CHANGE-ME';")  # fmt: skip
+    for statement in grant_statements(name, user, host):
+        click.echo(statement + ";")
 
 
 @backup_cli.command("archive")

@@ -7,6 +7,7 @@ are stored (``merkle_node``); any root or proof is assembled from O(log² n) of 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from signoff.rawsql import insert_many, keyset
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
 LATE_COMMIT_WINDOW = 100_000
+# Entries added to the tree per transaction (each adds a leaf row and about two node rows).
+MAX_ENTRIES_PER_BUILD = 50_000
 
 
 @dataclass
@@ -28,6 +31,7 @@ class BuildResult:
     tree_size: int
     added: int
     checkpoint: LedgerCheckpoint | None
+    caught_up: bool = True
 
 
 def lock_state() -> LedgerState:
@@ -73,19 +77,21 @@ NEW_ENTRIES_SQL = (
 )
 
 
-def _new_entries(tree_size: int) -> list[tuple[int, str]]:
-    """Committed entries not yet in the tree, in id order (ids below the window are all placed already)."""
+def _new_entries(tree_size: int, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` committed entries not yet in the tree, in id order (ids below the window are placed)."""
     floor = -1
     if tree_size:
         newest = db.session.execute(db.select(func.max(LedgerLeaf.entry_id))).scalar_one()
         floor = newest - LATE_COMMIT_WINDOW
-    return [(int(entry_id), str(h)) for entry_id, h in keyset(NEW_ENTRIES_SQL, start=floor)]
+    rows = keyset(NEW_ENTRIES_SQL, start=floor, chunk=min(limit, 50_000))
+    return [(int(entry_id), str(h)) for entry_id, h in itertools.islice(rows, limit)]
 
 
-def build_checkpoint(now: datetime | None = None) -> BuildResult:
-    """Add every newly committed entry to the tree and publish a checkpoint when the tree grew.
+def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES_PER_BUILD) -> BuildResult:
+    """Add newly committed entries to the tree (at most ``max_entries``, so one transaction stays bounded) and,
+    once caught up, publish a checkpoint if the tree grew. Call again while ``caught_up`` is false.
 
-    Serialised by the ``ledger_state`` row lock; flushes, never commits (the caller commits once).
+    Serialised by the ``ledger_state`` row lock; flushes, never commits (the caller commits after each call).
     """
     state = lock_state()
     size = state.tree_size
@@ -93,7 +99,7 @@ def build_checkpoint(now: datetime | None = None) -> BuildResult:
     compact = merkle.CompactRange(size, [edge[key] for key in merkle.edge_nodes(size)])
     leaves: list[tuple[int, int]] = []
     nodes: list[tuple[int, int, str]] = []
-    for entry_id, h in _new_entries(size):
+    for entry_id, h in _new_entries(size, max_entries):
         leaves.append((compact.size, entry_id))
         for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
             nodes.append((level, index, node.hex()))
@@ -103,13 +109,14 @@ def build_checkpoint(now: datetime | None = None) -> BuildResult:
     state.updated_at = now or utcnow()
     checkpoint = None
     latest = latest_checkpoint()
-    if compact.size and (latest is None or latest.tree_size < compact.size):
+    caught_up = len(leaves) < max_entries
+    if caught_up and compact.size and (latest is None or latest.tree_size < compact.size):
         checkpoint = LedgerCheckpoint(
             tree_size=compact.size, root_hash=compact.root().hex(), created_at=state.updated_at
         )
         db.session.add(checkpoint)
     db.session.flush()
-    return BuildResult(tree_size=compact.size, added=len(leaves), checkpoint=checkpoint)
+    return BuildResult(tree_size=compact.size, added=len(leaves), checkpoint=checkpoint, caught_up=caught_up)
 
 
 def latest_checkpoint() -> LedgerCheckpoint | None:

@@ -163,3 +163,19 @@ def test_entry_count_matches_records(app: object) -> None:
     submit_record(world.elevators[0], world.tech1.id)
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count()).select_from(LedgerEntry)) == 1
+
+
+def test_a_large_backlog_is_built_in_bounded_batches_and_published_once_caught_up(app: object) -> None:
+    entries = [append_entry(n % 2, "record", n, h(n)) for n in range(1, 6)]
+    db.session.commit()
+    results = []
+    while not results or not results[-1].caught_up:
+        results.append(build_checkpoint(max_entries=2))
+        db.session.commit()
+    assert [(r.added, r.tree_size, r.checkpoint is not None) for r in results] == [
+        (2, 2, False),
+        (2, 4, False),
+        (1, 5, True),
+    ]
+    tree = merkle.MemoryTree([bytes.fromhex(e.entry_hash) for e in entries])
+    assert results[-1].checkpoint is not None and results[-1].checkpoint.root_hash == tree.root().hex()
