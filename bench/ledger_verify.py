@@ -123,6 +123,7 @@ def generate(database: str, count: int, elevators: int) -> None:
             rows.append((entry_id, elevator, pos + 1, kind, entry_id, content, prev, link, now))
             if len(rows) == 20_000:
                 cursor.executemany(sql, rows)
+                connection.commit()  # small transactions: the server is shared
                 rows = []
         if rows:
             cursor.executemany(sql, rows)
