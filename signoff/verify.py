@@ -17,7 +17,7 @@ from sqlalchemy import Select, func
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
 from signoff import merkle
-from signoff.content import KINDS, load_rows, rehash_stored
+from signoff.content import KINDS, columns_differing, load_children, load_rows, rehash_stored
 from signoff.ledger import entry_hash
 from signoff.rawsql import keyset
 
@@ -66,6 +66,7 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
         if kind is None or kind.main_table() is None:
             continue
         stored = load_rows(kind, [item[2] for item in rows])
+        children = load_children(kind, list(stored))
         for _, _, ref_id, content_hash, elevator_id, pos in rows:
             name = _name(kind_name, ref_id, elevator_id, pos)
             row: dict[str, object] | None = stored.get(ref_id)
@@ -78,6 +79,10 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
                 report.problems.append(f"{name}: 内容被改动（重新计算的哈希与账本不符）")
             elif row.get("content_hash") is not None and row.get("content_hash") != content_hash:
                 report.problems.append(f"{name}: 内容哈希字段被改动")
+            elif isinstance(row.get("canonical_content"), str):
+                differing = columns_differing(row, str(row["canonical_content"]), children.get(ref_id, {}))
+                if differing:
+                    report.problems.append(f"{name}: 字段 {', '.join(differing)} 与签署时的规范内容不符（被改动）")
 
 
 LEAVES_SQL = (

@@ -40,11 +40,11 @@ def submit_record(elevator: Elevator, technician_id: int, remarks: str = "正常
     content = {
         "elevator_id": elevator.id,
         "category": "half_month",
-        "check_in_at": start.isoformat(),
-        "check_out_at": (start + timedelta(minutes=40)).isoformat(),
+        "check_in": {"at": start.isoformat(timespec="microseconds")},
+        "check_out": {"at": (start + timedelta(minutes=40)).isoformat(timespec="microseconds")},
         "remarks": remarks,
         "signature_sha256": signature,
-        "items": [{"code": "A-1-01", "result": "normal"}],
+        "items": [],
     }
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     record = MaintenanceRecord(

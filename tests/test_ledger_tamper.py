@@ -181,7 +181,10 @@ def test_whole_ledger_rewritten_and_rehashed_consistently_is_caught_by_the_archi
         canonical = target.canonical_content.replace("第3次", "第9次")
         content = hashlib.sha256(canonical.encode()).hexdigest()
         db.session.execute(
-            text("UPDATE maintenance_record SET canonical_content = :t, content_hash = :c WHERE id = :id"),
+            text(
+                "UPDATE maintenance_record SET canonical_content = :t, content_hash = :c, remarks = '第9次'"
+                " WHERE id = :id"
+            ),
             {"t": canonical, "c": content, "id": target.id},
         )
         entries = db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id)).all()
