@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, insert, or_
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerLeaf, LedgerState, MerkleNode, utcnow
 from signoff import merkle
-from signoff.rawsql import insert_many, keyset
+from signoff.rawsql import insert_many, keyset, paused_gc
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
@@ -99,10 +99,11 @@ def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES
     compact = merkle.CompactRange(size, [edge[key] for key in merkle.edge_nodes(size)])
     leaves: list[tuple[int, int]] = []
     nodes: list[tuple[int, int, str]] = []
-    for entry_id, h in _new_entries(size, max_entries):
-        leaves.append((compact.size, entry_id))
-        for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
-            nodes.append((level, index, node.hex()))
+    with paused_gc():
+        for entry_id, h in _new_entries(size, max_entries):
+            leaves.append((compact.size, entry_id))
+            for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
+                nodes.append((level, index, node.hex()))
     insert_many("INSERT INTO ledger_leaf (leaf_index, entry_id) VALUES (%s, %s)", leaves)
     insert_many("INSERT INTO merkle_node (level, idx, hash) VALUES (%s, %s, %s)", nodes)
     state.tree_size = compact.size

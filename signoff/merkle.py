@@ -179,38 +179,41 @@ class CompactRange:
         if len(edge) != bin(size).count("1"):
             raise ProofError("edge does not match the size")
         self.size = size
-        self._stack: list[tuple[int, bytes]] = [
-            (level, h) for (level, _), h in zip(edge_nodes(size), edge, strict=True)
-        ]
+        self.stack: list[tuple[int, bytes]] = [(level, h) for (level, _), h in zip(edge_nodes(size), edge, strict=True)]
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         index = self.size
         created = [(0, index, leaf)]
         level, h = 0, leaf
-        while self._stack and self._stack[-1][0] == level:
-            _, left = self._stack.pop()
+        while self.stack and self.stack[-1][0] == level:
+            _, left = self.stack.pop()
             h = node_hash(left, h)
             level += 1
             created.append((level, index >> level, h))
-        self._stack.append((level, h))
+        self.stack.append((level, h))
         self.size += 1
         return created
 
-    def push(self, leaf: bytes) -> None:
-        """``append`` without reporting the created nodes (the verifier's hot loop)."""
-        stack = self._stack
+    def push(self, leaf: bytes, levels: list[list[bytes]]) -> None:
+        """``append`` for the verifier's hot loop: each created node goes to the end of ``levels[level]``, so the
+        lists fill up with every complete subtree hash in index order."""
+        stack = self.stack
         level, h = 0, leaf
+        levels[0].append(leaf)
         while stack and stack[-1][0] == level:
             h = hashlib.sha256(b"\x01" + stack.pop()[1] + h).digest()
             level += 1
+            if len(levels) == level:
+                levels.append([])
+            levels[level].append(h)
         stack.append((level, h))
         self.size += 1
 
     def root(self) -> bytes:
-        if not self._stack:
+        if not self.stack:
             return EMPTY_ROOT
-        r = self._stack[-1][1]
-        for _, h in reversed(self._stack[:-1]):
+        r = self.stack[-1][1]
+        for _, h in reversed(self.stack[:-1]):
             r = node_hash(h, r)
         return r
 

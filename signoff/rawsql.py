@@ -6,7 +6,9 @@ only ever embeds integers the caller computed, never input.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from miniback.extensions import db
@@ -50,3 +52,20 @@ def insert_many(sql: str, rows: Sequence[tuple[Any, ...]], chunk: int = 10_000) 
             cursor.executemany(statement, rows[start : start + chunk])
     finally:
         cursor.close()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a million-row pass.
+
+    Such a pass allocates millions of small, acyclic lists and tuples while keeping a growing tree level alive;
+    the collector would rescan that growing heap again and again (it cost more than the hashing). Reference
+    counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -8,18 +8,20 @@ Problems are collected in the order they are found; the first one names the reco
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import Engine, Select
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
 from signoff import merkle
 from signoff.content import KINDS, columns_differing, load_children, load_rows, rehash_stored
 from signoff.ledger import entry_hash
-from signoff.rawsql import keyset
+from signoff.rawsql import keyset, paused_gc
 
 BATCH = 10_000
 NEW_CHAIN = (0, GENESIS_HASH)
@@ -111,7 +113,8 @@ class _Walk:
         self.chains: dict[int, tuple[int, str]] = {}
         self.batch: list[tuple[int, str, int, str, int, int]] = []
         self.compact = merkle.CompactRange()
-        self.leaves: list[bytes] = []
+        # Every complete subtree hash, by level, as the tree grows (level 0: the leaves).
+        self.levels: list[list[bytes]] = [[]]
         self.tree_broken = False
         self.checkpoints = [
             (size, root)
@@ -153,42 +156,74 @@ class _Walk:
             self.progress(f"  已核对 {report.entries} 条")
         return str(stored_hash)
 
-    def fast(self, leaf_index: int, fields: list[str]) -> None:
-        """The common case inlined (a link that holds, in its place in the tree); anything else takes the slow,
-        reporting path through ``chain`` and ``leaf``."""
-        if len(fields) != 3:
-            raise PackingError(fields[0])
-        entry_id, link, stored = fields
-        parts = link.split("|")
-        if len(parts) != 6:
-            raise PackingError(entry_id)
-        elevator_id, pos = int(parts[0]), int(parts[1])
-        length, last = self.chains.get(elevator_id, NEW_CHAIN)
-        compact = self.compact
-        if (
-            pos != length + 1
-            or parts[5] != last
-            or self.tree_broken
-            or leaf_index != compact.size
-            or hashlib.sha256(link.encode()).hexdigest() != stored
-        ):
-            row, text = _entry_row(leaf_index, fields, None)
-            self.leaf(row, self.chain(row, text))
-            return
-        self.chains[elevator_id] = (pos, stored)
-        report = self.report
-        report.entries += 1
-        if self.content:
-            self.batch.append((int(entry_id), parts[2], int(parts[3]), parts[4], elevator_id, pos))
-            if len(self.batch) >= BATCH:
-                self.flush()
-        leaf = hashlib.sha256(b"\x00" + bytes.fromhex(stored)).digest()
-        compact.push(leaf)
-        self.leaves.append(leaf)
-        if self.next_checkpoint < len(self.checkpoints) and self.checkpoints[self.next_checkpoint][0] == compact.size:
-            self._checkpoint_reached(_name(parts[2], int(parts[3]), elevator_id, pos))
-        if report.entries % 100_000 == 0:
-            self.progress(f"  已核对 {report.entries} 条")
+    def run_packed(self, rows: Iterator[tuple[int | None, list[str] | None]]) -> int:
+        """Walk the packed rows; returns how many entries are not yet in the tree.
+
+        The common case (a link that holds, in its place in the tree) is inlined with local names — per entry
+        this loop is most of ``ledger verify``'s time; anything else takes the reporting path through ``chain``
+        and ``leaf``.
+        """
+        sha256, fromhex = hashlib.sha256, bytes.fromhex
+        chains, compact, levels, batch = self.chains, self.compact, self.levels, self.batch
+        stack, level0 = compact.stack, levels[0]
+        checkpoints = self.checkpoints
+        next_size = self._next_size()
+        pending = fast = 0
+        for leaf_index, fields in rows:
+            if fields is not None and leaf_index is not None and not self.tree_broken:
+                elevator_id, pos, stored = int(fields[1]), int(fields[2]), fields[7]
+                length, last = chains.get(elevator_id, NEW_CHAIN)
+                if (
+                    pos == length + 1
+                    and fields[6] == last
+                    and leaf_index == compact.size
+                    and sha256("|".join(fields[1:7]).encode()).hexdigest() == stored
+                ):
+                    chains[elevator_id] = (pos, stored)
+                    fast += 1
+                    if self.content:
+                        batch.append((int(fields[0]), fields[3], int(fields[4]), fields[5], elevator_id, pos))
+                        if len(batch) >= BATCH:
+                            self.flush()
+                            batch = self.batch
+                    h = sha256(b"\x00" + fromhex(stored)).digest()
+                    level0.append(h)
+                    level = 0
+                    while stack and stack[-1][0] == level:
+                        h = sha256(b"\x01" + stack.pop()[1] + h).digest()
+                        level += 1
+                        if len(levels) == level:
+                            levels.append([])
+                        levels[level].append(h)
+                    stack.append((level, h))
+                    compact.size += 1
+                    if compact.size == next_size:
+                        self._checkpoint_reached(_name(fields[3], int(fields[4]), elevator_id, pos))
+                        next_size = (
+                            checkpoints[self.next_checkpoint][0] if self.next_checkpoint < len(checkpoints) else -1
+                        )
+                    if not compact.size & 0x3FFFF:
+                        self.progress(f"  已核对 {compact.size} 条")
+                    continue
+            if leaf_index is None:
+                assert fields is not None
+                self.chain(*_entry_row(None, fields))
+                pending += 1
+            elif fields is None:
+                self.leaf((leaf_index, None, None, None, None, None, None, None, None, None), None)
+            else:
+                row, text = _entry_row(leaf_index, fields)
+                self.leaf(row, self.chain(row, text))
+            batch = self.batch
+            next_size = self._next_size()
+        self.report.entries += fast
+        return pending
+
+    def _next_size(self) -> int:
+        """The size of the next checkpoint to check, -1 when none is left."""
+        if self.next_checkpoint < len(self.checkpoints):
+            return int(self.checkpoints[self.next_checkpoint][0])
+        return -1
 
     def _checkpoint_reached(self, last: str) -> None:
         checkpoints = self.checkpoints
@@ -221,8 +256,7 @@ class _Walk:
             leaf = bytes.fromhex(stored_leaf.hash)
         else:
             leaf = merkle.leaf_hash(bytes.fromhex(stored_hash))
-        self.compact.push(leaf)
-        self.leaves.append(leaf)
+        self.compact.push(leaf, self.levels)
         self._checkpoint_reached(_name(kind, ref_id, elevator_id, pos) if stored_hash else f"叶子 {leaf_index}")
 
     def finish_tree(self) -> None:
@@ -236,73 +270,141 @@ class _Walk:
 # jump around a table bigger than its buffer pool; splitting long strings and merging two ordered streams in
 # Python is what lets a million entries verify in seconds.
 PACKED_ENTRIES_SQL = (
-    "SELECT GROUP_CONCAT(CONCAT_WS(',', id,"
-    " CONCAT_WS('|', elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash), entry_hash)"
-    " SEPARATOR ';'), COUNT(*) FROM ledger_entry WHERE id >= {start} AND id < {end}"
+    "SELECT GROUP_CONCAT(CONCAT_WS('|', id, elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash,"
+    " entry_hash) SEPARATOR '|'), COUNT(*) FROM ledger_entry WHERE id >= {start} AND id < {end}"
 )
 PACKED_LEAVES_SQL = (
-    "SELECT GROUP_CONCAT(CONCAT(leaf_index, ',', entry_id) SEPARATOR ';'), COUNT(*)"
+    "SELECT GROUP_CONCAT(CONCAT(leaf_index, ',', entry_id) SEPARATOR ','), COUNT(*)"
     " FROM ledger_leaf WHERE leaf_index >= {start} AND leaf_index < {end}"
 )
 PACK = 10_000
+# Longest packed value (bytes); a chunk of 40,000 node hashes is 2.6 MB.
+GROUP_CONCAT_MAX = 64 * 1024 * 1024
+FIELDS = 8  # id, elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash, entry_hash
 
 
 class PackingError(ValueError):
     """An entry's fields contain the packing separators (e.g. a tampered kind): fall back to row by row."""
 
 
-def _packed(sql: str, low: int | None, high: int | None) -> Iterator[list[str]]:
-    if low is None or high is None:
-        return
-    connection = db.session.connection()
-    for start in range(low, high + 1, PACK):
-        packed, count = connection.exec_driver_sql(sql.format(start=start, end=start + PACK)).one()
-        if count:
-            items = [item.split(",") for item in packed.split(";")]
-            keys = [int(item[0]) for item in items]
-            # GROUP_CONCAT without ORDER BY follows the primary-key range scan (a sort would double the cost);
-            # should a server ever hand the rows over in another order, sort them here.
-            if any(a >= b for a, b in zip(keys, keys[1:], strict=False)):
-                items.sort(key=lambda item: int(item[0]))
-            yield from items
+class _Prefetch:
+    """Reads packed chunks on its own connection in a thread, a few chunks ahead of the hashing.
+
+    PyMySQL waits for the server without holding the GIL, so the server's work overlaps Python's. The thread
+    opens a consistent snapshot before ``ready`` is set: the leaf stream is opened first and the entry stream
+    second, so the entries seen include every entry a seen leaf points to.
+    """
+
+    def __init__(self, engine: Engine, sql: str, bounds_sql: str, separator: str) -> None:
+        self.engine, self.sql, self.bounds_sql, self.separator = engine, sql, bounds_sql, separator
+        self.chunks: queue.Queue[tuple[int, list[str]] | BaseException | None] = queue.Queue(maxsize=3)
+        self.ready = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="ledger-verify-prefetch", daemon=True)
+        self.thread.start()
+        self.ready.wait()
+
+    def _put(self, item: tuple[int, list[str]] | BaseException | None) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.chunks.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
+                connection.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+                low, high = connection.exec_driver_sql(self.bounds_sql).one()
+                self.ready.set()
+                if low is not None and high is not None:
+                    for start in range(low, high + 1, PACK):
+                        packed, count = connection.exec_driver_sql(self.sql.format(start=start, end=start + PACK)).one()
+                        if count and not self._put((count, packed.split(self.separator))):
+                            return
+                connection.rollback()
+            self._put(None)
+        except BaseException as exc:  # handed to the reading thread, which re-raises it
+            self.ready.set()
+            self._put(exc)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            while True:
+                item = self.chunks.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stopped.set()
 
 
-def _entry_row(leaf_index: int | None, fields: list[str], stored_leaf: str | None) -> tuple[tuple[Any, ...], str]:
-    if len(fields) != 3:
-        raise PackingError(fields[0])
-    entry_id, link, stored_hash = fields
-    parts = link.split("|")
-    if len(parts) != 6:
-        raise PackingError(entry_id)
-    elevator_id, pos, kind, ref_id, content_hash, prev_hash = parts
+def _entries(source: _Prefetch) -> Iterator[tuple[int, list[str]]]:
+    """(id, the entry's eight fields) in id order.
+
+    GROUP_CONCAT without ORDER BY follows the primary-key range scan (a sort would double the server's work);
+    should a server ever hand rows over in another order, they are sorted here.
+    """
+    for count, flat in source:
+        if len(flat) != count * FIELDS:
+            raise PackingError(flat[0])
+        rows = [flat[i : i + FIELDS] for i in range(0, len(flat), FIELDS)]
+        ids = [int(row[0]) for row in rows]
+        pairs = list(zip(ids, rows, strict=True))
+        if ids != sorted(ids):
+            pairs.sort(key=lambda pair: pair[0])
+        yield from pairs
+
+
+def _leaves(source: _Prefetch) -> Iterator[tuple[int, int]]:
+    """(leaf index, entry id) in leaf order."""
+    for count, flat in source:
+        indexes, ids = list(map(int, flat[0::2])), list(map(int, flat[1::2]))
+        if len(indexes) != count or len(ids) != count:
+            raise PackingError("ledger_leaf")
+        pairs = list(zip(indexes, ids, strict=True))
+        if indexes != sorted(indexes):
+            pairs.sort()
+        yield from pairs
+
+
+def _entry_row(leaf_index: int | None, fields: list[str]) -> tuple[tuple[Any, ...], str]:
+    entry_id, elevator_id, pos, kind, ref_id, content_hash, prev_hash, stored_hash = fields
     row = (leaf_index, int(entry_id), int(elevator_id), int(pos), kind, int(ref_id), content_hash, prev_hash,
-           stored_hash, stored_leaf)  # fmt: skip
-    return row, link
+           stored_hash, None)  # fmt: skip
+    return row, "|".join(fields[1:7])
 
 
 def _packed_rows() -> Iterator[tuple[int | None, list[str] | None]]:
     """(leaf index, entry fields) in leaf order — fields None when the entry is gone — then ``(None, fields)`` for
     the entries not yet in the tree, in id order."""
-    db.session.connection().exec_driver_sql("SET SESSION group_concat_max_len = 67108864")
-    low, high = db.session.execute(db.select(func.min(LedgerEntry.id), func.max(LedgerEntry.id))).one()
-    entries = _packed(PACKED_ENTRIES_SQL, low, high)
-    top = db.session.execute(db.select(func.max(LedgerLeaf.leaf_index))).scalar()
+    engine = db.engine
+    leaves = _leaves(_Prefetch(engine, PACKED_LEAVES_SQL, "SELECT 0, MAX(leaf_index) FROM ledger_leaf", ","))
+    entries = _entries(_Prefetch(engine, PACKED_ENTRIES_SQL, "SELECT MIN(id), MAX(id) FROM ledger_entry", "|"))
     waiting: dict[int, list[str]] = {}
-    upcoming: list[str] | None = next(entries, None)
-    for leaf_index, entry_id in _packed(PACKED_LEAVES_SQL, 0 if top is not None else None, top):
-        wanted = int(entry_id)
-        found = waiting.pop(wanted, None)
-        while found is None and upcoming is not None and int(upcoming[0]) <= wanted:
-            if int(upcoming[0]) == wanted:
-                found = upcoming
-            else:  # committed late, placed later in the tree: keep it until its leaf comes
-                waiting[int(upcoming[0])] = upcoming
+    upcoming = next(entries, None)
+    for leaf_index, wanted in leaves:
+        if upcoming is not None and upcoming[0] == wanted:  # the common case: tree order is id order
+            yield leaf_index, upcoming[1]
             upcoming = next(entries, None)
-        yield int(leaf_index), found
-    for fields in sorted(waiting.values(), key=lambda f: int(f[0])):
-        yield None, fields
+            continue
+        found = waiting.pop(wanted, None)
+        while found is None and upcoming is not None and upcoming[0] <= wanted:
+            if upcoming[0] == wanted:
+                found = upcoming[1]
+            else:  # committed late, placed later in the tree: keep it until its leaf comes
+                waiting[upcoming[0]] = upcoming[1]
+            upcoming = next(entries, None)
+        yield leaf_index, found
+    for entry_id in sorted(waiting):
+        yield None, waiting[entry_id]
     while upcoming is not None:
-        yield None, upcoming
+        yield None, upcoming[1]
         upcoming = next(entries, None)
 
 
@@ -310,17 +412,7 @@ def _check_entries_and_tree(report: Report, progress: Progress, content: bool) -
     walk = _Walk(report, progress, content)
     if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
         try:
-            pending = 0
-            for leaf_index, fields in _packed_rows():
-                if leaf_index is None:
-                    assert fields is not None
-                    walk.chain(*_entry_row(None, fields, None))
-                    pending += 1
-                elif fields is None:
-                    row = (leaf_index, None, None, None, None, None, None, None, None, None)
-                    walk.leaf(row, None)
-                else:
-                    walk.fast(leaf_index, fields)
+            pending = walk.run_packed(_packed_rows())
             walk.finish_tree()
             walk.flush()
             if pending:
@@ -376,6 +468,7 @@ def _level_differs(level: int, computed: list[bytes]) -> int | None:
     start = 0
     if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
         connection = db.session.connection()
+        connection.exec_driver_sql(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
         for start in range(0, len(computed), LEVEL_STEP):
             end = min(start + LEVEL_STEP, len(computed))
             packed, count = connection.exec_driver_sql(PACKED_LEVEL_SQL.format(level=level, start=start, end=end)).one()
@@ -390,10 +483,9 @@ def _level_differs(level: int, computed: list[bytes]) -> int | None:
     return start if start < len(computed) else None
 
 
-def _check_nodes(leaves: list[bytes], report: Report) -> None:
-    """Every stored complete-subtree hash, level by level from the leaves, against the recomputed tree."""
-    below, height = leaves, 0
-    bad = _level_differs(0, leaves)
+def _check_nodes(levels: list[list[bytes]], report: Report) -> None:
+    """Every stored complete-subtree hash against the tree recomputed from the entries (``levels``)."""
+    bad = _level_differs(0, levels[0])
     if bad is not None:
         entry = db.session.execute(
             db.select(LedgerEntry)
@@ -403,25 +495,24 @@ def _check_nodes(leaves: list[bytes], report: Report) -> None:
         what = _name(entry.kind, entry.ref_id, entry.elevator_id, entry.chain_pos) if entry else f"叶子 {bad}"
         report.problems.append(f"{what}: 不在默克尔树中原来的位置（叶子哈希不符）")
         return
-    while len(below) >= 2:
-        height += 1
-        sha256 = hashlib.sha256
-        above = [sha256(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)]
-        bad = _level_differs(height, above)
+    for height in range(1, len(levels)):
+        bad = _level_differs(height, levels[height])
         if bad is not None:
             report.problems.append(f"默克尔树第 {height} 层第 {bad} 个节点被改动或缺失")
             return
-        below = above
+    if _level_differs(len(levels), []) is not None:
+        report.problems.append(f"默克尔树第 {len(levels)} 层有多余的节点")
 
 
 def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> Report:
     """Check everything the ledger commits to; ``content=False`` skips re-hashing the records and events."""
     report = Report()
-    progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
-    walk = _check_entries_and_tree(report, progress, content)
-    _check_heads(walk.chains, report)
-    progress("核对默克尔树的内部节点 …")
-    _check_nodes(walk.leaves, report)
+    with paused_gc():
+        progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
+        walk = _check_entries_and_tree(report, progress, content)
+        _check_heads(walk.chains, report)
+        progress("核对默克尔树的内部节点 …")
+        _check_nodes(walk.levels, report)
     _check_unledgered(report)
     return report
 
