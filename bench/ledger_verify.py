@@ -99,7 +99,8 @@ def main() -> None:
             assert merkle.verify_inclusion(body["leaf_index"], body["checkpoint"]["tree_size"], leaf, proof, root)
         p95 = statistics.quantiles(latencies, n=20)[-1]
         print(
-            f"proof_api warmup={args.warmup} requests={args.proofs} p50_ms={statistics.median(latencies):.1f} p95_ms={p95:.1f}"
+            f"proof_api warmup={args.warmup} requests={args.proofs}"
+            f" p50_ms={statistics.median(latencies):.1f} p95_ms={p95:.1f}"
         )
         db.session.remove()
         db.engine.dispose()
