@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--elevators", type=int, default=20_000)
-    parser.add_argument("--database", default="miniback_bench_ledger")
+    parser.add_argument("--database", default="miniback_bench_ledger_1m")
     parser.add_argument("--proofs", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()

@@ -146,8 +146,3 @@ def inclusion_proof(leaf_index: int, tree_size: int) -> list[str]:
 def consistency_proof(first: int, second: int) -> list[str]:
     reader = stored_reader(merkle.nodes_needed(lambda r: merkle.consistency_proof(first, second, r)))
     return [h.hex() for h in merkle.consistency_proof(first, second, reader)]
-
-
-def stored_root(tree_size: int) -> str:
-    reader = stored_reader(merkle.nodes_needed(lambda r: merkle.root_hash(tree_size, r)))
-    return merkle.root_hash(tree_size, reader).hex()

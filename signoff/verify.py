@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
@@ -43,12 +43,6 @@ class Report:
         self.entries = self.contents_checked = self.checkpoints = 0
         self.problems.clear()
         return self
-
-
-def _stream(query: Select[Any]) -> Iterator[tuple[Any, ...]]:
-    result = db.session.execute(query.execution_options(stream_results=True, yield_per=BATCH))
-    for row in result:
-        yield tuple(row)
 
 
 def _name(kind: str, ref_id: int, elevator_id: int, pos: int) -> str:

@@ -239,3 +239,13 @@ def test_restore_after_dropping_the_database_yields_identical_hashes(
     assert restored == before_records
     assert verify_ledger().problems == []
     assert verify_backup(store).problems == []
+
+
+def test_a_kind_rewritten_with_separators_is_named_by_the_row_by_row_pass(
+    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+) -> None:
+    records, _ = ledger
+    with attacker("ledger_entry"):
+        db.session.execute(text("UPDATE ledger_entry SET kind = 'rec|ord' WHERE ref_id = :id"), {"id": records[1].id})
+    problems = verify_ledger().problems
+    assert problems[0] == f"rec|ord #{records[1].id}（电梯 {records[1].elevator_id}，链上第 1 条）: 账本条目哈希不符"
