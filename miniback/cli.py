@@ -68,7 +68,9 @@ def demo_command(host: str, port: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (create_account, seed_demo_command, demo_command):
+    from jobs.cli import COMMANDS as JOB_COMMANDS
+
+    for command in (create_account, seed_demo_command, demo_command, *JOB_COMMANDS):
         app.cli.add_command(command)
     from miniback.ledger_cli import backup_cli, grants_command, ledger_cli
 

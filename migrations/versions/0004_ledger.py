@@ -1,7 +1,7 @@
 """ledger: hash chains, merkle tree, checkpoints
 
 Revision ID: 0004
-Revises: 0002 (becomes 0003 once the sign-off migration lands)
+Revises: 0003
 Create Date: 2026-11-25 01:15:01.023909
 
 """
@@ -18,7 +18,7 @@ APPEND_ONLY = ("ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint"
 
 # revision identifiers, used by Alembic.
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

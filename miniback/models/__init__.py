@@ -40,6 +40,15 @@ from miniback.models.records import (
     UnitTemplate,
     UnitTemplateItem,
 )
+from miniback.models.signoff import (
+    PUSH_OUTCOMES,
+    SIGNOFF_EVENT_KINDS,
+    SIGNOFF_STATES,
+    PushDelivery,
+    SignoffEvent,
+    SignoffState,
+    SubscriptionQuota,
+)
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
 
@@ -65,6 +74,9 @@ __all__ = [
     "ELEVATOR_STATUSES",
     "ELEVATOR_TYPES",
     "MU_ROLES",
+    "PUSH_OUTCOMES",
+    "SIGNOFF_EVENT_KINDS",
+    "SIGNOFF_STATES",
     "ROLES",
     "UNIT_STATUSES",
     "UU_ROLES",
@@ -84,6 +96,10 @@ __all__ = [
     "ElevatorAssignment",
     "MaintenanceUnit",
     "OrgNode",
+    "PushDelivery",
+    "SignoffEvent",
+    "SignoffState",
+    "SubscriptionQuota",
     "UTCDateTime",
     "UseUnit",
     "utcnow",
