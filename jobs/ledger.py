@@ -1,4 +1,5 @@
-"""The ledger's jobs: grow the Merkle tree and publish a checkpoint, then write everything new to the archive.
+"""The ledger's jobs: chain new sign-off events, grow the Merkle tree and publish a checkpoint, then write
+everything new to the archive.
 
 ``seal_ledger`` is what the periodic schedule (every ≤ 5 minutes) and an on-demand request run; it is idempotent
 (a run with nothing new publishes nothing and archives nothing) and catches up after any outage of the database
@@ -15,7 +16,8 @@ from flask import current_app
 
 from miniback.extensions import db
 from signoff.archive import ArchiveStore, archive_pending, store_from_config
-from signoff.checkpoints import build_checkpoint
+from signoff.checkpoints import build_checkpoint, lock_state
+from signoff.ledger import EVENTS_PER_RUN, ledger_new_events
 
 log = logging.getLogger("miniback.jobs.ledger")
 
@@ -38,6 +40,12 @@ def archive_store() -> ArchiveStore:
 def seal_ledger(store: ArchiveStore | None = None) -> SealResult:
     """Checkpoint (one commit per bounded batch), then archive. Runs inside the caller's app context."""
     added = 0
+    while True:  # chain the sign-off events committed since the last run
+        lock_state()
+        events = ledger_new_events()
+        db.session.commit()
+        if events < EVENTS_PER_RUN:
+            break
     while True:
         result = build_checkpoint()
         db.session.commit()

@@ -52,8 +52,13 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def rehash_stored(row: dict[str, object]) -> str | None:
-    """The SHA-256 of the row's stored canonical content (the exact text hashed at submission), if it has one."""
+def rehash_stored(kind: str, row: dict[str, object]) -> str | None:
+    """The SHA-256 the stored row gives now: a record's stored canonical content (the exact text hashed at
+    submission); a sign-off event's columns, canonicalised."""
+    if kind == "event":
+        from signoff.ledger import event_content
+
+        return sha256_hex(event_content(row))
     canonical = row.get("canonical_content")
     return sha256_hex(canonical) if isinstance(canonical, str) else None
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
 from miniback.models.ledger import ENTRY_KINDS
+from signoff.hashing import canonical_json
 
 
 def entry_hash(elevator_id: int, chain_pos: int, kind: str, ref_id: int, content_hash: str, prev_hash: str) -> str:
@@ -76,3 +77,48 @@ def append_entry(
     head.updated_at = entry.created_at
     db.session.flush()
     return entry
+
+
+# Sign-off events are chained by the seal job, shortly after they commit, rather than inside the statements that
+# write them: the default confirmation writes thousands of events with one INSERT … SELECT, and taking every
+# elevator's chain head there would serialise it against sign-offs. Late commits are caught as for leaves.
+EVENT_WINDOW = 100_000
+EVENTS_PER_RUN = 20_000
+
+
+def event_content(row: dict[str, object]) -> str:
+    """The canonical text of a sign-off event row: every column (its hash is the entry's content hash)."""
+    return canonical_json({key: value for key, value in sorted(row.items())})
+
+
+def ledger_new_events(limit: int = EVENTS_PER_RUN) -> int:
+    """Append every committed sign-off event not yet in the ledger to its elevator's chain, in id order.
+
+    Call with the checkpoint builder's lock held (``checkpoints.lock_state``) so two runs never race. Flushes,
+    never commits. Returns the number of events appended.
+    """
+    events = db.metadata.tables.get("signoff_event")
+    records = db.metadata.tables.get("maintenance_record")
+    if events is None or records is None:
+        return 0
+    newest = db.session.execute(
+        db.select(func.max(LedgerEntry.ref_id)).where(LedgerEntry.kind == "event")
+    ).scalar_one_or_none()
+    query = (
+        db.select(events, records.c.elevator_id.label("_elevator_id"))
+        .join(records, records.c.id == events.c.record_id)
+        .outerjoin(LedgerEntry, (LedgerEntry.kind == "event") & (LedgerEntry.ref_id == events.c.id))
+        .where(LedgerEntry.id.is_(None))
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    if newest is not None:
+        query = query.where(events.c.id > newest - EVENT_WINDOW)
+    count = 0
+    for row in db.session.execute(query).mappings().all():
+        data = {column.name: row[column.name] for column in events.columns}
+        digest = hashlib.sha256(event_content(data).encode("utf-8")).hexdigest()
+        at = row["occurred_at"] if isinstance(row["occurred_at"], datetime) else None
+        append_entry(int(row["_elevator_id"]), "event", int(row["id"]), digest, at=at)
+        count += 1
+    return count
