@@ -58,3 +58,12 @@ def seal_ledger(store: ArchiveStore | None = None) -> SealResult:
     if added or archived:
         log.info("账本：新增 %s 条，检查点 %s，归档 %s 条", added, size, archived)
     return SealResult(tree_size=result.tree_size, added=added, checkpoint_size=size, archived=archived)
+
+
+def seal() -> SealResult:
+    """The periodic entry point (``flask sweep --loop`` and the demo's in-process runner call it after each
+    sweep, every ``SIGNOFF_SWEEP_INTERVAL_SECONDS`` ≤ 5 minutes): ``seal_ledger`` in a job's own app context."""
+    from jobs.context import job_context
+
+    with job_context():
+        return seal_ledger()

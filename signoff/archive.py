@@ -227,7 +227,10 @@ def archive_pending(store: ArchiveStore, progress: Progress = lambda _: None, li
         data = bytes(body)
         digest = hashlib.sha256(data).hexdigest()
         segment = f"segments/{number:08d}-{digest[:16]}.jsonl"
-        store.put(segment, data)
+        try:
+            store.put(segment, data)
+        except ArchiveError:
+            return written  # another archiver wrote this very segment a moment ago: it carries on from here
         manifest = Manifest(
             number=number,
             segment=segment,
@@ -240,7 +243,10 @@ def archive_pending(store: ArchiveStore, progress: Progress = lambda _: None, li
             created_at=utcnow().isoformat(),
         )
         encoded = manifest.encode()
-        store.put(f"manifest/{number:08d}.json", encoded)
+        try:
+            store.put(f"manifest/{number:08d}.json", encoded)
+        except ArchiveError:
+            return written  # a concurrent archiver committed segment ``number`` first; ours stays an orphan
         last_sha = hashlib.sha256(encoded).hexdigest()
         written += len(rows)
         leaf_end, number = new_end, number + 1
