@@ -62,6 +62,7 @@ class InlineRunner:
         worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
 
     def _run(self) -> None:
+        from jobs.ledger import seal
         from jobs.signoff import sweep
 
         interval = self.app.config["SIGNOFF_SWEEP_INTERVAL_SECONDS"]
@@ -71,6 +72,7 @@ class InlineRunner:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + interval
                     sweep()
+                    seal()
                 self.run_once()
             except Exception:  # a thread that dies silently would stop the demo's deadlines: log and go on
                 log.exception("进程内任务执行出错")

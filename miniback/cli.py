@@ -72,3 +72,8 @@ def register_commands(app: Flask) -> None:
 
     for command in (create_account, seed_demo_command, demo_command, *JOB_COMMANDS):
         app.cli.add_command(command)
+    from miniback.ledger_cli import backup_cli, grants_command, ledger_cli
+
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(grants_command)

@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE_MAX": 100,
     "JSON_AS_ASCII": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # The second store (数据双备份): a local directory (default: <instance>/archive) of write-once segments.
+    "ARCHIVE_DIR": None,
     # On site: check-in/out farther than this from the elevator's location is flagged.
     "ONSITE_RADIUS_M": 200,
     # A job shorter than this (check-in → check-out, minutes) is flagged as too short, per category.

@@ -35,6 +35,8 @@ APPEND_ONLY_TABLES: set[str] = {
     "signature_image",
     "signoff_event",
 }
+# The ledger (issue 5): append-only tables and the chain heads (which refuse DELETE).
+APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:

@@ -12,6 +12,15 @@ from miniback.models.accounts import (
     OrgNode,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
+from miniback.models.ledger import (
+    GENESIS_HASH,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerHead,
+    LedgerLeaf,
+    LedgerState,
+    MerkleNode,
+)
 from miniback.models.records import (
     CATEGORIES,
     COORD_SYSTEMS,
@@ -77,6 +86,13 @@ __all__ = [
     "BindCode",
     "ChangeLog",
     "Elevator",
+    "GENESIS_HASH",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerLeaf",
+    "LedgerState",
+    "MerkleNode",
     "ElevatorAssignment",
     "MaintenanceUnit",
     "OrgNode",

@@ -27,6 +27,7 @@ from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
 from signoff.hashing import content_hash
+from signoff.ledger import append_entry
 from signoff.operations import record_submitted
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
@@ -225,6 +226,8 @@ def submit_record(
     )
     db.session.add(record)
     db.session.flush()
+    # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
+    append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
     record_submitted(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])

@@ -1,0 +1,40 @@
+"""Production grants: the application's database user may append to the legal records but never change them.
+
+Records, their items and signatures, sign-off events, the ledger and its checkpoints get ``SELECT, INSERT`` only:
+no UPDATE, DELETE, DROP, TRUNCATE (which needs DROP) or ALTER. Other tables get ``SELECT, INSERT, UPDATE,
+DELETE``. Migrations and restores run as a separate owner account. ``flask --app wsgi grants`` prints the script
+for the current schema (``deploy/grants.sql`` is its output for the tables of this release).
+"""
+
+from __future__ import annotations
+
+from miniback.extensions import db
+
+# Append-only for the application (DESIGN.md §5): the record, event, ledger and checkpoint tables.
+APPEND_ONLY_FOR_APP = (
+    "maintenance_record",
+    "record_item",
+    "record_technician",
+    "signature_image",
+    "signoff_event",
+    "ledger_entry",
+    "ledger_leaf",
+    "merkle_node",
+    "ledger_checkpoint",
+)
+# Chain heads move forward (UPDATE) but are never removed.
+NO_DELETE_FOR_APP = ("ledger_head",)
+
+
+def grant_statements(database: str, user: str, host: str = "%") -> list[str]:
+    account = f"'{user}'@'{host}'"
+    statements = [f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}"]
+    for table in sorted(db.metadata.tables):
+        if table in APPEND_ONLY_FOR_APP:
+            privileges = "SELECT, INSERT"
+        elif table in NO_DELETE_FOR_APP:
+            privileges = "SELECT, INSERT, UPDATE"
+        else:
+            privileges = "SELECT, INSERT, UPDATE, DELETE"
+        statements.append(f"GRANT {privileges} ON `{database}`.`{table}` TO {account}")
+    return statements

@@ -1,0 +1,148 @@
+"""Checkpoints: grow the Merkle tree over all ledger entries and publish its root; serve proofs from it.
+
+Entries get their leaf position when the builder first sees them *committed*, so an append that commits late
+(a lower id committing after a higher one) still lands in the tree — later, never lost. Only complete subtrees
+are stored (``merkle_node``); any root or proof is assembled from O(log² n) of them in one query.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, or_
+
+from miniback.extensions import db
+from miniback.models import LedgerCheckpoint, LedgerLeaf, LedgerState, MerkleNode, utcnow
+from signoff import merkle
+from signoff.rawsql import insert_many, keyset, paused_gc
+
+# How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
+# stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
+LATE_COMMIT_WINDOW = 100_000
+# Entries added to the tree per transaction (each adds a leaf row and about two node rows).
+MAX_ENTRIES_PER_BUILD = 50_000
+
+
+@dataclass
+class BuildResult:
+    tree_size: int
+    added: int
+    checkpoint: LedgerCheckpoint | None
+    caught_up: bool = True
+
+
+def lock_state() -> LedgerState:
+    """The builder's single lock row (recreated from the leaves if a test or an operator emptied the table)."""
+    query = db.select(LedgerState).where(LedgerState.id == 1).with_for_update()
+    state = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if state is None:
+        dialect = db.session.get_bind().dialect.name
+        prefix = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
+        db.session.execute(
+            insert(LedgerState).prefix_with(prefix).values(id=1, tree_size=_stored_leaves(), updated_at=utcnow())
+        )
+        state = db.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    return state
+
+
+def _stored_leaves() -> int:
+    return db.session.execute(db.select(func.count()).select_from(LedgerLeaf)).scalar_one()
+
+
+def read_nodes(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Stored complete-subtree hashes by (level, index), fetched in one query."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    condition = or_(*(and_(MerkleNode.level == level, MerkleNode.idx == index) for level, index in wanted))
+    rows = db.session.execute(db.select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(condition))
+    found = {(level, index): bytes.fromhex(h) for level, index, h in rows}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        raise LookupError(f"merkle nodes missing: {missing[:5]}")
+    return found
+
+
+def stored_reader(keys: Iterable[tuple[int, int]]) -> merkle.NodeReader:
+    nodes = read_nodes(keys)
+    return lambda level, index: nodes[(level, index)]
+
+
+NEW_ENTRIES_SQL = (
+    "SELECT e.id, e.entry_hash FROM ledger_entry e LEFT JOIN ledger_leaf l ON l.entry_id = e.id"
+    " WHERE l.entry_id IS NULL AND e.id > {after} ORDER BY e.id LIMIT {limit}"
+)
+
+
+def _new_entries(tree_size: int, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` committed entries not yet in the tree, in id order (ids below the window are placed)."""
+    floor = -1
+    if tree_size:
+        newest = db.session.execute(db.select(func.max(LedgerLeaf.entry_id))).scalar_one()
+        floor = newest - LATE_COMMIT_WINDOW
+    rows = keyset(NEW_ENTRIES_SQL, start=floor, chunk=min(limit, 50_000))
+    return [(int(entry_id), str(h)) for entry_id, h in itertools.islice(rows, limit)]
+
+
+def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES_PER_BUILD) -> BuildResult:
+    """Add newly committed entries to the tree (at most ``max_entries``, so one transaction stays bounded) and,
+    once caught up, publish a checkpoint if the tree grew. Call again while ``caught_up`` is false.
+
+    Serialised by the ``ledger_state`` row lock; flushes, never commits (the caller commits after each call).
+    """
+    state = lock_state()
+    size = state.tree_size
+    edge = read_nodes(merkle.edge_nodes(size))
+    compact = merkle.CompactRange(size, [edge[key] for key in merkle.edge_nodes(size)])
+    leaves: list[tuple[int, int]] = []
+    nodes: list[tuple[int, int, str]] = []
+    with paused_gc():
+        for entry_id, h in _new_entries(size, max_entries):
+            leaves.append((compact.size, entry_id))
+            for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
+                nodes.append((level, index, node.hex()))
+    insert_many("INSERT INTO ledger_leaf (leaf_index, entry_id) VALUES (%s, %s)", leaves)
+    insert_many("INSERT INTO merkle_node (level, idx, hash) VALUES (%s, %s, %s)", nodes)
+    state.tree_size = compact.size
+    state.updated_at = now or utcnow()
+    checkpoint = None
+    latest = latest_checkpoint()
+    caught_up = len(leaves) < max_entries
+    if caught_up and compact.size and (latest is None or latest.tree_size < compact.size):
+        checkpoint = LedgerCheckpoint(
+            tree_size=compact.size, root_hash=compact.root().hex(), created_at=state.updated_at
+        )
+        db.session.add(checkpoint)
+    db.session.flush()
+    return BuildResult(tree_size=compact.size, added=len(leaves), checkpoint=checkpoint, caught_up=caught_up)
+
+
+def latest_checkpoint() -> LedgerCheckpoint | None:
+    return db.session.execute(
+        db.select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def checkpoint_of_size(tree_size: int) -> LedgerCheckpoint | None:
+    return db.session.execute(
+        db.select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == tree_size)
+    ).scalar_one_or_none()
+
+
+def leaf_index_of(entry_id: int) -> int | None:
+    return db.session.execute(
+        db.select(LedgerLeaf.leaf_index).where(LedgerLeaf.entry_id == entry_id)
+    ).scalar_one_or_none()
+
+
+def inclusion_proof(leaf_index: int, tree_size: int) -> list[str]:
+    reader = stored_reader(merkle.nodes_needed(lambda r: merkle.inclusion_proof(leaf_index, tree_size, r)))
+    return [h.hex() for h in merkle.inclusion_proof(leaf_index, tree_size, reader)]
+
+
+def consistency_proof(first: int, second: int) -> list[str]:
+    reader = stored_reader(merkle.nodes_needed(lambda r: merkle.consistency_proof(first, second, r)))
+    return [h.hex() for h in merkle.consistency_proof(first, second, reader)]

@@ -1,0 +1,138 @@
+"""What each kind of ledger entry points at: the rows that hold its content, and how to re-hash that content.
+
+``ledger verify`` re-hashes the stored canonical content of every record and event; the archiver copies the same
+rows. Tables are looked up by name so the ledger works (and is tested) before or without the record and event
+modules; a kind whose table does not exist has no content to check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Table
+
+from miniback.extensions import db
+
+
+@dataclass(frozen=True)
+class ContentKind:
+    """A kind of ledger entry: its main table and the child tables archived with it (table, key column)."""
+
+    kind: str
+    table: str
+    label: str  # how a person names one of them, e.g. "维保记录"
+    children: tuple[tuple[str, str], ...] = ()
+    # (table, column of the main row whose value is that table's primary key), e.g. signature images.
+    referenced: tuple[tuple[str, str], ...] = ()
+    # (child table, parent-id column, key of the list in the canonical content, order column)
+    canonical_children: tuple[tuple[str, str, str, str], ...] = ()
+
+    def main_table(self) -> Table | None:
+        return db.metadata.tables.get(self.table)
+
+
+KINDS: dict[str, ContentKind] = {
+    "record": ContentKind(
+        "record",
+        "maintenance_record",
+        "维保记录",
+        children=(("record_item", "record_id"), ("record_technician", "record_id")),
+        referenced=(("signature_image", "signature_sha256"),),
+        canonical_children=(("record_item", "record_id", "items", "seq"),),
+    ),
+    "event": ContentKind("event", "signoff_event", "签名确认事件"),
+}
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def rehash_stored(kind: str, row: dict[str, object]) -> str | None:
+    """The SHA-256 the stored row gives now: a record's stored canonical content (the exact text hashed at
+    submission); a sign-off event's columns, canonicalised."""
+    if kind == "event":
+        from signoff.ledger import event_content
+
+        return sha256_hex(event_content(row))
+    canonical = row.get("canonical_content")
+    return sha256_hex(canonical) if isinstance(canonical, str) else None
+
+
+def load_rows(kind: ContentKind, ids: list[int]) -> dict[int, dict[str, object]]:
+    table = kind.main_table()
+    if table is None or not ids:
+        return {}
+    rows = db.session.execute(table.select().where(table.c.id.in_(ids))).mappings()
+    return {int(row["id"]): dict(row) for row in rows}
+
+
+def _same(canonical: object, stored: object) -> bool:
+    """Whether a canonical JSON value says the same as a column value (types as the column hands them back)."""
+    if stored is None or canonical is None:
+        return stored is None and canonical is None
+    if isinstance(stored, bool) or isinstance(canonical, bool):
+        return bool(stored) == canonical
+    if isinstance(stored, Decimal):
+        return isinstance(canonical, str | int | float) and Decimal(str(canonical)) == stored
+    if isinstance(stored, datetime):
+        return isinstance(canonical, str) and datetime.fromisoformat(canonical) == stored
+    if isinstance(stored, date):
+        return canonical == stored.isoformat()
+    return canonical == stored
+
+
+def columns_differing(
+    row: dict[str, object], canonical_text: str, children: dict[str, list[dict[str, object]]]
+) -> list[str]:
+    """Columns of a stored row (and of its child rows) that no longer say what the hashed canonical content says.
+
+    The canonical content is what was hashed and signed; the columns are what queries and pages show. A top-level
+    key matches the column of that name, a nested object ``{"at": …}`` under ``check_in`` matches
+    ``check_in_at``, and a list of objects (``items``) matches the child rows in order.
+    """
+    try:
+        content = json.loads(canonical_text)
+    except ValueError:
+        return ["canonical_content"]
+    if not isinstance(content, dict):
+        return ["canonical_content"]
+    differing = []
+    for key, value in content.items():
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                column = f"{key}_{sub}"
+                if column in row and not _same(inner, row[column]):
+                    differing.append(column)
+        elif key in children:
+            rows = children[key]
+            if not isinstance(value, list) or len(value) != len(rows):
+                differing.append(key)
+                continue
+            for expected, child in zip(value, rows, strict=True):
+                if isinstance(expected, dict) and any(
+                    name in child and not _same(inner, child[name]) for name, inner in expected.items()
+                ):
+                    differing.append(f"{key}[{expected.get('seq', '?')}]")
+        elif key in row and not _same(value, row[key]):
+            differing.append(key)
+    return differing
+
+
+def load_children(kind: ContentKind, ids: list[int]) -> dict[int, dict[str, list[dict[str, object]]]]:
+    """Child rows by parent id and canonical key (e.g. ``items`` → ``record_item`` rows ordered by ``seq``)."""
+    found: dict[int, dict[str, list[dict[str, object]]]] = {ref_id: {} for ref_id in ids}
+    for table_name, column, key, order in kind.canonical_children:
+        table = db.metadata.tables.get(table_name)
+        if table is None or not ids:
+            continue
+        for ref_id in ids:
+            found[ref_id][key] = []
+        query = table.select().where(table.c[column].in_(ids)).order_by(table.c[column], table.c[order])
+        for child in db.session.execute(query).mappings():
+            found[int(child[column])][key].append(dict(child))
+    return found

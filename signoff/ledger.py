@@ -1,0 +1,124 @@
+"""Appending to the per-elevator hash chains.
+
+Every record submission and every sign-off event becomes one ``LedgerEntry`` whose ``prev_hash`` is the hash of
+the previous entry of the *same elevator*: the append locks only that elevator's ``ledger_head`` row, so appends
+for different elevators never wait on one another. Call ``append_entry`` inside the transaction that writes the
+record or event, so both commit or neither does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, insert
+
+from miniback.extensions import db
+from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
+from miniback.models.ledger import ENTRY_KINDS
+from signoff.hashing import canonical_json
+
+
+def entry_hash(elevator_id: int, chain_pos: int, kind: str, ref_id: int, content_hash: str, prev_hash: str) -> str:
+    """SHA-256 (hex) of ``elevator_id|chain_pos|kind|ref_id|content_hash|prev_hash`` — the chain link."""
+    text = f"{elevator_id}|{chain_pos}|{kind}|{ref_id}|{content_hash}|{prev_hash}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _is_hash(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _lock_head(elevator_id: int) -> LedgerHead:
+    """The elevator's chain head, created on first use, locked until the transaction ends."""
+    dialect = db.session.get_bind().dialect.name
+    prefix = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
+    db.session.execute(
+        insert(LedgerHead)
+        .prefix_with(prefix)
+        .values(elevator_id=elevator_id, length=0, last_hash=GENESIS_HASH, updated_at=utcnow())
+    )
+    head = db.session.execute(
+        db.select(LedgerHead)
+        .where(LedgerHead.elevator_id == elevator_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return head
+
+
+def append_entry(
+    elevator_id: int, kind: str, ref_id: int, content_hash: str, at: datetime | None = None
+) -> LedgerEntry:
+    """Chain one record submission (``kind="record"``) or sign-off event (``kind="event"``) to its elevator.
+
+    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content.
+    """
+    if kind not in ENTRY_KINDS:
+        raise ValueError(f"unknown ledger entry kind {kind!r}")
+    if not _is_hash(content_hash):
+        raise ValueError("content_hash must be a lowercase hex SHA-256")
+    head = _lock_head(elevator_id)
+    position = head.length + 1
+    link = entry_hash(elevator_id, position, kind, ref_id, content_hash, head.last_hash)
+    entry = LedgerEntry(
+        elevator_id=elevator_id,
+        chain_pos=position,
+        kind=kind,
+        ref_id=ref_id,
+        content_hash=content_hash,
+        prev_hash=head.last_hash,
+        entry_hash=link,
+        created_at=at or utcnow(),
+    )
+    db.session.add(entry)
+    head.length = position
+    head.last_hash = link
+    head.updated_at = entry.created_at
+    db.session.flush()
+    return entry
+
+
+# Sign-off events are chained by the seal job, shortly after they commit, rather than inside the statements that
+# write them: the default confirmation writes thousands of events with one INSERT … SELECT, and taking every
+# elevator's chain head there would serialise it against sign-offs. Late commits are caught as for leaves.
+EVENT_WINDOW = 100_000
+EVENTS_PER_RUN = 20_000
+
+
+def event_content(row: dict[str, object]) -> str:
+    """The canonical text of a sign-off event row: every column (its hash is the entry's content hash)."""
+    return canonical_json({key: value for key, value in sorted(row.items())})
+
+
+def ledger_new_events(limit: int = EVENTS_PER_RUN) -> int:
+    """Append every committed sign-off event not yet in the ledger to its elevator's chain, in id order.
+
+    Call with the checkpoint builder's lock held (``checkpoints.lock_state``) so two runs never race. Flushes,
+    never commits. Returns the number of events appended.
+    """
+    events = db.metadata.tables.get("signoff_event")
+    records = db.metadata.tables.get("maintenance_record")
+    if events is None or records is None:
+        return 0
+    newest = db.session.execute(
+        db.select(func.max(LedgerEntry.ref_id)).where(LedgerEntry.kind == "event")
+    ).scalar_one_or_none()
+    query = (
+        db.select(events, records.c.elevator_id.label("_elevator_id"))
+        .join(records, records.c.id == events.c.record_id)
+        .outerjoin(LedgerEntry, (LedgerEntry.kind == "event") & (LedgerEntry.ref_id == events.c.id))
+        .where(LedgerEntry.id.is_(None))
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    if newest is not None:
+        query = query.where(events.c.id > newest - EVENT_WINDOW)
+    count = 0
+    for row in db.session.execute(query).mappings().all():
+        data = {column.name: row[column.name] for column in events.columns}
+        digest = hashlib.sha256(event_content(data).encode("utf-8")).hexdigest()
+        at = row["occurred_at"] if isinstance(row["occurred_at"], datetime) else None
+        append_entry(int(row["_elevator_id"]), "event", int(row["id"]), digest, at=at)
+        count += 1
+    return count

@@ -1,0 +1,181 @@
+"""The ledger: per-elevator chains, the Merkle tree and checkpoints, the public proof endpoints."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from miniback.extensions import db
+from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
+from signoff import merkle
+from signoff.checkpoints import build_checkpoint
+from signoff.ledger import append_entry, entry_hash
+from signoff.verify import verify_ledger
+from tests.factories import make_world
+from tests.ledger_helpers import submit_record
+
+
+def h(n: int) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()
+
+
+def test_entries_chain_per_elevator_from_the_genesis_hash(app: object) -> None:
+    a1 = append_entry(1, "record", 10, h(1))
+    b1 = append_entry(2, "record", 11, h(2))
+    a2 = append_entry(1, "event", 12, h(3))
+    db.session.commit()
+    assert (a1.chain_pos, a1.prev_hash) == (1, GENESIS_HASH)
+    assert (b1.chain_pos, b1.prev_hash) == (1, GENESIS_HASH)
+    assert (a2.chain_pos, a2.prev_hash) == (2, a1.entry_hash)
+    assert a2.entry_hash == hashlib.sha256(f"1|2|event|12|{h(3)}|{a1.entry_hash}".encode()).hexdigest()
+    assert a2.entry_hash == entry_hash(1, 2, "event", 12, h(3), a1.entry_hash)
+    heads = {head.elevator_id: (head.length, head.last_hash) for head in db.session.scalars(db.select(LedgerHead))}
+    assert heads == {1: (2, a2.entry_hash), 2: (1, b1.entry_hash)}
+
+
+def test_append_refuses_unknown_kinds_and_malformed_hashes(app: object) -> None:
+    with pytest.raises(ValueError):
+        append_entry(1, "note", 1, h(1))
+    with pytest.raises(ValueError):
+        append_entry(1, "record", 1, "ABC")
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("ledger_entry", "ref_id"),
+        ("ledger_leaf", "entry_id"),
+        ("merkle_node", "hash"),
+        ("ledger_checkpoint", "root_hash"),
+    ],
+)
+def test_database_refuses_update_and_delete_of_ledger_rows(app: object, table: str, column: str) -> None:
+    append_entry(1, "record", 1, h(1))
+    build_checkpoint()
+    db.session.commit()
+    for statement in (f"UPDATE {table} SET {column} = '1'", f"DELETE FROM {table}"):
+        with pytest.raises(OperationalError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    with pytest.raises(OperationalError, match="append-only"):
+        db.session.execute(text("DELETE FROM ledger_head"))
+    db.session.rollback()
+
+
+def test_checkpoint_root_is_the_rfc6962_root_over_entry_hashes_and_grows_incrementally(app: object) -> None:
+    entries = [append_entry(n % 3, "record", n, h(n)) for n in range(1, 8)]
+    first = build_checkpoint()
+    db.session.commit()
+    tree = merkle.MemoryTree([bytes.fromhex(e.entry_hash) for e in entries])
+    assert first.checkpoint is not None
+    assert (first.added, first.checkpoint.tree_size, first.checkpoint.root_hash) == (7, 7, tree.root().hex())
+    assert build_checkpoint().checkpoint is None, "no new entries, no new checkpoint"
+    more = [append_entry(n % 3, "event", n, h(n)) for n in range(8, 21)]
+    second = build_checkpoint()
+    db.session.commit()
+    tree = merkle.MemoryTree([bytes.fromhex(e.entry_hash) for e in entries + more])
+    assert second.checkpoint is not None
+    assert (second.added, second.checkpoint.tree_size, second.checkpoint.root_hash) == (13, 20, tree.root().hex())
+    assert verify_ledger(content=False).problems == []
+
+
+def test_an_entry_committing_late_still_enters_the_tree(app: object) -> None:
+    late = append_entry(1, "record", 1, h(1))
+    db.session.commit()
+    append_entry(2, "record", 2, h(2))
+    build_checkpoint()
+    db.session.commit()
+    # An entry with a lower id than the newest leaf, first seen now (as after a slow transaction).
+    db.session.execute(
+        text(
+            "INSERT INTO ledger_entry (id, elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash, entry_hash,"
+            " created_at) SELECT id - 1000, 9, 1, 'event', 99, :c, :g, :e, created_at FROM ledger_entry WHERE id = :id"
+        ),
+        {"c": h(9), "g": GENESIS_HASH, "e": entry_hash(9, 1, "event", 99, h(9), GENESIS_HASH), "id": late.id},
+    )
+    result = build_checkpoint()
+    db.session.commit()
+    assert (result.added, result.tree_size) == (1, 3)
+
+
+def _proof_ok(proof: dict) -> bool:  # type: ignore[type-arg]
+    leaf = merkle.leaf_hash(bytes.fromhex(proof["entry"]["entry_hash"]))
+    path = [bytes.fromhex(x) for x in proof["inclusion_proof"]]
+    root = bytes.fromhex(proof["checkpoint"]["root_hash"])
+    return merkle.verify_inclusion(proof["leaf_index"], proof["checkpoint"]["tree_size"], leaf, path, root)
+
+
+def test_public_record_proof_verifies_against_the_latest_and_an_older_checkpoint(client: FlaskClient) -> None:
+    world = make_world()
+    records = [submit_record(world.elevators[i % 2], world.tech1.id) for i in range(5)]
+    build_checkpoint()
+    records += [submit_record(world.elevators[0], world.tech1.id) for _ in range(6)]
+    build_checkpoint()
+    db.session.commit()
+    for record in records:
+        response = client.get(f"/api/v1/ledger/records/{record.id}/proof")
+        assert response.status_code == 200
+        proof = response.get_json()
+        assert proof["entry"]["content_hash"] == record.content_hash
+        assert proof["checkpoint"]["tree_size"] == 11
+        assert _proof_ok(proof)
+    old = client.get(f"/api/v1/ledger/records/{records[2].id}/proof?tree_size=5").get_json()
+    assert old["checkpoint"]["tree_size"] == 5 and _proof_ok(old)
+    newer = client.get(f"/api/v1/ledger/records/{records[7].id}/proof?tree_size=5")
+    assert newer.status_code == 409
+    assert newer.get_json()["error"]["code"] == "not_yet_checkpointed"
+    assert client.get("/api/v1/ledger/records/999999/proof").status_code == 404
+    assert client.get("/api/v1/ledger/records/1/proof?tree_size=abc").status_code == 422
+
+
+def test_consistency_proof_between_two_checkpoints_verifies(client: FlaskClient) -> None:
+    for n in range(1, 6):
+        append_entry(n, "record", n, h(n))
+    build_checkpoint()
+    for n in range(6, 14):
+        append_entry(n % 4, "event", n, h(n))
+    build_checkpoint()
+    db.session.commit()
+    body = client.get("/api/v1/ledger/consistency?first=5&second=13").get_json()
+    proof = [bytes.fromhex(x) for x in body["consistency_proof"]]
+    r1, r2 = bytes.fromhex(body["first"]["root_hash"]), bytes.fromhex(body["second"]["root_hash"])
+    assert merkle.verify_consistency(5, 13, r1, r2, proof)
+    assert client.get("/api/v1/ledger/consistency?first=13&second=5").status_code == 422
+    assert client.get("/api/v1/ledger/consistency?first=4&second=13").status_code == 404
+    latest = client.get("/api/v1/ledger/checkpoints/latest").get_json()
+    checkpoint = db.session.scalars(db.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc())).first()
+    assert checkpoint is not None
+    assert (latest["tree_size"], latest["root_hash"]) == (13, checkpoint.root_hash)
+
+
+def test_no_checkpoint_yet_is_a_clear_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/ledger/checkpoints/latest")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "尚未发布检查点"
+
+
+def test_entry_count_matches_records(app: object) -> None:
+    world = make_world()
+    submit_record(world.elevators[0], world.tech1.id)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(LedgerEntry)) == 1
+
+
+def test_a_large_backlog_is_built_in_bounded_batches_and_published_once_caught_up(app: object) -> None:
+    entries = [append_entry(n % 2, "record", n, h(n)) for n in range(1, 6)]
+    db.session.commit()
+    results = []
+    while not results or not results[-1].caught_up:
+        results.append(build_checkpoint(max_entries=2))
+        db.session.commit()
+    assert [(r.added, r.tree_size, r.checkpoint is not None) for r in results] == [
+        (2, 2, False),
+        (2, 4, False),
+        (1, 5, True),
+    ]
+    tree = merkle.MemoryTree([bytes.fromhex(e.entry_hash) for e in entries])
+    assert results[-1].checkpoint is not None and results[-1].checkpoint.root_hash == tree.root().hex()

@@ -1,0 +1,147 @@
+"""CLIs (``ledger checkpoint|verify``, ``backup archive|verify|restore``) and the archive's write-once rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from miniback.extensions import db
+from miniback.models import LedgerEntry
+from signoff.archive import ArchiveError, LocalArchive, archive_pending, manifests, read_archive
+from signoff.backup import restore, verify_backup
+from signoff.checkpoints import build_checkpoint
+from tests.conftest import recreate_database
+from tests.factories import make_world
+from tests.ledger_helpers import attacker, submit_record
+
+
+@pytest.fixture
+def archive_dir(app: Flask, tmp_path: Path) -> Path:
+    app.config["ARCHIVE_DIR"] = str(tmp_path / "archive")
+    return tmp_path / "archive"
+
+
+def run(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def test_checkpoint_command_publishes_and_archives_then_verify_passes(app: Flask, archive_dir: Path) -> None:
+    world = make_world()
+    for i in range(3):
+        submit_record(world.elevators[i % 2], world.tech1.id)
+    db.session.commit()
+    code, output = run(app, "ledger", "checkpoint")
+    assert code == 0
+    assert "检查点：3 条" in output and "归档了 3 条" in output
+    assert run(app, "ledger", "checkpoint")[1].startswith("没有新条目（树的大小 3）")
+    code, output = run(app, "ledger", "verify")
+    assert (code, output.splitlines()[-1]) == (0, "账本完好")
+    assert "账本条目 3 条，内容核对 3 条，检查点 1 个" in output
+    code, output = run(app, "backup", "verify")
+    assert (code, output.splitlines()[-1]) == (0, "数据库与备份一致")
+
+
+def test_verify_commands_exit_non_zero_naming_the_first_bad_record(app: Flask, archive_dir: Path) -> None:
+    world = make_world()
+    records = [submit_record(world.elevators[0], world.tech1.id, remarks=f"第{i}次") for i in range(3)]
+    db.session.commit()
+    assert run(app, "ledger", "checkpoint")[0] == 0
+    record_id = records[1].id
+    with attacker("maintenance_record"):
+        db.session.execute(
+            text("UPDATE maintenance_record SET canonical_content = REPLACE(canonical_content, '第1次', '第7次')"
+                 " WHERE id = :id"),
+            {"id": record_id},
+        )  # fmt: skip
+    code, output = run(app, "ledger", "verify")
+    assert code == 1
+    assert (
+        f"发现 1 处问题，第一处：维保记录 #{record_id}（电梯 {world.elevators[0].id}，链上第 2 条）: 内容被改动"
+        in output
+    )
+    code, output = run(app, "backup", "verify")
+    assert code == 1
+    assert f"第一处：维保记录 #{record_id}: 与备份不一致（字段 canonical_content）" in output
+
+
+def test_restore_command_rebuilds_an_emptied_database_and_verifies(app: Flask, archive_dir: Path) -> None:
+    world = make_world()
+    for i in range(4):
+        submit_record(world.elevators[i % 2], world.tech1.id)
+    db.session.commit()
+    run(app, "ledger", "checkpoint")
+    hashes = sorted(db.session.scalars(db.select(LedgerEntry.entry_hash)))
+    assert run(app, "backup", "restore")[1].strip().endswith("只能恢复到空库")
+    db.session.remove()
+    db.engine.dispose()
+    recreate_database()
+    upgrade()
+    code, output = run(app, "backup", "restore")
+    assert code == 0, output
+    assert "已从备份恢复 4 条账本条目" in output and output.splitlines()[-1] == "恢复完成，账本与备份校验通过"
+    assert sorted(db.session.scalars(db.select(LedgerEntry.entry_hash))) == hashes
+
+
+def test_archive_catches_up_after_an_outage_without_rewriting_anything(app: Flask, tmp_path: Path) -> None:
+    world = make_world()
+    store = LocalArchive(tmp_path / "archive")
+    submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    assert archive_pending(store) == 1
+
+    class Down(LocalArchive):
+        def put(self, name: str, data: bytes) -> None:
+            raise OSError("archive unreachable")
+
+    for _ in range(3):
+        submit_record(world.elevators[1], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    with pytest.raises(OSError):
+        archive_pending(Down(tmp_path / "archive"))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+    assert archive_pending(store) == 3, "the next run continues from the last manifest"
+    after = {p.name: p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+    assert all(after[name] == data for name, data in before.items()), "nothing archived is rewritten"
+    assert [(m.leaf_start, m.leaf_end) for m, _ in manifests(store)] == [(0, 1), (1, 4)]
+    assert sum(1 for line in read_archive(store) if line["t"] == "entry") == 4
+    assert sum(1 for line in read_archive(store) if line["t"] == "checkpoint") == 2
+    assert archive_pending(store) == 0
+    assert verify_backup(store).problems == []
+
+
+def test_archive_objects_are_write_once_and_a_tampered_segment_is_reported(app: Flask, tmp_path: Path) -> None:
+    store = LocalArchive(tmp_path / "archive")
+    store.put("segments/x.jsonl", b"a")
+    with pytest.raises(ArchiveError):
+        store.put("segments/x.jsonl", b"b")
+    assert store.get("segments/x.jsonl") == b"a"
+    world = make_world()
+    submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    archive_pending(store)
+    manifest, _ = manifests(store)[0]
+    segment = tmp_path / "archive" / manifest.segment
+    segment.write_bytes(segment.read_bytes().replace(b'"t":"entry"', b'"t":"entry" '))
+    problems = verify_backup(store).problems
+    assert problems == [f"备份本身已损坏：segment {manifest.segment} does not match its manifest hash"]
+    assert json.loads((tmp_path / "archive" / "manifest" / "00000001.json").read_text())["leaf_end"] == 1
+
+
+def test_restore_refuses_a_database_that_already_has_a_ledger(app: Flask, tmp_path: Path) -> None:
+    store = LocalArchive(tmp_path / "archive")
+    world = make_world()
+    submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    archive_pending(store)
+    with pytest.raises(ArchiveError, match="只能恢复到空库"):
+        restore(store)
