@@ -68,5 +68,7 @@ def demo_command(host: str, port: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (create_account, seed_demo_command, demo_command):
+    from miniback.qr_commands import qr_group
+
+    for command in (create_account, seed_demo_command, demo_command, qr_group):
         app.cli.add_command(command)

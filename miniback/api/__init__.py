@@ -6,4 +6,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_views() -> None:
-    from miniback.api import auth, elevators, openapi, staff, units  # noqa: F401
+    from miniback.api import auth, elevators, openapi, public, qr, staff, units  # noqa: F401
