@@ -64,7 +64,8 @@ def demo_command(host: str, port: int) -> None:
 
     if current_app.config["ENV_MODE"] != "demo":
         raise click.ClickException("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
-    run_demo(current_app, host, port)
+    # The real app object, not the context-local proxy: the server handles requests outside this context.
+    run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
 def register_commands(app: Flask) -> None:
