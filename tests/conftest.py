@@ -26,7 +26,7 @@ DATABASE_URL = f"mysql+pymysql://root@{DB_HOST}/{DB_NAME}?charset=utf8mb4"
 REDIS_URL = os.environ.get("MINIBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Tables whose rows the database refuses to delete (triggers); TRUNCATE, which bypasses them, empties them.
-APPEND_ONLY_TABLES: set[str] = set()
+APPEND_ONLY_TABLES: set[str] = {"maintenance_record", "record_item", "record_technician", "signature_image"}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:

@@ -12,11 +12,47 @@ from miniback.models.accounts import (
     OrgNode,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
+from miniback.models.records import (
+    CATEGORIES,
+    COORD_SYSTEMS,
+    DELAY_CAUSES,
+    ITEM_RESULTS,
+    LOCATION_KINDS,
+    DelayNotice,
+    DelayNoticeElevator,
+    ElevatorDue,
+    ElevatorLocation,
+    MaintenanceRecord,
+    RecordDraft,
+    RecordDraftItem,
+    RecordItem,
+    RecordTechnician,
+    SignatureImage,
+    UnitTemplate,
+    UnitTemplateItem,
+)
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
 
 __all__ = [
     "AUTHORITY_ROLES",
+    "CATEGORIES",
+    "COORD_SYSTEMS",
+    "DELAY_CAUSES",
+    "ITEM_RESULTS",
+    "LOCATION_KINDS",
+    "DelayNotice",
+    "DelayNoticeElevator",
+    "ElevatorDue",
+    "ElevatorLocation",
+    "MaintenanceRecord",
+    "RecordDraft",
+    "RecordDraftItem",
+    "RecordItem",
+    "RecordTechnician",
+    "SignatureImage",
+    "UnitTemplate",
+    "UnitTemplateItem",
     "ELEVATOR_STATUSES",
     "ELEVATOR_TYPES",
     "MU_ROLES",

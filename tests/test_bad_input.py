@@ -1,0 +1,164 @@
+"""Bad input gets a clear 4xx in the one error shape and changes nothing; never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from miniback.extensions import db
+from miniback.models import Elevator, MaintenanceUnit
+from tests.factories import PASSWORD, auth, maintenance_unit_data, make_world
+
+
+def fingerprint():
+    names = [t.name for t in db.metadata.sorted_tables if t.name != "api_token"]
+    return db.session.execute(text("CHECKSUM TABLE " + ", ".join(f"`{n}`" for n in names))).all()
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    error = response.json["error"]
+    assert set(response.json) == {"error"} and error["message"]
+    if code:
+        assert error["code"] == code
+    return error
+
+
+def registration():
+    body = maintenance_unit_data()
+    body["admin"] = {"name": "林晓燕", "username": "new-admin", "password": PASSWORD}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b.pop("name"), "name"),
+        (lambda b: b.update(name=""), "name"),
+        (lambda b: b.update(name="   "), "name"),
+        (lambda b: b.update(name="长" * 101), "name"),
+        (lambda b: b.update(name=123), "name"),
+        (lambda b: b.update(name=None), "name"),
+        (lambda b: b.update(name="a\x00b"), "name"),
+        (lambda b: b.update(credit_code="91440300568520498B"), "credit_code"),
+        (lambda b: b.update(credit_code=["91440300568520498A"]), "credit_code"),
+        (lambda b: b.update(emergency_phone="call me"), "emergency_phone"),
+        (lambda b: b.update(contact_phone="1" * 30), "contact_phone"),
+        (lambda b: b.update(unexpected="x"), "unexpected"),
+        (lambda b: b["admin"].pop("username"), "admin.username"),
+        (lambda b: b["admin"].update(username="a b;DROP TABLE account"), "admin.username"),
+        (lambda b: b["admin"].update(mobile="12345"), "admin.mobile"),
+        (lambda b: b.update(admin="not an object"), "admin"),
+    ],
+)
+def test_registration_field_errors_name_the_field(client, mutate, field):
+    body = registration()
+    mutate(body)
+    before = fingerprint()
+    error = assert_error(client.post("/api/v1/maintenance-units", json=body), 422, "validation_error")
+    assert field in error["fields"], error
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "code"),
+    [
+        ("{not json", "application/json", 422, "malformed_json"),
+        ('["a", "list"]', "application/json", 422, "bad_request"),
+        ('"just a string"', "application/json", 422, "bad_request"),
+        ("name=x", "application/x-www-form-urlencoded", 422, "bad_request"),
+        ("", "application/json", 422, "malformed_json"),
+        (b"\xff\xfe\x00", "application/json", 422, "malformed_json"),
+    ],
+)
+def test_malformed_bodies_are_4xx(client, data, content_type, status, code):
+    response = client.post("/api/v1/maintenance-units", data=data, content_type=content_type)
+    assert_error(response, status, code)
+
+
+def test_oversized_body_is_413(client):
+    body = '{"name": "' + "x" * (3 * 1024 * 1024) + '"}'
+    assert_error(client.post("/api/v1/maintenance-units", data=body, content_type="application/json"), 413)
+
+
+def test_sql_and_html_in_text_fields_are_stored_verbatim_and_harmless(client):
+    world = make_world()
+    nasty = "<script>alert(1)</script>'; DROP TABLE elevator; --"
+    response = client.patch(
+        f"/api/v1/elevators/{world.elevators[0].id}", headers=auth(world.admin), json={"position": nasty}
+    )
+    assert response.status_code == 200
+    assert db.session.get(Elevator, world.elevators[0].id).position == nasty
+    assert db.session.execute(db.select(db.func.count(Elevator.id))).scalar() == 2
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "per_page=0",
+        "per_page=101",
+        "per_page=1e3",
+        "district=福田区",
+        "elevator_type=rocket",
+        "use_unit_id=x",
+        "bogus=1",
+    ],
+)
+def test_bad_list_parameters_are_422(client, query):
+    world = make_world()
+    error = assert_error(client.get(f"/api/v1/elevators?{query}", headers=auth(world.admin)), 422)
+    assert error["fields"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/elevators/999999",
+        "/api/v1/elevators/99999999999999999999999",
+        "/api/v1/staff/0",
+        "/api/v1/maintenance-units/424242",
+        "/api/v1/use-units/31337",
+        "/api/v1/elevators/by-public-code/" + "z" * 500,
+        "/api/v1/no-such-endpoint",
+    ],
+)
+def test_unknown_ids_and_urls_are_404(client, url):
+    world = make_world()
+    assert_error(client.get(url, headers=auth(world.admin)), 404)
+
+
+def test_wrong_method_is_405_json(client):
+    assert_error(client.delete("/api/v1/maintenance-units"), 405, "method_not_allowed")
+
+
+def test_patch_with_wrong_types_changes_nothing(client):
+    world = make_world()
+    before = fingerprint()
+    response = client.patch(
+        f"/api/v1/maintenance-units/{world.unit.id}",
+        headers=auth(world.admin),
+        json={"name": "新名字", "emergency_phone": {"nested": True}},
+    )
+    assert_error(response, 422)
+    assert fingerprint() == before
+    assert db.session.get(MaintenanceUnit, world.unit.id).name == world.unit.name
+
+
+def test_elevator_numbers_out_of_range_are_422(client):
+    world = make_world()
+    body = {
+        "device_code": "31104401002025000001",
+        "elevator_type": "traction",
+        "address": "某路",
+        "district": "天河区",
+        "rated_speed_mps": "123.456",
+        "stops": -1,
+        "rated_load_kg": 10**12,
+    }
+    error = assert_error(client.post("/api/v1/elevators", headers=auth(world.admin), json=body), 422)
+    assert {"rated_speed_mps", "stops", "rated_load_kg"} <= set(error["fields"])
