@@ -11,9 +11,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from miniback.extensions import db
-from miniback.public import history
-from miniback.public.history import RecordRow, local_today
-from tests.factories import make_world
+from miniback.public.history import local_today
+from tests.factories import make_staff, make_world
+from tests.public_records import insert_record
 
 pytestmark = pytest.mark.slow
 
@@ -57,21 +57,16 @@ def browser_page() -> Iterator[object]:
             browser.close()
 
 
-def test_resident_sees_masked_history_in_a_real_browser(live_server, browser_page, monkeypatch, tmp_path):
+def test_resident_sees_masked_history_in_a_real_browser(live_server, browser_page, tmp_path):
     page = browser_page
     world = make_world()
     elevator = world.elevators[0]
     elevator.position = '1 号客梯<img src=x onerror="alert(1)">'
     elevator.rescue_code = "44017"
     today = local_today()
-    monkeypatch.setattr(
-        history,
-        "_record_rows",
-        lambda e: [
-            RecordRow(today - timedelta(days=1), "quarter", ("张伟明", "李强"), "signed", False),
-            RecordRow(today - timedelta(days=15), "half_month", ("王志勇",), "default_confirmed", True),
-        ],
-    )
+    li = make_staff(world.admin, "technician", world.team1, "李强")
+    insert_record(elevator, [world.tech2], today - timedelta(days=15), late_upload=True)
+    insert_record(elevator, [world.tech1, li], today - timedelta(days=1), "quarter")
     db.session.commit()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -88,15 +83,14 @@ def test_resident_sees_masked_history_in_a_real_browser(live_server, browser_pag
         world.unit.name,
         "020-38889999",
         "张*明、李*",
-        "王*勇",
-        "已签字确认",
-        "默认确认",
+        "李*强",
+        "待确认",
         "逾期上传",
         "维保按期进行中",
     ):
         assert shown in body
     assert '<img src=x onerror="alert(1)">' in body  # shown as text, never run
-    assert "张伟明" not in page.content() and "李强" not in page.content()
+    assert all(name not in page.content() for name in ("张伟明", "李强", "李国强"))
     assert page.locator("a.tel").get_attribute("href") == "tel:020-38889999"
     assert dialogs == []
     # Mobile first: nothing wider than the phone's screen.

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import pytest
 
 from miniback.extensions import db
-from miniback.models import ElevatorAssignment
+from miniback.models import DelayNotice, DelayNoticeElevator
 from miniback.public import history
-from miniback.public.history import DelayNoticeRow, RecordRow, due_status, local_today
+from miniback.public.history import RecordRow, local_today, public_record
 from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
-from tests.factories import make_world
+from tests.factories import make_staff, make_world
+from tests.public_records import insert_record
 
 JSON_KEYS = {
     "public_code",
@@ -47,13 +48,18 @@ def other_client_ip() -> str:
     return f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
 
 
-def some_records(today: date) -> list[RecordRow]:
-    return [
-        RecordRow(today - timedelta(days=2), "quarter", ("张伟明", "李强"), "signed", False),
-        RecordRow(today - timedelta(days=16), "half_month", ("王志勇",), "default_confirmed", True),
-        RecordRow(today - timedelta(days=30), "half_month", ("欧阳娜娜",), "objected", False),
-        RecordRow(today - timedelta(days=45), "year", ("刘德明",), "pending", False),
-    ]
+def with_history(world):
+    """Four jobs on the first elevator, by real staff rows, one of them corrected later."""
+    today = local_today()
+    elevator = world.elevators[0]
+    li = make_staff(world.admin, "technician", world.team1, "李强")
+    ouyang = make_staff(world.admin, "technician", world.team2, "欧阳娜娜")
+    insert_record(elevator, [ouyang], today - timedelta(days=45), "year")
+    wrong = insert_record(elevator, [world.tech2], today - timedelta(days=30))
+    insert_record(elevator, [world.tech2], today - timedelta(days=30), supersedes=wrong)
+    insert_record(elevator, [world.tech2], today - timedelta(days=16), late_upload=True)
+    insert_record(elevator, [world.tech1, li], today - timedelta(days=2), "quarter")
+    return elevator
 
 
 @pytest.mark.parametrize(
@@ -70,11 +76,19 @@ def test_phones_are_masked():
     assert mask_phones_in_text("联系人 13911110002，座机 020-38881234") == "联系人 139****0002，座机 020-38881234"
 
 
-def test_due_date_is_fifteen_days_after_the_baseline():
-    today = date(2026, 11, 25)
-    assert due_status(date(2026, 11, 10), today) == (date(2026, 11, 25), False, 0)
-    assert due_status(date(2026, 11, 7), today) == (date(2026, 11, 22), True, 3)
-    assert due_status(None, today) == (None, False, 0)
+@pytest.mark.parametrize(
+    ("state", "label"),
+    [
+        ("signed", "已签字确认"),
+        ("default_confirmed", "默认确认"),
+        ("objected", "有异议"),
+        ("pending", "待确认"),
+        ("?", "待确认"),
+    ],
+)
+def test_signoff_states_have_their_public_labels(state, label):
+    row = RecordRow(date(2026, 11, 20), "half_month", ("张伟明",), state, False)
+    assert public_record(row).signoff_label == label
 
 
 def test_page_shows_the_elevator_units_and_emergency_phone(client):
@@ -102,25 +116,40 @@ def test_page_shows_the_elevator_units_and_emergency_phone(client):
     assert (local_today() + timedelta(days=15)).isoformat() in page  # next due, counted from the take-over
 
 
-def test_history_is_masked_and_labelled_on_the_page(client, monkeypatch):
+def test_history_is_masked_newest_first_and_corrections_replace_originals(client):
     world = make_world()
+    elevator = with_history(world)
     today = local_today()
-    monkeypatch.setattr(history, "_record_rows", lambda elevator: some_records(today))
-    page = client.get(f"/e/{world.elevators[0].public_code}").get_data(as_text=True)
-    for shown in ("张*明、李*", "王*勇", "欧**娜", "刘*明", "已签字确认", "默认确认", "有异议", "待确认", "逾期上传"):
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    for shown in ("张*明、李*", "李*强", "欧**娜", "待确认", "逾期上传", "季度维保", "半月维保", "年度维保"):
         assert shown in page
     assert page.count("逾期上传") == 1
-    for hidden in ("张伟明", "李强", "王志勇", "欧阳娜娜", "刘德明", world.tech1.mobile, world.manager.name):
+    assert page.count("<li>") == 4  # the corrected record is shown once, as its correction
+    for hidden in ("张伟明", "李国强", "欧阳娜娜", world.tech1.mobile, world.tech2.mobile, world.manager.name):
         assert hidden not in page
     assert f"最近维保</dt><dd>{(today - timedelta(days=2)).isoformat()}" in page
-    assert "季度维保" in page and "年度维保" in page
+    assert f"下次维保截止</dt><dd>{(today + timedelta(days=13)).isoformat()}" in page
+    days = [(today - timedelta(days=n)).isoformat() for n in (2, 16, 30, 45)]
+    assert [page.index(day) for day in days] == sorted(page.index(day) for day in days)
 
 
-def test_json_twin_has_masked_history_and_no_internal_ids(client, monkeypatch):
+def test_all_signoff_states_render_on_the_page(client, monkeypatch):
     world = make_world()
-    elevator = world.elevators[0]
     today = local_today()
-    monkeypatch.setattr(history, "_record_rows", lambda elevator: some_records(today))
+    rows = [
+        RecordRow(today - timedelta(days=n), "half_month", ("张伟明",), state, False)
+        for n, state in ((1, "signed"), (2, "default_confirmed"), (3, "objected"), (4, "pending"))
+    ]
+    monkeypatch.setattr(history, "_record_rows", lambda elevator: rows)
+    page = client.get(f"/e/{world.elevators[0].public_code}").get_data(as_text=True)
+    for label in ("已签字确认", "默认确认", "有异议", "待确认"):
+        assert f">{label}</span>" in page
+
+
+def test_json_twin_has_masked_history_and_no_internal_ids(client):
+    world = make_world()
+    elevator = with_history(world)
+    today = local_today()
     response = client.get(f"/api/v1/public/elevators/{elevator.public_code}")
     assert response.status_code == 200
     body = response.json
@@ -131,49 +160,63 @@ def test_json_twin_has_masked_history_and_no_internal_ids(client, monkeypatch):
         "category": "quarter",
         "category_name": "季度维保",
         "technicians": ["张*明", "李*"],
-        "signoff_state": "signed",
-        "signoff_label": "已签字确认",
+        "signoff_state": "pending",
+        "signoff_label": "待确认",
         "late_upload": False,
     }
-    assert [r["signoff_label"] for r in body["records"]] == ["已签字确认", "默认确认", "有异议", "待确认"]
+    assert [r["late_upload"] for r in body["records"]] == [False, True, False, False]
+    assert body["last_maintained_on"] == (today - timedelta(days=2)).isoformat()
     raw = response.get_data(as_text=True)
     assert "张伟明" not in raw and world.tech1.mobile not in raw
     assert '"id"' not in raw and "_id" not in raw
 
 
-def test_overdue_elevator_shows_a_clear_warning(client):
+def test_never_maintained_elevator_is_overdue_fifteen_days_after_registration(client):
     world = make_world()
     elevator = world.elevators[0]
-    assignment = db.session.execute(
-        db.select(ElevatorAssignment).where(ElevatorAssignment.elevator_id == elevator.id)
-    ).scalar_one()
-    assignment.started_at = assignment.started_at - timedelta(days=20)
+    elevator.created_at = elevator.created_at - timedelta(days=20)
     page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
     assert "本电梯已超期未维保 5 天" in page
-    assert "维保按期进行中" not in page
+    assert "维保按期进行中" not in page and "延期说明" not in page
     body = client.get(f"/api/v1/public/elevators/{elevator.public_code}").json
-    assert (body["overdue"], body["overdue_days"]) == (True, 5)
+    assert (body["overdue"], body["overdue_days"], body["delay_notice"]) == (True, 5, None)
 
 
-def test_overdue_warning_notes_a_filed_delay_notice(client, monkeypatch):
+def test_overdue_warning_notes_a_filed_delay_notice(client):
     world = make_world()
+    elevator = world.elevators[0]
     today = local_today()
-    monkeypatch.setattr(
-        history,
-        "_record_rows",
-        lambda e: [RecordRow(today - timedelta(days=18), "half_month", ("张伟明",), "signed", False)],
+    insert_record(elevator, [world.tech1], today - timedelta(days=18))
+    notice = DelayNotice(
+        maintenance_unit_id=world.unit.id,
+        cause="area_lockdown",
+        starts_on=today - timedelta(days=5),
+        ends_on=today + timedelta(days=3),
+        explanation="小区封闭管理，联系 13911110002",
+        filed_by_id=world.admin.id,
     )
-    monkeypatch.setattr(
-        history,
-        "_delay_notice_row",
-        lambda e, t: DelayNoticeRow(
-            "lockdown", today - timedelta(days=5), today + timedelta(days=3), "联系 13911110002"
-        ),
-    )
-    page = client.get(f"/e/{world.elevators[0].public_code}").get_data(as_text=True)
+    db_add(notice)
+    db_add(DelayNoticeElevator(notice_id=notice.id, elevator_id=elevator.id))
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
     assert "本电梯已超期未维保 3 天" in page
     assert "维保单位已提交延期说明：区域封锁" in page
     assert "139****0002" in page and "13911110002" not in page
+    other = client.get(f"/e/{world.elevators[1].public_code}").get_data(as_text=True)
+    assert "延期说明" not in other
+
+
+def test_out_of_service_elevator_is_not_reported_overdue(client):
+    world = make_world()
+    elevator = world.elevators[0]
+    elevator.created_at = elevator.created_at - timedelta(days=40)
+    elevator.status = "out_of_service"
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    assert "停用" in page and "超期" not in page
+
+
+def db_add(row):
+    db.session.add(row)
+    db.session.flush()
 
 
 @pytest.mark.parametrize(
@@ -200,11 +243,18 @@ def test_unknown_or_malformed_codes_get_a_friendly_404_page(client, path):
     assert "未找到该电梯" in page and "96333" in page
 
 
-@pytest.mark.parametrize("code", ["nosuchcode2345", "a" * 300, "../elevators", "x y"])
+@pytest.mark.parametrize("code", ["nosuchcode2345", "a" * 300, "x y", "ABC!!", "%2e%2e"])
 def test_json_twin_answers_404_in_the_api_error_shape(client, code):
     response = client.get(f"/api/v1/public/elevators/{code}")
     assert response.status_code == 404
     assert response.json == {"error": {"code": "not_found", "message": "找不到该电梯，请核对二维码"}}
+
+
+@pytest.mark.parametrize("path", ["../elevators", "abcd2345/extra"])
+def test_json_twin_path_tricks_are_json_404s(client, path):
+    response = client.get(f"/api/v1/public/elevators/{path}")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
 
 
 def test_html_in_stored_fields_is_escaped(client):

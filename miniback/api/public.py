@@ -54,7 +54,7 @@ class PublicElevatorOut(Out):
     records: list[PublicRecordOut]
 
 
-@bp.get("/public/elevators/<path:code>")
+@bp.get("/public/elevators/<string:code>")
 @documented("公开：电梯信息与维保记录（无需登录，个人信息已脱敏）", response=PublicElevatorOut, auth=False)
 @limiter.limit(public_rate_limit)
 def public_elevator(code: str) -> Any:

@@ -1,8 +1,9 @@
 """What residents may see of an elevator: one typed read, masked on the server, with no internal ids.
 
-The maintenance records (issue 3) and their sign-off events (issue 4) are built elsewhere; ``_record_rows`` and
-``_delay_notice_row`` are the two places that will read them. Until they exist the history is empty and the
-next due date counts from the day the current maintenance unit took the elevator over.
+Records come from ``maintenance_record`` (a superseded record is replaced by its correction here), due dates
+from the ``elevator_due`` projection (the same numbers the regulators' overdue list uses) and delay notices
+from ``delay_notice``. Sign-off states will come from the sign-off events (issue 4); until those exist every
+record shows as awaiting confirmation.
 """
 
 from __future__ import annotations
@@ -11,8 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
+
 from miniback.extensions import db
-from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit, UseUnit
+from miniback.models import (
+    Account,
+    DelayNotice,
+    DelayNoticeElevator,
+    Elevator,
+    ElevatorDue,
+    MaintenanceRecord,
+    MaintenanceUnit,
+    RecordTechnician,
+    UseUnit,
+)
 from miniback.public.masking import mask_name, mask_phones_in_text
 from qr.urls import is_public_code
 
@@ -35,7 +49,12 @@ SIGNOFF_LABELS = {
     "objected": "有异议",
     "pending": "待确认",
 }
-DELAY_CAUSE_NAMES = {"natural_disaster": "自然灾害", "emergency_control": "应急管控", "lockdown": "区域封锁"}
+DELAY_CAUSE_NAMES = {
+    "natural_disaster": "自然灾害",
+    "emergency_control": "应急管控",
+    "area_lockdown": "区域封锁",
+    "other": "其他",
+}
 
 
 @dataclass(frozen=True)
@@ -125,33 +144,69 @@ def public_record(row: RecordRow) -> PublicRecord:
     )
 
 
-def due_status(baseline: date | None, today: date) -> tuple[date | None, bool, int]:
-    """Next due date, whether it has passed, and by how many days, counted from ``baseline``."""
-    if baseline is None:
-        return None, False, 0
-    next_due = baseline + MAINTENANCE_INTERVAL
-    days = (today - next_due).days
-    return next_due, days > 0, max(days, 0)
-
-
 def _record_rows(elevator: Elevator) -> list[RecordRow]:
-    """The elevator's latest records, newest first. Empty until the records tables (issue 3) are merged."""
-    return []
+    """The elevator's latest records, newest first: two indexed queries whatever the table's size."""
+    correction = aliased(MaintenanceRecord)
+    rows = db.session.execute(
+        db.select(
+            MaintenanceRecord.id,
+            MaintenanceRecord.maintenance_day,
+            MaintenanceRecord.category,
+            MaintenanceRecord.late_upload,
+        )
+        .where(
+            MaintenanceRecord.elevator_id == elevator.id,
+            ~exists().where(correction.supersedes_id == MaintenanceRecord.id),
+        )
+        .order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    if not rows:
+        return []
+    names: dict[int, list[str]] = {}
+    for record_id, name in db.session.execute(
+        db.select(RecordTechnician.record_id, Account.name)
+        .join(Account, Account.id == RecordTechnician.account_id)
+        .where(RecordTechnician.record_id.in_([row.id for row in rows]))
+        .order_by(RecordTechnician.id)
+    ):
+        names.setdefault(record_id, []).append(name)
+    return [
+        RecordRow(row.maintenance_day, row.category, tuple(names.get(row.id, ())), "pending", row.late_upload)
+        for row in rows
+    ]
 
 
 def _delay_notice_row(elevator: Elevator, today: date) -> DelayNoticeRow | None:
-    """The delay notice covering ``today``, if one was filed. None until delay notices are merged."""
-    return None
-
-
-def _taken_over_on(elevator: Elevator) -> date | None:
-    started = db.session.execute(
-        db.select(ElevatorAssignment.started_at)
-        .where(ElevatorAssignment.elevator_id == elevator.id, ElevatorAssignment.ended_at.is_(None))
-        .order_by(ElevatorAssignment.started_at.desc())
+    """The latest delay notice covering ``today``, if the unit filed one for this elevator."""
+    notice = db.session.execute(
+        db.select(DelayNotice)
+        .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
+        .where(
+            DelayNoticeElevator.elevator_id == elevator.id,
+            DelayNotice.starts_on <= today,
+            DelayNotice.ends_on >= today,
+        )
+        .order_by(DelayNotice.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    return started.astimezone(LOCAL_TZ).date() if started is not None else None
+    if notice is None:
+        return None
+    return DelayNoticeRow(notice.cause, notice.starts_on, notice.ends_on, notice.explanation)
+
+
+def _due(elevator: Elevator, records: tuple[PublicRecord, ...]) -> tuple[date | None, date | None]:
+    """Last maintenance day and half-monthly due date, as the regulators' overdue list counts them.
+
+    A higher category counts as that period's half-monthly job; an elevator never maintained is due 15 days
+    after it was registered.
+    """
+    projection = db.session.get(ElevatorDue, elevator.id)
+    last = max((record.maintained_on for record in records), default=None)
+    if projection is not None and projection.half_month_due_on is not None:
+        return projection.last_half_month_on or last, projection.half_month_due_on
+    baseline = last or elevator.created_at.astimezone(LOCAL_TZ).date()
+    return last, baseline + MAINTENANCE_INTERVAL
 
 
 def public_history(elevator: Elevator, today: date | None = None) -> PublicHistory:
@@ -160,9 +215,11 @@ def public_history(elevator: Elevator, today: date | None = None) -> PublicHisto
     unit = db.session.get(MaintenanceUnit, elevator.maintenance_unit_id) if elevator.maintenance_unit_id else None
     use_unit = db.session.get(UseUnit, elevator.use_unit_id) if elevator.use_unit_id else None
     records = tuple(public_record(row) for row in _record_rows(elevator)[:HISTORY_LIMIT])
-    last = max((record.maintained_on for record in records), default=None)
-    baseline = last if last is not None else (_taken_over_on(elevator) if unit is not None else None)
-    next_due, overdue, overdue_days = due_status(baseline, today)
+    last, next_due = _due(elevator, records) if unit is not None else (None, None)
+    # Only an elevator in service and looked after by a unit can be overdue (a stopped lift needs no visits).
+    overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
+    overdue = overdue_days > 0
+    overdue_days = max(overdue_days, 0)
     notice_row = _delay_notice_row(elevator, today) if overdue else None
     notice = (
         PublicDelayNotice(
