@@ -11,7 +11,7 @@ from miniback.api import bp
 from miniback.api.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
-from miniback.public.history import find_public_elevator, public_history
+from miniback.public.history import public_history
 from miniback.public.ratelimit import limiter, public_rate_limit
 from miniback.public.views import cacheable
 
@@ -58,8 +58,8 @@ class PublicElevatorOut(Out):
 @documented("公开：电梯信息与维保记录（无需登录，个人信息已脱敏）", response=PublicElevatorOut, auth=False)
 @limiter.limit(public_rate_limit)
 def public_elevator(code: str) -> Any:
-    elevator = find_public_elevator(code)
-    if elevator is None:
+    history = public_history(code)
+    if history is None:
         raise NotFound("找不到该电梯，请核对二维码")
-    body = PublicElevatorOut.model_validate(public_history(elevator)).model_dump(mode="json")
+    body = PublicElevatorOut.model_validate(history).model_dump(mode="json")
     return cacheable(jsonify(body))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import aliased
 
 from miniback.extensions import db
@@ -33,7 +34,7 @@ from qr.urls import is_public_code
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # 特种设备安全监察条例 第三十一条: half-monthly maintenance, at most 15 days apart.
 MAINTENANCE_INTERVAL = timedelta(days=15)
-HISTORY_LIMIT = 48  # about two years of half-monthly jobs; older records stay queryable by regulators
+HISTORY_LIMIT = 24  # a year of half-monthly jobs; older records stay with the unit and the regulators
 
 ELEVATOR_TYPE_NAMES = {
     "traction": "曳引与强制驱动电梯",
@@ -121,16 +122,6 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def find_public_elevator(code: str) -> Elevator | None:
-    """The elevator a scanned code names; anything that cannot be a code is refused before the database."""
-    if not is_public_code(code):
-        return None
-    elevator: Elevator | None = db.session.execute(
-        db.select(Elevator).where(Elevator.public_code == code)
-    ).scalar_one_or_none()
-    return elevator
-
-
 def public_record(row: RecordRow) -> PublicRecord:
     state = row.signoff_state if row.signoff_state in SIGNOFF_LABELS else "pending"
     return PublicRecord(
@@ -144,10 +135,37 @@ def public_record(row: RecordRow) -> PublicRecord:
     )
 
 
-def _record_rows(elevator: Elevator) -> list[RecordRow]:
-    """The elevator's latest records, newest first: two indexed queries whatever the table's size."""
+# The page is read by anyone with a phone, so it is two indexed Core queries (no ORM identity map): the
+# elevator with its units and due dates, then its latest records with their technicians.
+_ELEVATOR = (
+    db.select(
+        Elevator.id,
+        Elevator.public_code,
+        Elevator.address,
+        Elevator.position,
+        Elevator.elevator_type,
+        Elevator.status,
+        Elevator.device_code,
+        Elevator.registration_code,
+        Elevator.rescue_code,
+        Elevator.created_at,
+        MaintenanceUnit.name.label("maintenance_unit"),
+        MaintenanceUnit.emergency_phone,
+        UseUnit.name.label("use_unit"),
+        ElevatorDue.last_half_month_on,
+        ElevatorDue.half_month_due_on,
+    )
+    .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Elevator.maintenance_unit_id)
+    .outerjoin(UseUnit, UseUnit.id == Elevator.use_unit_id)
+    .outerjoin(ElevatorDue, ElevatorDue.elevator_id == Elevator.id)
+)
+
+
+def _latest_records_statement() -> Any:
+    """Built once: the latest records of ``:elevator_id`` (a correction standing in for the record it
+    supersedes), joined to their technicians' names."""
     correction = aliased(MaintenanceRecord)
-    rows = db.session.execute(
+    latest = (
         db.select(
             MaintenanceRecord.id,
             MaintenanceRecord.maintenance_day,
@@ -155,72 +173,88 @@ def _record_rows(elevator: Elevator) -> list[RecordRow]:
             MaintenanceRecord.late_upload,
         )
         .where(
-            MaintenanceRecord.elevator_id == elevator.id,
+            MaintenanceRecord.elevator_id == bindparam("elevator_id"),
             ~exists().where(correction.supersedes_id == MaintenanceRecord.id),
         )
         .order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
         .limit(HISTORY_LIMIT)
-    ).all()
-    if not rows:
-        return []
-    names: dict[int, list[str]] = {}
-    for record_id, name in db.session.execute(
-        db.select(RecordTechnician.record_id, Account.name)
-        .join(Account, Account.id == RecordTechnician.account_id)
-        .where(RecordTechnician.record_id.in_([row.id for row in rows]))
-        .order_by(RecordTechnician.id)
-    ):
-        names.setdefault(record_id, []).append(name)
+        .subquery()
+    )
+    return (
+        db.select(latest, Account.name)
+        .outerjoin(RecordTechnician, RecordTechnician.record_id == latest.c.id)
+        .outerjoin(Account, Account.id == RecordTechnician.account_id)
+        .order_by(latest.c.maintenance_day.desc(), latest.c.id.desc(), RecordTechnician.id)
+    )
+
+
+_LATEST_RECORDS = _latest_records_statement()
+_ELEVATOR_BY_CODE = _ELEVATOR.where(Elevator.public_code == bindparam("code"))
+
+
+def _record_rows(elevator_id: int) -> list[RecordRow]:
+    """The elevator's latest records, newest first."""
+    records: dict[int, tuple[Any, list[str]]] = {}
+    for row in db.session.execute(_LATEST_RECORDS, {"elevator_id": elevator_id}):
+        entry = records.setdefault(row.id, (row, []))
+        if row.name is not None:
+            entry[1].append(row.name)
     return [
-        RecordRow(row.maintenance_day, row.category, tuple(names.get(row.id, ())), "pending", row.late_upload)
-        for row in rows
+        RecordRow(row.maintenance_day, row.category, tuple(names), "pending", bool(row.late_upload))
+        for row, names in records.values()
     ]
 
 
-def _delay_notice_row(elevator: Elevator, today: date) -> DelayNoticeRow | None:
+def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
     """The latest delay notice covering ``today``, if the unit filed one for this elevator."""
     notice = db.session.execute(
-        db.select(DelayNotice)
+        db.select(DelayNotice.cause, DelayNotice.starts_on, DelayNotice.ends_on, DelayNotice.explanation)
         .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
         .where(
-            DelayNoticeElevator.elevator_id == elevator.id,
+            DelayNoticeElevator.elevator_id == elevator_id,
             DelayNotice.starts_on <= today,
             DelayNotice.ends_on >= today,
         )
         .order_by(DelayNotice.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
+    ).first()
     if notice is None:
         return None
     return DelayNoticeRow(notice.cause, notice.starts_on, notice.ends_on, notice.explanation)
 
 
-def _due(elevator: Elevator, records: tuple[PublicRecord, ...]) -> tuple[date | None, date | None]:
+def _due(elevator: Any, records: tuple[PublicRecord, ...]) -> tuple[date | None, date | None]:
     """Last maintenance day and half-monthly due date, as the regulators' overdue list counts them.
 
     A higher category counts as that period's half-monthly job; an elevator never maintained is due 15 days
-    after it was registered.
+    after it was registered. An elevator no unit looks after has no due date.
     """
-    projection = db.session.get(ElevatorDue, elevator.id)
+    if elevator.maintenance_unit is None:
+        return None, None
     last = max((record.maintained_on for record in records), default=None)
-    if projection is not None and projection.half_month_due_on is not None:
-        return projection.last_half_month_on or last, projection.half_month_due_on
-    baseline = last or elevator.created_at.astimezone(LOCAL_TZ).date()
+    if elevator.half_month_due_on is not None:
+        return elevator.last_half_month_on or last, elevator.half_month_due_on
+    created: datetime = elevator.created_at
+    baseline = last or created.astimezone(LOCAL_TZ).date()
     return last, baseline + MAINTENANCE_INTERVAL
 
 
-def public_history(elevator: Elevator, today: date | None = None) -> PublicHistory:
-    """Everything the public page shows of ``elevator``, personal data masked."""
+def public_history(code: str, today: date | None = None) -> PublicHistory | None:
+    """Everything the public page shows of the elevator with public code ``code``, personal data masked.
+
+    ``None`` for anything that is not a known code; malformed input never reaches the database.
+    """
+    if not is_public_code(code):
+        return None
+    elevator = db.session.execute(_ELEVATOR_BY_CODE, {"code": code}).first()
+    if elevator is None:
+        return None
     today = today or local_today()
-    unit = db.session.get(MaintenanceUnit, elevator.maintenance_unit_id) if elevator.maintenance_unit_id else None
-    use_unit = db.session.get(UseUnit, elevator.use_unit_id) if elevator.use_unit_id else None
-    records = tuple(public_record(row) for row in _record_rows(elevator)[:HISTORY_LIMIT])
-    last, next_due = _due(elevator, records) if unit is not None else (None, None)
-    # Only an elevator in service and looked after by a unit can be overdue (a stopped lift needs no visits).
+    records = tuple(public_record(row) for row in _record_rows(elevator.id)[:HISTORY_LIMIT])
+    last, next_due = _due(elevator, records)
+    # Only an elevator in service can be overdue (a stopped lift needs no visits).
     overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
-    overdue = overdue_days > 0
-    overdue_days = max(overdue_days, 0)
-    notice_row = _delay_notice_row(elevator, today) if overdue else None
+    notice_row = _delay_notice_row(elevator.id, today) if overdue_days > 0 else None
     notice = (
         PublicDelayNotice(
             cause=DELAY_CAUSE_NAMES.get(notice_row.cause, "其他"),
@@ -241,13 +275,13 @@ def public_history(elevator: Elevator, today: date | None = None) -> PublicHisto
         status_name=ELEVATOR_STATUS_NAMES.get(elevator.status, ""),
         device_code=elevator.device_code or elevator.registration_code or "",
         rescue_code=elevator.rescue_code or "",
-        use_unit=use_unit.name if use_unit else "",
-        maintenance_unit=unit.name if unit else "",
-        emergency_phone=unit.emergency_phone if unit else "",
+        use_unit=elevator.use_unit or "",
+        maintenance_unit=elevator.maintenance_unit or "",
+        emergency_phone=elevator.emergency_phone or "",
         last_maintained_on=last,
         next_due_on=next_due,
-        overdue=overdue,
-        overdue_days=overdue_days,
+        overdue=overdue_days > 0,
+        overdue_days=max(overdue_days, 0),
         delay_notice=notice,
         records=records,
     )

@@ -13,11 +13,13 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULT_PUBLIC_RATE_LIMIT = "60 per minute"
+RETRY_AFTER_SECONDS = 60
 
 limiter = Limiter(
     key_func=get_remote_address,
     key_prefix="miniback-public",
-    headers_enabled=True,
+    # X-RateLimit-* headers cost two more Redis reads on every page view; a 429 says Retry-After itself.
+    headers_enabled=False,
     swallow_errors=True,
     in_memory_fallback_enabled=True,
 )

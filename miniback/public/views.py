@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, current_app, make_response, render_template, request
 
 from miniback.public import bp
-from miniback.public.history import find_public_elevator, public_history
-from miniback.public.ratelimit import limiter, public_rate_limit
+from miniback.public.history import public_history
+from miniback.public.ratelimit import RETRY_AFTER_SECONDS, limiter, public_rate_limit
 
 # Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
 limiter.limit(public_rate_limit)(bp)
@@ -30,10 +30,9 @@ def not_found_page() -> Any:
 
 @bp.get("/e/<path:code>")
 def elevator_page(code: str) -> Any:
-    elevator = find_public_elevator(code)
-    if elevator is None:
+    history = public_history(code)
+    if history is None:
         return not_found_page()
-    history = public_history(elevator)
     return cacheable(make_response(render_template("public/elevator.html", h=history)))
 
 
@@ -47,4 +46,5 @@ def no_code() -> Any:
 def too_many_requests(exc: Exception) -> Any:
     response = make_response(render_template("public/too_many.html"), 429)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
