@@ -78,5 +78,7 @@ def wxacode_cache() -> BytesCache:
 @login_required(*LABEL_ROLES)
 def elevator_wxacode(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
-    png = wxa_code_png(wechat_client(), elevator.public_code, wxacode_cache())
+    # The mini-program page that reads ``scene``; unset, WeChat opens the mini-program's home page.
+    page = current_app.config.get("WECHAT_WXACODE_PAGE")
+    png = wxa_code_png(wechat_client(), elevator.public_code, wxacode_cache(), page=page)
     return _file(png, "image/png", _name(elevator, "wxacode.png"))
