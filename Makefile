@@ -1,5 +1,8 @@
 # Two commands for a newcomer: `make demo` and `make test`. Everything else is set up on demand.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# This machine's pip config names local mirrors that may be absent; their warnings are noise.
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,8 +13,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 $(STAMP): pyproject.toml
 	@echo "==> 安装 Python 依赖到 $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip $(QUIET_PIP)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' $(QUIET_PIP)
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 ## make demo: SQLite, in-process jobs, demo data, local WeChat stub; prints URLs and log-ins.

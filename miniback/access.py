@@ -11,7 +11,18 @@ from sqlalchemy import ColumnElement, false, true
 
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
-from miniback.models import Account, Elevator, MaintenanceUnit, OrgNode, UseUnit
+from miniback.models import (
+    Account,
+    DelayNotice,
+    DelayNoticeElevator,
+    Elevator,
+    MaintenanceRecord,
+    MaintenanceUnit,
+    OrgNode,
+    RecordDraft,
+    RecordTechnician,
+    UseUnit,
+)
 from miniback.registry.staff import subtree_node_ids
 
 CITY_READERS = ("platform_operator", "inspector")
@@ -137,3 +148,84 @@ def require_active_unit(actor: Account) -> None:
         unit = db.session.get(UseUnit, actor.use_unit_id)
     if unit is not None and unit.status != "active":
         raise Forbidden("单位尚未通过平台审核，暂不能进行此操作", code="unit_not_active")
+
+
+def _subtree_of(actor: Account) -> Any:
+    node = db.session.get(OrgNode, actor.org_node_id) if actor.org_node_id is not None else None
+    return subtree_node_ids(node) if node is not None else None
+
+
+def record_scope(actor: Account) -> ColumnElement[bool]:
+    """Submitted records an actor may read.
+
+    Technician: their own (as either technician) and their team's (org node); supervisor: their subtree;
+    unit admin: the unit; use unit: records of its elevators; regulator: district (or city); inspector and
+    platform operator: the city. Scope columns are copied onto the record at submission, so a transferred
+    elevator's past records stay with the unit that did the work.
+    """
+    if is_city_wide(actor):
+        return true()
+    if actor.role == "regulator":
+        return MaintenanceRecord.district == actor.district
+    if actor.role in ("uu_admin", "uu_manager") and actor.use_unit_id is not None:
+        return MaintenanceRecord.use_unit_id == actor.use_unit_id
+    if actor.maintenance_unit_id is None:
+        return false()
+    in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
+    if actor.role == "mu_admin":
+        return in_unit
+    own = MaintenanceRecord.id.in_(db.select(RecordTechnician.record_id).where(RecordTechnician.account_id == actor.id))
+    if actor.role == "mu_supervisor":
+        subtree = _subtree_of(actor)
+        return in_unit & (MaintenanceRecord.org_node_id.in_(subtree) | own) if subtree is not None else in_unit & own
+    if actor.role == "technician":
+        team = MaintenanceRecord.org_node_id == actor.org_node_id if actor.org_node_id is not None else false()
+        return in_unit & (team | own)
+    return false()
+
+
+def get_record_or_404(record_id: int, actor: Account) -> MaintenanceRecord:
+    record: MaintenanceRecord = _get_or_404(MaintenanceRecord, record_id, record_scope(actor), "找不到该维保记录")
+    return record
+
+
+def get_draft_or_404(draft_id: int, actor: Account, *, for_update: bool = False) -> RecordDraft:
+    """A draft is its technician's alone: anyone else (even the second technician) gets 404."""
+    query = db.select(RecordDraft).where(RecordDraft.id == draft_id, RecordDraft.technician_id == actor.id)
+    if for_update:
+        query = query.with_for_update()
+    draft = db.session.execute(query).scalar_one_or_none()
+    if draft is None:
+        raise NotFound("找不到该维保记录草稿")
+    return draft
+
+
+def require_maintainer(actor: Account, elevator: Elevator) -> None:
+    """New work on an elevator: only a technician of the unit that maintains it now (after a transfer the old
+    unit keeps reading its past records, but starts nothing new)."""
+    if actor.role != "technician" or actor.maintenance_unit_id is None:
+        raise Forbidden("只有维保人员可以进行现场维保操作")
+    if elevator.maintenance_unit_id != actor.maintenance_unit_id:
+        raise Forbidden("该电梯目前不由本单位维保", code="not_maintainer")
+    if elevator.status == "decommissioned":
+        raise Forbidden("该电梯已注销", code="elevator_decommissioned")
+    require_active_unit(actor)
+
+
+def delay_notice_scope(actor: Account) -> ColumnElement[bool]:
+    """Notices a unit filed; regulators see those naming an elevator of their district; use units theirs."""
+    if is_city_wide(actor):
+        return true()
+    if actor.maintenance_unit_id is not None:
+        return DelayNotice.maintenance_unit_id == actor.maintenance_unit_id
+    covered = db.select(DelayNoticeElevator.notice_id).join(Elevator, Elevator.id == DelayNoticeElevator.elevator_id)
+    if actor.role == "regulator":
+        return DelayNotice.id.in_(covered.where(Elevator.district == actor.district))
+    if actor.use_unit_id is not None:
+        return DelayNotice.id.in_(covered.where(Elevator.use_unit_id == actor.use_unit_id))
+    return false()
+
+
+def get_delay_notice_or_404(notice_id: int, actor: Account) -> DelayNotice:
+    notice: DelayNotice = _get_or_404(DelayNotice, notice_id, delay_notice_scope(actor), "找不到该延期说明")
+    return notice

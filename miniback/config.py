@@ -27,6 +27,19 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE_MAX": 100,
     "JSON_AS_ASCII": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # On site: check-in/out farther than this from the elevator's location is flagged.
+    "ONSITE_RADIUS_M": 200,
+    # A job shorter than this (check-in → check-out, minutes) is flagged as too short, per category.
+    "MIN_DURATION_MINUTES": {"half_month": 20, "quarter": 30, "half_year": 45, "year": 60},
+    # Device clocks: a capture time this far in the future is refused; older than MAX_AGE is refused too.
+    "DEVICE_CLOCK_SKEW_SECONDS": 300,
+    "DEVICE_TIME_MAX_AGE_HOURS": 72,
+    # Location fixes worse than this (metres) are refused as useless for the on-site check.
+    "LOCATION_MAX_ACCURACY_M": 1000,
+    # Technician signature: PNG, at most this many bytes and pixels per side.
+    "SIGNATURE_MAX_BYTES": 200 * 1024,
+    "SIGNATURE_MIN_SIDE": 16,
+    "SIGNATURE_MAX_SIDE": 2000,
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WECHAT_APPID", "WECHAT_SECRET")

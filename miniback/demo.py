@@ -231,7 +231,13 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
         elevator, _ = register_elevator(mu_admin, data)
         elevators.append(elevator)
     db.session.flush()
-    echo(f"演示数据：1 个维保单位（{unit.name}），2 个使用单位，{len(elevators)} 台电梯，{len(staff)} 名维保人员")
+    from miniback.demo_records import seed_records
+
+    record_count = seed_records(elevators, people)
+    echo(
+        f"演示数据：1 个维保单位（{unit.name}），2 个使用单位，{len(elevators)} 台电梯，{len(staff)} 名维保人员，"
+        f"{record_count} 条已提交的维保记录"
+    )
     return {"unit": unit, "elevators": elevators, "people": people}
 
 
@@ -270,6 +276,7 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
 
   API 文档 (OpenAPI):  {base}/api/v1/openapi.json
   电梯列表 (需登录):   {base}/api/v1/elevators
+  维保记录 (需登录):   {base}/api/v1/records
   演示电梯:            {elevator.address if elevator else ""} {elevator.position if elevator else ""}
                        公开编码 {elevator.public_code if elevator else ""}
   公开维保页面:        {public_page}

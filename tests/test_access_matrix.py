@@ -214,6 +214,13 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         expect(403, mu_admin_a=200, mu_admin_b=404),
     ),
     ("list staff", "GET", lambda w: "/api/v1/staff", None, ALL_LOGGED_IN),
+    (
+        "list colleagues",
+        "GET",
+        lambda w: "/api/v1/staff/colleagues",
+        None,
+        expect(403, supervisor_a=200, technician_a=200, technician_b=200),
+    ),
     ("read staff", "GET", lambda w: f"/api/v1/staff/{w.a.tech2.id}", None, READ_A_STAFF),
     ("update staff", "PATCH", lambda w: f"/api/v1/staff/{w.a.tech2.id}", {"certificate_no": "TSX-1"}, MANAGE_A_STAFF),
     (

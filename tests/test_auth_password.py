@@ -96,3 +96,31 @@ def test_suspending_a_unit_logs_out_all_its_people(client):
     assert client.get("/api/v1/me", headers=admin_headers).status_code == 401
     assert client.get("/api/v1/me", headers=tech_headers).status_code == 401
     assert login(client, world.admin.username).status_code == 401
+
+
+def test_changing_the_password_revokes_old_tokens(client):
+    _, admin = make_maintenance_unit()
+    old_headers = auth(admin)
+    response = client.post(
+        "/api/v1/me/password", headers=old_headers, json={"old_password": PASSWORD, "new_password": "Brand2026newpass"}
+    )
+    assert response.status_code == 200
+    assert client.get("/api/v1/me", headers=old_headers).status_code == 401
+    new_headers = {"Authorization": f"Bearer {response.json['token']}"}
+    assert client.get("/api/v1/me", headers=new_headers).status_code == 200
+    assert login(client, admin.username).status_code == 401
+    assert login(client, admin.username, "Brand2026newpass").status_code == 200
+
+
+def test_password_change_needs_the_old_password_and_a_strong_new_one(client):
+    _, admin = make_maintenance_unit()
+    headers = auth(admin)
+    wrong = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"old_password": "Wrong2026pass", "new_password": "Brand2026newpass"},
+    )
+    assert wrong.status_code == 422 and "old_password" in wrong.json["error"]["fields"]
+    weak = client.post("/api/v1/me/password", headers=headers, json={"old_password": PASSWORD, "new_password": "short"})
+    assert weak.status_code == 422 and "new_password" in weak.json["error"]["fields"]
+    assert login(client, admin.username).status_code == 200

@@ -111,3 +111,16 @@ def test_admin_cannot_deactivate_themself_or_another_admin(client):
     other = make_world()
     assert client.post(f"/api/v1/staff/{other.tech1.id}/deactivate", headers=auth(world.admin)).status_code == 404
     assert db.session.get(Account, other.tech1.id).active is True
+
+
+def test_technician_lists_active_colleagues_of_the_unit_for_the_second_technician(client):
+    world, other = make_world(), make_world()
+    gone = Account(
+        role="technician", name="离职", maintenance_unit_id=world.unit.id, org_node_id=world.team1.id, active=False
+    )
+    db.session.add(gone)
+    listed = client.get("/api/v1/staff/colleagues", headers=auth(world.tech1)).json
+    assert [item["id"] for item in listed["items"]] == [world.tech2.id]
+    assert set(listed["items"][0]) == {"id", "name", "org_node_id"}
+    assert other.tech1.id not in {item["id"] for item in listed["items"]}
+    assert client.get("/api/v1/staff/colleagues", headers=auth(world.manager)).status_code == 403

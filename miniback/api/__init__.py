@@ -6,4 +6,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_views() -> None:
-    from miniback.api import auth, elevators, openapi, public, qr, staff, units  # noqa: F401
+    from miniback.api import (  # noqa: F401
+        auth,
+        due,
+        elevators,
+        onsite,
+        openapi,
+        public,
+        qr,
+        records,
+        staff,
+        units,
+    )

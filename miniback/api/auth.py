@@ -13,6 +13,7 @@ from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
 from miniback.auth.current import bearer_token, current_account, login_required
 from miniback.auth.tokens import issue_token, revoke_token
+from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import Account
 from miniback.wechat_client import wechat_client
@@ -30,6 +31,11 @@ class WeChatLogin(Schema):
 class WeChatBind(Schema):
     code: text(128)  # type: ignore[valid-type]
     bind_code: text(16, 4)  # type: ignore[valid-type]
+
+
+class PasswordChange(Schema):
+    old_password: Password
+    new_password: Password
 
 
 class AccountOut(Out):
@@ -76,7 +82,7 @@ def password_login() -> Any:
             max_failures=config["LOGIN_MAX_FAILURES"],
             lock_seconds=config["LOGIN_LOCK_SECONDS"],
         )
-    except passwords.ApiError:
+    except ApiError:
         db.session.commit()  # keep the failure count even though the log-in is refused
         raise
     return _token_response(account)
@@ -116,3 +122,13 @@ def logout() -> Any:
 @login_required()
 def me() -> Any:
     return AccountOut.of(current_account())
+
+
+@bp.post("/me/password")
+@documented("修改密码（其他登录令牌全部失效，本次返回新令牌）", body=PasswordChange, response=TokenOut)
+@login_required(*passwords.PASSWORD_ROLES)
+def change_password() -> Any:
+    data = json_body(PasswordChange)
+    account = current_account()
+    passwords.change_password(account, data.old_password, data.new_password)
+    return _token_response(account)

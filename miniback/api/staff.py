@@ -164,6 +164,38 @@ def add_staff() -> Any:
     return AccountOut.of(account), 201
 
 
+class ColleagueOut(Out):
+    id: int
+    name: str
+    org_node_id: int | None
+
+
+@bp.get("/staff/colleagues")
+@documented(
+    "同单位在职维保人员（选择第二维保人员用）",
+    query=Page,
+    response=ColleagueOut,
+    list_response=True,
+    roles=("technician", "mu_supervisor"),
+)
+@login_required("technician", "mu_supervisor")
+def list_colleagues() -> Any:
+    args = query_args(Page)
+    actor = current_account()
+    query = (
+        db.select(Account)
+        .where(
+            Account.maintenance_unit_id == actor.maintenance_unit_id,
+            Account.role == "technician",
+            Account.active.is_(True),
+            Account.id != actor.id,
+        )
+        # The actor's own team first, then the rest of the unit.
+        .order_by((Account.org_node_id != actor.org_node_id), Account.name, Account.id)
+    )
+    return paginate(query, args.page, args.per_page, ColleagueOut)
+
+
 @bp.get("/staff/<int:account_id>")
 @documented("人员详情", response=AccountOut)
 @login_required()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from miniback.auth.tokens import unit_in_service
+from miniback.auth.tokens import revoke_all_tokens, unit_in_service
 from miniback.errors import ApiError, Unauthenticated, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, utcnow
@@ -59,3 +59,17 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_second
     account.failed_logins = 0
     account.locked_until = None
     return account
+
+
+def change_password(account: Account, old_password: str, new_password: str) -> None:
+    """Replace the password; every existing token of the account stops working."""
+    if account.password_hash is None or not check_password_hash(account.password_hash, old_password):
+        raise ValidationFailed(fields={"old_password": "原密码不正确"})
+    if old_password == new_password:
+        raise ValidationFailed(fields={"new_password": "新密码不能与原密码相同"})
+    try:
+        account.password_hash = hash_password(new_password)
+    except ValidationFailed:
+        raise ValidationFailed(fields={"new_password": "密码至少 10 位，且须同时包含字母和数字"}) from None
+    revoke_all_tokens(account.id)
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""Maintenance records: templates, on-site checks, drafts, submission, queries, due dates, delay notices."""

@@ -1,0 +1,162 @@
+"""Drafts: start a record for an elevator and category (snapshotting the checklist), fill it item by item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from miniback.errors import NotFound, ValidationFailed
+from miniback.extensions import db
+from miniback.models import Account, Elevator, MaintenanceRecord, RecordDraft, RecordDraftItem, RecordItem, utcnow
+from miniback.records.onsite import require_open
+from miniback.records.templates import Template
+
+# Results whose note is required: 不适用 needs the reason, 有隐患 the description of the hazard.
+NOTE_REQUIRED = {"not_applicable": "不适用时必须填写原因", "hazard": "有隐患时必须描述隐患"}
+ADDED_CODE_PREFIX = "X-"
+
+
+def second_technician_for(actor: Account, account_id: int | None) -> int | None:
+    """The named second technician must be an active technician of the same unit, not the actor."""
+    if account_id is None:
+        return None
+    other = db.session.get(Account, account_id)
+    if (
+        other is None
+        or other.role != "technician"
+        or not other.active
+        or other.maintenance_unit_id != actor.maintenance_unit_id
+    ):
+        raise NotFound("找不到该维保人员", fields={"second_technician_id": "不是本单位的在职维保人员"})
+    if other.id == actor.id:
+        raise ValidationFailed(fields={"second_technician_id": "第二维保人员不能是本人"})
+    return other.id
+
+
+def start_draft(
+    actor: Account,
+    elevator: Elevator,
+    template: Template,
+    *,
+    second_technician_id: int | None = None,
+    supersedes: MaintenanceRecord | None = None,
+) -> RecordDraft:
+    """A new draft owned by ``actor`` holding a snapshot of ``template`` (the caller checked ``actor`` may work
+    on ``elevator``). A correction (``supersedes``) starts from the superseded record's results."""
+    assert actor.maintenance_unit_id is not None
+    draft = RecordDraft(
+        elevator_id=elevator.id,
+        maintenance_unit_id=actor.maintenance_unit_id,
+        technician_id=actor.id,
+        second_technician_id=second_technician_for(actor, second_technician_id),
+        category=template.category,
+        template_version=template.version,
+        supersedes_id=supersedes.id if supersedes else None,
+        replaced_parts=list(supersedes.replaced_parts) if supersedes else [],
+        hazards=list(supersedes.hazards) if supersedes else [],
+        remarks=supersedes.remarks if supersedes else None,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    previous: dict[str, RecordItem] = {}
+    if supersedes is not None:
+        rows = db.session.execute(db.select(RecordItem).where(RecordItem.record_id == supersedes.id)).scalars()
+        previous = {row.code: row for row in rows}
+    for seq, item in enumerate(template.items, start=1):
+        before = previous.pop(item.code, None)
+        db.session.add(
+            RecordDraftItem(
+                draft_id=draft.id,
+                seq=seq,
+                code=item.code,
+                item=item.item,
+                requirement=item.requirement,
+                result=before.result if before else None,
+                note=before.note if before else None,
+                remark=before.remark if before else None,
+            )
+        )
+    for seq, added in enumerate(sorted(previous.values(), key=lambda r: r.seq), start=len(template.items) + 1):
+        if added.added:
+            db.session.add(
+                RecordDraftItem(
+                    draft_id=draft.id,
+                    seq=seq,
+                    code=added.code,
+                    item=added.item,
+                    requirement=added.requirement,
+                    added=True,
+                    result=added.result,
+                    note=added.note,
+                    remark=added.remark,
+                )
+            )
+    db.session.flush()
+    return draft
+
+
+def draft_items(draft: RecordDraft) -> list[RecordDraftItem]:
+    return list(
+        db.session.execute(
+            db.select(RecordDraftItem).where(RecordDraftItem.draft_id == draft.id).order_by(RecordDraftItem.seq)
+        ).scalars()
+    )
+
+
+def _check_result(result: str | None, note: str | None, field: str) -> None:
+    if result in NOTE_REQUIRED and not note:
+        raise ValidationFailed(NOTE_REQUIRED[result], fields={field: NOTE_REQUIRED[result]})
+
+
+def save_results(draft: RecordDraft, results: list[dict[str, Any]]) -> None:
+    """Set results (正常/调整/更换/不适用 + reason/有隐患 + description) and remarks of existing items."""
+    require_open(draft)
+    by_code = {item.code: item for item in draft_items(draft)}
+    unknown = {
+        f"results.{index}.code": "该草稿中没有此项目" for index, row in enumerate(results) if row["code"] not in by_code
+    }
+    if unknown:
+        raise ValidationFailed(fields=unknown)
+    for index, row in enumerate(results):
+        _check_result(row.get("result"), row.get("note"), f"results.{index}.note")
+    now = utcnow()
+    for row in results:
+        item = by_code[row["code"]]
+        item.result = row.get("result")
+        item.note = row.get("note")
+        item.remark = row.get("remark")
+        item.recorded_at = now
+    db.session.flush()
+
+
+def add_item(draft: RecordDraft, data: dict[str, Any]) -> RecordDraftItem:
+    """An item of the technician's own, beyond the template (e.g. a fault the owner reported)."""
+    require_open(draft)
+    _check_result(data.get("result"), data.get("note"), "note")
+    items = draft_items(draft)
+    added_count = sum(1 for item in items if item.added)
+    item = RecordDraftItem(
+        draft_id=draft.id,
+        seq=(items[-1].seq if items else 0) + 1,
+        code=f"{ADDED_CODE_PREFIX}{added_count + 1:02d}",
+        item=data["item"],
+        requirement=data.get("requirement") or "",
+        added=True,
+        result=data.get("result"),
+        note=data.get("note"),
+        remark=data.get("remark"),
+        recorded_at=utcnow() if data.get("result") else None,
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_draft(actor: Account, draft: RecordDraft, changes: dict[str, Any]) -> None:
+    """Remarks, replaced parts, hazards found, second technician."""
+    require_open(draft)
+    if "second_technician_id" in changes:
+        draft.second_technician_id = second_technician_for(actor, changes["second_technician_id"])
+    for name in ("remarks", "replaced_parts", "hazards"):
+        if name in changes:
+            setattr(draft, name, changes[name])
+    db.session.flush()

@@ -1,0 +1,181 @@
+"""Due dates per elevator and category, the overdue list, and delay notices (维保延期说明).
+
+Half-monthly maintenance is due at most 15 days after the last job of any category (a higher category
+counts as that period's half-monthly job); quarterly 3 calendar months after the last quarterly-or-higher
+job, half-yearly 6, yearly 12. Days are Asia/Shanghai days; a due date is the last allowed day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.exc import IntegrityError
+
+from miniback.access import elevator_scope
+from miniback.errors import ValidationFailed
+from miniback.extensions import db
+from miniback.models import (
+    CATEGORIES,
+    Account,
+    DelayNotice,
+    DelayNoticeElevator,
+    Elevator,
+    ElevatorDue,
+)
+from miniback.records.calendar import SHANGHAI, add_days, add_months, local_day
+
+HALF_MONTH_DAYS = 15
+CATEGORY_MONTHS = {"quarter": 3, "half_year": 6, "year": 12}
+MAX_DELAY_DAYS = 92
+
+
+def next_due(category: str, last_on: date) -> date:
+    """The last day the next job of ``category`` may be done, given the last job that counts for it."""
+    if category == "half_month":
+        return add_days(last_on, HALF_MONTH_DAYS)
+    return add_months(last_on, CATEGORY_MONTHS[category])
+
+
+def _last_field(category: str) -> str:
+    return f"last_{category}_on"
+
+
+def record_maintenance_done(elevator_id: int, category: str, day: date) -> None:
+    """Advance the elevator's due-date projection after a job of ``category`` on ``day`` (a late upload of an
+    older job never moves a date backwards)."""
+    due = db.session.execute(
+        db.select(ElevatorDue).where(ElevatorDue.elevator_id == elevator_id).with_for_update()
+    ).scalar_one_or_none()
+    if due is None:
+        try:
+            with db.session.begin_nested():
+                due = ElevatorDue(elevator_id=elevator_id)
+                db.session.add(due)
+        except IntegrityError:
+            due = db.session.execute(
+                db.select(ElevatorDue).where(ElevatorDue.elevator_id == elevator_id).with_for_update()
+            ).scalar_one()
+    rank = CATEGORIES.index(category)
+    for counted in CATEGORIES[: rank + 1]:
+        current = getattr(due, _last_field(counted))
+        if current is None or day > current:
+            setattr(due, _last_field(counted), day)
+    assert due.last_half_month_on is not None
+    due.half_month_due_on = next_due("half_month", due.last_half_month_on)
+    db.session.flush()
+
+
+def notices_covering(elevator_id: int, day: date) -> list[DelayNotice]:
+    return list(
+        db.session.execute(
+            db.select(DelayNotice)
+            .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
+            .where(
+                DelayNoticeElevator.elevator_id == elevator_id,
+                DelayNotice.starts_on <= day,
+                DelayNotice.ends_on >= day,
+            )
+            .order_by(DelayNotice.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    category: str
+    last_on: date | None
+    due_on: date
+    overdue: bool
+    excused: bool
+    notice_ids: tuple[int, ...]
+
+
+def due_dates(elevator: Elevator, as_of: date) -> list[Due]:
+    """Each category's last counted job, next due date and overdue/excused status on ``as_of``.
+
+    An elevator never maintained counts from the day it was registered.
+    """
+    due = db.session.get(ElevatorDue, elevator.id)
+    baseline = local_day(elevator.created_at)
+    notice_ids = tuple(notice.id for notice in notices_covering(elevator.id, as_of))
+    out = []
+    for category in CATEGORIES:
+        last_on = getattr(due, _last_field(category)) if due is not None else None
+        due_on = next_due(category, last_on or baseline)
+        overdue = as_of > due_on
+        out.append(Due(category, last_on, due_on, overdue, overdue and bool(notice_ids), notice_ids))
+    return out
+
+
+def _start_of_day_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def overdue_condition(as_of: date) -> ColumnElement[bool]:
+    """Elevators whose half-monthly job is overdue on ``as_of`` (use with an outer join to ``ElevatorDue``)."""
+    # Never maintained: overdue once 15 full days have passed since registration.
+    cutoff = _start_of_day_utc(add_days(as_of, -HALF_MONTH_DAYS))
+    return or_(
+        ElevatorDue.half_month_due_on < as_of,
+        ElevatorDue.elevator_id.is_(None) & (Elevator.created_at < cutoff),
+    )
+
+
+def overdue_query(actor: Account, as_of: date, excused: bool | None = None) -> Any:
+    """In-service elevators in ``actor``'s scope that are overdue for half-monthly maintenance on ``as_of``."""
+    query = (
+        db.select(Elevator, ElevatorDue)
+        .outerjoin(ElevatorDue, ElevatorDue.elevator_id == Elevator.id)
+        .where(
+            elevator_scope(actor),
+            Elevator.status == "in_service",
+            Elevator.maintenance_unit_id.is_not(None),
+            overdue_condition(as_of),
+        )
+        .order_by(Elevator.id)
+    )
+    if excused is not None:
+        covered = Elevator.id.in_(
+            db.select(DelayNoticeElevator.elevator_id)
+            .join(DelayNotice, DelayNotice.id == DelayNoticeElevator.notice_id)
+            .where(DelayNotice.starts_on <= as_of, DelayNotice.ends_on >= as_of)
+        )
+        query = query.where(covered if excused else ~covered)
+    return query
+
+
+def file_delay_notice(actor: Account, elevators: list[Elevator], data: dict[str, Any]) -> DelayNotice:
+    """A unit's delay notice for some of its elevators. It excuses overdue status within its period; the
+    overdue fact itself stays (lists still show the elevator, marked excused)."""
+    assert actor.maintenance_unit_id is not None
+    if data["ends_on"] < data["starts_on"]:
+        raise ValidationFailed(fields={"ends_on": "结束日期不能早于开始日期"})
+    if (data["ends_on"] - data["starts_on"]).days >= MAX_DELAY_DAYS:
+        raise ValidationFailed(fields={"ends_on": f"延期时段不能超过 {MAX_DELAY_DAYS} 天"})
+    notice = DelayNotice(
+        maintenance_unit_id=actor.maintenance_unit_id,
+        cause=data["cause"],
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        explanation=data["explanation"],
+        filed_by_id=actor.id,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    for elevator in elevators:
+        db.session.add(DelayNoticeElevator(notice_id=notice.id, elevator_id=elevator.id))
+    db.session.flush()
+    return notice
+
+
+def notice_elevator_ids(notice: DelayNotice) -> list[int]:
+    return list(
+        db.session.execute(
+            db.select(DelayNoticeElevator.elevator_id)
+            .where(DelayNoticeElevator.notice_id == notice.id)
+            .order_by(DelayNoticeElevator.elevator_id)
+        ).scalars()
+    )

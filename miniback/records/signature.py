@@ -1,0 +1,74 @@
+"""Technician signature images: PNG only, size and dimensions checked, stored once by SHA-256."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.exc import IntegrityError
+
+from miniback.errors import ValidationFailed
+from miniback.extensions import db
+from miniback.models import Account, SignatureImage
+from signoff.hashing import sha256_hex
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def decode_base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(fields={field: "不是合法的 Base64 编码"}) from None
+
+
+def check_signature_png(data: bytes, field: str = "signature_png") -> tuple[int, int]:
+    """Refuse anything but a real PNG within the configured size and dimensions; returns (width, height)."""
+    limit = current_app.config["SIGNATURE_MAX_BYTES"]
+    if not data:
+        raise ValidationFailed(fields={field: "签名图片为空"})
+    if len(data) > limit:
+        raise ValidationFailed(fields={field: f"签名图片不能超过 {limit // 1024} KB"})
+    if not data.startswith(PNG_MAGIC):
+        raise ValidationFailed(fields={field: "签名图片必须是 PNG 格式"})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise ValidationFailed(fields={field: "签名图片必须是 PNG 格式"})
+            width, height = image.size
+            low, high = current_app.config["SIGNATURE_MIN_SIDE"], current_app.config["SIGNATURE_MAX_SIDE"]
+            if not (low <= width <= high and low <= height <= high):
+                raise ValidationFailed(fields={field: f"签名图片尺寸应在 {low}–{high} 像素之间"})
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationFailed(fields={field: "签名图片已损坏或无法识别"}) from None
+    return width, height
+
+
+def store_signature(data: bytes, uploaded_by: Account | None, field: str = "signature_png") -> SignatureImage:
+    """Check and store a signature PNG (deduplicated by hash); the caller references it by ``sha256``."""
+    width, height = check_signature_png(data, field)
+    digest = sha256_hex(data)
+    existing = db.session.get(SignatureImage, digest)
+    if existing is not None:
+        return existing
+    image = SignatureImage(
+        sha256=digest,
+        content=data,
+        width=width,
+        height=height,
+        size_bytes=len(data),
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+    )
+    try:
+        # A savepoint: the same image stored by a concurrent request must not undo the caller's work.
+        with db.session.begin_nested():
+            db.session.add(image)
+    except IntegrityError:
+        stored = db.session.get(SignatureImage, digest)
+        assert stored is not None
+        return stored
+    return image

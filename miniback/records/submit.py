@@ -1,0 +1,264 @@
+"""Submission: freeze a draft into an insert-only record with its canonical content and SHA-256."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from miniback.access import require_maintainer
+from miniback.errors import Conflict, ValidationFailed
+from miniback.extensions import db
+from miniback.models import (
+    Account,
+    Elevator,
+    MaintenanceRecord,
+    RecordDraft,
+    RecordItem,
+    RecordTechnician,
+    utcnow,
+)
+from miniback.records.calendar import local_day
+from miniback.records.drafts import NOTE_REQUIRED, draft_items
+from miniback.records.due import record_maintenance_done
+from miniback.records.onsite import check_device_time
+from miniback.records.signature import store_signature
+from signoff.hashing import content_hash
+
+CONTENT_SCHEMA = "miniback.maintenance_record/1"
+# The overlap check looks this far back for another job of the same technician.
+OVERLAP_LOOKBACK = timedelta(hours=24)
+
+
+def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
+    # A locking read: under REPEATABLE READ a plain read could miss a record committed by a concurrent
+    # submission of the same draft after this transaction's snapshot was taken.
+    return db.session.execute(
+        db.select(MaintenanceRecord).where(MaintenanceRecord.draft_id == draft_id).with_for_update(read=True)
+    ).scalar_one_or_none()
+
+
+def _missing(draft: RecordDraft, items: list[Any]) -> dict[str, str]:
+    missing: dict[str, str] = {}
+    if draft.check_in_at is None:
+        missing["check_in"] = "尚未签到"
+    if draft.check_out_at is None:
+        missing["check_out"] = "尚未签退"
+    for item in items:
+        if item.result is None:
+            missing[f"items.{item.code}"] = "未填写结果"
+        elif item.result in NOTE_REQUIRED and not item.note:
+            missing[f"items.{item.code}"] = NOTE_REQUIRED[item.result]
+    return missing
+
+
+def _overlaps(technician_ids: list[int], elevator_id: int, start: datetime, end: datetime) -> bool:
+    """Whether one of the technicians has a submitted job on another elevator overlapping [start, end]."""
+    hit = db.session.execute(
+        db.select(RecordTechnician.id)
+        .join(MaintenanceRecord, MaintenanceRecord.id == RecordTechnician.record_id)
+        .where(
+            RecordTechnician.account_id.in_(technician_ids),
+            RecordTechnician.check_in_at < end,
+            RecordTechnician.check_in_at > start - OVERLAP_LOOKBACK,
+            RecordTechnician.check_out_at > start,
+            MaintenanceRecord.elevator_id != elevator_id,
+        )
+        .limit(1)
+    ).first()
+    return hit is not None
+
+
+def _point(draft: RecordDraft, prefix: str) -> dict[str, Any]:
+    return {
+        "at": getattr(draft, f"{prefix}_at"),
+        "lat": getattr(draft, f"{prefix}_lat"),
+        "lng": getattr(draft, f"{prefix}_lng"),
+        "accuracy_m": getattr(draft, f"{prefix}_accuracy_m"),
+        "coord_system": getattr(draft, f"{prefix}_coord_system"),
+        "distance_m": getattr(draft, f"{prefix}_distance_m"),
+    }
+
+
+def _technician(account: Account, role: str) -> dict[str, Any]:
+    return {"id": account.id, "name": account.name, "certificate_no": account.certificate_no, "role": role}
+
+
+def submit_record(
+    actor: Account,
+    draft: RecordDraft,
+    signature_png: bytes,
+    *,
+    device_submitted_at: datetime | None = None,
+    source: str = "miniprogram",
+    received_at: datetime | None = None,
+) -> tuple[MaintenanceRecord, bool]:
+    """Freeze ``draft`` into a submitted record; returns ``(record, created)``.
+
+    Submitting an already-submitted draft returns its record unchanged (``created`` False), so a retried
+    request never yields two records. The caller loads the draft with ``for_update`` and commits; a unique
+    constraint on ``draft_id`` backs this up if two submissions still race. ``received_at`` is the server's
+    receive time; only seeding and imports pass it (the API never does).
+    """
+    if draft.status == "submitted":
+        existing = record_for_draft(draft.id)
+        if existing is None:
+            raise Conflict("该草稿已提交", code="already_submitted")
+        return existing, False
+    elevator = db.session.get(Elevator, draft.elevator_id)
+    assert elevator is not None
+    require_maintainer(actor, elevator)
+    received_at = received_at or utcnow()
+    if device_submitted_at is not None:
+        check_device_time(device_submitted_at, "device_submitted_at", received_at)
+    items = draft_items(draft)
+    missing = _missing(draft, items)
+    if missing:
+        raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
+    signature = store_signature(signature_png, actor)
+    assert draft.check_in_at is not None and draft.check_out_at is not None
+
+    technicians = [_technician(actor, "primary")]
+    second = db.session.get(Account, draft.second_technician_id) if draft.second_technician_id else None
+    if second is not None:
+        technicians.append(_technician(second, "second"))
+    radius = Decimal(current_app.config["ONSITE_RADIUS_M"])
+    distances = [draft.check_in_distance_m, draft.check_out_distance_m]
+    duration = int((draft.check_out_at - draft.check_in_at).total_seconds())
+    flags = {
+        "distance": any(d is not None and d > radius for d in distances),
+        "duration": duration < 60 * current_app.config["MIN_DURATION_MINUTES"][draft.category],
+        "overlap": _overlaps([t["id"] for t in technicians], elevator.id, draft.check_in_at, draft.check_out_at),
+    }
+    maintenance_day = local_day(draft.check_out_at)
+    late_upload = local_day(received_at) > maintenance_day
+
+    content = {
+        "schema": CONTENT_SCHEMA,
+        "draft_id": draft.id,
+        "supersedes_id": draft.supersedes_id,
+        "elevator": {
+            "id": elevator.id,
+            "device_code": elevator.device_code,
+            "registration_code": elevator.registration_code,
+            "elevator_type": elevator.elevator_type,
+            "address": elevator.address,
+            "position": elevator.position,
+        },
+        "maintenance_unit_id": draft.maintenance_unit_id,
+        "use_unit_id": elevator.use_unit_id,
+        "technicians": technicians,
+        "category": draft.category,
+        "template_version": draft.template_version,
+        "maintenance_day": maintenance_day,
+        "check_in": _point(draft, "check_in"),
+        "check_out": _point(draft, "check_out"),
+        "duration_seconds": duration,
+        "items": [
+            {
+                "seq": item.seq,
+                "code": item.code,
+                "item": item.item,
+                "requirement": item.requirement,
+                "added": item.added,
+                "result": item.result,
+                "note": item.note,
+                "remark": item.remark,
+            }
+            for item in items
+        ],
+        "remarks": draft.remarks,
+        "replaced_parts": draft.replaced_parts,
+        "hazards": draft.hazards,
+        "signature_sha256": signature.sha256,
+        "device_submitted_at": device_submitted_at,
+        "received_at": received_at,
+        "late_upload": late_upload,
+        "flags": flags,
+        "source": source,
+    }
+    canonical, digest = content_hash(content)
+    record = MaintenanceRecord(
+        draft_id=draft.id,
+        supersedes_id=draft.supersedes_id,
+        elevator_id=elevator.id,
+        elevator_type=elevator.elevator_type,
+        maintenance_unit_id=draft.maintenance_unit_id,
+        use_unit_id=elevator.use_unit_id,
+        district=elevator.district,
+        technician_id=actor.id,
+        org_node_id=actor.org_node_id,
+        category=draft.category,
+        template_version=draft.template_version,
+        maintenance_day=maintenance_day,
+        check_in_at=draft.check_in_at,
+        check_in_lat=draft.check_in_lat,
+        check_in_lng=draft.check_in_lng,
+        check_in_accuracy_m=draft.check_in_accuracy_m,
+        check_in_coord_system=draft.check_in_coord_system,
+        check_in_distance_m=draft.check_in_distance_m,
+        check_out_at=draft.check_out_at,
+        check_out_lat=draft.check_out_lat,
+        check_out_lng=draft.check_out_lng,
+        check_out_accuracy_m=draft.check_out_accuracy_m,
+        check_out_coord_system=draft.check_out_coord_system,
+        check_out_distance_m=draft.check_out_distance_m,
+        duration_seconds=duration,
+        device_submitted_at=device_submitted_at,
+        received_at=received_at,
+        late_upload=late_upload,
+        flag_distance=flags["distance"],
+        flag_duration=flags["duration"],
+        flag_overlap=flags["overlap"],
+        flagged=any(flags.values()),
+        remarks=draft.remarks,
+        replaced_parts=draft.replaced_parts,
+        hazards=draft.hazards,
+        signature_sha256=signature.sha256,
+        source=source,
+        content_hash=digest,
+        canonical_content=canonical,
+    )
+    db.session.add(record)
+    db.session.flush()
+    db.session.add_all(
+        RecordItem(
+            record_id=record.id,
+            seq=item.seq,
+            code=item.code,
+            item=item.item,
+            requirement=item.requirement,
+            added=item.added,
+            result=item.result,
+            note=item.note,
+            remark=item.remark,
+        )
+        for item in items
+    )
+    db.session.add_all(
+        RecordTechnician(
+            record_id=record.id,
+            account_id=tech["id"],
+            role=tech["role"],
+            check_in_at=draft.check_in_at,
+            check_out_at=draft.check_out_at,
+        )
+        for tech in technicians
+    )
+    draft.status = "submitted"
+    record_maintenance_done(elevator.id, draft.category, maintenance_day)
+    db.session.flush()
+    return record, True
+
+
+def superseded_by(record: MaintenanceRecord) -> list[int]:
+    """Ids of the corrections that supersede ``record`` (both stay visible)."""
+    return list(
+        db.session.execute(
+            db.select(MaintenanceRecord.id)
+            .where(MaintenanceRecord.supersedes_id == record.id)
+            .order_by(MaintenanceRecord.id)
+        ).scalars()
+    )

@@ -1,0 +1,132 @@
+// Confirm the scanned elevator's data and its location, pick the category, start the draft.
+const config = require('../../config');
+const auth = require('../../services/auth');
+const elevators = require('../../services/elevators');
+const records = require('../../services/records');
+const nav = require('../../utils/navigation');
+const location = require('../../utils/location');
+const { publicCodeFromLaunch } = require('../../utils/scan-code');
+
+const TYPE_LABELS = {
+  traction: '曳引与强制驱动电梯',
+  hydraulic: '液压电梯',
+  dumbwaiter: '杂物电梯',
+  escalator: '自动扶梯与自动人行道',
+};
+
+Component({
+  data: {
+    status: 'loading',
+    message: '',
+    actionText: '',
+    elevator: null,
+    typeLabel: '',
+    completions: {},
+    point: null,
+    locating: false,
+    locationError: '',
+    locationDenied: false,
+    categories: records.CATEGORIES,
+    category: '',
+    starting: false,
+    startError: '',
+    canStart: true,
+  },
+
+  methods: {
+    onLoad(options) {
+      this.options = options || {};
+      // Only technicians start records (the API refuses others); a supervisor may still look the elevator up.
+      const account = auth.currentAccount();
+      this.setData({ canStart: !account || account.role === 'technician' });
+      this.load();
+    },
+
+    async load() {
+      this.setData({ status: 'loading', message: '正在查找电梯…', actionText: '' });
+      try {
+        let elevator;
+        if (this.options.id) {
+          elevator = await elevators.get(this.options.id);
+        } else {
+          const launch = publicCodeFromLaunch(this.options, config.current().publicOrigins);
+          if (!launch.ok) {
+            this.setData({ status: 'error', message: launch.message, actionText: '重新扫码' });
+            return;
+          }
+          elevator = await elevators.byPublicCode(launch.publicCode);
+        }
+        this.setData({ status: '', elevator, typeLabel: TYPE_LABELS[elevator.elevator_type] || elevator.elevator_type });
+      } catch (err) {
+        if (nav.isLoginProblem(err)) {
+          nav.restart('login');
+          return;
+        }
+        this.setData({ status: 'error', message: err.message, actionText: err.status === 404 ? '重新扫码' : '重试' });
+      }
+    },
+
+    goHome() {
+      nav.restart('home');
+    },
+
+    onStateAction() {
+      if (this.data.actionText === '重新扫码') nav.restart('scan');
+      else this.load();
+    },
+
+    onCompletionInput(e) {
+      this.setData({ [`completions.${e.currentTarget.dataset.field}`]: e.detail.value });
+    },
+
+    async locate() {
+      this.setData({ locating: true, locationError: '', locationDenied: false });
+      try {
+        this.setData({ point: await location.getLocation() });
+      } catch (err) {
+        this.setData({ locationError: err.message, locationDenied: err.code === 'location_denied' });
+      } finally {
+        this.setData({ locating: false });
+      }
+    },
+
+    openSettings() {
+      location.openLocationSettings();
+    },
+
+    pickCategory(e) {
+      this.setData({ category: e.currentTarget.dataset.value, startError: '' });
+    },
+
+    completionsToSend() {
+      const out = {};
+      Object.keys(this.data.completions).forEach((key) => {
+        const value = (this.data.completions[key] || '').trim();
+        if (value) out[key] = value;
+      });
+      return out;
+    },
+
+    async start() {
+      if (!this.data.point) {
+        this.setData({ startError: '请先获取当前位置' });
+        return;
+      }
+      if (!this.data.category) {
+        this.setData({ startError: '请选择维保类别' });
+        return;
+      }
+      this.setData({ starting: true, startError: '' });
+      try {
+        const elevatorId = this.data.elevator.id;
+        await elevators.confirmSite(elevatorId, this.data.point, this.completionsToSend());
+        const draft = await records.startDraft({ elevatorId, category: this.data.category });
+        nav.go('record', { draftId: draft.id });
+      } catch (err) {
+        this.setData({ startError: err.message });
+      } finally {
+        this.setData({ starting: false });
+      }
+    },
+  },
+});

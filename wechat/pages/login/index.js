@@ -1,0 +1,53 @@
+// Silent log-in with wx.login; first-time users bind with the one-time code their admin issued.
+const auth = require('../../services/auth');
+const nav = require('../../utils/navigation');
+
+Component({
+  data: { mode: 'loading', bindCode: '', error: '', busy: false },
+
+  methods: {
+    onLoad() {
+      this.start();
+    },
+
+    async start() {
+      this.setData({ mode: 'loading', error: '' });
+      try {
+        const account = auth.hasSession() ? await auth.me() : await auth.login();
+        this.enter(account);
+      } catch (err) {
+        if (err.code === 'wechat_not_bound') this.setData({ mode: 'bind', error: '' });
+        else this.setData({ mode: 'error', error: err.message || '登录失败，请重试' });
+      }
+    },
+
+    enter(account) {
+      if (!auth.homeKind(account)) {
+        this.setData({ mode: 'unsupported', error: '管理员、监管等账号请使用网页端。小程序供维保人员和使用单位安全管理人员使用。' });
+        return;
+      }
+      nav.restart('home');
+    },
+
+    onBindCodeInput(e) {
+      this.setData({ bindCode: e.detail.value, error: '' });
+    },
+
+    async submitBind() {
+      const code = (this.data.bindCode || '').trim();
+      if (code.length < 4) {
+        this.setData({ error: '请输入完整的绑定码' });
+        return;
+      }
+      this.setData({ busy: true, error: '' });
+      try {
+        const account = await auth.bind(code);
+        this.enter(account);
+      } catch (err) {
+        this.setData({ error: err.message || '绑定失败，请重试' });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+  },
+});

@@ -1,0 +1,132 @@
+// A use-unit manager reviews one record and signs it or objects; 默认确认 is shown as its own state.
+const signoff = require('../../services/signoff');
+const records = require('../../services/records');
+const nav = require('../../utils/navigation');
+const form = require('../../utils/record-form');
+const states = require('../../utils/signoff-state');
+const { shanghaiTime } = require('../../utils/format');
+
+// Before the deadline instead of signing, or within the objection period after a default confirmation
+// (the backend enforces the period and answers with its own message).
+const OBJECTABLE = ['pending', 'default_confirmed'];
+
+function categoryLabel(value) {
+  const found = records.CATEGORIES.find((c) => c.value === value);
+  return found ? found.label : '维保记录';
+}
+
+Component({
+  data: {
+    status: 'loading',
+    message: '',
+    record: null,
+    state: {},
+    stateName: '',
+    categoryLabel: '',
+    elevatorLabel: '',
+    technicianNames: '',
+    checkInAt: '',
+    checkOutAt: '',
+    deadline: '',
+    signedAt: '',
+    defaultConfirmedAt: '',
+    objectionReason: '',
+    groups: [],
+    canSign: false,
+    canObject: false,
+    contentAvailable: true,
+    reason: '',
+    busy: false,
+    actionError: '',
+  },
+
+  methods: {
+    onLoad(options) {
+      this.recordId = Number(options && options.id);
+      this.load();
+    },
+
+    async load() {
+      if (!this.recordId) {
+        this.setData({ status: 'error', message: '缺少记录编号' });
+        return;
+      }
+      this.setData({ status: 'loading', message: '正在加载维保记录…' });
+      try {
+        this.show(await signoff.record(this.recordId));
+      } catch (err) {
+        if (nav.isLoginProblem(err)) nav.restart('login');
+        else this.setData({ status: 'error', message: err.message });
+      }
+    },
+
+    show(record) {
+      const so = record.signoff || {};
+      const stateName = so.state || 'pending';
+      const elevator = record.elevator || {};
+      const items = (record.items || []).map((item) =>
+        Object.assign({}, item, { resultLabel: form.resultLabel(item.result) || '未填写' }),
+      );
+      this.setData({
+        status: '',
+        record,
+        stateName,
+        state: states.describe(stateName),
+        categoryLabel: categoryLabel(record.category),
+        elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' '),
+        technicianNames: (record.technicians || []).map((t) => t.name).join('、'),
+        checkInAt: shanghaiTime(record.check_in_at),
+        checkOutAt: shanghaiTime(record.check_out_at),
+        deadline: stateName === 'pending' ? shanghaiTime(so.deadline_at) : '',
+        signedAt: stateName === 'signed' ? shanghaiTime(so.decided_at) : '',
+        defaultConfirmedAt: stateName === 'default_confirmed' ? shanghaiTime(so.decided_at) : '',
+        objectionReason: so.objection_reason || '',
+        groups: form.groupItems(items),
+        canSign: stateName === 'pending',
+        canObject: OBJECTABLE.includes(stateName),
+        contentAvailable: record.contentAvailable !== false,
+        reason: '',
+        actionError: '',
+      });
+    },
+
+    async onSigned(e) {
+      this.setData({ busy: true, actionError: '' });
+      try {
+        await signoff.sign(this.recordId, e.detail.base64);
+        wx.showToast({ title: '已签名确认', icon: 'success' });
+        await this.load();
+      } catch (err) {
+        this.setData({ actionError: err.message });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    onReasonInput(e) {
+      this.setData({ reason: e.detail.value, actionError: '' });
+    },
+
+    async submitObjection() {
+      const reason = (this.data.reason || '').trim();
+      if (!reason) {
+        this.setData({ actionError: '请填写异议原因' });
+        return;
+      }
+      this.setData({ busy: true, actionError: '' });
+      try {
+        await signoff.object(this.recordId, reason);
+        wx.showToast({ title: '异议已提交', icon: 'success' });
+        await this.load();
+      } catch (err) {
+        this.setData({ actionError: err.message });
+      } finally {
+        this.setData({ busy: false });
+      }
+    },
+
+    goHome() {
+      nav.restart('home');
+    },
+  },
+});

@@ -1,0 +1,74 @@
+// Drafts and submission of maintenance records (issue 3). Endpoint paths live only here.
+const http = require('../utils/request');
+
+const CATEGORIES = [
+  { value: 'half_month', label: '半月维保' },
+  { value: 'quarter', label: '季度维保' },
+  { value: 'half_year', label: '半年维保' },
+  { value: 'year', label: '年度维保' },
+];
+
+function startDraft({ elevatorId, category, secondTechnicianId }) {
+  const body = { elevator_id: elevatorId, category };
+  if (secondTechnicianId) body.second_technician_id = secondTechnicianId;
+  return http.post('/drafts', body);
+}
+
+// The technician's own unsubmitted drafts, newest first, so unfinished work can be resumed.
+async function openDrafts() {
+  const page = await http.get('/drafts');
+  return page.items || [];
+}
+
+function getDraft(draftId) {
+  return http.get(`/drafts/${draftId}`);
+}
+
+// results: [{code, result, note, remark}] — note is the 不适用 reason or the 有隐患 description.
+function saveResults(draftId, results) {
+  return http.put(`/drafts/${draftId}/results`, { results });
+}
+
+function addItem(draftId, item) {
+  return http.post(`/drafts/${draftId}/items`, item);
+}
+
+// changes: {remarks, second_technician_id, replaced_parts, hazards}
+function updateDraft(draftId, changes) {
+  return http.patch(`/drafts/${draftId}`, changes);
+}
+
+function checkIn(draftId, point) {
+  return http.post(`/drafts/${draftId}/check-in`, point);
+}
+
+function checkOut(draftId, point) {
+  return http.post(`/drafts/${draftId}/check-out`, point);
+}
+
+function submit(draftId, signaturePngBase64) {
+  return http.post(`/drafts/${draftId}/submit`, {
+    signature_png: signaturePngBase64,
+    device_submitted_at: new Date().toISOString(),
+  });
+}
+
+// Active technicians of the caller's unit, own team first: who can be named as the second technician.
+async function colleagues() {
+  const page = await http.get('/staff/colleagues', { per_page: 100 });
+  return page.items || [];
+}
+
+module.exports = {
+  CATEGORIES,
+  startDraft,
+  openDrafts,
+  getDraft,
+  saveResults,
+  addItem,
+  updateDraft,
+  checkIn,
+  checkOut,
+  submit,
+  colleagues,
+};

@@ -1,0 +1,108 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+const tokenStore = require('../utils/token-store');
+
+jest.mock('../services/signoff', () => ({
+  pending: jest.fn(),
+  requestSubscription: jest.fn(),
+}));
+
+jest.mock('../services/records', () => ({
+  CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
+  openDrafts: jest.fn(() => Promise.resolve([])),
+}));
+
+const signoff = require('../services/signoff');
+const records = require('../services/records');
+
+const pageId = simulate.load(path.join(__dirname, '../pages/home/index'));
+
+function open() {
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onShow();
+  return page;
+}
+
+function loginAs(role) {
+  tokenStore.save({ token: 't', expires_at: '2999-01-01T00:00:00+00:00', account: { id: 1, role, name: '测试' } });
+}
+
+beforeEach(() => tokenStore.clear());
+
+test('without a session it goes to the log-in page', () => {
+  open();
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/login/index' });
+});
+
+test('a technician gets the scan entry and no sign-off list', () => {
+  loginAs('technician');
+  const page = open();
+  expect(page.querySelector('.go-scan')).toBeDefined();
+  expect(signoff.pending).not.toHaveBeenCalled();
+  page.instance.goScan();
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/scan/index' });
+});
+
+test('a technician can resume an unsubmitted draft', async () => {
+  loginAs('technician');
+  records.openDrafts.mockResolvedValueOnce([
+    { id: 5, category: 'half_month', created_at: '2026-11-25T01:00:00+00:00', check_in: { at: '2026-11-25T01:01:00+00:00' } },
+  ]);
+  const page = open();
+  await simulate.sleep(0);
+  expect(page.querySelectorAll('.draft-item')).toHaveLength(1);
+  expect(page.dom.textContent).toContain('半月维保 · 2026-11-25 09:00');
+  page.instance.openDraft({ currentTarget: { dataset: { id: 5 } } });
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/record/index?draftId=5' });
+});
+
+test('a manager sees the pending sign-offs and opens one', async () => {
+  loginAs('uu_manager');
+  signoff.pending.mockResolvedValue({
+    items: [
+      {
+        record_id: 12,
+        state: 'pending',
+        maintenance_day: '2026-11-25',
+        deadline_at: '2026-11-25T15:59:59+00:00',
+        elevator: { id: 9, address: '天河路 1 号', position: '1 号客梯' },
+      },
+    ],
+    total: 1,
+  });
+  const page = open();
+  await simulate.sleep(0);
+  expect(page.querySelectorAll('.pending-item')).toHaveLength(1);
+  expect(page.dom.textContent).toContain('天河路 1 号 1 号客梯');
+  expect(page.dom.textContent).toContain('截止：2026-11-25 23:59');
+  page.instance.openRecord({ currentTarget: { dataset: { id: 12 } } });
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/signoff/index?id=12' });
+});
+
+test('a manager with nothing pending sees an empty state', async () => {
+  loginAs('uu_manager');
+  signoff.pending.mockResolvedValue({ items: [], total: 0 });
+  const page = open();
+  await simulate.sleep(0);
+  expect(page.data.listStatus).toBe('empty');
+  expect(page.data.listMessage).toBe('暂无待签名的维保记录');
+});
+
+test('a failed list load offers a retry', async () => {
+  loginAs('uu_manager');
+  signoff.pending.mockRejectedValueOnce(Object.assign(new Error('服务器暂时不可用（502），请稍后再试'), { status: 502 }));
+  const page = open();
+  await simulate.sleep(0);
+  expect(page.data.listStatus).toBe('error');
+  expect(page.data.listMessage).toBe('服务器暂时不可用（502），请稍后再试');
+});
+
+test('the reminder button reports the outcome', async () => {
+  loginAs('uu_manager');
+  signoff.pending.mockResolvedValue({ items: [], total: 0 });
+  signoff.requestSubscription.mockResolvedValueOnce(['tplA']);
+  const page = open();
+  await page.instance.subscribe();
+  expect(wx.showToast).toHaveBeenCalledWith({ title: '已开启提醒', icon: 'none' });
+});

@@ -1,0 +1,78 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+const { scriptRequests } = require('./wx-mock');
+const tokenStore = require('../utils/token-store');
+
+const pageId = simulate.load(path.join(__dirname, '../pages/login/index'));
+const NOT_BOUND = { statusCode: 403, data: { error: { code: 'wechat_not_bound', message: '该微信尚未绑定账号，请输入管理员提供的绑定码' } } };
+
+function session(role) {
+  return { statusCode: 200, data: { token: 't1', expires_at: '2999-01-01T00:00:00+00:00', account: { id: 3, role, name: '王经理' } } };
+}
+
+async function open() {
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad({});
+  await simulate.sleep(0);
+  await simulate.sleep(0);
+  return page;
+}
+
+beforeEach(() => tokenStore.clear());
+
+test('a bound user is logged in silently and sent home', async () => {
+  scriptRequests(wx, [session('uu_manager')]);
+  await open();
+  expect(wx.request.mock.calls[0][0].url).toMatch(/\/auth\/wechat\/login$/);
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+  expect(tokenStore.getToken()).toBe('t1');
+});
+
+test('an unbound user is asked for the bind code and binding logs in', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('technician')]);
+  const page = await open();
+  expect(page.data.mode).toBe('bind');
+  expect(page.querySelector('.bind-input')).toBeDefined();
+  page.querySelector('.bind-input').dispatchEvent('input', { detail: { value: ' k7m2p9q4 ' } });
+  await simulate.sleep(0);
+  await page.instance.submitBind();
+  const bind = wx.request.mock.calls[1][0];
+  expect(bind.url).toMatch(/\/auth\/wechat\/bind$/);
+  expect(bind.data).toEqual({ code: 'wx-code-1', bind_code: 'K7M2P9Q4' });
+  expect(bind.header.Authorization).toBeUndefined();
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+});
+
+test('a wrong bind code shows the API message and stays on the form', async () => {
+  scriptRequests(wx, [NOT_BOUND, { statusCode: 422, data: { error: { code: 'validation_error', message: '绑定码无效或已过期' } } }]);
+  const page = await open();
+  page.instance.onBindCodeInput({ detail: { value: 'ABCD2345' } });
+  await page.instance.submitBind();
+  expect(page.data.mode).toBe('bind');
+  expect(page.data.error).toBe('绑定码无效或已过期');
+  expect(wx.reLaunch).not.toHaveBeenCalled();
+});
+
+test('a too-short bind code is refused before calling the server', async () => {
+  scriptRequests(wx, [NOT_BOUND]);
+  const page = await open();
+  page.instance.onBindCodeInput({ detail: { value: 'AB' } });
+  await page.instance.submitBind();
+  expect(page.data.error).toBe('请输入完整的绑定码');
+  expect(wx.request).toHaveBeenCalledTimes(1);
+});
+
+test('an account of a web-only role is told to use the web client', async () => {
+  scriptRequests(wx, [session('mu_admin')]);
+  const page = await open();
+  expect(page.data.mode).toBe('unsupported');
+  expect(wx.reLaunch).not.toHaveBeenCalled();
+});
+
+test('a network failure offers to try again', async () => {
+  scriptRequests(wx, [{ fail: 'request:fail' }]);
+  const page = await open();
+  expect(page.data.mode).toBe('error');
+  expect(page.data.error).toBe('网络异常，请检查网络后重试');
+});

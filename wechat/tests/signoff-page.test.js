@@ -1,0 +1,127 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+
+jest.mock('../services/signoff', () => ({
+  record: jest.fn(),
+  sign: jest.fn(() => Promise.resolve({})),
+  object: jest.fn(() => Promise.resolve({})),
+}));
+
+const signoff = require('../services/signoff');
+
+const pageId = simulate.load(path.join(__dirname, '../pages/signoff/index'));
+
+function record(signoffState) {
+  return {
+    id: 12,
+    category: 'quarter',
+    elevator: { address: '天河路 1 号', position: '1 号客梯' },
+    technicians: [{ account_id: 4, name: '张师傅' }, { account_id: 5, name: '李师傅' }],
+    contentAvailable: true,
+    check_in_at: '2026-11-24T01:00:00+00:00',
+    check_out_at: '2026-11-24T01:45:00+00:00',
+    items: [
+      { code: 'A-1-01', item: '机房、滑轮间环境', result: 'normal', note: null },
+      { code: 'A-1-02', item: '手动紧急操作装置', result: 'hazard', note: '盘车轮缺失' },
+    ],
+    signoff: signoffState,
+  };
+}
+
+async function open(data) {
+  signoff.record.mockResolvedValue(data);
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad({ id: '12' });
+  await simulate.sleep(0);
+  return page;
+}
+
+function text(page, selector) {
+  const node = page.querySelector(selector);
+  return node ? node.dom.textContent : null;
+}
+
+test('a default confirmation is shown as 默认确认, never as signed, and cannot be signed any more', async () => {
+  const page = await open(
+    record({ state: 'default_confirmed', decided_at: '2026-11-24T16:00:00+00:00' }),
+  );
+  expect(signoff.record).toHaveBeenCalledWith(12);
+  expect(text(page, '.state-badge')).toBe('默认确认');
+  expect(page.dom.textContent).not.toContain('已签名确认');
+  expect(text(page, '.state-hint')).toBe('截止时间前未签名，系统已按规定默认确认（并非本人签名）');
+  expect(text(page, '.default-at')).toContain('2026-11-25 00:00');
+  expect(page.querySelector('.signed-at')).toBeUndefined();
+  expect(page.querySelector('.sign-card')).toBeUndefined();
+  expect(page.querySelector('.object-card')).toBeDefined();
+});
+
+test('a signed record shows the signing time and neither signature pad nor objection', async () => {
+  const page = await open(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
+  expect(text(page, '.state-badge')).toBe('已签名确认');
+  expect(text(page, '.signed-at')).toContain('2026-11-24 11:00');
+  expect(page.querySelector('.default-at')).toBeUndefined();
+  expect(page.querySelector('.sign-card')).toBeUndefined();
+  expect(page.querySelector('.object-card')).toBeUndefined();
+});
+
+test('a pending record offers the signature pad and its deadline', async () => {
+  const page = await open(record({ state: 'pending', deadline_at: '2026-11-24T15:59:59+00:00' }));
+  expect(text(page, '.state-badge')).toBe('待签名确认');
+  expect(page.querySelector('.sign-card')).toBeDefined();
+  expect(page.dom.textContent).toContain('2026-11-24 23:59');
+  expect(page.dom.textContent).toContain('有隐患：盘车轮缺失');
+  expect(page.dom.textContent).toContain('张师傅、李师傅');
+});
+
+test('signing uploads the signature image and reloads the state', async () => {
+  const page = await open(record({ state: 'pending' }));
+  signoff.record.mockResolvedValue(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
+  await page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  expect(signoff.sign).toHaveBeenCalledWith(12, 'iVBORw0KGgo=');
+  expect(text(page, '.state-badge')).toBe('已签名确认');
+});
+
+test('signing after the deadline shows the refusal', async () => {
+  signoff.sign.mockRejectedValueOnce(Object.assign(new Error('已过签名截止时间，记录已默认确认'), { status: 409 }));
+  const page = await open(record({ state: 'pending' }));
+  await page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  expect(text(page, '.action-error')).toBe('已过签名截止时间，记录已默认确认');
+});
+
+test('an objection needs a reason', async () => {
+  const page = await open(record({ state: 'pending' }));
+  await page.instance.submitObjection();
+  expect(signoff.object).not.toHaveBeenCalled();
+  expect(text(page, '.action-error')).toBe('请填写异议原因');
+});
+
+test('an objection with a reason is sent and the new state shown', async () => {
+  const page = await open(record({ state: 'default_confirmed' }));
+  page.querySelector('.reason').dispatchEvent('input', { detail: { value: '  当天未见维保人员到场 ' } });
+  await simulate.sleep(0);
+  signoff.record.mockResolvedValue(record({ state: 'objected', objection_reason: '当天未见维保人员到场' }));
+  await page.instance.submitObjection();
+  expect(signoff.object).toHaveBeenCalledWith(12, '当天未见维保人员到场');
+  expect(text(page, '.state-badge')).toBe('已提出异议');
+  expect(page.querySelector('.object-card')).toBeUndefined();
+});
+
+test('without the record content the state is still shown and says why items are missing', async () => {
+  const data = record({ state: 'pending' });
+  data.items = [];
+  data.contentAvailable = false;
+  const page = await open(data);
+  expect(text(page, '.state-badge')).toBe('待签名确认');
+  expect(text(page, '.no-content')).toBe('维保项目明细暂时无法查看，可稍后重试或联系维保单位。');
+});
+
+test('a record the manager may not see shows the API message', async () => {
+  signoff.record.mockRejectedValueOnce(Object.assign(new Error('找不到该维保记录'), { status: 404 }));
+  const page = simulate.render(pageId);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad({ id: '99' });
+  await simulate.sleep(0);
+  expect(page.data.status).toBe('error');
+  expect(page.data.message).toBe('找不到该维保记录');
+});
