@@ -10,7 +10,7 @@ import pytest
 from miniback.extensions import db
 from miniback.models import DelayNotice, DelayNoticeElevator
 from miniback.public import history
-from miniback.public.history import RecordRow, local_today, public_record
+from miniback.public.history import RecordRow, local_today, public_record, public_signoff_state
 from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
@@ -89,6 +89,22 @@ def test_phones_are_masked():
 def test_signoff_states_have_their_public_labels(state, label):
     row = RecordRow(date(2026, 11, 20), "half_month", ("张伟明",), state, False)
     assert public_record(row).signoff_label == label
+
+
+@pytest.mark.parametrize(
+    ("state", "objection_open", "shown"),
+    [
+        (None, False, "pending"),
+        ("pending", False, "pending"),
+        ("signed", False, "signed"),
+        ("default_confirmed", False, "default_confirmed"),
+        ("default_confirmed", True, "objected"),
+        ("objected", True, "objected"),
+        ("objection_resolved", False, "pending"),
+    ],
+)
+def test_signoff_projection_maps_to_the_four_public_states(state, objection_open, shown):
+    assert public_signoff_state(state, objection_open) == shown
 
 
 def test_page_shows_the_elevator_units_and_emergency_phone(client):

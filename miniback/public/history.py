@@ -122,6 +122,17 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def public_signoff_state(state: str | None, objection_open: bool = False) -> str:
+    """The resident's view of a record's sign-off projection: an open objection shows whatever came before it
+    (a default confirmation stays in history, but residents see the dispute); a resolved objection before
+    any confirmation waits for confirmation again; no projection yet means awaiting confirmation."""
+    if objection_open or state == "objected":
+        return "objected"
+    if state in ("signed", "default_confirmed"):
+        return state
+    return "pending"
+
+
 def public_record(row: RecordRow) -> PublicRecord:
     state = row.signoff_state if row.signoff_state in SIGNOFF_LABELS else "pending"
     return PublicRecord(
