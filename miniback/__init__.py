@@ -48,6 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    from jobs.connection import init_app as init_jobs
+
+    init_jobs(app)
+
     from miniback.api import bp as api_bp
     from miniback.api import register_views
 

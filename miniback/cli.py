@@ -69,7 +69,8 @@ def demo_command(host: str, port: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from jobs.cli import COMMANDS as JOB_COMMANDS
     from miniback.qr_commands import qr_group
 
-    for command in (create_account, seed_demo_command, demo_command, qr_group):
+    for command in (create_account, seed_demo_command, demo_command, qr_group, *JOB_COMMANDS):
         app.cli.add_command(command)

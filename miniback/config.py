@@ -13,6 +13,21 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     # Jobs: "rq" enqueues on Redis for `flask worker`; "inline" runs them in-process (demo without Redis).
     "JOBS_MODE": "rq",
+    "JOBS_TIMEOUT_SECONDS": 600,
+    # How long a running default confirmation waits out a lost database connection before giving up to RQ.
+    "JOBS_DB_RECONNECT_SECONDS": 120,
+    # Sign-off: the deadline is the end of the maintenance day (Asia/Shanghai) but at least this long after the
+    # push; a manager may object to a default confirmation for SIGNOFF_OBJECTION_DAYS after the deadline.
+    "SIGNOFF_MIN_WINDOW_SECONDS": 2 * 3600,
+    "SIGNOFF_OBJECTION_DAYS": 7,
+    "SIGNOFF_BATCH_SIZE": 2000,
+    "SIGNOFF_CHUNK_PAUSE_SECONDS": 0,
+    "SIGNOFF_SWEEP_INTERVAL_SECONDS": 300,
+    "DEADLINE_RETRY_INTERVALS": [10, 30, 60, 120, 300],
+    "PUSH_RETRY_INTERVALS": [10, 60, 300],
+    # The subscribe-message template (fields thing1, character_string2, thing3, time4, phrase5) and its page.
+    "WECHAT_SIGNOFF_TEMPLATE_ID": "signoff-record-template",
+    "WECHAT_SIGNOFF_PAGE": "pages/signoff/detail",
     "TOKEN_TTL_SECONDS": 8 * 3600,
     "BIND_CODE_TTL_SECONDS": 72 * 3600,
     "LOGIN_MAX_FAILURES": 5,

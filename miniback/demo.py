@@ -234,10 +234,13 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     from miniback.demo_records import seed_records
 
     record_count = seed_records(elevators, people)
+    from miniback.demo_signoff import seed_signoff
+
     echo(
         f"演示数据：1 个维保单位（{unit.name}），2 个使用单位，{len(elevators)} 台电梯，{len(staff)} 名维保人员，"
         f"{record_count} 条已提交的维保记录"
     )
+    seed_signoff(elevators, people, echo)
     return {"unit": unit, "elevators": elevators, "people": people}
 
 
@@ -270,6 +273,11 @@ def run_demo(app: Flask, host: str, port: int) -> None:
         public_page, label_path = demo_label(app, elevator) if elevator else ("", "")
     stub = RunningStub().start()
     app.config["WECHAT_API_BASE"] = stub.url
+    if app.config["JOBS_MODE"] == "inline":
+        from jobs.worker import InlineRunner
+
+        # Jobs run in this process: pushes after submissions, deadline jobs, and the sweep.
+        InlineRunner(app).start()
     print(
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
@@ -277,6 +285,8 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
   API 文档 (OpenAPI):  {base}/api/v1/openapi.json
   电梯列表 (需登录):   {base}/api/v1/elevators
   维保记录 (需登录):   {base}/api/v1/records
+  签名确认 (安全管理人员 manager1 登录): {base}/api/v1/signoff/records?state=pending
+                       ?state=signed / objected / default_confirmed；补传记录约 1 分钟后到期并默认确认
   演示电梯:            {elevator.address if elevator else ""} {elevator.position if elevator else ""}
                        公开编码 {elevator.public_code if elevator else ""}
   公开维保页面:        {public_page}

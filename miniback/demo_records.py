@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from miniback.extensions import db
-from miniback.models import Account, Elevator, ElevatorLocation, utcnow
+from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceRecord, utcnow
 from miniback.records.calendar import SHANGHAI, local_day
 from miniback.records.drafts import draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import Point, distance_to_elevator
@@ -84,42 +84,60 @@ def seed_records(elevators: list[Elevator], people: dict[str, Account]) -> int:
         _locate(elevator, people["tech1"])
     count = 0
     for index, (days_ago, which, tech_key, second_key, category, hour, minutes, notes) in enumerate(JOBS):
-        elevator, tech = elevators[which], people[tech_key]
-        second = people[second_key].id if second_key else None
-        draft = start_draft(tech, elevator, tsg_template(elevator.elevator_type, category), second_technician_id=second)
-        lat, lng = LOCATIONS[elevator.device_code or ""]
+        second = people[second_key] if second_key else None
         start = _moment(days_ago, hour, 5 * (index % 3))
-        for prefix, at in (("check_in", start), ("check_out", start + timedelta(minutes=minutes))):
-            point = Point(Decimal(f"{lat + 0.0002:.7f}"), Decimal(f"{lng:.7f}"), Decimal("10.0"), "gcj02", at)
-            reference = db.session.execute(
-                db.select(ElevatorLocation).where(ElevatorLocation.elevator_id == elevator.id)
-            ).scalar_one()
-            setattr(draft, f"{prefix}_at", at)
-            setattr(draft, f"{prefix}_received_at", at + timedelta(seconds=3))
-            setattr(draft, f"{prefix}_lat", point.lat)
-            setattr(draft, f"{prefix}_lng", point.lng)
-            setattr(draft, f"{prefix}_accuracy_m", point.accuracy_m)
-            setattr(draft, f"{prefix}_coord_system", "gcj02")
-            setattr(draft, f"{prefix}_distance_m", distance_to_elevator(reference, point))
-        results = []
-        for item in draft_items(draft):
-            result, note, remark = notes.get(item.code, ("normal", None, None))
-            results.append({"code": item.code, "result": result, "note": note, "remark": remark})
-        save_results(draft, results)
-        if any(result == "replaced" for result, _, _ in notes.values()):
-            update_draft(tech, draft, {"replaced_parts": [{"name": "门刀胶轮", "model": "MD-32", "quantity": 2}]})
-        hazards = [
-            {"description": note, "action": remark} for result, note, remark in notes.values() if result == "hazard"
-        ]
-        if hazards:
-            update_draft(tech, draft, {"hazards": hazards})
-        finished = start + timedelta(minutes=minutes)
-        submit_record(
-            tech,
-            draft,
-            signature_png(index),
-            device_submitted_at=finished + timedelta(minutes=2),
-            received_at=finished + timedelta(minutes=3),
-        )
+        submit_demo_job(index, elevators[which], people[tech_key], second, category, start, minutes, notes)
         count += 1
     return count
+
+
+def submit_demo_job(
+    index: int,
+    elevator: Elevator,
+    tech: Account,
+    second: Account | None,
+    category: str,
+    start: datetime,
+    minutes: int,
+    notes: dict[str, Any],
+    received_at: datetime | None = None,
+) -> MaintenanceRecord:
+    """One job on a located demo elevator: draft, on-site points, results, signature, submission."""
+    draft = start_draft(
+        tech,
+        elevator,
+        tsg_template(elevator.elevator_type, category),
+        second_technician_id=second.id if second else None,
+    )
+    lat, lng = LOCATIONS[elevator.device_code or ""]
+    for prefix, at in (("check_in", start), ("check_out", start + timedelta(minutes=minutes))):
+        point = Point(Decimal(f"{lat + 0.0002:.7f}"), Decimal(f"{lng:.7f}"), Decimal("10.0"), "gcj02", at)
+        reference = db.session.execute(
+            db.select(ElevatorLocation).where(ElevatorLocation.elevator_id == elevator.id)
+        ).scalar_one()
+        setattr(draft, f"{prefix}_at", at)
+        setattr(draft, f"{prefix}_received_at", at + timedelta(seconds=3))
+        setattr(draft, f"{prefix}_lat", point.lat)
+        setattr(draft, f"{prefix}_lng", point.lng)
+        setattr(draft, f"{prefix}_accuracy_m", point.accuracy_m)
+        setattr(draft, f"{prefix}_coord_system", "gcj02")
+        setattr(draft, f"{prefix}_distance_m", distance_to_elevator(reference, point))
+    results = []
+    for item in draft_items(draft):
+        result, note, remark = notes.get(item.code, ("normal", None, None))
+        results.append({"code": item.code, "result": result, "note": note, "remark": remark})
+    save_results(draft, results)
+    if any(result == "replaced" for result, _, _ in notes.values()):
+        update_draft(tech, draft, {"replaced_parts": [{"name": "门刀胶轮", "model": "MD-32", "quantity": 2}]})
+    hazards = [{"description": note, "action": remark} for result, note, remark in notes.values() if result == "hazard"]
+    if hazards:
+        update_draft(tech, draft, {"hazards": hazards})
+    finished = start + timedelta(minutes=minutes)
+    record, _ = submit_record(
+        tech,
+        draft,
+        signature_png(index),
+        device_submitted_at=finished + timedelta(minutes=2),
+        received_at=received_at or finished + timedelta(minutes=3),
+    )
+    return record

@@ -12,10 +12,12 @@ from typing import Any
 
 import pymysql
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from jobs.connection import close_connection
 from miniback import create_app
 from miniback.devtools.wechat_stub import RunningStub, StubState
 from miniback.extensions import db
@@ -26,7 +28,13 @@ DATABASE_URL = f"mysql+pymysql://root@{DB_HOST}/{DB_NAME}?charset=utf8mb4"
 REDIS_URL = os.environ.get("MINIBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Tables whose rows the database refuses to delete (triggers); TRUNCATE, which bypasses them, empties them.
-APPEND_ONLY_TABLES: set[str] = {"maintenance_record", "record_item", "record_technician", "signature_image"}
+APPEND_ONLY_TABLES: set[str] = {
+    "maintenance_record",
+    "record_item",
+    "record_technician",
+    "signature_image",
+    "signoff_event",
+}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:
@@ -96,6 +104,9 @@ def empty_tables() -> None:
 @pytest.fixture
 def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: RunningStub) -> Iterator[Flask]:
     app = create_app(test_config(WECHAT_API_BASE=wechat_stub_server.url))
+    # Queues, scheduled jobs and the cached WeChat token live in the test Redis db: start each test clean.
+    with redis.Redis.from_url(REDIS_URL) as connection:
+        connection.flushdb()
     with app.app_context():
         try:
             yield app
@@ -103,6 +114,7 @@ def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: Runn
             db.session.remove()
             empty_tables()
             db.engine.dispose()
+            close_connection(app)
 
 
 class IsolatedClient(FlaskClient):

@@ -11,7 +11,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from miniback.extensions import db
+from miniback.models import utcnow
 from miniback.public.history import local_today
+from signoff.operations import Signature, record_submitted, sign
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
 
@@ -66,7 +68,10 @@ def test_resident_sees_masked_history_in_a_real_browser(live_server, browser_pag
     today = local_today()
     li = make_staff(world.admin, "technician", world.team1, "李强")
     insert_record(elevator, [world.tech2], today - timedelta(days=15), late_upload=True)
-    insert_record(elevator, [world.tech1, li], today - timedelta(days=1), "quarter")
+    latest = insert_record(elevator, [world.tech1, li], today - timedelta(days=1), "quarter")
+    now = utcnow()
+    record_submitted(latest, now=now, min_window=timedelta(hours=2))
+    sign(latest.id, world.manager, Signature(b"\x89PNG\r\n\x1a\nmanager", 10, 10), now=now)
     db.session.commit()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -84,6 +89,7 @@ def test_resident_sees_masked_history_in_a_real_browser(live_server, browser_pag
         "020-38889999",
         "张*明、李*",
         "李*强",
+        "已签字确认",
         "待确认",
         "逾期上传",
         "维保按期进行中",

@@ -336,3 +336,29 @@ def test_rate_limit_counts_live_in_redis(client, app):
     client.get(f"/e/{world.elevators[0].public_code}", environ_base={"REMOTE_ADDR": ip})
     keys = redis.Redis.from_url(app.config["REDIS_URL"]).keys(f"*miniback-public*{ip}*")
     assert keys, "the limiter must count in Redis, shared by every worker"
+
+
+def test_page_shows_real_signoff_outcomes(client):
+    from miniback.models import utcnow
+    from signoff.confirmation import apply_default_confirmations
+    from signoff.operations import Signature, object_to, record_submitted, sign
+
+    world = make_world()
+    elevator = world.elevators[0]
+    today = local_today()
+    now = utcnow()
+    signed, objected, defaulted, pending, disputed = (
+        insert_record(elevator, [world.tech1], today - timedelta(days=n)) for n in (1, 2, 3, 4, 5)
+    )
+    for record in (signed, objected, pending):
+        record_submitted(record, now=now, min_window=timedelta(hours=2))
+    for record in (defaulted, disputed):
+        record_submitted(record, now=now - timedelta(days=3), min_window=timedelta(hours=2))
+    sign(signed.id, world.manager, Signature(b"\x89PNG\r\n\x1a\nmanager", 10, 10), now=now)
+    object_to(objected.id, world.manager, "漏检门锁", now=now, objection_period=timedelta(days=7))
+    assert apply_default_confirmations(now, 100, now=now, record_ids=[defaulted.id, disputed.id]) == 2
+    object_to(disputed.id, world.manager, "未见维保人员", now=now, objection_period=timedelta(days=7))
+    body = client.get(f"/api/v1/public/elevators/{elevator.public_code}").json
+    assert [r["signoff_label"] for r in body["records"]] == ["已签字确认", "有异议", "默认确认", "待确认", "有异议"]
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    assert "漏检门锁" not in page and "未见维保人员" not in page  # the objection's text is not public

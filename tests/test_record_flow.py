@@ -88,7 +88,8 @@ def test_technician_walks_through_a_job_and_the_record_is_frozen(client):
     signature = signature_png()
     submitted = submit(client, world.tech1, draft["id"], signature_b64())
     assert submitted.status_code == 201
-    record = submitted.json
+    assert submitted.json["content_hash"] and submitted.json["flagged"] is False
+    record = client.get(f"/api/v1/records/{submitted.json['id']}", headers=headers).json
     assert record["category"] == "quarter"
     assert record["elevator_id"] == elevator.id
     assert record["use_unit_id"] == world.use_unit.id

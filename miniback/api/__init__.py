@@ -15,6 +15,7 @@ def register_views() -> None:
         public,
         qr,
         records,
+        signoff,
         staff,
         units,
     )

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
+from jobs.enqueue import after_record_submitted
 from miniback.access import (
     get_draft_or_404,
     get_elevator_or_404,
@@ -41,6 +42,7 @@ from miniback.records.signature import decode_base64
 from miniback.records.submit import record_for_draft, submit_record, superseded_by
 from miniback.records.templates import get_unit_template_for, tsg_template, unit_template
 from miniback.registry.staff import subtree_node_ids
+from signoff.operations import signoff_deadline_of
 
 Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
 # A 200 KB PNG is ~270 KB of Base64; the limit on bytes is checked after decoding.
@@ -135,6 +137,7 @@ class RecordOut(Out):
     flag_overlap: bool
     supersedes_id: int | None
     source: str
+    signature_sha256: str
     content_hash: str
 
 
@@ -152,7 +155,6 @@ class RecordDetailOut(RecordOut):
     remarks: str | None
     replaced_parts: list[Any]
     hazards: list[Any]
-    signature_sha256: str
     signature_url: str
     technicians: list[TechnicianOut]
     items: list[ItemOut]
@@ -227,7 +229,6 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         remarks=record.remarks,
         replaced_parts=record.replaced_parts,
         hazards=record.hazards,
-        signature_sha256=record.signature_sha256,
         signature_url=f"/api/v1/records/{record.id}/signature.png",
         technicians=[
             TechnicianOut(
@@ -349,9 +350,9 @@ def check_out_view(draft_id: int) -> Any:
 
 @bp.post("/drafts/<int:draft_id>/submit")
 @documented(
-    "签名并提交：记录即被冻结（内容哈希），提交后不可修改；重复提交返回同一条记录",
+    "签名并提交：记录即被冻结（内容哈希），提交后不可修改；重复提交返回同一条记录（201 新建 / 200 已存在）",
     body=SubmitIn,
-    response=RecordDetailOut,
+    response=RecordOut,
     roles=("technician",),
 )
 @login_required("technician")
@@ -363,6 +364,8 @@ def submit_draft(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     try:
         record, created = submit_record(actor, draft, signature, device_submitted_at=data.device_submitted_at)
+        # Serialised before the commit, from memory: no reloading queries on the hot path.
+        out = RecordOut.model_validate(record).model_dump(mode="json")
         db.session.commit()
     except IntegrityError:
         # Two submissions raced past the lock (e.g. SQLite): the unique draft_id kept one record.
@@ -371,8 +374,11 @@ def submit_draft(draft_id: int) -> Any:
         if existing is None:
             raise
         record, created = existing, False
-    # Post-commit side effects of a new record (push to the use unit, ledger, archive) hook in here, if created.
-    return _record_detail(record), (201 if created else 200)
+        out = RecordOut.model_validate(record).model_dump(mode="json")
+    # Post-commit side effects of a new record: push to the use unit and schedule its sign-off deadline.
+    if created:
+        after_record_submitted(record.id, signoff_deadline_of(record.id))
+    return out, (201 if created else 200)
 
 
 def _apply_filters(query: Any, args: RecordQuery) -> Any:

@@ -31,6 +31,15 @@ from miniback.models.records import (
     UnitTemplate,
     UnitTemplateItem,
 )
+from miniback.models.signoff import (
+    PUSH_OUTCOMES,
+    SIGNOFF_EVENT_KINDS,
+    SIGNOFF_STATES,
+    PushDelivery,
+    SignoffEvent,
+    SignoffState,
+    SubscriptionQuota,
+)
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
 
@@ -56,6 +65,9 @@ __all__ = [
     "ELEVATOR_STATUSES",
     "ELEVATOR_TYPES",
     "MU_ROLES",
+    "PUSH_OUTCOMES",
+    "SIGNOFF_EVENT_KINDS",
+    "SIGNOFF_STATES",
     "ROLES",
     "UNIT_STATUSES",
     "UU_ROLES",
@@ -68,6 +80,10 @@ __all__ = [
     "ElevatorAssignment",
     "MaintenanceUnit",
     "OrgNode",
+    "PushDelivery",
+    "SignoffEvent",
+    "SignoffState",
+    "SubscriptionQuota",
     "UTCDateTime",
     "UseUnit",
     "utcnow",

@@ -2,8 +2,7 @@
 
 Records come from ``maintenance_record`` (a superseded record is replaced by its correction here), due dates
 from the ``elevator_due`` projection (the same numbers the regulators' overdue list uses) and delay notices
-from ``delay_notice``. Sign-off states will come from the sign-off events (issue 4); until those exist every
-record shows as awaiting confirmation.
+from ``delay_notice``, sign-off states from the ``signoff_state`` projection of the sign-off events.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from miniback.models import (
     MaintenanceRecord,
     MaintenanceUnit,
     RecordTechnician,
+    SignoffState,
     UseUnit,
 )
 from miniback.public.masking import mask_name, mask_phones_in_text
@@ -174,7 +174,7 @@ _ELEVATOR = (
 
 def _latest_records_statement() -> Any:
     """Built once: the latest records of ``:elevator_id`` (a correction standing in for the record it
-    supersedes), joined to their technicians' names."""
+    supersedes), joined to their sign-off state and their technicians' names."""
     correction = aliased(MaintenanceRecord)
     latest = (
         db.select(
@@ -192,7 +192,8 @@ def _latest_records_statement() -> Any:
         .subquery()
     )
     return (
-        db.select(latest, Account.name)
+        db.select(latest, SignoffState.state, SignoffState.objection_open, Account.name)
+        .outerjoin(SignoffState, SignoffState.record_id == latest.c.id)
         .outerjoin(RecordTechnician, RecordTechnician.record_id == latest.c.id)
         .outerjoin(Account, Account.id == RecordTechnician.account_id)
         .order_by(latest.c.maintenance_day.desc(), latest.c.id.desc(), RecordTechnician.id)
@@ -211,7 +212,13 @@ def _record_rows(elevator_id: int) -> list[RecordRow]:
         if row.name is not None:
             entry[1].append(row.name)
     return [
-        RecordRow(row.maintenance_day, row.category, tuple(names), "pending", bool(row.late_upload))
+        RecordRow(
+            row.maintenance_day,
+            row.category,
+            tuple(names),
+            public_signoff_state(row.state, bool(row.objection_open)),
+            bool(row.late_upload),
+        )
         for row, names in records.values()
     ]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.dialects import mysql, sqlite
 
 from miniback.access import elevator_scope
 from miniback.errors import ValidationFailed
@@ -24,6 +24,7 @@ from miniback.models import (
     DelayNoticeElevator,
     Elevator,
     ElevatorDue,
+    utcnow,
 )
 from miniback.records.calendar import SHANGHAI, add_days, add_months, local_day
 
@@ -45,27 +46,33 @@ def _last_field(category: str) -> str:
 
 def record_maintenance_done(elevator_id: int, category: str, day: date) -> None:
     """Advance the elevator's due-date projection after a job of ``category`` on ``day`` (a late upload of an
-    older job never moves a date backwards)."""
-    due = db.session.execute(
-        db.select(ElevatorDue).where(ElevatorDue.elevator_id == elevator_id).with_for_update()
-    ).scalar_one_or_none()
-    if due is None:
-        try:
-            with db.session.begin_nested():
-                due = ElevatorDue(elevator_id=elevator_id)
-                db.session.add(due)
-        except IntegrityError:
-            due = db.session.execute(
-                db.select(ElevatorDue).where(ElevatorDue.elevator_id == elevator_id).with_for_update()
-            ).scalar_one()
-    rank = CATEGORIES.index(category)
-    for counted in CATEGORIES[: rank + 1]:
-        current = getattr(due, _last_field(counted))
-        if current is None or day > current:
-            setattr(due, _last_field(counted), day)
-    assert due.last_half_month_on is not None
-    due.half_month_due_on = next_due("half_month", due.last_half_month_on)
-    db.session.flush()
+    older job never moves a date backwards).
+
+    One upsert statement: no read-then-write window, and no gap locks (a locking read of a missing row followed
+    by an insert deadlocks under concurrent submissions on InnoDB).
+    """
+    counted = [_last_field(c) for c in CATEGORIES[: CATEGORIES.index(category) + 1]]
+    values: dict[str, Any] = {name: day for name in counted}
+    values["half_month_due_on"] = next_due("half_month", day)
+    insert_values = {"elevator_id": elevator_id, "updated_at": utcnow(), **values}
+    table = ElevatorDue.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "mysql":
+        mysql_insert = mysql.insert(table).values(**insert_values)
+        statement: Any = mysql_insert.on_duplicate_key_update(
+            updated_at=mysql_insert.inserted.updated_at,
+            **{name: func.greatest(func.coalesce(table.c[name], value), value) for name, value in values.items()},
+        )
+    else:
+        sqlite_insert = sqlite.insert(table).values(**insert_values)
+        statement = sqlite_insert.on_conflict_do_update(
+            index_elements=["elevator_id"],
+            set_={
+                "updated_at": sqlite_insert.excluded.updated_at,
+                **{name: func.max(func.coalesce(table.c[name], value), value) for name, value in values.items()},
+            },
+        )
+    db.session.execute(statement)
 
 
 def notices_covering(elevator_id: int, day: date) -> list[DelayNotice]:

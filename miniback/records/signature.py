@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from typing import Any
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import mysql, sqlite
 
 from miniback.errors import ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, SignatureImage
+from miniback.models import Account, SignatureImage, utcnow
 from signoff.hashing import sha256_hex
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -48,27 +49,28 @@ def check_signature_png(data: bytes, field: str = "signature_png") -> tuple[int,
     return width, height
 
 
-def store_signature(data: bytes, uploaded_by: Account | None, field: str = "signature_png") -> SignatureImage:
-    """Check and store a signature PNG (deduplicated by hash); the caller references it by ``sha256``."""
+def store_signature(data: bytes, uploaded_by: Account | None, field: str = "signature_png") -> str:
+    """Check and store a signature PNG (deduplicated by hash); returns its SHA-256 hex, the reference to it."""
     width, height = check_signature_png(data, field)
     digest = sha256_hex(data)
-    existing = db.session.get(SignatureImage, digest)
-    if existing is not None:
-        return existing
-    image = SignatureImage(
-        sha256=digest,
-        content=data,
-        width=width,
-        height=height,
-        size_bytes=len(data),
-        uploaded_by_id=uploaded_by.id if uploaded_by else None,
-    )
-    try:
-        # A savepoint: the same image stored by a concurrent request must not undo the caller's work.
-        with db.session.begin_nested():
-            db.session.add(image)
-    except IntegrityError:
-        stored = db.session.get(SignatureImage, digest)
-        assert stored is not None
-        return stored
-    return image
+    if db.session.get(SignatureImage, digest) is not None:
+        return digest
+    row = {
+        "sha256": digest,
+        "content": data,
+        "width": width,
+        "height": height,
+        "size_bytes": len(data),
+        "uploaded_by_id": uploaded_by.id if uploaded_by else None,
+        "created_at": utcnow(),
+    }
+    # Insert unless present, in one statement: the same image stored concurrently is neither an error nor a
+    # deadlock (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not
+    # ON DUPLICATE KEY UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
+    table = SignatureImage.__table__
+    if db.session.get_bind().dialect.name == "mysql":
+        statement: Any = mysql.insert(table).values(**row).prefix_with("IGNORE")
+    else:
+        statement = sqlite.insert(table).values(**row).on_conflict_do_nothing(index_elements=["sha256"])
+    db.session.execute(statement)
+    return digest

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -26,6 +27,7 @@ from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
 from signoff.hashing import content_hash
+from signoff.operations import record_submitted
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
 # The overlap check looks this far back for another job of the same technician.
@@ -117,7 +119,7 @@ def submit_record(
     missing = _missing(draft, items)
     if missing:
         raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
-    signature = store_signature(signature_png, actor)
+    signature_sha256 = store_signature(signature_png, actor)
     assert draft.check_in_at is not None and draft.check_out_at is not None
 
     technicians = [_technician(actor, "primary")]
@@ -172,7 +174,7 @@ def submit_record(
         "remarks": draft.remarks,
         "replaced_parts": draft.replaced_parts,
         "hazards": draft.hazards,
-        "signature_sha256": signature.sha256,
+        "signature_sha256": signature_sha256,
         "device_submitted_at": device_submitted_at,
         "received_at": received_at,
         "late_upload": late_upload,
@@ -216,36 +218,47 @@ def submit_record(
         remarks=draft.remarks,
         replaced_parts=draft.replaced_parts,
         hazards=draft.hazards,
-        signature_sha256=signature.sha256,
+        signature_sha256=signature_sha256,
         source=source,
         content_hash=digest,
         canonical_content=canonical,
     )
     db.session.add(record)
     db.session.flush()
-    db.session.add_all(
-        RecordItem(
-            record_id=record.id,
-            seq=item.seq,
-            code=item.code,
-            item=item.item,
-            requirement=item.requirement,
-            added=item.added,
-            result=item.result,
-            note=item.note,
-            remark=item.remark,
-        )
-        for item in items
+    # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
+    record_submitted(
+        record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
-    db.session.add_all(
-        RecordTechnician(
-            record_id=record.id,
-            account_id=tech["id"],
-            role=tech["role"],
-            check_in_at=draft.check_in_at,
-            check_out_at=draft.check_out_at,
-        )
-        for tech in technicians
+    # Core bulk inserts (one executemany each): the unit of work's per-object bookkeeping is the hot spot here.
+    db.session.execute(
+        insert(RecordItem),
+        [
+            {
+                "record_id": record.id,
+                "seq": item.seq,
+                "code": item.code,
+                "item": item.item,
+                "requirement": item.requirement,
+                "added": item.added,
+                "result": item.result,
+                "note": item.note,
+                "remark": item.remark,
+            }
+            for item in items
+        ],
+    )
+    db.session.execute(
+        insert(RecordTechnician),
+        [
+            {
+                "record_id": record.id,
+                "account_id": tech["id"],
+                "role": tech["role"],
+                "check_in_at": draft.check_in_at,
+                "check_out_at": draft.check_out_at,
+            }
+            for tech in technicians
+        ],
     )
     draft.status = "submitted"
     record_maintenance_done(elevator.id, draft.category, maintenance_day)

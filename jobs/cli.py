@@ -1,0 +1,74 @@
+"""``flask --app wsgi worker | sweep | rebuild-signoff-state``."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger("miniback.jobs")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="exit when the queues are empty (tests, one-off catch-up)")
+@click.option("--name", default=None, help="worker name (default: RQ's unique name)")
+def worker_command(burst: bool, name: str | None) -> None:
+    """Run an RQ worker on the sign-off queues, with RQ's scheduler (it fires the deadline jobs)."""
+    from jobs.worker import production_worker
+
+    if current_app.config["JOBS_MODE"] != "rq":
+        raise click.ClickException("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    production_worker(app, name).work(burst=burst, with_scheduler=True)
+
+
+@click.command("sweep")
+@click.option("--loop", is_flag=True, help="keep sweeping every --interval seconds (production: one such process)")
+@click.option(
+    "--interval", type=int, default=None, help="seconds between sweeps (default SIGNOFF_SWEEP_INTERVAL_SECONDS)"
+)
+def sweep_command(loop: bool, interval: int | None) -> None:
+    """Default-confirm every overdue pending record and re-arm future deadline jobs (lost if Redis was flushed).
+
+    Driven from outside Redis on purpose: a sweep that re-enqueued itself in RQ would vanish with a FLUSHALL.
+    """
+    from jobs.context import use_app
+    from jobs.signoff import sweep
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    use_app(app)
+    every = interval or app.config["SIGNOFF_SWEEP_INTERVAL_SECONDS"]
+    while True:
+        try:
+            confirmed = sweep()
+            click.echo(f"sweep: default-confirmed {confirmed}", err=False)
+        except DBAPIError:
+            if not loop:
+                raise
+            log.exception("巡检失败（数据库不可用），下一轮重试")
+        except Exception:
+            if not loop:
+                raise
+            log.exception("巡检失败，下一轮重试")
+        if not loop:
+            return
+        time.sleep(every)
+
+
+@click.command("rebuild-signoff-state")
+def rebuild_command() -> None:
+    """Recompute every record's sign-off state from the sign-off events (one transaction)."""
+    from miniback.extensions import db
+    from signoff.projection import rebuild_projection
+
+    total = rebuild_projection()
+    db.session.commit()
+    click.echo(f"rebuilt {total} sign-off states from events")
+
+
+COMMANDS = (worker_command, sweep_command, rebuild_command)

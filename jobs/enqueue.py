@@ -1,0 +1,74 @@
+"""Enqueueing, always after the commit that made what the job reads. Deterministic job ids make a second
+enqueue of the same work a no-op instead of a duplicate."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Retry
+
+from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE, queue
+
+log = logging.getLogger("miniback.jobs")
+
+
+def deadline_job_id(deadline: datetime) -> str:
+    return f"signoff-deadline-{int(deadline.timestamp())}"
+
+
+def push_job_id(record_id: int) -> str:
+    return f"signoff-push-{record_id}"
+
+
+def schedule_deadline(deadline: datetime) -> str:
+    """One job per distinct deadline (not per record), fired by RQ's scheduler at that moment."""
+    from jobs.signoff import apply_deadline
+
+    config = current_app.config
+    job_id = deadline_job_id(deadline)
+    deadlines = queue(DEADLINES_QUEUE)
+    existing = deadlines.fetch_job(job_id)
+    if existing is not None and existing.get_status(refresh=False) in ("scheduled", "queued", "started"):
+        return job_id
+    deadlines.enqueue_at(
+        deadline,
+        apply_deadline,
+        deadline.isoformat(),
+        job_id=job_id,
+        retry=Retry(max=len(config["DEADLINE_RETRY_INTERVALS"]), interval=config["DEADLINE_RETRY_INTERVALS"]),
+        job_timeout=config["JOBS_TIMEOUT_SECONDS"],
+        result_ttl=24 * 3600,
+        failure_ttl=30 * 24 * 3600,
+    )
+    return job_id
+
+
+def enqueue_push(record_id: int) -> str:
+    from jobs.signoff import push_record
+
+    config = current_app.config
+    job = queue(PUSH_QUEUE).enqueue(
+        push_record,
+        record_id,
+        job_id=push_job_id(record_id),
+        retry=Retry(max=len(config["PUSH_RETRY_INTERVALS"]), interval=config["PUSH_RETRY_INTERVALS"]),
+        job_timeout=60,
+        result_ttl=24 * 3600,
+        failure_ttl=30 * 24 * 3600,
+    )
+    return job.id
+
+
+def after_record_submitted(record_id: int, deadline: datetime) -> None:
+    """Call after the submission committed: push it, and make sure its deadline job exists.
+
+    If Redis is unreachable the record is still safe: the database sweep confirms it at its deadline.
+    """
+    try:
+        enqueue_push(record_id)
+        schedule_deadline(deadline)
+    except RedisError:
+        log.exception("记录 %s 的推送/期限任务未能入队；期限由数据库巡检兜底", record_id)

@@ -1,0 +1,198 @@
+"""Sign-off jobs: push a record to its use unit's managers, apply default confirmations at a deadline, sweep.
+
+Every job takes plain ids/strings, makes its own app context, commits what it did and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from requests import RequestException
+from rq import get_current_job
+from rq.job import Job
+from sqlalchemy import distinct, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from wechatpy.exceptions import WeChatClientException
+
+from jobs.context import job_context
+from miniback.extensions import db
+from miniback.models import SignoffState, utcnow
+from signoff.confirmation import apply_default_confirmations
+from signoff.operations import record_pushed
+from signoff.push import (
+    exhaust_quota,
+    managers_to_push,
+    record_delivery,
+    remaining_quota,
+    signoff_message,
+    use_quota,
+)
+
+log = logging.getLogger("miniback.jobs")
+
+NO_QUOTA = 43101  # WeChat: the user has no (or refused the) subscription for this template
+
+
+# 2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown, 1927 connection killed.
+DISCONNECTS = (2003, 2006, 2013, 1053, 1927)
+# 1213 deadlock, 1205 lock wait timeout: the chunk was rolled back as a whole and is simply redone.
+RETRY_AT_ONCE = (1213, 1205)
+
+
+class PushIncomplete(RuntimeError):
+    """Some managers could not be reached this time; RQ retries the job with backoff."""
+
+
+def _category(record_id: int) -> str:
+    from miniback.models import MaintenanceRecord
+
+    record = db.session.get(MaintenanceRecord, record_id)
+    return record.category if record else ""
+
+
+def push_record(record_id: int) -> dict[str, int]:
+    """Send the sign-off request of one record to every bound manager of its use unit who has quota.
+
+    Managers already reached are skipped (idempotent). Errors and timeouts are recorded and the job raises so
+    RQ retries it with backoff; on the last attempt they are recorded as ``failed`` (and the job lands in RQ's
+    failed registry). 43101 (no subscription left) resets the quota and is not retried.
+    The deadline never depends on this job.
+    """
+    from miniback.wechat_client import wechat_client
+
+    job = get_current_job()
+    retries_left = job.retries_left if job is not None else None
+    final = not retries_left
+    with job_context() as app:
+        template = app.config["WECHAT_SIGNOFF_TEMPLATE_ID"]
+        state = db.session.get(SignoffState, record_id)
+        if state is None:
+            return {"sent": 0, "errors": 0, "no_quota": 0}
+        attempt = _count_attempt(job)
+        message = signoff_message(state, _category(record_id), app.config["WECHAT_SIGNOFF_PAGE"])
+        counts = {"sent": 0, "errors": 0, "no_quota": 0}
+        client = None
+        for manager in managers_to_push(state):
+            now = utcnow()
+            if remaining_quota(manager.id, template) <= 0:
+                record_delivery(record_id, manager.id, "no_quota", attempt=attempt, now=now)
+                counts["no_quota"] += 1
+                continue
+            try:
+                client = client or wechat_client()
+                client.wxa.send_subscribe_message(manager.openid, template, message.data, page=message.page)
+            except WeChatClientException as exc:
+                if exc.errcode == NO_QUOTA:
+                    exhaust_quota(manager.id, template, now=now)
+                    record_delivery(record_id, manager.id, "no_quota", attempt=attempt, now=now, errcode=NO_QUOTA)
+                    counts["no_quota"] += 1
+                    continue
+                outcome = "failed" if final else "error"
+                record_delivery(
+                    record_id, manager.id, outcome, attempt=attempt, now=now, errcode=exc.errcode, error=str(exc)
+                )
+                counts["errors"] += 1
+            except RequestException as exc:
+                outcome = "failed" if final else "error"
+                record_delivery(record_id, manager.id, outcome, attempt=attempt, now=now, error=type(exc).__name__)
+                counts["errors"] += 1
+            else:
+                use_quota(manager.id, template, now=now)
+                record_delivery(record_id, manager.id, "sent", attempt=attempt, now=now)
+                counts["sent"] += 1
+                log.info("推送维保记录 %s 给使用单位安全管理人员 %s（账号 %s）", record_id, manager.name, manager.id)
+        if counts["sent"]:
+            record_pushed(record_id, now=utcnow())
+        db.session.commit()
+    if counts["errors"]:
+        # Retried by RQ with backoff; after the last attempt the job stays in RQ's failed registry as well.
+        raise PushIncomplete(f"record {record_id}: {counts['errors']} manager(s) not reached (attempt {attempt})")
+    return counts
+
+
+def _count_attempt(job: Job | None) -> int:
+    """Which run of this job this is (1, 2, …), kept in the job's meta across RQ's retries."""
+    if job is None:
+        return 1
+    attempt = int(job.meta.get("attempt", 0)) + 1
+    job.meta["attempt"] = attempt
+    job.save_meta()
+    return attempt
+
+
+def run_default_confirmations(deadline: datetime | None = None) -> int:
+    """Apply default confirmations chunk by chunk, committing each, until nothing due is left.
+
+    ``deadline`` ``None`` means "now" (the sweep). A lost database connection (restart, failover) is waited out
+    and the chunk retried: what committed stays committed, what did not is redone, so totals stay exact.
+    """
+    with job_context() as app:
+        batch = app.config["SIGNOFF_BATCH_SIZE"]
+        pause = app.config["SIGNOFF_CHUNK_PAUSE_SECONDS"]
+        reconnect_for = app.config["JOBS_DB_RECONNECT_SECONDS"]
+        total = 0
+        lost_since: float | None = None
+        clashes = 0
+        while True:
+            now = utcnow()
+            cutoff = min(deadline, now) if deadline is not None else now
+            try:
+                confirmed = apply_default_confirmations(cutoff, batch, now=now)
+                db.session.commit()
+            except IntegrityError:
+                # Another run stamped the same instant (or raced this chunk): nothing of this chunk was kept.
+                db.session.rollback()
+                clashes += 1
+                if clashes > 3:
+                    raise
+                continue
+            except DBAPIError as exc:
+                db.session.rollback()
+                if _error_code(exc) in RETRY_AT_ONCE:
+                    continue  # a deadlock with a manager's sign: that chunk rolled back whole, redo it
+                if not exc.connection_invalidated and _error_code(exc) not in DISCONNECTS:
+                    raise
+                lost_since = lost_since or time.monotonic()
+                if time.monotonic() - lost_since > reconnect_for:
+                    raise
+                log.warning("数据库连接中断，1 秒后重试默认签名确认")
+                time.sleep(1)
+                continue
+            lost_since = None
+            total += confirmed
+            if confirmed == 0:
+                break
+            log.info("默认签名确认 %s 条（累计 %s）", confirmed, total)
+            if pause:
+                time.sleep(pause)
+        return total
+
+
+def _error_code(exc: DBAPIError) -> int | None:
+    args = getattr(exc.orig, "args", None)
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def apply_deadline(deadline_iso: str) -> int:
+    """The job scheduled at a deadline: confirm everything due by then (earlier stragglers included)."""
+    return run_default_confirmations(datetime.fromisoformat(deadline_iso))
+
+
+def sweep() -> int:
+    """Confirm anything overdue that the scheduled jobs missed, then re-arm the future deadline jobs (they may
+    have been lost with Redis). Runs from ``flask sweep --loop`` or the in-process demo runner."""
+    confirmed = run_default_confirmations(None)
+    with job_context() as app:
+        if app.config["JOBS_MODE"] in ("rq", "inline"):
+            from jobs.enqueue import schedule_deadline
+
+            future = db.session.execute(
+                select(distinct(SignoffState.deadline_at)).where(
+                    SignoffState.state == "pending", SignoffState.deadline_at > utcnow()
+                )
+            ).scalars()
+            for deadline in future:
+                schedule_deadline(deadline)
+    return confirmed

@@ -1,0 +1,111 @@
+"""Use-unit sign-off: the append-only event log, the projected current state, push quotas and deliveries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from miniback.extensions import TABLE_OPTIONS, db
+from miniback.models.elevators import Elevator
+from miniback.models.types import UTCDateTime, utcnow
+
+SIGNOFF_EVENT_KINDS = ("submitted", "pushed", "signed", "default_confirmed", "objected", "objection_resolved")
+# ``objected`` as a state means the manager objected before any confirmation; an objection after the default
+# confirmation keeps the state ``default_confirmed`` and sets ``objection_open``.
+SIGNOFF_STATES = ("pending", "signed", "default_confirmed", "objected", "objection_resolved")
+# ``once_key`` values: the database allows one event per (record, once_key), so a record gets exactly one
+# ``submitted``, one ``pushed`` and one terminal outcome (signed / default_confirmed / objected before either).
+ONCE_SUBMITTED = "submitted"
+ONCE_PUSHED = "pushed"
+ONCE_TERMINAL = "terminal"
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SignoffEvent(db.Model):
+    """One sign-off fact about a record. The database refuses UPDATE and DELETE (triggers)."""
+
+    __tablename__ = "signoff_event"
+    __table_args__ = (
+        UniqueConstraint("record_id", "once_key", name="uq_signoff_event_record_once"),
+        Index("ix_signoff_event_record", "record_id", "id"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    once_key: Mapped[str | None] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # default_confirmed: the deadline that applied and the evidence that the record had been pushed.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signature_hash: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class SignoffState(db.Model):
+    """The current sign-off state of one record: a projection of its events (``rebuild_projection``)."""
+
+    __tablename__ = "signoff_state"
+    __table_args__ = (
+        Index("ix_signoff_state_due", "state", "deadline_at"),
+        Index("ix_signoff_state_use_unit", "use_unit_id", "state", "deadline_at"),
+        # The rows one default-confirmation chunk flipped are found by the instant it stamped on them.
+        Index("ix_signoff_state_decided", "decided_at"),
+        TABLE_OPTIONS,
+    )
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"), primary_key=True, autoincrement=False)
+    elevator_id: Mapped[int] = mapped_column(ForeignKey("elevator.id"))
+    use_unit_id: Mapped[int | None] = mapped_column(ForeignKey("use_unit.id"))
+    maintenance_unit_id: Mapped[int] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
+    maintenance_day: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(24), default="pending")
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    signature_hash: Mapped[str | None] = mapped_column(String(64))
+    objection_open: Mapped[bool] = mapped_column(default=False)
+    objection_reason: Mapped[str | None] = mapped_column(String(500))
+
+    elevator: Mapped[Elevator] = relationship(lazy="selectin")
+
+
+class SubscriptionQuota(db.Model):
+    """One-time subscribe-message grants (wx.requestSubscribeMessage accepts) not yet used, per template.
+
+    WeChat offers no API to read the remaining count, so the backend counts: +1 per reported accept,
+    −1 per message WeChat accepted, 0 when WeChat answers 43101 (no quota left).
+    """
+
+    __tablename__ = "subscription_quota"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    remaining: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PUSH_OUTCOMES = ("sent", "error", "failed", "no_quota")
+
+
+class PushDelivery(db.Model):
+    """One attempt to push a record to one manager: sent, a retryable error, the final failure, or no quota."""
+
+    __tablename__ = "push_delivery"
+    __table_args__ = (Index("ix_push_delivery_record", "record_id", "account_id"), TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(default=1)
+    errcode: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,256 @@
+"""Sign-off operations. Each flushes and never commits; the caller commits once.
+
+Races (a manager signing while the deadline job runs, two managers at once) are decided by the database: every
+transition is a conditional UPDATE of the record's projection row (``WHERE state = 'pending' …``) whose rowcount
+says who won, and the event table's unique (record, once_key) refuses a second terminal event regardless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import case, insert, update
+
+from miniback.errors import Conflict
+from miniback.extensions import db
+from miniback.models import Account, SignatureImage, SignoffEvent, SignoffState, utcnow
+from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, ONCE_TERMINAL
+from signoff.confirmation import apply_default_confirmations
+from signoff.deadlines import shanghai_text, signoff_deadline
+from signoff.rows import rowcount
+
+
+class SubmittedRecord(Protocol):
+    """What sign-off needs to know of a maintenance record."""
+
+    id: int
+    elevator_id: int
+    use_unit_id: int | None
+    maintenance_unit_id: int
+    maintenance_day: date
+
+
+class SignoffRefused(Conflict):
+    code = "signoff_refused"
+
+
+def current_state(record_id: int) -> SignoffState:
+    """The projection row as the database has it now (not as this session remembers it)."""
+    state: SignoffState = db.session.execute(
+        db.select(SignoffState).where(SignoffState.record_id == record_id).execution_options(populate_existing=True)
+    ).scalar_one()
+    return state
+
+
+def signoff_deadline_of(record_id: int) -> datetime:
+    deadline: datetime = db.session.execute(
+        db.select(SignoffState.deadline_at).where(SignoffState.record_id == record_id)
+    ).scalar_one()
+    return deadline
+
+
+def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: timedelta) -> SignoffState:
+    """Open the sign-off of a freshly submitted record: its deadline, a ``submitted`` event, a pending state."""
+    deadline = signoff_deadline(record.maintenance_day, now, min_window)
+    state = SignoffState(
+        record_id=record.id,
+        elevator_id=record.elevator_id,
+        use_unit_id=record.use_unit_id,
+        maintenance_unit_id=record.maintenance_unit_id,
+        maintenance_day=record.maintenance_day,
+        submitted_at=now,
+        deadline_at=deadline,
+        state="pending",
+        objection_open=False,
+    )
+    db.session.add(state)
+    db.session.add(
+        SignoffEvent(
+            record_id=record.id, kind="submitted", once_key=ONCE_SUBMITTED, occurred_at=now, deadline_at=deadline
+        )
+    )
+    db.session.flush()
+    return state
+
+
+def store_signature(png: bytes, width: int, height: int, uploaded_by_id: int) -> str:
+    """Keep the signature image once under its SHA-256 (a concurrent identical insert is not an error)."""
+    digest = hashlib.sha256(png).hexdigest()
+    dialect = db.session.get_bind().dialect.name
+    ignore = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
+    db.session.execute(
+        insert(SignatureImage)
+        .prefix_with(ignore)
+        .values(
+            sha256=digest,
+            content=png,
+            width=width,
+            height=height,
+            size_bytes=len(png),
+            uploaded_by_id=uploaded_by_id,
+            created_at=utcnow(),
+        )
+    )
+    return digest
+
+
+def _refusal(state: SignoffState, now: datetime) -> SignoffRefused:
+    deadline = shanghai_text(state.deadline_at)
+    if state.state == "default_confirmed" or (state.state == "pending" and now >= state.deadline_at):
+        return SignoffRefused(
+            f"已超过签名确认期限（{deadline}），系统已按规定默认签名确认，不能再签名；如有异议，请提出异议",
+            code="deadline_passed",
+        )
+    if state.state in ("objected", "objection_resolved"):
+        return SignoffRefused("该维保记录已提出异议，不能再签名", code="already_objected")
+    return SignoffRefused("该维保记录当前不能签名")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A validated signature image (the view checks it is a PNG of sensible size)."""
+
+    png: bytes
+    width: int
+    height: int
+
+
+def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime) -> tuple[SignoffState, bool]:
+    """Sign a pending record before its deadline. Signing an already signed record changes nothing.
+
+    Returns the state and whether this call signed it.
+    """
+    digest = hashlib.sha256(signature.png).hexdigest()
+    result = db.session.execute(
+        update(SignoffState)
+        .where(
+            SignoffState.record_id == record_id,
+            SignoffState.state == "pending",
+            SignoffState.deadline_at > now,
+        )
+        .values(state="signed", decided_at=now, signed_by_id=signer.id, signature_hash=digest)
+        .execution_options(synchronize_session=False)
+    )
+    state = current_state(record_id)
+    if rowcount(result) == 1:
+        # Only the winner stores the image: a refused or repeated sign writes nothing at all.
+        store_signature(signature.png, signature.width, signature.height, signer.id)
+        db.session.add(
+            SignoffEvent(
+                record_id=record_id,
+                kind="signed",
+                once_key=ONCE_TERMINAL,
+                actor_id=signer.id,
+                occurred_at=now,
+                deadline_at=state.deadline_at,
+                signature_hash=digest,
+            )
+        )
+        db.session.flush()
+        return state, True
+    if state.state == "signed":
+        return state, False
+    raise _refusal(state, now)
+
+
+def object_to(
+    record_id: int, manager: Account, reason: str, *, now: datetime, objection_period: timedelta
+) -> SignoffState:
+    """Object to a record: before the deadline instead of signing, or within ``objection_period`` after the
+    default confirmation (which stays in the history; the objection is a further event)."""
+    state = current_state(record_id)
+    if state.state == "pending" and now < state.deadline_at:
+        result = db.session.execute(
+            update(SignoffState)
+            .where(
+                SignoffState.record_id == record_id,
+                SignoffState.state == "pending",
+                SignoffState.deadline_at > now,
+            )
+            .values(state="objected", decided_at=now, objection_open=True, objection_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) == 1:
+            _add_event(record_id, "objected", manager.id, now, reason=reason, once_key=ONCE_TERMINAL)
+            return current_state(record_id)
+        state = current_state(record_id)
+    if state.state == "pending":
+        # The deadline has passed but no job has confirmed it yet: confirm it now, then take the objection.
+        apply_default_confirmations(now, 1, now=now, record_ids=[record_id])
+        state = current_state(record_id)
+    if state.state == "default_confirmed":
+        if now > state.deadline_at + objection_period:
+            days = objection_period.days
+            raise SignoffRefused(
+                f"已超过异议期限（默认签名确认后 {days} 天内可提出异议）", code="objection_period_over"
+            )
+        result = db.session.execute(
+            update(SignoffState)
+            .where(
+                SignoffState.record_id == record_id,
+                SignoffState.state == "default_confirmed",
+                SignoffState.objection_open.is_(False),
+            )
+            .values(objection_open=True, objection_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) == 1:
+            _add_event(record_id, "objected", manager.id, now, reason=reason)
+            return current_state(record_id)
+        raise SignoffRefused("该维保记录已有未处理的异议", code="objection_open")
+    if state.state == "signed":
+        raise SignoffRefused("该维保记录已签名确认，不能再提出异议", code="already_signed")
+    if state.objection_open:
+        raise SignoffRefused("该维保记录已有未处理的异议", code="objection_open")
+    raise SignoffRefused("该维保记录的异议已处理完毕", code="objection_resolved")
+
+
+def resolve_objection(record_id: int, actor: Account, note: str, *, now: datetime) -> SignoffState:
+    """Close the open objection of a record (the maintenance unit dealt with it, or the manager withdrew it)."""
+    result = db.session.execute(
+        update(SignoffState)
+        .where(SignoffState.record_id == record_id, SignoffState.objection_open.is_(True))
+        .values(
+            objection_open=False,
+            state=case((SignoffState.state == "objected", "objection_resolved"), else_=SignoffState.state),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        raise SignoffRefused("该维保记录没有未处理的异议", code="no_open_objection")
+    _add_event(record_id, "objection_resolved", actor.id, now, reason=note)
+    return current_state(record_id)
+
+
+def record_pushed(record_id: int, *, now: datetime) -> bool:
+    """Note the first successful push of a record (the evidence a default confirmation points to)."""
+    result = db.session.execute(
+        update(SignoffState)
+        .where(SignoffState.record_id == record_id, SignoffState.pushed_at.is_(None))
+        .values(pushed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        return False
+    _add_event(record_id, "pushed", None, now, once_key=ONCE_PUSHED)
+    return True
+
+
+def _add_event(
+    record_id: int,
+    kind: str,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    once_key: str | None = None,
+) -> None:
+    db.session.add(
+        SignoffEvent(
+            record_id=record_id, kind=kind, once_key=once_key, actor_id=actor_id, occurred_at=now, reason=reason
+        )
+    )
+    db.session.flush()
