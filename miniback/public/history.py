@@ -7,8 +7,7 @@ from ``delay_notice``, sign-off states from the ``signoff_state`` projection of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,24 +146,48 @@ def public_record(row: RecordRow) -> PublicRecord:
     )
 
 
-# The page is read by anyone with a phone, so it is one indexed Core query (no ORM identity map, one round trip):
-# the elevator with its units and due dates, left-joined to its latest records with their sign-off state and
-# their technicians' names (one row per technician; an elevator without records gives one row of NULLs there).
-# The records' elevator is found by code inside the derived table too, so MariaDB reads it as a constant-key range.
-def _page_statement() -> Any:
-    """Built once: everything the page shows of the elevator with public code ``:code``."""
-    elevator_id = db.select(Elevator.id).where(Elevator.public_code == bindparam("code")).scalar_subquery()
+# The page is read by anyone with a phone, so it is two indexed Core queries on the session's connection (no ORM
+# compile or result machinery): the elevator with its units and due dates, then its latest records with their
+# sign-off state and technicians' names, one row per technician. One joined query would save a round trip but
+# repeat the elevator's columns on every row, and parsing those costs PyMySQL more than the round trip.
+_ELEVATOR = (
+    db.select(
+        Elevator.id,
+        Elevator.public_code,
+        Elevator.address,
+        Elevator.position,
+        Elevator.elevator_type,
+        Elevator.status,
+        Elevator.device_code,
+        Elevator.registration_code,
+        Elevator.rescue_code,
+        Elevator.created_at,
+        MaintenanceUnit.name.label("maintenance_unit"),
+        MaintenanceUnit.emergency_phone,
+        UseUnit.name.label("use_unit"),
+        ElevatorDue.last_half_month_on,
+        ElevatorDue.half_month_due_on,
+    )
+    .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Elevator.maintenance_unit_id)
+    .outerjoin(UseUnit, UseUnit.id == Elevator.use_unit_id)
+    .outerjoin(ElevatorDue, ElevatorDue.elevator_id == Elevator.id)
+    .where(Elevator.public_code == bindparam("code"))
+)
+
+
+def _latest_records_statement() -> Any:
+    """Built once: the latest records of ``:elevator_id`` (a correction standing in for the record it
+    supersedes), joined to their sign-off state and their technicians' names."""
     correction = aliased(MaintenanceRecord)
     latest = (
         db.select(
             MaintenanceRecord.id,
-            MaintenanceRecord.elevator_id,
             MaintenanceRecord.maintenance_day,
             MaintenanceRecord.category,
             MaintenanceRecord.late_upload,
         )
         .where(
-            MaintenanceRecord.elevator_id == elevator_id,
+            MaintenanceRecord.elevator_id == bindparam("elevator_id"),
             ~exists().where(correction.supersedes_id == MaintenanceRecord.id),
         )
         .order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
@@ -173,63 +196,38 @@ def _page_statement() -> Any:
     )
     return (
         db.select(
-            Elevator.id,
-            Elevator.public_code,
-            Elevator.address,
-            Elevator.position,
-            Elevator.elevator_type,
-            Elevator.status,
-            Elevator.device_code,
-            Elevator.registration_code,
-            Elevator.rescue_code,
-            Elevator.created_at,
-            MaintenanceUnit.name.label("maintenance_unit"),
-            MaintenanceUnit.emergency_phone,
-            UseUnit.name.label("use_unit"),
-            ElevatorDue.last_half_month_on,
-            ElevatorDue.half_month_due_on,
-            latest.c.id.label("record_id"),
+            latest.c.id,
             latest.c.maintenance_day,
             latest.c.category,
             latest.c.late_upload,
             SignoffState.state,
             SignoffState.objection_open,
-            Account.name.label("technician"),
+            Account.name,
         )
-        .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Elevator.maintenance_unit_id)
-        .outerjoin(UseUnit, UseUnit.id == Elevator.use_unit_id)
-        .outerjoin(ElevatorDue, ElevatorDue.elevator_id == Elevator.id)
-        .outerjoin(latest, latest.c.elevator_id == Elevator.id)
         .outerjoin(SignoffState, SignoffState.record_id == latest.c.id)
         .outerjoin(RecordTechnician, RecordTechnician.record_id == latest.c.id)
         .outerjoin(Account, Account.id == RecordTechnician.account_id)
-        .where(Elevator.public_code == bindparam("code"))
         .order_by(latest.c.maintenance_day.desc(), latest.c.id.desc(), RecordTechnician.id)
     )
 
 
-_PAGE = _page_statement()
+_LATEST_RECORDS = _latest_records_statement()
 
 
-def _record_rows(rows: Sequence[Any]) -> list[RecordRow]:
-    """The page query's rows folded into records (one per record, technicians in order), newest first."""
-    records: dict[int, tuple[Any, list[str]]] = {}
-    for row in rows:
-        if row.record_id is None:  # an elevator without records
-            continue
-        entry = records.setdefault(row.record_id, (row, []))
-        if row.technician is not None:
-            entry[1].append(row.technician)
-    return [
-        RecordRow(
-            row.maintenance_day,
-            row.category,
-            tuple(names),
-            public_signoff_state(row.state, bool(row.objection_open)),
-            bool(row.late_upload),
-        )
-        for row, names in records.values()
-    ]
+def _record_rows(elevator_id: int) -> list[RecordRow]:
+    """The elevator's latest records, newest first (rows are plain tuples, in the statement's column order)."""
+    rows = db.session.connection().execute(_LATEST_RECORDS, {"elevator_id": elevator_id}).tuples()
+    records: dict[int, tuple[RecordRow, list[str]]] = {}
+    for record_id, day, category, late_upload, state, objection_open, name in rows:
+        entry = records.get(record_id)
+        if entry is None:
+            entry = records[record_id] = (
+                RecordRow(day, category, (), public_signoff_state(state, bool(objection_open)), bool(late_upload)),
+                [],
+            )
+        if name is not None:
+            entry[1].append(name)
+    return [replace(row, technician_names=tuple(names)) for row, names in records.values()]
 
 
 def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
@@ -273,13 +271,11 @@ def public_history(code: str, today: date | None = None) -> PublicHistory | None
     """
     if not is_public_code(code):
         return None
-    # Core on the session's connection: no ORM result machinery for a read that maps no entities.
-    rows = db.session.connection().execute(_PAGE, {"code": code}).all()
-    if not rows:
+    elevator = db.session.connection().execute(_ELEVATOR, {"code": code}).first()
+    if elevator is None:
         return None
-    elevator = rows[0]
     today = today or local_today()
-    records = tuple(public_record(row) for row in _record_rows(rows)[:HISTORY_LIMIT])
+    records = tuple(public_record(row) for row in _record_rows(elevator.id)[:HISTORY_LIMIT])
     last, next_due = _due(elevator, records)
     # Only an elevator in service can be overdue (a stopped lift needs no visits).
     overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
