@@ -68,8 +68,10 @@ def config() -> dict[str, Any]:
     return {"ENV_MODE": "bench", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": DB_URL}
 
 
-def seed(records: int) -> None:
-    """Registry rows and ``records`` records, ids growing with the maintenance day as in production."""
+def seed(records: int, resume: bool = False) -> None:
+    """Registry rows and ``records`` records, ids growing with the maintenance day as in production.
+
+    ``resume`` continues an interrupted seeding from the last complete chunk."""
     districts = ",".join(f"'{d}'" for d in DISTRICTS)
     statements = [
         "SET SESSION foreign_key_checks = 0",
@@ -79,9 +81,9 @@ def seed(records: int) -> None:
         "UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) a CROSS JOIN (SELECT seq_0_to_99.seq n FROM seq_0_to_99) b",
         f"INSERT INTO maintenance_unit (id, name, credit_code, filing_no, address, office_address, contact_name, "
         f"contact_phone, emergency_phone, status, created_at) SELECT n + 1, CONCAT('维保单位', n), "
-        f"LPAD(n, 18, '9'), 'x', 'x', 'x', 'x', '1', '1', 'active', NOW() FROM seq WHERE n < {UNITS}",
+        f"CONCAT('M', LPAD(n, 17, '0')), 'x', 'x', 'x', 'x', '1', '1', 'active', NOW() FROM seq WHERE n < {UNITS}",
         f"INSERT INTO use_unit (id, name, credit_code, address, district, status, created_at) SELECT n + 1, "
-        f"CONCAT('使用单位', n), LPAD(n, 18, '8'), 'x', ELT(1 + n % 11, {districts}), 'active', NOW() "
+        f"CONCAT('使用单位', n), CONCAT('U', LPAD(n, 17, '0')), 'x', ELT(1 + n % 11, {districts}), 'active', NOW() "
         f"FROM seq WHERE n < {USE_UNITS}",
         # Per unit: node 1 = company, node 2 = branch under it, then the teams under the branch.
         f"INSERT INTO org_node (id, maintenance_unit_id, parent_id, name, path, created_at) "
@@ -109,11 +111,24 @@ def seed(records: int) -> None:
     conn = sql_connection()
     with conn.cursor() as cursor:
         cursor.execute("SET SESSION foreign_key_checks = 0")
-        for statement in statements[1:]:
-            cursor.execute(statement)
-        chunk = 100_000
+        chunk = 25_000
+        done = 0
+        if resume:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM maintenance_record")
+            done = cursor.fetchone()[0] // chunk * chunk
+            # Each chunk is two autocommitted statements; an interruption between them is repaired here
+            # (rows cannot be deleted: the tables are append-only).
+            cursor.execute(
+                "INSERT INTO record_technician (record_id, account_id, role, maintenance_day, check_in_at, "
+                "check_out_at) SELECT id, technician_id, 'primary', maintenance_day, check_in_at, check_out_at "
+                "FROM maintenance_record "
+                "WHERE id > (SELECT COALESCE(MAX(record_id), 0) FROM record_technician)"
+            )
+        else:
+            for statement in statements[1:]:
+                cursor.execute(statement)
         started = time.monotonic()
-        for first in range(0, records, chunk):
+        for first in range(done, records, chunk):
             last = min(records, first + chunk)
             # n = record number; elevator, unit, use unit, technician and day all derive from it.
             cursor.execute(
@@ -126,26 +141,27 @@ def seed(records: int) -> None:
                     replaced_parts, hazards, signature_sha256, source, content_hash, canonical_content)
                 SELECT r.n, r.n, r.e, 'traction', 1 + r.e % {UNITS}, 1 + r.e % {USE_UNITS},
                     ELT(1 + (r.e % {USE_UNITS}) % 11, {districts}),
-                    (r.e % {UNITS}) * {TECHS_PER_UNIT} + r.n % {TECHS_PER_UNIT} + 1,
-                    (r.e % {UNITS}) * {NODES_PER_UNIT} + 3 + (r.n % {TECHS_PER_UNIT}) % {TEAMS_PER_UNIT},
+                    (r.e % {UNITS}) * {TECHS_PER_UNIT} + r.t + 1,
+                    (r.e % {UNITS}) * {NODES_PER_UNIT} + 3 + r.t % {TEAMS_PER_UNIT},
                     CASE WHEN r.n % 24 = 0 THEN 'year' WHEN r.n % 12 = 0 THEN 'half_year'
                          WHEN r.n % 6 = 0 THEN 'quarter' ELSE 'half_month' END,
                     'TSG-T5002-2017/1', r.d,
                     TIMESTAMP(r.d, '01:00:00'), 23.1, 113.3, 'gcj02', 10, TIMESTAMP(r.d, '02:00:00'), 23.1, 113.3,
                     'gcj02', 10, 3600, TIMESTAMP(r.d, '02:05:00'), r.n % 100 = 0, r.n % 50 = 0, 0, 0, r.n % 50 = 0,
                     '[]', '[]', REPEAT('a', 64), 'miniprogram', SHA2(r.n, 256), '{{}}'
-                FROM (SELECT s.n, 1 + (s.n * 7919) % {ELEVATORS} e,
+                FROM (SELECT s.n, 1 + (s.n * 7919) % {ELEVATORS} e, (s.n DIV {UNITS}) % {TECHS_PER_UNIT} t,
                              DATE_ADD('{FIRST_DAY.isoformat()}', INTERVAL FLOOR(s.n * {DAYS} / {records}) DAY) d
                       FROM (SELECT a.n * 1000 + b.n + 1 n FROM seq a CROSS JOIN seq b) s
                       WHERE s.n > {first} AND s.n <= {last}) r
                 """
             )
             cursor.execute(
-                f"INSERT INTO record_technician (record_id, account_id, role, check_in_at, check_out_at) "
-                f"SELECT id, technician_id, 'primary', check_in_at, check_out_at FROM maintenance_record "
+                f"INSERT INTO record_technician (record_id, account_id, role, maintenance_day, check_in_at, "
+                f"check_out_at) SELECT id, technician_id, 'primary', maintenance_day, check_in_at, check_out_at "
+                f"FROM maintenance_record "
                 f"WHERE id > {first} AND id <= {last}"
             )
-            rate = last / (time.monotonic() - started)
+            rate = (last - done) / (time.monotonic() - started)
             print(f"  seeded {last:>9,} / {records:,} records ({rate:,.0f} rows/s)", flush=True)
         cursor.execute(
             "INSERT INTO elevator_due (elevator_id, last_half_month_on, half_month_due_on, updated_at) "
@@ -176,8 +192,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="reuse an already seeded bench database")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted seeding")
     args = parser.parse_args()
-    if not args.keep:
+    if args.resume:
+        seed(args.records, resume=True)
+    elif not args.keep:
         print(f"creating {DB_NAME} and seeding {args.records:,} records …", flush=True)
         create_schema()
         seed(args.records)
@@ -277,16 +296,20 @@ def main() -> None:
 
 def explain_key(db: Any, make: Any, mysql: Any) -> str:
     """The index MariaDB uses for the records table in this query."""
-    from miniback.access import record_scope
-    from miniback.api.records import _apply_filters
-    from miniback.models import MaintenanceRecord
+    from miniback.api.records import _scoped_queries
 
     account, args = make()
-    query = _apply_filters(db.select(MaintenanceRecord.id).where(record_scope(account)), args)
-    query = query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc()).limit(21)
-    sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
-    rows = db.session.execute(db.text(f"EXPLAIN {sql}")).mappings().all()
-    return "; ".join(f"{row['table']}:{row['key']}" for row in rows if row["table"] in ("maintenance_record",))
+    keys = []
+    for query in _scoped_queries(account, args):
+        query = query.limit(21)
+        sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
+        rows = db.session.execute(db.text(f"EXPLAIN {sql}")).mappings().all()
+        keys += [
+            f"{row['table']}:{row['key']}"
+            for row in rows
+            if row["table"] in ("maintenance_record", "record_technician")
+        ]
+    return " + ".join(keys)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,14 @@ def enqueue_push(record_id: int) -> str:
     return job.id
 
 
+def enqueue_push_if_lost(record_id: int) -> bool:
+    """Re-enqueue a record's push only if Redis no longer knows its job (e.g. after a FLUSHALL)."""
+    if queue(PUSH_QUEUE).fetch_job(push_job_id(record_id)) is not None:
+        return False
+    enqueue_push(record_id)
+    return True
+
+
 def after_record_submitted(record_id: int, deadline: datetime) -> None:
     """Call after the submission committed: push it, and make sure its deadline job exists.
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from requests import RequestException
 from rq import get_current_job
 from rq.job import Job
-from sqlalchemy import distinct, select
+from sqlalchemy import distinct, exists, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
 from jobs.context import job_context
 from miniback.extensions import db
-from miniback.models import SignoffState, utcnow
+from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
 from signoff.operations import record_pushed
 from signoff.push import (
@@ -181,18 +181,30 @@ def apply_deadline(deadline_iso: str) -> int:
 
 
 def sweep() -> int:
-    """Confirm anything overdue that the scheduled jobs missed, then re-arm the future deadline jobs (they may
-    have been lost with Redis). Runs from ``flask sweep --loop`` or the in-process demo runner."""
+    """Confirm anything overdue that the scheduled jobs missed, then repair what Redis may have lost: re-arm the
+    future deadline jobs and re-enqueue the push of pending records whose push job is unknown to Redis and that
+    were never delivered. Runs from ``flask sweep --loop`` or the in-process demo runner."""
     confirmed = run_default_confirmations(None)
-    with job_context() as app:
-        if app.config["JOBS_MODE"] in ("rq", "inline"):
-            from jobs.enqueue import schedule_deadline
+    with job_context():
+        from jobs.enqueue import enqueue_push_if_lost, schedule_deadline
 
-            future = db.session.execute(
-                select(distinct(SignoffState.deadline_at)).where(
-                    SignoffState.state == "pending", SignoffState.deadline_at > utcnow()
-                )
-            ).scalars()
-            for deadline in future:
-                schedule_deadline(deadline)
+        now = utcnow()
+        future = db.session.execute(
+            select(distinct(SignoffState.deadline_at)).where(
+                SignoffState.state == "pending", SignoffState.deadline_at > now
+            )
+        ).scalars()
+        for deadline in future:
+            schedule_deadline(deadline)
+        delivered = exists().where(PushDelivery.record_id == SignoffState.record_id)
+        unpushed = db.session.execute(
+            select(SignoffState.record_id).where(
+                SignoffState.state == "pending",
+                SignoffState.deadline_at > now,
+                SignoffState.pushed_at.is_(None),
+                ~delivered,
+            )
+        ).scalars()
+        for record_id in unpushed:
+            enqueue_push_if_lost(record_id)
     return confirmed

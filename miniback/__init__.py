@@ -58,6 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_views()
     app.register_blueprint(api_bp)
 
+    from miniback.public import init_public
+
+    init_public(app)
+
     from miniback.cli import register_commands
 
     register_commands(app)

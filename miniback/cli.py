@@ -64,13 +64,15 @@ def demo_command(host: str, port: int) -> None:
 
     if current_app.config["ENV_MODE"] != "demo":
         raise click.ClickException("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
+    # The real app object, not the context-local proxy: the server handles requests outside this context.
     run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
 def register_commands(app: Flask) -> None:
     from jobs.cli import COMMANDS as JOB_COMMANDS
+    from miniback.qr_commands import qr_group
 
-    for command in (create_account, seed_demo_command, demo_command, *JOB_COMMANDS):
+    for command in (create_account, seed_demo_command, demo_command, qr_group, *JOB_COMMANDS):
         app.cli.add_command(command)
     from miniback.ledger_cli import backup_cli, grants_command, ledger_cli
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from miniback.auth.passwords import hash_password
 from miniback.extensions import db
-from miniback.models import Account
+from miniback.models import Account, Elevator
 from miniback.registry.credit_code import check_character
 from miniback.registry.elevators import register_elevator
 from miniback.registry.staff import create_org_node, create_staff
@@ -242,20 +244,33 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     return {"unit": unit, "elevators": elevators, "people": people}
 
 
+def demo_label(app: Flask, elevator: Elevator) -> tuple[str, str]:
+    """Render the elevator's printable label into the instance folder; returns its public URL and the file."""
+    from qr.labels import label_data, label_png
+
+    data = label_data(elevator, app.config["PUBLIC_BASE_URL"])
+    path = Path(app.instance_path) / "labels" / f"{elevator.public_code}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(label_png(data))
+    return data.url, str(path)
+
+
 def run_demo(app: Flask, host: str, port: int) -> None:
     from flask_migrate import upgrade
 
     from miniback.devtools.wechat_stub import RunningStub
 
+    base = f"http://{host}:{port}"
+    if "MINIBACK_PUBLIC_BASE_URL" not in os.environ:
+        app.config["PUBLIC_BASE_URL"] = base  # the QR codes must point at this very server
     with app.app_context():
         print("正在准备演示数据库 …", flush=True)
         upgrade()
         if not db.session.execute(db.select(Account.id)).first():
             seed_demo()
             db.session.commit()
-        from miniback.models import Elevator
-
         elevator = db.session.execute(db.select(Elevator).order_by(Elevator.id)).scalars().first()
+        public_page, label_path = demo_label(app, elevator) if elevator else ("", "")
     stub = RunningStub().start()
     app.config["WECHAT_API_BASE"] = stub.url
     if app.config["JOBS_MODE"] == "inline":
@@ -263,7 +278,6 @@ def run_demo(app: Flask, host: str, port: int) -> None:
 
         # Jobs run in this process: pushes after submissions, deadline jobs, and the sweep.
         InlineRunner(app).start()
-    base = f"http://{host}:{port}"
     print(
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
@@ -275,6 +289,8 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
                        ?state=signed / objected / default_confirmed；补传记录约 1 分钟后到期并默认确认
   演示电梯:            {elevator.address if elevator else ""} {elevator.position if elevator else ""}
                        公开编码 {elevator.public_code if elevator else ""}
+  公开维保页面:        {public_page}
+  二维码标签 (PNG):    {label_path}
 
   演示账号（密码均为 {DEMO_PASSWORD}）:
     维保单位管理员   suian-admin       使用单位管理员   uu1-admin / uu2-admin

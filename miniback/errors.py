@@ -79,6 +79,7 @@ HTTP_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法"),
     413: ("payload_too_large", "提交的数据过大"),
     415: ("unsupported_media_type", "请以 JSON 格式提交"),
+    429: ("too_many_requests", "操作过于频繁，请稍后再试"),
 }
 
 

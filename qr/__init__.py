@@ -1,1 +1,1 @@
-"""Elevator codes: public code format, QR rendering (PNG/SVG), printable labels, WeChat mini-program codes."""
+"""Elevator codes: the public URL, QR rendering (PNG/SVG), printable labels and sheets, mini-program codes."""

@@ -85,16 +85,20 @@ def project_all(batch: int = 1000) -> Iterable[list[dict[str, Any]]]:
         if not records:
             return
         rows = {record.id: _empty_row(record) for record in records}
-        events = db.session.execute(
-            select(SignoffEvent)
-            .where(SignoffEvent.record_id.in_(list(rows)))
-            .order_by(SignoffEvent.record_id, SignoffEvent.id)
-        ).scalars()
+        events = list(
+            db.session.execute(
+                select(SignoffEvent)
+                .where(SignoffEvent.record_id.in_(list(rows)))
+                .order_by(SignoffEvent.record_id, SignoffEvent.id)
+            ).scalars()
+        )
         for event in events:
             fold(rows[event.record_id], event)
         yield list(rows.values())
         last = records[-1].id
-        db.session.expunge_all()
+        # Keep memory flat over millions of records: drop what this batch loaded (and only that).
+        for loaded in (*records, *events):
+            db.session.expunge(loaded)
 
 
 def rebuild_projection(batch: int = 1000) -> int:

@@ -128,3 +128,20 @@ def test_bad_cursor_and_reversed_dates_are_422(client, records):
     assert client.get("/api/v1/records?cursor=abc", headers=auth(world.admin)).status_code == 422
     response = client.get("/api/v1/records?date_from=2026-02-01&date_to=2026-01-01", headers=auth(world.admin))
     assert response.status_code == 422
+
+
+def test_technician_keyset_pages_merge_own_and_team_records_once(client, records):
+    world, other, tech3, mate, ids = records
+    # tech1 as second technician on a team2 job: outside the team, inside "own".
+    helped = submitted_record(
+        client, world.tech2, world.elevators[0], second_technician_id=world.tech1.id, locate=False
+    )
+    seen, cursor = [], None
+    while True:
+        query = "?per_page=1" + (f"&cursor={cursor}" if cursor else "")
+        body = client.get(f"/api/v1/records{query}", headers=auth(world.tech1)).json
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [helped["id"], ids["mate"], ids["t1"]]

@@ -148,6 +148,21 @@ def test_one_deadline_job_per_distinct_deadline(jobs_app):
     assert len(scheduled) == 2
 
 
+def test_sweep_re_enqueues_pushes_lost_with_redis(jobs_app, wechat_stub):
+    world, second = world_with_bound_managers()
+    (state,) = submitted_records(world)
+    after_record_submitted(state.record_id, state.deadline_at)
+    redis_connection().flushdb()
+    sweep()
+    sweep()  # the push job exists again: not enqueued twice
+    run_worker()
+    sent = wechat_stub.calls_to(SEND)
+    assert sorted(call["body"]["touser"] for call in sent) == ["stub-openid-manager-a", "stub-openid-manager-b"]
+    assert kinds(state.record_id) == ["submitted", "pushed"]
+    sweep()
+    assert queue(PUSH_QUEUE).count == 0
+
+
 def test_sweep_confirms_overdue_records_and_rearms_lost_deadline_jobs(jobs_app):
     world = make_world()
     overdue = due_records(world, 4)

@@ -194,3 +194,15 @@ def test_projection_rebuilt_from_events_equals_the_live_one(app):
     db.session.commit()
     assert snapshot() == live
     assert db.session.execute(select(func.count()).select_from(SignoffState)).scalar_one() == 6
+
+
+def test_rebuild_command_recomputes_states_from_events(app):
+    world = make_world()
+    (state,) = submitted_records(world)
+    sign(state.record_id, world.manager, signature(), now=utcnow())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rebuild-signoff-state"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt 1 sign-off states from events" in result.output
+    db.session.commit()
+    assert state_of(state.record_id).state == "signed"

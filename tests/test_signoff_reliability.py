@@ -239,6 +239,10 @@ def restart_mariadb() -> None:
     )
 
 
+@pytest.mark.skipif(
+    os.environ.get("MINIBACK_TEST_SKIP_DB_RESTART") == "1",
+    reason="restarting the shared MariaDB disturbs other test sessions running in parallel (CI runs it)",
+)
 def test_mariadb_restarted_mid_sweep_sweep_resumes_and_totals_are_exact(jobs_app):
     world = make_world()
     record_ids = due_records(world, 600)
@@ -296,11 +300,12 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
                     db.session.remove()
         raise AssertionError(f"record {record_id}: sign kept deadlocking")
 
-    settings = {"SIGNOFF_BATCH_SIZE": 5, "SIGNOFF_CHUNK_PAUSE_SECONDS": 0.01}
+    settings = {"SIGNOFF_BATCH_SIZE": 5, "SIGNOFF_CHUNK_PAUSE_SECONDS": 0.02}
     sweeps = [flask_process(jobs_app, "sweep", **settings) for _ in range(2)]
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(race, record_id) for record_id in record_ids]
+            # Managers sign from the other end of the list than the workers confirm: they meet in the middle.
+            futures = [pool.submit(race, record_id) for record_id in reversed(record_ids)]
             try:
                 wait_for(lambda: confirmed_count() > 0, timeout=60, every=0.005)
             finally:
@@ -317,7 +322,9 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
         select(func.count()).select_from(SignoffEvent).where(SignoffEvent.kind == "signed")
     ).scalar_one()
     confirmed = confirmed_count()
+    print(f"race outcomes: {outcomes}, signed events {signed}, default confirmations {confirmed}")
     assert signed + confirmed == 200
+    assert signed > 0 and confirmed > 0  # both sides really raced
     assert signed == outcomes["signed"]
     assert outcomes["signed"] + outcomes["refused"] == 200
     assert_exactly_once(record_ids, expected_terminal=None)
@@ -394,5 +401,6 @@ def test_sweep_loop_process_confirms_records_that_fall_due_while_it_runs(jobs_ap
     finally:
         sweeper.process.send_signal(signal.SIGTERM)
         output = sweeper.wait(timeout=30)
-    assert "default-confirmed 7" in output
+    confirmed_per_sweep = [int(line.rsplit(" ", 1)[1]) for line in output.splitlines() if "default-confirmed" in line]
+    assert sum(confirmed_per_sweep) == 7, output
     assert_exactly_once(record_ids)

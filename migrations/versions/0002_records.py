@@ -380,6 +380,7 @@ def upgrade():
         sa.Column("record_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("maintenance_day", sa.Date(), nullable=False),
         sa.Column("check_in_at", miniback.models.types.UTCDateTime(), nullable=False),
         sa.Column("check_out_at", miniback.models.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_record_technician_account_id_account")),
@@ -392,7 +393,10 @@ def upgrade():
         mysql_collate="utf8mb4_unicode_ci",
     )
     op.create_index(
-        "ix_record_technician_account_record", "record_technician", ["account_id", "record_id"], unique=False
+        "ix_record_technician_account_day",
+        "record_technician",
+        ["account_id", "maintenance_day", "record_id"],
+        unique=False,
     )
     op.create_index(
         "ix_record_technician_account_time", "record_technician", ["account_id", "check_in_at"], unique=False

@@ -6,4 +6,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_views() -> None:
-    from miniback.api import auth, due, elevators, ledger, onsite, openapi, records, signoff, staff, units  # noqa: F401
+    from miniback.api import (  # noqa: F401
+        auth,
+        due,
+        elevators,
+        ledger,
+        onsite,
+        openapi,
+        public,
+        qr,
+        records,
+        signoff,
+        staff,
+        units,
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from flask import Response
 from pydantic import AwareDatetime, Field, StringConstraints
-from sqlalchemy import or_
+from sqlalchemy import or_, true
 from sqlalchemy.exc import IntegrityError
 
 from jobs.enqueue import after_record_submitted
@@ -413,12 +413,61 @@ def _apply_filters(query: Any, args: RecordQuery) -> Any:
     if args.category:
         query = query.where(MaintenanceRecord.category == args.category)
     if args.flagged is not None:
-        query = query.where(MaintenanceRecord.flagged.is_(args.flagged))
+        # "= value", not "IS TRUE": MariaDB uses an index only for the former.
+        query = query.where(MaintenanceRecord.flagged == args.flagged)
     if args.flag:
-        query = query.where(getattr(MaintenanceRecord, f"flag_{args.flag}").is_(True))
+        query = query.where(getattr(MaintenanceRecord, f"flag_{args.flag}") == true())
     if args.late_upload is not None:
-        query = query.where(MaintenanceRecord.late_upload.is_(args.late_upload))
+        query = query.where(MaintenanceRecord.late_upload == args.late_upload)
     return query
+
+
+def _keyset_after(cursor: str | None, day_column: Any, id_column: Any) -> Any:
+    if not cursor:
+        return None
+    day_text, id_text = cursor.split(".")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise ValidationFailed(fields={"cursor": "格式不正确"}) from None
+    last_id = int(id_text)
+    return or_(day_column < day, (day_column == day) & (id_column < last_id))
+
+
+def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
+    """The page's queries: one for most roles; two, merged by the caller, for a technician.
+
+    A technician's scope (team OR own) is an OR across two tables that no single index serves; as one query
+    MariaDB walks the unit's whole range. Team records come from ``ix_record_org_node_day``, own records from
+    ``ix_record_technician_account_day`` (ordered by the day copied there), each an index range.
+    """
+    if actor.role != "technician" or actor.maintenance_unit_id is None:
+        return [_ordered(db.select(MaintenanceRecord).where(record_scope(actor)), args)]
+    in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
+    own = (
+        db.select(MaintenanceRecord)
+        .join(RecordTechnician, RecordTechnician.record_id == MaintenanceRecord.id)
+        .where(RecordTechnician.account_id == actor.id, in_unit)
+    )
+    own_after = _keyset_after(args.cursor, RecordTechnician.maintenance_day, RecordTechnician.record_id)
+    if own_after is not None:
+        own = own.where(own_after)
+    queries = [
+        _apply_filters(own, args).order_by(RecordTechnician.maintenance_day.desc(), RecordTechnician.record_id.desc())
+    ]
+    if actor.org_node_id is not None:
+        team = db.select(MaintenanceRecord).where(in_unit, MaintenanceRecord.org_node_id == actor.org_node_id)
+        queries.append(_ordered(team, args))
+    return queries
+
+
+def _ordered(query: Any, args: RecordQuery) -> Any:
+    """Filters, the keyset cursor and the newest-first order on the record's own (day, id)."""
+    query = _apply_filters(query, args)
+    after = _keyset_after(args.cursor, MaintenanceRecord.maintenance_day, MaintenanceRecord.id)
+    if after is not None:
+        query = query.where(after)
+    return query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
 
 
 def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
@@ -426,22 +475,11 @@ def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     costs on 25 million rows — no OFFSET, no COUNT."""
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise ValidationFailed(fields={"date_to": "结束日期不能早于开始日期"})
-    query = _apply_filters(db.select(MaintenanceRecord).where(record_scope(actor)), args)
-    if args.cursor:
-        day_text, id_text = args.cursor.split(".")
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            raise ValidationFailed(fields={"cursor": "格式不正确"}) from None
-        last_id = int(id_text)
-        query = query.where(
-            or_(
-                MaintenanceRecord.maintenance_day < day,
-                (MaintenanceRecord.maintenance_day == day) & (MaintenanceRecord.id < last_id),
-            )
-        )
-    query = query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
-    rows = list(db.session.execute(query.limit(args.per_page + 1)).scalars())
+    found: dict[int, MaintenanceRecord] = {}
+    for query in _scoped_queries(actor, args):
+        for row in db.session.execute(query.limit(args.per_page + 1)).scalars():
+            found[row.id] = row
+    rows = sorted(found.values(), key=lambda row: (row.maintenance_day, row.id), reverse=True)
     more = len(rows) > args.per_page
     rows = rows[: args.per_page]
     next_cursor = f"{rows[-1].maintenance_day.isoformat()}.{rows[-1].id}" if more and rows else None

@@ -224,7 +224,8 @@ class RecordTechnician(db.Model):
     __table_args__ = (
         UniqueConstraint("record_id", "account_id", name="uq_record_technician_record_account"),
         Index("ix_record_technician_account_time", "account_id", "check_in_at"),
-        Index("ix_record_technician_account_record", "account_id", "record_id"),
+        # A technician's own records, newest first, straight from the index (day copied from the record).
+        Index("ix_record_technician_account_day", "account_id", "maintenance_day", "record_id"),
         TABLE_OPTIONS,
     )
 
@@ -232,6 +233,7 @@ class RecordTechnician(db.Model):
     record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     role: Mapped[str] = mapped_column(String(16))
+    maintenance_day: Mapped[date] = mapped_column(Date)
     check_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
     check_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

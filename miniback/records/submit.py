@@ -257,6 +257,7 @@ def submit_record(
                 "record_id": record.id,
                 "account_id": tech["id"],
                 "role": tech["role"],
+                "maintenance_day": maintenance_day,
                 "check_in_at": draft.check_in_at,
                 "check_out_at": draft.check_out_at,
             }

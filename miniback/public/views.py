@@ -1,0 +1,50 @@
+"""The resident's page: server-rendered, mobile first, Chinese, cacheable for a short while."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, make_response, render_template, request
+
+from miniback.public import bp
+from miniback.public.history import public_history
+from miniback.public.ratelimit import RETRY_AFTER_SECONDS, limiter, public_rate_limit
+
+# Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
+limiter.limit(public_rate_limit)(bp)
+
+
+def cacheable(response: Response) -> Response:
+    """Short shared caching plus an ETag, so a crowd scanning the same lift costs little and sees fresh data."""
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_CACHE_SECONDS']}"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into a 304 in place when the client's copy is current
+    return response
+
+
+def not_found_page() -> Any:
+    response = make_response(render_template("public/not_found.html"), 404)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/e/<path:code>")
+def elevator_page(code: str) -> Any:
+    history = public_history(code)
+    if history is None:
+        return not_found_page()
+    return cacheable(make_response(render_template("public/elevator.html", h=history)))
+
+
+@bp.get("/e")
+@bp.get("/e/")
+def no_code() -> Any:
+    return not_found_page()
+
+
+@bp.errorhandler(429)
+def too_many_requests(exc: Exception) -> Any:
+    response = make_response(render_template("public/too_many.html"), 429)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -1,0 +1,31 @@
+"""The embedded demo (SQLite): migrations with SQLite triggers, and seeded submitted records."""
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from miniback import create_app
+from miniback.demo import seed_demo
+from miniback.extensions import db
+from miniback.models import ElevatorDue, MaintenanceRecord
+from signoff.hashing import verify_canonical
+
+
+def test_demo_seeds_records_that_sqlite_refuses_to_change(tmp_path):
+    app = create_app({"ENV_MODE": "demo", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        seed_demo(echo=lambda _: None)
+        db.session.commit()
+        records = db.session.execute(db.select(MaintenanceRecord)).scalars().all()
+        assert len(records) == 11
+        assert {record.category for record in records} == {"half_month", "quarter", "half_year"}
+        assert all(verify_canonical(record.canonical_content, record.content_hash) for record in records)
+        assert sum(record.flag_duration for record in records) == 1
+        assert db.session.execute(db.select(db.func.count()).select_from(ElevatorDue)).scalar_one() == 6
+        for statement in ("UPDATE maintenance_record SET remarks = 'x'", "DELETE FROM record_item"):
+            with pytest.raises(IntegrityError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        db.engine.dispose()
