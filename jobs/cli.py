@@ -46,7 +46,8 @@ def sweep_command(loop: bool, interval: int | None) -> None:
     while True:
         try:
             confirmed = sweep()
-            click.echo(f"sweep: default-confirmed {confirmed}", err=False)
+            # Flushed at once: a long-running sweep is stopped with a signal, which would lose buffered output.
+            print(f"sweep: default-confirmed {confirmed}", flush=True)
         except DBAPIError:
             if not loop:
                 raise
