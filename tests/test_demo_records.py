@@ -19,7 +19,7 @@ def test_demo_seeds_records_that_sqlite_refuses_to_change(tmp_path):
         seed_demo(echo=lambda _: None)
         db.session.commit()
         records = db.session.execute(db.select(MaintenanceRecord)).scalars().all()
-        assert len(records) == 11
+        assert len(records) == 14  # eleven maintenance jobs plus the sign-off story (signoff demo)
         assert {record.category for record in records} == {"half_month", "quarter", "half_year"}
         assert all(verify_canonical(record.canonical_content, record.content_hash) for record in records)
         assert sum(record.flag_duration for record in records) == 1
