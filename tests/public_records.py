@@ -91,6 +91,7 @@ def insert_record(
                 record_id=record.id,
                 account_id=tech.id,
                 role="primary" if index == 0 else "second",
+                maintenance_day=record.maintenance_day,
                 check_in_at=record.check_in_at,
                 check_out_at=record.check_out_at,
             )
