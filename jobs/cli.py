@@ -47,10 +47,11 @@ def sweep_command(loop: bool, interval: int | None) -> None:
     while True:
         try:
             confirmed = sweep()
-            click.echo(f"sweep: default-confirmed {confirmed}", err=False)
+            # Flushed at once: a long-running sweep is stopped with a signal, which would lose buffered output.
+            print(f"sweep: default-confirmed {confirmed}", flush=True)
             try:  # the ledger's checkpoint and archive run on the same ≤ 5 minute beat, never blocking the sweep
                 sealed = seal()
-                click.echo(f"ledger: +{sealed.added} entries, archived {sealed.archived}", err=False)
+                print(f"ledger: +{sealed.added} entries, archived {sealed.archived}", flush=True)
             except (DBAPIError, OSError):
                 log.exception("账本检查点/归档失败，下一轮重试（归档会从上次的位置继续）")
         except DBAPIError:
