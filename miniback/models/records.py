@@ -163,7 +163,8 @@ class MaintenanceRecord(db.Model):
 
     __tablename__ = "maintenance_record"
     __table_args__ = (
-        Index("ix_record_elevator_day", "elevator_id", "maintenance_day", "id"),
+        # Covering for the public page (day, category, late-upload mark of an elevator's latest records).
+        Index("ix_record_elevator_day_cover", "elevator_id", "maintenance_day", "id", "category", "late_upload"),
         Index("ix_record_mu_day", "maintenance_unit_id", "maintenance_day", "id"),
         Index("ix_record_org_node_day", "org_node_id", "maintenance_day", "id"),
         Index("ix_record_use_unit_day", "use_unit_id", "maintenance_day", "id"),
