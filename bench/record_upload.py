@@ -125,7 +125,7 @@ def seed(drafts_needed: int) -> list[tuple[str, int]]:
 
 
 def serve(target: str, port: int) -> subprocess.Popen[bytes]:
-    command = [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", target]
+    command = [str(Path(sys.executable).with_name("gunicorn")), *GUNICORN, "--bind", f"127.0.0.1:{port}", target]
     process = subprocess.Popen(command, cwd=ROOT, env=env())
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
