@@ -137,8 +137,7 @@ def list_staff() -> Any:
         query = query.where(Account.role == args.role)
     if args.active is not None:
         query = query.where(Account.active.is_(args.active))
-    rows = paginate(query.order_by(Account.id), args.page, args.per_page, AccountOut)
-    return rows
+    return paginate(query.order_by(Account.id), args.page, args.per_page, AccountOut)
 
 
 @bp.post("/staff")

@@ -27,30 +27,41 @@ def issue_token(account: Account, ttl_seconds: int) -> tuple[str, datetime]:
 
 
 def account_for_token(plaintext: str) -> Account:
-    """The live account behind a token, or ``Unauthenticated`` (expired, revoked, forged, deactivated)."""
-    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == digest(plaintext))).scalar_one_or_none()
-    if token is None or token.revoked_at is not None:
+    """The live account behind a token, or ``Unauthenticated`` (expired, revoked, forged, deactivated).
+
+    One query for token, account and unit status: this runs on every authenticated request.
+    """
+    row = db.session.execute(
+        db.select(ApiToken, Account, MaintenanceUnit.status, UseUnit.status)
+        .join(Account, Account.id == ApiToken.account_id)
+        .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Account.maintenance_unit_id)
+        .outerjoin(UseUnit, UseUnit.id == Account.use_unit_id)
+        .where(ApiToken.token_hash == digest(plaintext))
+    ).first()
+    if row is None or row[0].revoked_at is not None:
         raise Unauthenticated("登录凭证无效，请重新登录", code="invalid_token")
+    token, account, mu_status, uu_status = row
     if token.expires_at <= utcnow():
         raise Unauthenticated("登录已过期，请重新登录", code="token_expired")
-    account = db.session.get(Account, token.account_id)
-    if account is None or not account.active or not unit_in_service(account):
+    if not account.active or not _status_allows(account, mu_status or uu_status):
         raise Unauthenticated("账号已停用", code="account_inactive")
     return account
 
 
-def unit_in_service(account: Account) -> bool:
+def _status_allows(account: Account, unit_status: str | None) -> bool:
     """Accounts of a suspended unit cannot work; a pending unit's admin may still set it up."""
+    if unit_status is None or unit_status == "active":
+        return True
+    return unit_status == "pending" and account.role in ("mu_admin", "uu_admin")
+
+
+def unit_in_service(account: Account) -> bool:
     unit: MaintenanceUnit | UseUnit | None = None
     if account.maintenance_unit_id is not None:
         unit = db.session.get(MaintenanceUnit, account.maintenance_unit_id)
     elif account.use_unit_id is not None:
         unit = db.session.get(UseUnit, account.use_unit_id)
-    if unit is None:
-        return True
-    if unit.status == "active":
-        return True
-    return unit.status == "pending" and account.role in ("mu_admin", "uu_admin")
+    return _status_allows(account, unit.status if unit else None)
 
 
 def revoke_token(plaintext: str) -> None:
