@@ -28,6 +28,18 @@ def _demo_defaults(app: Flask) -> None:
             app.config[key] = value
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from their headers.
+
+    Rate limits key on the caller's address: without this every resident would share the proxy's one limit.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("MINIBACK_INSTANCE_PATH") or None)
     app.config.from_mapping(DEFAULTS)
@@ -38,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         _demo_defaults(app)
     check_production(app.config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    _trust_proxies(app)
 
     from miniback.extensions import db, migrate
 

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 15 * 60,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For/-Proto are trusted.
+    # 0 (direct): the headers are ignored, so nobody can pick their own address to dodge the rate limits.
+    "TRUSTED_PROXIES": 0,
     "WECHAT_APPID": None,
     "WECHAT_SECRET": None,
     # Base URL of WeChat's API; tests and the demo point it at a local stub.
@@ -67,7 +70,10 @@ class ConfigError(RuntimeError):
 
 
 def check_production(config: dict[str, Any]) -> None:
-    """Refuse to start in production mode without real secrets."""
+    """Refuse to start with settings that cannot work, and in production mode without real secrets."""
+    proxies = config.get("TRUSTED_PROXIES")
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or not 0 <= proxies <= 5:
+        raise ConfigError("MINIBACK_TRUSTED_PROXIES must be a whole number of proxies from 0 to 5")
     if config["ENV_MODE"] != "production":
         return
     missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]

@@ -2,8 +2,7 @@
 
 The embedded demo has no Redis and counts in memory. If Redis goes away the limiter falls back to memory
 rather than failing residents' requests (the page matters more than exact counting during an outage).
-Behind a reverse proxy, wrap the app in ``werkzeug.middleware.proxy_fix.ProxyFix`` so the client is the
-real caller, not the proxy.
+Behind a reverse proxy, ``MINIBACK_TRUSTED_PROXIES`` makes the client the real caller, not the proxy.
 """
 
 from __future__ import annotations
