@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,7 +12,7 @@ from sqlalchemy import text
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, MaintenanceRecord
 from signoff import merkle
-from signoff.archive import LocalArchive, archive_pending
+from signoff.archive import ArchiveStore, archive_pending
 from signoff.backup import restore, verify_backup
 from signoff.checkpoints import build_checkpoint
 from signoff.ledger import entry_hash
@@ -24,13 +23,13 @@ from tests.ledger_helpers import attacker, submit_record
 
 
 @pytest.fixture
-def ledger(app: Flask, tmp_path: Path) -> tuple[list[MaintenanceRecord], LocalArchive]:
-    """Six records on two elevators, checkpointed and archived."""
+def ledger(app: Flask, archive: ArchiveStore) -> tuple[list[MaintenanceRecord], ArchiveStore]:
+    """Six records on two elevators, checkpointed and archived (in a local directory, then on S3)."""
     world = make_world()
     records = [submit_record(world.elevators[i % 2], world.tech1.id, remarks=f"第{i}次") for i in range(6)]
     build_checkpoint()
     db.session.commit()
-    store = LocalArchive(tmp_path / "archive")
+    store = archive
     assert archive_pending(store) == 6
     assert verify_ledger().problems == []
     assert verify_backup(store).problems == []
@@ -46,7 +45,7 @@ def first_problem() -> str:
     return problems[0]
 
 
-def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     with attacker("maintenance_record"):
         db.session.execute(
@@ -61,7 +60,7 @@ def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[Maintena
     assert any(f"维保记录 #{records[2].id}" in p for p in verify_backup(store).problems)
 
 
-def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     forged = hashlib.sha256(b"another signature").hexdigest()
     with attacker("maintenance_record"):
@@ -77,7 +76,7 @@ def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceR
     assert any(f"维保记录 #{records[4].id}" in p for p in verify_backup(store).problems)
 
 
-def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     victim = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == records[1].id)).one()
     with attacker("ledger_entry", "maintenance_record"):
@@ -93,7 +92,7 @@ def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceReco
     assert any(f"维保记录 #{records[1].id}" in p and "数据库中缺失" in p for p in verify_backup(store).problems)
 
 
-def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, _ = ledger
     a, b = (db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == r.id)).one() for r in records[0:3:2])
     a_id, b_id, a_ref, b_ref, a_elevator = a.id, b.id, a.ref_id, b.ref_id, a.elevator_id
@@ -106,7 +105,7 @@ def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], Lo
     assert f"维保记录 #{records[2].id}（电梯 {a_elevator}，链上第 1 条）" in problem
 
 
-def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     newest = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == records[5].id)).one()
     newest_id, elevator_id = newest.id, newest.elevator_id
@@ -120,7 +119,7 @@ def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[Mai
 
 
 def test_a_forged_record_with_a_valid_looking_chain_is_detected(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, store = ledger
     # Forge: rewrite the 2nd entry of elevator A to point at a forged record, recompute the rest of the chain.
@@ -155,7 +154,7 @@ def test_a_forged_record_with_a_valid_looking_chain_is_detected(
 
 
 def test_a_record_inserted_around_the_application_is_named(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, _ = ledger
     with attacker("maintenance_record"):
@@ -171,7 +170,7 @@ def test_a_record_inserted_around_the_application_is_named(
 
 
 def test_whole_ledger_rewritten_and_rehashed_consistently_is_caught_by_the_archive(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, store = ledger
     target = records[3]
@@ -220,7 +219,7 @@ def test_whole_ledger_rewritten_and_rehashed_consistently_is_caught_by_the_archi
 
 
 def test_restore_after_dropping_the_database_yields_identical_hashes(
-    app: Flask, ledger: tuple[list[MaintenanceRecord], LocalArchive]
+    app: Flask, ledger: tuple[list[MaintenanceRecord], ArchiveStore]
 ) -> None:
     records, store = ledger
     before_entries = [(e.id, e.entry_hash) for e in db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id))]
@@ -242,7 +241,7 @@ def test_restore_after_dropping_the_database_yields_identical_hashes(
 
 
 def test_a_kind_rewritten_with_separators_is_named_by_the_row_by_row_pass(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, _ = ledger
     with attacker("ledger_entry"):
