@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import redis
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from miniback import create_app
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
 from signoff import merkle
 from signoff.checkpoints import build_checkpoint
 from signoff.ledger import append_entry, entry_hash
 from signoff.verify import verify_ledger
+from tests import conftest
 from tests.factories import make_world
 from tests.ledger_helpers import submit_record
 
@@ -150,6 +154,44 @@ def test_consistency_proof_between_two_checkpoints_verifies(client: FlaskClient)
     checkpoint = db.session.scalars(db.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc())).first()
     assert checkpoint is not None
     assert (latest["tree_size"], latest["root_hash"]) == (13, checkpoint.root_hash)
+
+
+def test_a_flood_of_proof_requests_gets_the_json_429_and_other_clients_are_unaffected(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["PROOF_RATE_LIMIT"] = "4 per minute"
+    world = make_world()
+    record = submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    entry_id = db.session.scalars(db.select(LedgerEntry.id)).one()
+    flooder, neighbour = {"REMOTE_ADDR": "10.0.0.7"}, {"REMOTE_ADDR": "10.0.0.8"}
+    # The limit is shared by every proof endpoint: switching endpoints does not reset it.
+    urls = [
+        f"/api/v1/ledger/records/{record.id}/proof",
+        f"/api/v1/ledger/entries/{entry_id}/proof",
+        "/api/v1/ledger/checkpoints/latest",
+        "/api/v1/ledger/consistency?first=1&second=1",
+    ]
+    assert [client.get(url, environ_base=flooder).status_code for url in urls] == [200] * 4
+    for url in urls:
+        blocked = client.get(url, environ_base=flooder)
+        assert blocked.status_code == 429
+        assert blocked.get_json() == {"error": {"code": "too_many_requests", "message": "操作过于频繁，请稍后再试"}}
+        assert int(blocked.headers["Retry-After"]) > 0
+    assert client.get(urls[0], environ_base=neighbour).status_code == 200
+    # The resident's page has a limit of its own: a proof flood does not lock the flooder out of it.
+    public_url = f"/api/v1/public/elevators/{world.elevators[0].public_code}"
+    assert client.get(public_url, environ_base=flooder).status_code == 200
+    keys = redis.Redis.from_url(app.config["REDIS_URL"]).keys("*10.0.0.7/ledger-proofs/*")
+    assert keys, "counted in Redis, shared by every API process"
+
+
+def test_the_proof_limit_is_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINIBACK_PROOF_RATE_LIMIT", "7 per second")
+    assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "7 per second"
+    monkeypatch.delenv("MINIBACK_PROOF_RATE_LIMIT")
+    assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "120 per minute"
 
 
 def test_no_checkpoint_yet_is_a_clear_404(client: FlaskClient) -> None:

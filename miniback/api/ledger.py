@@ -1,6 +1,7 @@
 """Public proofs (no log-in): anyone can check a record against a published checkpoint with ``hashlib`` only.
 
-See ``docs/verify-proof.md`` for the inspector's recipe.
+See ``docs/verify-proof.md`` for the inspector's recipe. Every endpoint here counts against one per-client limit
+(``MINIBACK_PROOF_RATE_LIMIT``, Redis-backed); a flood gets the API's JSON 429.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry
+from miniback.public.ratelimit import proof_limit
 from signoff import checkpoints
 
 
@@ -82,12 +84,14 @@ def _proof(entry: LedgerEntry) -> dict[str, Any]:
 
 @bp.get("/ledger/checkpoints/latest")
 @documented("最新检查点（默克尔树根）", response=CheckpointOut, auth=False)
+@proof_limit
 def latest_checkpoint() -> Any:
     return CheckpointOut.model_validate(_checkpoint(None)).model_dump(mode="json")
 
 
 @bp.get("/ledger/entries/<int:entry_id>/proof")
 @documented("账本条目的包含证明（RFC 6962）", query=ProofQuery, response=ProofOut, auth=False)
+@proof_limit
 def entry_proof(entry_id: int) -> Any:
     entry = db.session.get(LedgerEntry, entry_id)
     if entry is None:
@@ -97,6 +101,7 @@ def entry_proof(entry_id: int) -> Any:
 
 @bp.get("/ledger/records/<int:record_id>/proof")
 @documented("维保记录的内容哈希、账本条目及其包含证明", query=ProofQuery, response=ProofOut, auth=False)
+@proof_limit
 def record_proof(record_id: int) -> Any:
     entry = db.session.execute(
         db.select(LedgerEntry).where(LedgerEntry.kind == "record", LedgerEntry.ref_id == record_id)
@@ -108,6 +113,7 @@ def record_proof(record_id: int) -> Any:
 
 @bp.get("/ledger/consistency")
 @documented("两个检查点之间的一致性证明（RFC 6962）", query=ConsistencyQuery, response=ConsistencyOut, auth=False)
+@proof_limit
 def consistency() -> Any:
     args = query_args(ConsistencyQuery)
     if args.first > args.second:
