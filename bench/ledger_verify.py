@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--elevators", type=int, default=20_000)
-    parser.add_argument("--database", default="miniback_bench_ledger_1m")
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "miniback_bench_ledger_1m"))
     parser.add_argument("--proofs", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument(
