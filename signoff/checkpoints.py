@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_
+from sqlalchemy import RowMapping, func, insert, select
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerLeaf, LedgerState, MerkleNode, utcnow
+from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
 from signoff import merkle
-from signoff.rawsql import insert_many, keyset, paused_gc
+from signoff.rawsql import fetch_all, insert_many, keyset, paused_gc
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
@@ -53,12 +53,16 @@ def _stored_leaves() -> int:
 
 
 def read_nodes(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Stored complete-subtree hashes by (level, index), fetched in one query."""
+    """Stored complete-subtree hashes by (level, index), fetched in one query.
+
+    Plain SQL: one point lookup per key on the primary key (MariaDB plans the ORs as a range over it). Building
+    the same condition as an SQLAlchemy expression cost more than the query itself on every proof request.
+    """
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    condition = or_(*(and_(MerkleNode.level == level, MerkleNode.idx == index) for level, index in wanted))
-    rows = db.session.execute(db.select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(condition))
+    condition = " OR ".join(["(level = %s AND idx = %s)"] * len(wanted))
+    rows = fetch_all(f"SELECT level, idx, hash FROM merkle_node WHERE {condition}", [v for key in wanted for v in key])
     found = {(level, index): bytes.fromhex(h) for level, index, h in rows}
     missing = [key for key in wanted if key not in found]
     if missing:
@@ -126,16 +130,35 @@ def latest_checkpoint() -> LedgerCheckpoint | None:
     ).scalar_one_or_none()
 
 
-def checkpoint_of_size(tree_size: int) -> LedgerCheckpoint | None:
-    return db.session.execute(
-        db.select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == tree_size)
-    ).scalar_one_or_none()
+_entry = LedgerEntry.__table__
+_leaf = LedgerLeaf.__table__
+_checkpoint = LedgerCheckpoint.__table__
+# An entry with its place in the tree (None until the builder has placed it): one indexed join, Core rows.
+_ENTRY_WITH_LEAF = select(*_entry.c, _leaf.c.leaf_index).select_from(
+    _entry.outerjoin(_leaf, _leaf.c.entry_id == _entry.c.id)
+)
+_CHECKPOINT = select(_checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at)
 
 
-def leaf_index_of(entry_id: int) -> int | None:
-    return db.session.execute(
-        db.select(LedgerLeaf.leaf_index).where(LedgerLeaf.entry_id == entry_id)
-    ).scalar_one_or_none()
+def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None) -> RowMapping | None:
+    """The ledger entry (by its id, or the record's entry by record id) with ``leaf_index``; None if absent.
+
+    For the public proof endpoints: Core rows on the session's connection, no ORM identity map per request.
+    """
+    if entry_id is not None:
+        query = _ENTRY_WITH_LEAF.where(_entry.c.id == entry_id)
+    else:
+        query = _ENTRY_WITH_LEAF.where(_entry.c.kind == "record", _entry.c.ref_id == record_id)
+    return db.session.connection().execute(query).mappings().first()
+
+
+def checkpoint_for_proof(tree_size: int | None = None) -> RowMapping | None:
+    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at); None if absent."""
+    if tree_size is None:
+        query = _CHECKPOINT.order_by(_checkpoint.c.tree_size.desc()).limit(1)
+    else:
+        query = _CHECKPOINT.where(_checkpoint.c.tree_size == tree_size)
+    return db.session.connection().execute(query).mappings().first()
 
 
 def inclusion_proof(leaf_index: int, tree_size: int) -> list[str]:

@@ -41,6 +41,16 @@ def keyset(sql: str, start: int = -1, key: int = 0, chunk: int = CHUNK) -> Itera
         cursor.close()
 
 
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of one ``%s``-parametrised statement on the session's connection (no expression tree, no ORM)."""
+    cursor = _cursor()
+    try:
+        cursor.execute(paramstyle_sql(sql), tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def insert_many(sql: str, rows: Sequence[tuple[Any, ...]], chunk: int = 10_000) -> None:
     """Multi-row INSERTs (PyMySQL rewrites ``executemany`` of an INSERT into batched VALUES lists)."""
     if not rows:
