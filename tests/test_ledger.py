@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 import redis
@@ -14,9 +15,10 @@ from sqlalchemy.exc import OperationalError
 from miniback import create_app
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
-from signoff import merkle
+from signoff import checkpoints, merkle
 from signoff.checkpoints import build_checkpoint
 from signoff.ledger import append_entry, entry_hash
+from signoff.rawsql import insert_computed, keyset
 from signoff.verify import verify_ledger
 from tests import conftest
 from tests.factories import make_world
@@ -192,6 +194,26 @@ def test_the_proof_limit_is_configuration(monkeypatch: pytest.MonkeyPatch) -> No
     assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "7 per second"
     monkeypatch.delenv("MINIBACK_PROOF_RATE_LIMIT")
     assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "120 per minute"
+
+
+def test_the_packed_read_of_new_entries_matches_the_row_by_row_read(app: object) -> None:
+    for n in range(1, 8):
+        append_entry(n % 3, "record", n, h(n))
+    db.session.flush()
+    rows = list(itertools.islice(keyset(checkpoints.NEW_ENTRIES_SQL, chunk=3), 5))
+    assert checkpoints._new_entries_packed(-1, 5) == [(int(i), str(x)) for i, x in rows]
+    assert len(rows) == 5 and checkpoints._new_entries_packed(rows[-1][0], 50) == [
+        (int(i), str(x)) for i, x in keyset(checkpoints.NEW_ENTRIES_SQL, start=rows[-1][0])
+    ]
+
+
+def test_tree_rows_are_inserted_only_from_computed_ints_and_hex_digests(app: object) -> None:
+    for bad in ("1' OR '1'='1", "ABCDEF", 1.5):
+        with pytest.raises(ValueError, match="not a computed int or hex digest"):
+            insert_computed("merkle_node", ("level", "idx", "hash"), [(40, 1, bad)])  # type: ignore[list-item]
+    insert_computed("merkle_node", ("level", "idx", "hash"), [(40, 1, "ab" * 32), (40, 2, "cd" * 32)])
+    stored = db.session.execute(text("SELECT idx, hash FROM merkle_node WHERE level = 40 ORDER BY idx")).all()
+    assert [tuple(row) for row in stored] == [(1, "ab" * 32), (2, "cd" * 32)]
 
 
 def test_no_checkpoint_yet_is_a_clear_404(client: FlaskClient) -> None:
