@@ -63,6 +63,14 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
             continue
         stored = load_rows(kind, [item[2] for item in rows])
         children = load_children(kind, list(stored))
+        unseen = [item[2] for item in rows if item[2] not in stored]
+        if unseen:
+            # The entries are streamed from a snapshot taken a moment after this session's: a record and its
+            # entry committed in between are not gone. Only what is missing from the newest data is reported.
+            with db.engine.connect() as fresh:
+                late = load_rows(kind, unseen, fresh)
+                stored.update(late)
+                children.update(load_children(kind, list(late), fresh))
         for _, _, ref_id, content_hash, elevator_id, pos in rows:
             name = _name(kind_name, ref_id, elevator_id, pos)
             row: dict[str, object] | None = stored.get(ref_id)
@@ -123,6 +131,8 @@ class _Walk:
         self.next_checkpoint = 0
         # Checkpoints the walk reached: (size, published root, last entry's name, position in report.problems).
         self.reached: list[tuple[int, str, str, int]] = []
+        # The chain heads (elevator, length, last hash) as of the entries' snapshot; None: read them in the session.
+        self.heads: list[tuple[Any, ...]] | None = None
 
     def chain(self, row: tuple[Any, ...], link: str | None = None) -> str | None:
         """Check one entry's link; returns its stored entry hash (None when the entry row is gone).
@@ -292,6 +302,7 @@ PACKED_LEAVES_SQL = (
     " FROM ledger_leaf WHERE leaf_index >= {start} AND leaf_index < {end}"
 )
 PACK = 10_000
+HEADS_ALL_SQL = "SELECT elevator_id, length, last_hash FROM ledger_head ORDER BY elevator_id"
 # Longest packed value (bytes); a chunk of 40,000 node hashes is 2.6 MB.
 GROUP_CONCAT_MAX = 64 * 1024 * 1024
 FIELDS = 8  # id, elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash, entry_hash
@@ -309,8 +320,11 @@ class _Prefetch:
     second, so the entries seen include every entry a seen leaf points to.
     """
 
-    def __init__(self, engine: Engine, sql: str, bounds_sql: str, separator: str) -> None:
+    def __init__(self, engine: Engine, sql: str, bounds_sql: str, separator: str, first_sql: str = "") -> None:
+        """``first_sql``, if given, is read in the same snapshot before ``ready``; its rows are ``first_rows``."""
         self.engine, self.sql, self.bounds_sql, self.separator = engine, sql, bounds_sql, separator
+        self.first_sql = first_sql
+        self.first_rows: list[tuple[Any, ...]] = []
         self.chunks: queue.Queue[tuple[int, list[str]] | BaseException | None] = queue.Queue(maxsize=3)
         self.ready = threading.Event()
         self.stopped = threading.Event()
@@ -332,11 +346,14 @@ class _Prefetch:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
                 connection.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+                if self.first_sql:
+                    self.first_rows = [tuple(row) for row in connection.exec_driver_sql(self.first_sql)]
                 low, high = connection.exec_driver_sql(self.bounds_sql).one()
                 self.ready.set()
                 if low is not None and high is not None:
                     for start in range(low, high + 1, PACK):
-                        packed, count = connection.exec_driver_sql(self.sql.format(start=start, end=start + PACK)).one()
+                        end = min(start + PACK, high + 1)
+                        packed, count = connection.exec_driver_sql(self.sql.format(start=start, end=end)).one()
                         if count and not self._put((count, packed.split(self.separator))):
                             return
                 connection.rollback()
@@ -420,7 +437,7 @@ class _EntryBuffer:
         return self.flat[start : self.pos * FIELDS]
 
 
-def _packed_blocks() -> Iterator[tuple[int | None, list[str] | None]]:
+def _packed_blocks(walk: _Walk) -> Iterator[tuple[int | None, list[str] | None]]:
     """The entries in leaf order, as blocks ``(first leaf index, fields of consecutive leaves' entries)``.
 
     Usually a whole chunk of leaves points at the next entries in id order and comes as one block; otherwise each
@@ -428,10 +445,19 @@ def _packed_blocks() -> Iterator[tuple[int | None, list[str] | None]]:
     not yet in the tree, in id order.
     """
     engine = db.engine
-    leaves = _leaf_chunks(_Prefetch(engine, PACKED_LEAVES_SQL, "SELECT 0, MAX(leaf_index) FROM ledger_leaf", ","))
-    entries = _EntryBuffer(
-        _entry_chunks(_Prefetch(engine, PACKED_ENTRIES_SQL, "SELECT MIN(id), MAX(id) FROM ledger_entry", "|"))
+    # The tree nodes are checked afterwards in the session's own snapshot, taken before the streams' snapshots:
+    # leaves a checkpoint build committed in between are left out here (their entries count as not yet in the
+    # tree), so the leaves walked and the nodes compared are always the same tree.
+    last = db.session.execute(db.select(func.max(LedgerLeaf.leaf_index))).scalar()
+    last = -1 if last is None else int(last)
+    leaves_bounds = f"SELECT 0, LEAST(MAX(leaf_index), {last}) FROM ledger_leaf"
+    leaves = _leaf_chunks(_Prefetch(engine, PACKED_LEAVES_SQL, leaves_bounds, ","))
+    # The chain heads are read in the entry stream's snapshot: an append commits its entry and its head together.
+    entry_source = _Prefetch(
+        engine, PACKED_ENTRIES_SQL, "SELECT MIN(id), MAX(id) FROM ledger_entry", "|", HEADS_ALL_SQL
     )
+    walk.heads = entry_source.first_rows
+    entries = _EntryBuffer(_entry_chunks(entry_source))
     waiting: dict[int, list[str]] = {}
     for indexes, wanted in leaves:
         n = len(wanted)
@@ -465,7 +491,7 @@ def _check_entries_and_tree(report: Report, progress: Progress, content: bool) -
     walk = _Walk(report, progress, content)
     if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
         try:
-            pending = walk.run_packed(_packed_blocks())
+            pending = walk.run_packed(_packed_blocks(walk))
             walk.finish_tree()
             walk.flush()
             if pending:
@@ -492,10 +518,10 @@ HEADS_SQL = (
 )
 
 
-def _check_heads(chains: dict[int, tuple[int, str]], report: Report) -> None:
+def _check_heads(chains: dict[int, tuple[int, str]], report: Report, heads: list[tuple[Any, ...]] | None) -> None:
     """A chain whose head remembers more than its entries show was truncated (newest entries deleted)."""
     seen: set[int] = set()
-    for elevator_id, length, last_hash in keyset(HEADS_SQL):
+    for elevator_id, length, last_hash in keyset(HEADS_SQL) if heads is None else heads:
         seen.add(elevator_id)
         actual = chains.get(elevator_id, (0, GENESIS_HASH))
         if actual != (length, last_hash):
@@ -563,7 +589,7 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
     with paused_gc():
         progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
         walk = _check_entries_and_tree(report, progress, content)
-        _check_heads(walk.chains, report)
+        _check_heads(walk.chains, report, walk.heads)
         progress("核对默克尔树的内部节点 …")
         _check_nodes(walk.levels, report)
     _check_unledgered(report, progress)

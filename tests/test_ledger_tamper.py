@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 from flask import Flask
@@ -10,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerEntry, MaintenanceRecord
+from miniback.models import Elevator, LedgerCheckpoint, LedgerEntry, MaintenanceRecord
 from signoff import merkle
 from signoff.archive import ArchiveStore, archive_pending
 from signoff.backup import restore, verify_backup
@@ -248,3 +249,36 @@ def test_a_kind_rewritten_with_separators_is_named_by_the_row_by_row_pass(
         db.session.execute(text("UPDATE ledger_entry SET kind = 'rec|ord' WHERE ref_id = :id"), {"id": records[1].id})
     problems = verify_ledger().problems
     assert problems[0] == f"rec|ord #{records[1].id}（电梯 {records[1].elevator_id}，链上第 1 条）: 账本条目哈希不符"
+
+
+def test_a_changed_tree_node_is_named_by_level_and_index(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
+    with attacker("merkle_node"):
+        db.session.execute(text("UPDATE merkle_node SET hash = REPEAT('0', 64) WHERE level = 1 AND idx = 1"))
+    assert verify_ledger().problems == ["默克尔树第 1 层第 1 个节点被改动或缺失"]
+
+
+def test_appends_and_a_checkpoint_committed_while_verify_starts_are_no_false_alarm(
+    app: Flask, ledger: tuple[list[MaintenanceRecord], ArchiveStore]
+) -> None:
+    """``ledger verify`` on a live system: its session's snapshot is a moment older than the streamed entries."""
+    records, _ = ledger
+    elevator_id = records[0].elevator_id
+    technician_id = db.session.execute(text("SELECT technician_id FROM record_draft LIMIT 1")).scalar_one()
+    db.session.execute(text("SELECT COUNT(*) FROM ledger_checkpoint")).scalar()  # the session's snapshot starts
+
+    def meanwhile() -> None:
+        with app.app_context():
+            elevator = db.session.get(Elevator, elevator_id)
+            assert elevator is not None
+            submit_record(elevator, technician_id)
+            build_checkpoint()
+            db.session.commit()
+            submit_record(elevator, technician_id)  # an append the tree has not taken in yet
+            db.session.commit()
+
+    worker = threading.Thread(target=meanwhile)
+    worker.start()
+    worker.join()
+    report = verify_ledger()
+    assert report.problems == []
+    assert report.entries == 8 and report.contents_checked == 8
