@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 
@@ -31,10 +30,7 @@ class SealResult:
 
 
 def archive_store() -> ArchiveStore:
-    config: dict[str, Any] = dict(current_app.config)
-    if not config.get("ARCHIVE_DIR"):
-        config["ARCHIVE_DIR"] = f"{current_app.instance_path}/archive"
-    return store_from_config(config)
+    return store_from_config(current_app.config, f"{current_app.instance_path}/archive")
 
 
 def seal_ledger(store: ArchiveStore | None = None) -> SealResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
@@ -45,8 +46,18 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE_MAX": 100,
     "JSON_AS_ASCII": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    # The second store (数据双备份): a local directory (default: <instance>/archive) of write-once segments.
+    # The second store (数据双备份): a local directory (default: <instance>/archive) of write-once segments, or
+    # S3-compatible object storage when ARCHIVE_S3_BUCKET is set (then the other S3 settings below are required,
+    # except the endpoint — empty means AWS itself — the prefix and the addressing style).
     "ARCHIVE_DIR": None,
+    "ARCHIVE_S3_BUCKET": None,
+    "ARCHIVE_S3_PREFIX": "",
+    "ARCHIVE_S3_ENDPOINT_URL": None,
+    "ARCHIVE_S3_REGION": None,
+    "ARCHIVE_S3_ACCESS_KEY_ID": None,
+    "ARCHIVE_S3_SECRET_ACCESS_KEY": None,
+    # "auto", "path" (MinIO, Ceph) or "virtual" (Aliyun OSS and other hosts that refuse path-style requests).
+    "ARCHIVE_S3_ADDRESSING_STYLE": "auto",
     # On site: check-in/out farther than this from the elevator's location is flagged.
     "ONSITE_RADIUS_M": 200,
     # A job shorter than this (check-in → check-out, minutes) is flagged as too short, per category.
@@ -65,8 +76,37 @@ DEFAULTS: dict[str, Any] = {
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WECHAT_APPID", "WECHAT_SECRET")
 
 
+# Together these name one S3 archive; setting some but not all of them is a mistake, never a fallback.
+ARCHIVE_S3_REQUIRED = (
+    "ARCHIVE_S3_BUCKET",
+    "ARCHIVE_S3_REGION",
+    "ARCHIVE_S3_ACCESS_KEY_ID",
+    "ARCHIVE_S3_SECRET_ACCESS_KEY",
+)
+ARCHIVE_S3_OPTIONAL = ("ARCHIVE_S3_PREFIX", "ARCHIVE_S3_ENDPOINT_URL")
+
+
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
+
+
+def archive_s3_configured(config: Mapping[str, Any]) -> bool:
+    """Whether the archive is meant to be on S3 (any S3 setting given); ``check_archive`` says if it is complete."""
+    return any(config.get(key) for key in ARCHIVE_S3_REQUIRED + ARCHIVE_S3_OPTIONAL)
+
+
+def check_archive(config: Mapping[str, Any]) -> None:
+    """Refuse a half-configured S3 archive (it would silently archive to a local directory, or nowhere)."""
+    if not archive_s3_configured(config):
+        return
+    missing = [key for key in ARCHIVE_S3_REQUIRED if not config.get(key)]
+    if missing:
+        names = ", ".join(f"MINIBACK_{key}" for key in missing)
+        raise ConfigError(f"the S3 archive is half-configured: {names} must be set too (or no MINIBACK_ARCHIVE_S3_*)")
+    if config.get("ARCHIVE_DIR"):
+        raise ConfigError("MINIBACK_ARCHIVE_DIR and MINIBACK_ARCHIVE_S3_BUCKET are both set: choose one archive")
+    if config.get("ARCHIVE_S3_ADDRESSING_STYLE", "auto") not in ("auto", "path", "virtual"):
+        raise ConfigError("MINIBACK_ARCHIVE_S3_ADDRESSING_STYLE must be auto, path or virtual")
 
 
 def check_production(config: dict[str, Any]) -> None:
@@ -82,3 +122,4 @@ def check_production(config: dict[str, Any]) -> None:
         raise ConfigError(f"production mode needs {names} to be set")
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError("MINIBACK_SECRET_KEY must be at least 32 characters in production")
+    check_archive(config)

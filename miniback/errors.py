@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from miniback.public.ratelimit import RETRY_AFTER_SECONDS
+
 
 class ApiError(Exception):
     """Base of every error a person or client can cause; the message is shown to people (Chinese)."""
@@ -93,7 +95,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code, message = HTTP_MESSAGES.get(exc.code or 500, ("http_error", exc.description or "请求失败"))
-        return jsonify({"error": {"code": code, "message": message}}), exc.code
+        response = jsonify({"error": {"code": code, "message": message}})
+        if exc.code == 429:  # the rate limiter's refusal: tell well-behaved clients when to come back
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

@@ -20,9 +20,7 @@ backup_cli = AppGroup("backup", help="数据双备份：归档、比对、恢复
 
 
 def archive_store() -> ArchiveStore:
-    config = dict(current_app.config)
-    config["ARCHIVE_DIR"] = config.get("ARCHIVE_DIR") or os.path.join(current_app.instance_path, "archive")
-    return store_from_config(config)
+    return store_from_config(current_app.config, os.path.join(current_app.instance_path, "archive"))
 
 
 def _echo(message: str) -> None:

@@ -1,6 +1,7 @@
 """The second store (数据双备份): write-once segment files plus a hash-chained manifest per segment.
 
-Layout of an archive (a local directory by default, any store with write-once objects):
+Layout of an archive (a local directory by default, S3-compatible object storage when configured — see
+``signoff.archive_s3`` — or any store with write-once objects):
 
 - ``segments/<n>-<sha256[:16]>.jsonl`` — one JSON object per line: the content rows of a record or event
   (``{"t": "row", "table", "row"}``), then its ledger entry with its leaf index (``{"t": "entry", …}``), and the
@@ -18,7 +19,7 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Date, LargeBinary, Numeric, Table
 
+from miniback.config import archive_s3_configured, check_archive
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
 from miniback.models.types import UTCDateTime
@@ -72,7 +74,13 @@ class LocalArchive:
             temporary.unlink()
 
     def get(self, name: str) -> bytes:
-        return (self.root / name).read_bytes()
+        try:
+            return (self.root / name).read_bytes()
+        except FileNotFoundError:
+            raise ArchiveError(f"archive object {name} is missing") from None
+
+    def __repr__(self) -> str:
+        return f"LocalArchive({str(self.root)!r})"
 
     def names(self, prefix: str) -> list[str]:
         folder, _, start = prefix.rpartition("/")
@@ -82,8 +90,15 @@ class LocalArchive:
         return sorted(f"{folder}/{p.name}" for p in directory.iterdir() if p.name.startswith(start) and p.is_file())
 
 
-def store_from_config(config: dict[str, Any]) -> ArchiveStore:
-    return LocalArchive(config["ARCHIVE_DIR"])
+def store_from_config(config: Mapping[str, Any], default_dir: str | os.PathLike[str]) -> ArchiveStore:
+    """The configured archive: S3-compatible storage if ``ARCHIVE_S3_*`` is set, else ``ARCHIVE_DIR`` (or
+    ``default_dir``). A half-configured S3 setting raises ``ConfigError`` rather than falling back to a directory."""
+    check_archive(config)
+    if archive_s3_configured(config):
+        from signoff.archive_s3 import S3Archive  # boto3 is loaded only where the archive is on S3
+
+        return S3Archive.from_config(config)
+    return LocalArchive(config.get("ARCHIVE_DIR") or default_dir)
 
 
 # --- rows as JSON and back ---------------------------------------------------------------------------------
@@ -140,14 +155,25 @@ class Manifest:
         return json.dumps(self.__dict__, sort_keys=True).encode()
 
 
+def _manifest_names(store: ArchiveStore) -> list[str]:
+    return [name for name in store.names("manifest/") if name.endswith(".json")]
+
+
+def _read_manifest(store: ArchiveStore, name: str) -> tuple[Manifest, str]:
+    data = store.get(name)
+    return Manifest(**json.loads(data)), hashlib.sha256(data).hexdigest()
+
+
 def manifests(store: ArchiveStore) -> list[tuple[Manifest, str]]:
     """Every manifest in order with its own SHA-256."""
-    found = []
-    for name in store.names("manifest/"):
-        if name.endswith(".json"):
-            data = store.get(name)
-            found.append((Manifest(**json.loads(data)), hashlib.sha256(data).hexdigest()))
-    return found
+    return [_read_manifest(store, name) for name in _manifest_names(store)]
+
+
+def last_manifest(store: ArchiveStore) -> tuple[Manifest, str] | None:
+    """The newest manifest only: the archiver runs every few minutes and must not re-read years of manifests
+    (on object storage each is a request). The whole chain is checked by ``read_archive``."""
+    names = _manifest_names(store)
+    return _read_manifest(store, names[-1]) if names else None
 
 
 def _dump(line: dict[str, Any]) -> bytes:
@@ -188,8 +214,7 @@ def _content_lines(entries: list[LedgerEntry]) -> dict[tuple[str, int], list[byt
 
 def archive_pending(store: ArchiveStore, progress: Progress = lambda _: None, limit: int = SEGMENT_LEAVES) -> int:
     """Write every leaf and checkpoint not yet archived; returns the number of leaves written. Read-only on the DB."""
-    history = manifests(store)
-    last, last_sha = history[-1] if history else (None, "")
+    last, last_sha = last_manifest(store) or (None, "")
     leaf_end = last.leaf_end if last else 0
     checkpoint_id = last.checkpoint_id if last else 0
     number = last.number + 1 if last else 1

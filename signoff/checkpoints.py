@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_
+from sqlalchemy import RowMapping, func, insert, select
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerLeaf, LedgerState, MerkleNode, utcnow
+from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
 from signoff import merkle
-from signoff.rawsql import insert_many, keyset, paused_gc
+from signoff.rawsql import fetch_all, insert_computed, keyset, paused_gc
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
@@ -53,12 +53,16 @@ def _stored_leaves() -> int:
 
 
 def read_nodes(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Stored complete-subtree hashes by (level, index), fetched in one query."""
+    """Stored complete-subtree hashes by (level, index), fetched in one query.
+
+    Plain SQL: one point lookup per key on the primary key (MariaDB plans the ORs as a range over it). Building
+    the same condition as an SQLAlchemy expression cost more than the query itself on every proof request.
+    """
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    condition = or_(*(and_(MerkleNode.level == level, MerkleNode.idx == index) for level, index in wanted))
-    rows = db.session.execute(db.select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(condition))
+    condition = " OR ".join(["(level = %s AND idx = %s)"] * len(wanted))
+    rows = fetch_all(f"SELECT level, idx, hash FROM merkle_node WHERE {condition}", [v for key in wanted for v in key])
     found = {(level, index): bytes.fromhex(h) for level, index, h in rows}
     missing = [key for key in wanted if key not in found]
     if missing:
@@ -83,8 +87,33 @@ def _new_entries(tree_size: int, limit: int) -> list[tuple[int, str]]:
     if tree_size:
         newest = db.session.execute(db.select(func.max(LedgerLeaf.entry_id))).scalar_one()
         floor = newest - LATE_COMMIT_WINDOW
+    if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        packed = _new_entries_packed(floor, limit)
+        if packed is not None:
+            return packed
     rows = keyset(NEW_ENTRIES_SQL, start=floor, chunk=min(limit, 50_000))
     return [(int(entry_id), str(h)) for entry_id, h in itertools.islice(rows, limit)]
+
+
+# The same rows as one packed value per batch: PyMySQL parses rows in pure Python, a long string it hands over whole.
+PACKED_NEW_ENTRIES_SQL = (
+    "SELECT GROUP_CONCAT(CONCAT(id, ',', entry_hash) ORDER BY id SEPARATOR ','), COUNT(*) FROM ("
+    + NEW_ENTRIES_SQL.replace("{after}", "%s").replace("{limit}", "%s")
+    + ") AS new_entries"
+)
+GROUP_CONCAT_MAX = 64 * 1024 * 1024
+
+
+def _new_entries_packed(floor: int, limit: int) -> list[tuple[int, str]] | None:
+    """None when an entry hash holds the separator (a tampered row): the row-by-row read then applies."""
+    fetch_all(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
+    ((packed, count),) = fetch_all(PACKED_NEW_ENTRIES_SQL, (floor, limit))
+    if not count:
+        return []
+    flat = packed.split(",")
+    if len(flat) != 2 * count:
+        return None
+    return list(zip(map(int, flat[0::2]), flat[1::2], strict=True))
 
 
 def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES_PER_BUILD) -> BuildResult:
@@ -104,8 +133,8 @@ def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES
             leaves.append((compact.size, entry_id))
             for level, index, node in compact.append(merkle.leaf_hash(bytes.fromhex(h))):
                 nodes.append((level, index, node.hex()))
-    insert_many("INSERT INTO ledger_leaf (leaf_index, entry_id) VALUES (%s, %s)", leaves)
-    insert_many("INSERT INTO merkle_node (level, idx, hash) VALUES (%s, %s, %s)", nodes)
+    insert_computed("ledger_leaf", ("leaf_index", "entry_id"), leaves)
+    insert_computed("merkle_node", ("level", "idx", "hash"), nodes)
     state.tree_size = compact.size
     state.updated_at = now or utcnow()
     checkpoint = None
@@ -126,16 +155,35 @@ def latest_checkpoint() -> LedgerCheckpoint | None:
     ).scalar_one_or_none()
 
 
-def checkpoint_of_size(tree_size: int) -> LedgerCheckpoint | None:
-    return db.session.execute(
-        db.select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == tree_size)
-    ).scalar_one_or_none()
+_entry = LedgerEntry.__table__
+_leaf = LedgerLeaf.__table__
+_checkpoint = LedgerCheckpoint.__table__
+# An entry with its place in the tree (None until the builder has placed it): one indexed join, Core rows.
+_ENTRY_WITH_LEAF = select(*_entry.c, _leaf.c.leaf_index).select_from(
+    _entry.outerjoin(_leaf, _leaf.c.entry_id == _entry.c.id)
+)
+_CHECKPOINT = select(_checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at)
 
 
-def leaf_index_of(entry_id: int) -> int | None:
-    return db.session.execute(
-        db.select(LedgerLeaf.leaf_index).where(LedgerLeaf.entry_id == entry_id)
-    ).scalar_one_or_none()
+def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None) -> RowMapping | None:
+    """The ledger entry (by its id, or the record's entry by record id) with ``leaf_index``; None if absent.
+
+    For the public proof endpoints: Core rows on the session's connection, no ORM identity map per request.
+    """
+    if entry_id is not None:
+        query = _ENTRY_WITH_LEAF.where(_entry.c.id == entry_id)
+    else:
+        query = _ENTRY_WITH_LEAF.where(_entry.c.kind == "record", _entry.c.ref_id == record_id)
+    return db.session.connection().execute(query).mappings().first()
+
+
+def checkpoint_for_proof(tree_size: int | None = None) -> RowMapping | None:
+    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at); None if absent."""
+    if tree_size is None:
+        query = _CHECKPOINT.order_by(_checkpoint.c.tree_size.desc()).limit(1)
+    else:
+        query = _CHECKPOINT.where(_checkpoint.c.tree_size == tree_size)
+    return db.session.connection().execute(query).mappings().first()
 
 
 def inclusion_proof(leaf_index: int, tree_size: int) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 
 from miniback.extensions import db
 
@@ -63,11 +63,12 @@ def rehash_stored(kind: str, row: dict[str, object]) -> str | None:
     return sha256_hex(canonical) if isinstance(canonical, str) else None
 
 
-def load_rows(kind: ContentKind, ids: list[int]) -> dict[int, dict[str, object]]:
+def load_rows(kind: ContentKind, ids: list[int], connection: Connection | None = None) -> dict[int, dict[str, object]]:
+    """Main rows by id, read on ``connection`` (default: the session's)."""
     table = kind.main_table()
     if table is None or not ids:
         return {}
-    rows = db.session.execute(table.select().where(table.c.id.in_(ids))).mappings()
+    rows = (connection or db.session).execute(table.select().where(table.c.id.in_(ids))).mappings()
     return {int(row["id"]): dict(row) for row in rows}
 
 
@@ -123,7 +124,9 @@ def columns_differing(
     return differing
 
 
-def load_children(kind: ContentKind, ids: list[int]) -> dict[int, dict[str, list[dict[str, object]]]]:
+def load_children(
+    kind: ContentKind, ids: list[int], connection: Connection | None = None
+) -> dict[int, dict[str, list[dict[str, object]]]]:
     """Child rows by parent id and canonical key (e.g. ``items`` → ``record_item`` rows ordered by ``seq``)."""
     found: dict[int, dict[str, list[dict[str, object]]]] = {ref_id: {} for ref_id in ids}
     for table_name, column, key, order in kind.canonical_children:
@@ -133,6 +136,6 @@ def load_children(kind: ContentKind, ids: list[int]) -> dict[int, dict[str, list
         for ref_id in ids:
             found[ref_id][key] = []
         query = table.select().where(table.c[column].in_(ids)).order_by(table.c[column], table.c[order])
-        for child in db.session.execute(query).mappings():
+        for child in (connection or db.session).execute(query).mappings():
             found[int(child[column])][key].append(dict(child))
     return found

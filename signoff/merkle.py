@@ -194,21 +194,6 @@ class CompactRange:
         self.size += 1
         return created
 
-    def push(self, leaf: bytes, levels: list[list[bytes]]) -> None:
-        """``append`` for the verifier's hot loop: each created node goes to the end of ``levels[level]``, so the
-        lists fill up with every complete subtree hash in index order."""
-        stack = self.stack
-        level, h = 0, leaf
-        levels[0].append(leaf)
-        while stack and stack[-1][0] == level:
-            h = hashlib.sha256(b"\x01" + stack.pop()[1] + h).digest()
-            level += 1
-            if len(levels) == level:
-                levels.append([])
-            levels[level].append(h)
-        stack.append((level, h))
-        self.size += 1
-
     def root(self) -> bytes:
         if not self.stack:
             return EMPTY_ROOT

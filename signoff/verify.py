@@ -63,6 +63,14 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
             continue
         stored = load_rows(kind, [item[2] for item in rows])
         children = load_children(kind, list(stored))
+        unseen = [item[2] for item in rows if item[2] not in stored]
+        if unseen:
+            # The entries are streamed from a snapshot taken a moment after this session's: a record and its
+            # entry committed in between are not gone. Only what is missing from the newest data is reported.
+            with db.engine.connect() as fresh:
+                late = load_rows(kind, unseen, fresh)
+                stored.update(late)
+                children.update(load_children(kind, list(late), fresh))
         for _, _, ref_id, content_hash, elevator_id, pos in rows:
             name = _name(kind_name, ref_id, elevator_id, pos)
             row: dict[str, object] | None = stored.get(ref_id)
@@ -100,14 +108,17 @@ class _Walk:
 
     Per elevator, tree order is chain order: an append locks the chain head until it commits, so the builder
     always sees an elevator's earlier entry no later than its next one, and places a run's entries in id order.
+
+    The pass collects the leaf hashes; ``finish_tree`` then builds every level above them a level at a time (a
+    tight loop per level costs far less than growing the tree leaf by leaf) and checks each checkpoint's root
+    against the recomputed tree, reporting a bad root where the walk reached that checkpoint.
     """
 
     def __init__(self, report: Report, progress: Progress, content: bool) -> None:
         self.report, self.progress, self.content = report, progress, content
         self.chains: dict[int, tuple[int, str]] = {}
         self.batch: list[tuple[int, str, int, str, int, int]] = []
-        self.compact = merkle.CompactRange()
-        # Every complete subtree hash, by level, as the tree grows (level 0: the leaves).
+        # Every complete subtree hash, by level (level 0: the leaves); levels above 0 are filled by finish_tree.
         self.levels: list[list[bytes]] = [[]]
         self.tree_broken = False
         self.checkpoints = [
@@ -118,6 +129,10 @@ class _Walk:
         ]
         report.checkpoints = len(self.checkpoints)
         self.next_checkpoint = 0
+        # Checkpoints the walk reached: (size, published root, last entry's name, position in report.problems).
+        self.reached: list[tuple[int, str, str, int]] = []
+        # The chain heads (elevator, length, last hash) as of the entries' snapshot; None: read them in the session.
+        self.heads: list[tuple[Any, ...]] | None = None
 
     def chain(self, row: tuple[Any, ...], link: str | None = None) -> str | None:
         """Check one entry's link; returns its stored entry hash (None when the entry row is gone).
@@ -150,83 +165,79 @@ class _Walk:
             self.progress(f"  已核对 {report.entries} 条")
         return str(stored_hash)
 
-    def run_packed(self, rows: Iterator[tuple[int | None, list[str] | None]]) -> int:
-        """Walk the packed rows; returns how many entries are not yet in the tree.
+    def run_packed(self, blocks: Iterator[tuple[int | None, list[str] | None]]) -> int:
+        """Walk the packed blocks (see ``_packed_blocks``); returns how many entries are not yet in the tree.
 
         The common case (a link that holds, in its place in the tree) is inlined with local names — per entry
-        this loop is most of ``ledger verify``'s time; anything else takes the reporting path through ``chain``
-        and ``leaf``.
+        this loop is most of ``ledger verify``'s time; its leaf hashes are computed a block at a time. Anything
+        else takes the reporting path through ``chain`` and ``leaf``.
         """
         sha256, fromhex = hashlib.sha256, bytes.fromhex
-        chains, compact, levels, batch = self.chains, self.compact, self.levels, self.batch
-        stack, level0 = compact.stack, levels[0]
-        checkpoints = self.checkpoints
+        chains, level0, content = self.chains, self.levels[0], self.content
         next_size = self._next_size()
         pending = fast = 0
-        for leaf_index, fields in rows:
-            if fields is not None and leaf_index is not None and not self.tree_broken:
-                elevator_id, pos, stored = int(fields[1]), int(fields[2]), fields[7]
+        for leaf_start, flat in blocks:
+            if flat is None:
+                assert leaf_start is not None
+                self.leaf((leaf_start, None, None, None, None, None, None, None, None, None), None)
+                next_size = self._next_size()
+                continue
+            if leaf_start is None:
+                for base in range(0, len(flat), FIELDS):
+                    self.chain(*_entry_row(None, flat[base : base + FIELDS]))
+                    pending += 1
+                continue
+            index = leaf_start
+            in_place = index == len(level0) and not self.tree_broken
+            hexes: list[str] = []  # stored entry hashes whose leaves are still to be hashed, in leaf order
+            it = iter(flat)
+            for entry_id, e, p, kind, ref, c, prev, stored in zip(it, it, it, it, it, it, it, it, strict=True):
+                elevator_id, pos = int(e), int(p)
                 length, last = chains.get(elevator_id, NEW_CHAIN)
                 if (
-                    pos == length + 1
-                    and fields[6] == last
-                    and leaf_index == compact.size
-                    and sha256("|".join(fields[1:7]).encode()).hexdigest() == stored
+                    in_place
+                    and pos == length + 1
+                    and prev == last
+                    and sha256(f"{e}|{p}|{kind}|{ref}|{c}|{prev}".encode()).hexdigest() == stored
                 ):
                     chains[elevator_id] = (pos, stored)
                     fast += 1
-                    if self.content:
-                        batch.append((int(fields[0]), fields[3], int(fields[4]), fields[5], elevator_id, pos))
-                        if len(batch) >= BATCH:
+                    hexes.append(stored)
+                    index += 1
+                    if content:
+                        self.batch.append((int(entry_id), kind, int(ref), c, elevator_id, pos))
+                        if len(self.batch) >= BATCH:
                             self.flush()
-                            batch = self.batch
-                    h = sha256(b"\x00" + fromhex(stored)).digest()
-                    level0.append(h)
-                    level = 0
-                    while stack and stack[-1][0] == level:
-                        h = sha256(b"\x01" + stack.pop()[1] + h).digest()
-                        level += 1
-                        if len(levels) == level:
-                            levels.append([])
-                        levels[level].append(h)
-                    stack.append((level, h))
-                    compact.size += 1
-                    if compact.size == next_size:
-                        self._checkpoint_reached(_name(fields[3], int(fields[4]), elevator_id, pos))
-                        next_size = (
-                            checkpoints[self.next_checkpoint][0] if self.next_checkpoint < len(checkpoints) else -1
-                        )
-                    if not compact.size & 0x3FFFF:
-                        self.progress(f"  已核对 {compact.size} 条")
+                    if index == next_size:
+                        level0 += [sha256(b"\x00" + fromhex(h)).digest() for h in hexes]
+                        hexes = []
+                        self._checkpoint_reached(_name(kind, int(ref), elevator_id, pos))
+                        next_size = self._next_size()
                     continue
-            if leaf_index is None:
-                assert fields is not None
-                self.chain(*_entry_row(None, fields))
-                pending += 1
-            elif fields is None:
-                self.leaf((leaf_index, None, None, None, None, None, None, None, None, None), None)
-            else:
-                row, text = _entry_row(leaf_index, fields)
+                level0 += [sha256(b"\x00" + fromhex(h)).digest() for h in hexes]
+                hexes = []
+                row, text = _entry_row(index, [entry_id, e, p, kind, ref, c, prev, stored])
                 self.leaf(row, self.chain(row, text))
-            batch = self.batch
-            next_size = self._next_size()
+                index += 1
+                in_place = index == len(level0) and not self.tree_broken
+                next_size = self._next_size()
+            level0 += [sha256(b"\x00" + fromhex(h)).digest() for h in hexes]
+            if index >> 18 != leaf_start >> 18:
+                self.progress(f"  已核对 {index} 条")
         self.report.entries += fast
         return pending
 
     def _next_size(self) -> int:
-        """The size of the next checkpoint to check, -1 when none is left."""
+        """The size of the next checkpoint to reach, -1 when none is left."""
         if self.next_checkpoint < len(self.checkpoints):
             return int(self.checkpoints[self.next_checkpoint][0])
         return -1
 
     def _checkpoint_reached(self, last: str) -> None:
-        checkpoints = self.checkpoints
-        while self.next_checkpoint < len(checkpoints) and checkpoints[self.next_checkpoint][0] == self.compact.size:
-            size, root = checkpoints[self.next_checkpoint]
-            if self.compact.root().hex() != root:
-                self.report.problems.append(
-                    f"检查点（{size} 条）的根哈希与重新计算的不符：前 {size} 条中有记录被改动（最后一条：{last}）"
-                )
+        checkpoints, size = self.checkpoints, len(self.levels[0])
+        while self.next_checkpoint < len(checkpoints) and checkpoints[self.next_checkpoint][0] == size:
+            root = checkpoints[self.next_checkpoint][1]
+            self.reached.append((size, root, last, len(self.report.problems)))
             self.next_checkpoint += 1
 
     def flush(self) -> None:
@@ -237,8 +248,9 @@ class _Walk:
         leaf_index, _, elevator_id, pos, kind, ref_id, _, _, _, _ = row
         if self.tree_broken:
             return
-        if leaf_index != self.compact.size:
-            self.report.problems.append(f"默克尔树第 {self.compact.size} 个叶子缺失")
+        level0 = self.levels[0]
+        if leaf_index != len(level0):
+            self.report.problems.append(f"默克尔树第 {len(level0)} 个叶子缺失")
             self.tree_broken = True
             return
         if stored_hash is None:
@@ -250,13 +262,31 @@ class _Walk:
             leaf = bytes.fromhex(stored_leaf.hash)
         else:
             leaf = merkle.leaf_hash(bytes.fromhex(stored_hash))
-        self.compact.push(leaf, self.levels)
+        level0.append(leaf)
         self._checkpoint_reached(_name(kind, ref_id, elevator_id, pos) if stored_hash else f"叶子 {leaf_index}")
 
     def finish_tree(self) -> None:
+        """Build the levels above the leaves, then check the roots of the checkpoints the walk reached."""
+        levels, sha256 = self.levels, hashlib.sha256
+        while len(levels[-1]) >= 2:
+            below = levels[-1]
+            complete = len(below) & ~1  # an odd last node has no sibling yet: no complete subtree above it
+            lefts, rights = below[0:complete:2], below[1:complete:2]
+            levels.append([sha256(b"\x01" + left + right).digest() for left, right in zip(lefts, rights, strict=True)])
+
+        def reader(level: int, index: int) -> bytes:
+            return levels[level][index]
+
+        # Inserted from the last to the first so that each lands where the walk reached its checkpoint.
+        for size, root, last, position in reversed(self.reached):
+            if merkle.root_hash(size, reader).hex() != root:
+                self.report.problems.insert(
+                    position,
+                    f"检查点（{size} 条）的根哈希与重新计算的不符：前 {size} 条中有记录被改动（最后一条：{last}）",
+                )
         if self.next_checkpoint < len(self.checkpoints) and not self.tree_broken:
             size = self.checkpoints[self.next_checkpoint][0]
-            self.report.problems.append(f"检查点（{size} 条）超出了树的大小 {self.compact.size}：叶子被删除")
+            self.report.problems.append(f"检查点（{size} 条）超出了树的大小 {len(levels[0])}：叶子被删除")
 
 
 # MariaDB/MySQL: entries and leaves are read as packed text, one value per 10,000 rows, each by a sequential primary
@@ -272,6 +302,7 @@ PACKED_LEAVES_SQL = (
     " FROM ledger_leaf WHERE leaf_index >= {start} AND leaf_index < {end}"
 )
 PACK = 10_000
+HEADS_ALL_SQL = "SELECT elevator_id, length, last_hash FROM ledger_head ORDER BY elevator_id"
 # Longest packed value (bytes); a chunk of 40,000 node hashes is 2.6 MB.
 GROUP_CONCAT_MAX = 64 * 1024 * 1024
 FIELDS = 8  # id, elevator_id, chain_pos, kind, ref_id, content_hash, prev_hash, entry_hash
@@ -289,8 +320,11 @@ class _Prefetch:
     second, so the entries seen include every entry a seen leaf points to.
     """
 
-    def __init__(self, engine: Engine, sql: str, bounds_sql: str, separator: str) -> None:
+    def __init__(self, engine: Engine, sql: str, bounds_sql: str, separator: str, first_sql: str = "") -> None:
+        """``first_sql``, if given, is read in the same snapshot before ``ready``; its rows are ``first_rows``."""
         self.engine, self.sql, self.bounds_sql, self.separator = engine, sql, bounds_sql, separator
+        self.first_sql = first_sql
+        self.first_rows: list[tuple[Any, ...]] = []
         self.chunks: queue.Queue[tuple[int, list[str]] | BaseException | None] = queue.Queue(maxsize=3)
         self.ready = threading.Event()
         self.stopped = threading.Event()
@@ -312,11 +346,14 @@ class _Prefetch:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
                 connection.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+                if self.first_sql:
+                    self.first_rows = [tuple(row) for row in connection.exec_driver_sql(self.first_sql)]
                 low, high = connection.exec_driver_sql(self.bounds_sql).one()
                 self.ready.set()
                 if low is not None and high is not None:
                     for start in range(low, high + 1, PACK):
-                        packed, count = connection.exec_driver_sql(self.sql.format(start=start, end=start + PACK)).one()
+                        end = min(start + PACK, high + 1)
+                        packed, count = connection.exec_driver_sql(self.sql.format(start=start, end=end)).one()
                         if count and not self._put((count, packed.split(self.separator))):
                             return
                 connection.rollback()
@@ -338,8 +375,8 @@ class _Prefetch:
             self.stopped.set()
 
 
-def _entries(source: _Prefetch) -> Iterator[tuple[int, list[str]]]:
-    """(id, the entry's eight fields) in id order.
+def _entry_chunks(source: _Prefetch) -> Iterator[tuple[list[int], list[str]]]:
+    """(ids, the entries' fields flattened: eight per entry) a chunk at a time, in id order.
 
     GROUP_CONCAT without ORDER BY follows the primary-key range scan (a sort would double the server's work);
     should a server ever hand rows over in another order, they are sorted here.
@@ -347,24 +384,24 @@ def _entries(source: _Prefetch) -> Iterator[tuple[int, list[str]]]:
     for count, flat in source:
         if len(flat) != count * FIELDS:
             raise PackingError(flat[0])
-        rows = [flat[i : i + FIELDS] for i in range(0, len(flat), FIELDS)]
-        ids = [int(row[0]) for row in rows]
-        pairs = list(zip(ids, rows, strict=True))
+        ids = list(map(int, flat[0::FIELDS]))
         if ids != sorted(ids):
-            pairs.sort(key=lambda pair: pair[0])
-        yield from pairs
+            rows = sorted(zip(ids, (flat[i : i + FIELDS] for i in range(0, len(flat), FIELDS)), strict=True))
+            ids = [entry_id for entry_id, _ in rows]
+            flat = [field for _, row in rows for field in row]
+        yield ids, flat
 
 
-def _leaves(source: _Prefetch) -> Iterator[tuple[int, int]]:
-    """(leaf index, entry id) in leaf order."""
+def _leaf_chunks(source: _Prefetch) -> Iterator[tuple[list[int], list[int]]]:
+    """(leaf indexes, entry ids) a chunk at a time, in leaf order."""
     for count, flat in source:
         indexes, ids = list(map(int, flat[0::2])), list(map(int, flat[1::2]))
         if len(indexes) != count or len(ids) != count:
             raise PackingError("ledger_leaf")
-        pairs = list(zip(indexes, ids, strict=True))
         if indexes != sorted(indexes):
-            pairs.sort()
-        yield from pairs
+            pairs = sorted(zip(indexes, ids, strict=True))
+            indexes, ids = [i for i, _ in pairs], [e for _, e in pairs]
+        yield indexes, ids
 
 
 def _entry_row(leaf_index: int | None, fields: list[str]) -> tuple[tuple[Any, ...], str]:
@@ -374,39 +411,87 @@ def _entry_row(leaf_index: int | None, fields: list[str]) -> tuple[tuple[Any, ..
     return row, "|".join(fields[1:7])
 
 
-def _packed_rows() -> Iterator[tuple[int | None, list[str] | None]]:
-    """(leaf index, entry fields) in leaf order — fields None when the entry is gone — then ``(None, fields)`` for
-    the entries not yet in the tree, in id order."""
+class _EntryBuffer:
+    """The entry stream with a read position, refilled a chunk at a time."""
+
+    def __init__(self, chunks: Iterator[tuple[list[int], list[str]]]) -> None:
+        self.chunks = chunks
+        self.ids: list[int] = []
+        self.flat: list[str] = []
+        self.pos = 0
+
+    def available(self, n: int) -> int:
+        """Make at least ``n`` unread entries available if the stream has them; returns how many are."""
+        while len(self.ids) - self.pos < n:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.ids = self.ids[self.pos :] + chunk[0]
+            self.flat = self.flat[self.pos * FIELDS :] + chunk[1]
+            self.pos = 0
+        return len(self.ids) - self.pos
+
+    def take(self, n: int) -> list[str]:
+        start = self.pos * FIELDS
+        self.pos += n
+        return self.flat[start : self.pos * FIELDS]
+
+
+def _packed_blocks(walk: _Walk) -> Iterator[tuple[int | None, list[str] | None]]:
+    """The entries in leaf order, as blocks ``(first leaf index, fields of consecutive leaves' entries)``.
+
+    Usually a whole chunk of leaves points at the next entries in id order and comes as one block; otherwise each
+    leaf comes alone — ``(leaf index, None)`` when its entry is gone — and finally ``(None, fields)`` for each entry
+    not yet in the tree, in id order.
+    """
     engine = db.engine
-    leaves = _leaves(_Prefetch(engine, PACKED_LEAVES_SQL, "SELECT 0, MAX(leaf_index) FROM ledger_leaf", ","))
-    entries = _entries(_Prefetch(engine, PACKED_ENTRIES_SQL, "SELECT MIN(id), MAX(id) FROM ledger_entry", "|"))
+    # The tree nodes are checked afterwards in the session's own snapshot, taken before the streams' snapshots:
+    # leaves a checkpoint build committed in between are left out here (their entries count as not yet in the
+    # tree), so the leaves walked and the nodes compared are always the same tree.
+    last = db.session.execute(db.select(func.max(LedgerLeaf.leaf_index))).scalar()
+    last = -1 if last is None else int(last)
+    leaves_bounds = f"SELECT 0, LEAST(MAX(leaf_index), {last}) FROM ledger_leaf"
+    leaves = _leaf_chunks(_Prefetch(engine, PACKED_LEAVES_SQL, leaves_bounds, ","))
+    # The chain heads are read in the entry stream's snapshot: an append commits its entry and its head together.
+    entry_source = _Prefetch(
+        engine, PACKED_ENTRIES_SQL, "SELECT MIN(id), MAX(id) FROM ledger_entry", "|", HEADS_ALL_SQL
+    )
+    walk.heads = entry_source.first_rows
+    entries = _EntryBuffer(_entry_chunks(entry_source))
     waiting: dict[int, list[str]] = {}
-    upcoming = next(entries, None)
-    for leaf_index, wanted in leaves:
-        if upcoming is not None and upcoming[0] == wanted:  # the common case: tree order is id order
-            yield leaf_index, upcoming[1]
-            upcoming = next(entries, None)
+    for indexes, wanted in leaves:
+        n = len(wanted)
+        if (
+            not waiting
+            and indexes[-1] - indexes[0] == n - 1
+            and entries.available(n) >= n
+            and entries.ids[entries.pos : entries.pos + n] == wanted
+        ):  # the common case: tree order is id order
+            yield indexes[0], entries.take(n)
             continue
-        found = waiting.pop(wanted, None)
-        while found is None and upcoming is not None and upcoming[0] <= wanted:
-            if upcoming[0] == wanted:
-                found = upcoming[1]
-            else:  # committed late, placed later in the tree: keep it until its leaf comes
-                waiting[upcoming[0]] = upcoming[1]
-            upcoming = next(entries, None)
-        yield leaf_index, found
+        for leaf_index, entry_id in zip(indexes, wanted, strict=True):
+            found = waiting.pop(entry_id, None)
+            while found is None and entries.available(1):
+                upcoming = entries.ids[entries.pos]
+                if upcoming > entry_id:
+                    break
+                fields = entries.take(1)
+                if upcoming == entry_id:
+                    found = fields
+                else:  # committed late, placed later in the tree: keep it until its leaf comes
+                    waiting[upcoming] = fields
+            yield leaf_index, found
     for entry_id in sorted(waiting):
         yield None, waiting[entry_id]
-    while upcoming is not None:
-        yield None, upcoming[1]
-        upcoming = next(entries, None)
+    while entries.available(1):
+        yield None, entries.take(entries.available(PACK))
 
 
 def _check_entries_and_tree(report: Report, progress: Progress, content: bool) -> _Walk:
     walk = _Walk(report, progress, content)
     if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
         try:
-            pending = walk.run_packed(_packed_rows())
+            pending = walk.run_packed(_packed_blocks(walk))
             walk.finish_tree()
             walk.flush()
             if pending:
@@ -433,10 +518,10 @@ HEADS_SQL = (
 )
 
 
-def _check_heads(chains: dict[int, tuple[int, str]], report: Report) -> None:
+def _check_heads(chains: dict[int, tuple[int, str]], report: Report, heads: list[tuple[Any, ...]] | None) -> None:
     """A chain whose head remembers more than its entries show was truncated (newest entries deleted)."""
     seen: set[int] = set()
-    for elevator_id, length, last_hash in keyset(HEADS_SQL):
+    for elevator_id, length, last_hash in keyset(HEADS_SQL) if heads is None else heads:
         seen.add(elevator_id)
         actual = chains.get(elevator_id, (0, GENESIS_HASH))
         if actual != (length, last_hash):
@@ -504,7 +589,7 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
     with paused_gc():
         progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
         walk = _check_entries_and_tree(report, progress, content)
-        _check_heads(walk.chains, report)
+        _check_heads(walk.chains, report, walk.heads)
         progress("核对默克尔树的内部节点 …")
         _check_nodes(walk.levels, report)
     _check_unledgered(report, progress)

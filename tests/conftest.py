@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextvars
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pymysql
@@ -21,6 +23,7 @@ from jobs.connection import close_connection
 from miniback import create_app
 from miniback.devtools.wechat_stub import RunningStub, StubState
 from miniback.extensions import db
+from signoff.archive import ArchiveStore, store_from_config
 
 DB_NAME = os.environ.get("MINIBACK_TEST_DATABASE", "miniback_test")
 DB_HOST = os.environ.get("MINIBACK_TEST_DB_HOST", "127.0.0.1")
@@ -80,6 +83,60 @@ def wechat_stub_server() -> Iterator[RunningStub]:
     stub = RunningStub().start()
     yield stub
     stub.stop()
+
+
+S3_CREDENTIALS = {
+    "ARCHIVE_S3_REGION": "ap-guangzhou",
+    "ARCHIVE_S3_ACCESS_KEY_ID": "miniback-test",
+    "ARCHIVE_S3_SECRET_ACCESS_KEY": "miniback-test-secret",
+}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible HTTP server (moto's) on a free local port, for the archive's S3 store."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_archive_config(s3_endpoint: str) -> dict[str, Any]:
+    """``ARCHIVE_S3_*`` settings naming a new, empty bucket (under a prefix, as a shared bucket would be used)."""
+    import boto3
+
+    bucket = f"miniback-archive-{uuid.uuid4().hex[:12]}"
+    config = {"ARCHIVE_S3_BUCKET": bucket, "ARCHIVE_S3_ENDPOINT_URL": s3_endpoint, "ARCHIVE_S3_PREFIX": "gz/archive"}
+    config |= S3_CREDENTIALS
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=config["ARCHIVE_S3_REGION"],
+        aws_access_key_id=config["ARCHIVE_S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=config["ARCHIVE_S3_SECRET_ACCESS_KEY"],
+    )
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": config["ARCHIVE_S3_REGION"]})
+    client.close()
+    return config
+
+
+@pytest.fixture(params=["local", "s3"])
+def archive_config(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The archive settings, once for a local directory and once for S3-compatible object storage."""
+    if request.param == "local":
+        return {"ARCHIVE_DIR": str(tmp_path / "archive")}
+    config: dict[str, Any] = request.getfixturevalue("s3_archive_config")
+    return config
+
+
+@pytest.fixture
+def archive(archive_config: dict[str, Any], tmp_path: Path) -> ArchiveStore:
+    """The configured archive store (see ``archive_config``), built as the app builds it."""
+    return store_from_config(archive_config, tmp_path / "unused")
 
 
 @pytest.fixture

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
+import redis
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from miniback import create_app
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
-from signoff import merkle
+from signoff import checkpoints, merkle
 from signoff.checkpoints import build_checkpoint
 from signoff.ledger import append_entry, entry_hash
+from signoff.rawsql import insert_computed, keyset
 from signoff.verify import verify_ledger
+from tests import conftest
 from tests.factories import make_world
 from tests.ledger_helpers import submit_record
 
@@ -150,6 +156,64 @@ def test_consistency_proof_between_two_checkpoints_verifies(client: FlaskClient)
     checkpoint = db.session.scalars(db.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id.desc())).first()
     assert checkpoint is not None
     assert (latest["tree_size"], latest["root_hash"]) == (13, checkpoint.root_hash)
+
+
+def test_a_flood_of_proof_requests_gets_the_json_429_and_other_clients_are_unaffected(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["PROOF_RATE_LIMIT"] = "4 per minute"
+    world = make_world()
+    record = submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    entry_id = db.session.scalars(db.select(LedgerEntry.id)).one()
+    flooder, neighbour = {"REMOTE_ADDR": "10.0.0.7"}, {"REMOTE_ADDR": "10.0.0.8"}
+    # The limit is shared by every proof endpoint: switching endpoints does not reset it.
+    urls = [
+        f"/api/v1/ledger/records/{record.id}/proof",
+        f"/api/v1/ledger/entries/{entry_id}/proof",
+        "/api/v1/ledger/checkpoints/latest",
+        "/api/v1/ledger/consistency?first=1&second=1",
+    ]
+    assert [client.get(url, environ_base=flooder).status_code for url in urls] == [200] * 4
+    for url in urls:
+        blocked = client.get(url, environ_base=flooder)
+        assert blocked.status_code == 429
+        assert blocked.get_json() == {"error": {"code": "too_many_requests", "message": "操作过于频繁，请稍后再试"}}
+        assert int(blocked.headers["Retry-After"]) > 0
+    assert client.get(urls[0], environ_base=neighbour).status_code == 200
+    # The resident's page has a limit of its own: a proof flood does not lock the flooder out of it.
+    public_url = f"/api/v1/public/elevators/{world.elevators[0].public_code}"
+    assert client.get(public_url, environ_base=flooder).status_code == 200
+    keys = redis.Redis.from_url(app.config["REDIS_URL"]).keys("*10.0.0.7/ledger-proofs/*")
+    assert keys, "counted in Redis, shared by every API process"
+
+
+def test_the_proof_limit_is_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINIBACK_PROOF_RATE_LIMIT", "7 per second")
+    assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "7 per second"
+    monkeypatch.delenv("MINIBACK_PROOF_RATE_LIMIT")
+    assert create_app(conftest.test_config()).config["PROOF_RATE_LIMIT"] == "120 per minute"
+
+
+def test_the_packed_read_of_new_entries_matches_the_row_by_row_read(app: object) -> None:
+    for n in range(1, 8):
+        append_entry(n % 3, "record", n, h(n))
+    db.session.flush()
+    rows = list(itertools.islice(keyset(checkpoints.NEW_ENTRIES_SQL, chunk=3), 5))
+    assert checkpoints._new_entries_packed(-1, 5) == [(int(i), str(x)) for i, x in rows]
+    assert len(rows) == 5 and checkpoints._new_entries_packed(rows[-1][0], 50) == [
+        (int(i), str(x)) for i, x in keyset(checkpoints.NEW_ENTRIES_SQL, start=rows[-1][0])
+    ]
+
+
+def test_tree_rows_are_inserted_only_from_computed_ints_and_hex_digests(app: object) -> None:
+    for bad in ("1' OR '1'='1", "ABCDEF", 1.5):
+        with pytest.raises(ValueError, match="not a computed int or hex digest"):
+            insert_computed("merkle_node", ("level", "idx", "hash"), [(40, 1, bad)])  # type: ignore[list-item]
+    insert_computed("merkle_node", ("level", "idx", "hash"), [(40, 1, "ab" * 32), (40, 2, "cd" * 32)])
+    stored = db.session.execute(text("SELECT idx, hash FROM merkle_node WHERE level = 40 ORDER BY idx")).all()
+    assert [tuple(row) for row in stored] == [(1, "ab" * 32), (2, "cd" * 32)]
 
 
 def test_no_checkpoint_yet_is_a_clear_404(client: FlaskClient) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,7 +12,16 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import LedgerEntry
-from signoff.archive import ArchiveError, LocalArchive, archive_pending, manifests, read_archive
+from signoff.archive import (
+    ArchiveError,
+    ArchiveStore,
+    LocalArchive,
+    Manifest,
+    archive_pending,
+    manifests,
+    read_archive,
+)
+from signoff.archive_s3 import S3Archive
 from signoff.backup import restore, verify_backup
 from signoff.checkpoints import build_checkpoint
 from tests.conftest import recreate_database
@@ -21,9 +30,39 @@ from tests.ledger_helpers import attacker, submit_record
 
 
 @pytest.fixture
-def archive_dir(app: Flask, tmp_path: Path) -> Path:
-    app.config["ARCHIVE_DIR"] = str(tmp_path / "archive")
-    return tmp_path / "archive"
+def configured_archive(app: Flask, archive_config: dict[str, Any], archive: ArchiveStore) -> ArchiveStore:
+    """The app configured with a local or an S3 archive, as an operator would set ``MINIBACK_ARCHIVE_*``."""
+    app.config.update(archive_config)
+    return archive
+
+
+def archived_objects(store: ArchiveStore) -> dict[str, bytes]:
+    return {name: store.get(name) for prefix in ("segments/", "manifest/") for name in store.names(prefix)}
+
+
+def overwrite_behind_the_archive(store: ArchiveStore, name: str, data: bytes) -> None:
+    """What an operator with the storage's own credentials could do (the archiver itself never overwrites)."""
+    if isinstance(store, LocalArchive):
+        (store.root / name).write_bytes(data)
+    else:
+        assert isinstance(store, S3Archive)
+        store.client.put_object(Bucket=store.bucket, Key=store.prefix + name, Body=data)
+
+
+class Unreachable:
+    """An archive whose writes fail (network down); reads go through."""
+
+    def __init__(self, store: ArchiveStore) -> None:
+        self.store = store
+
+    def put(self, name: str, data: bytes) -> None:
+        raise OSError("archive unreachable")
+
+    def get(self, name: str) -> bytes:
+        return self.store.get(name)
+
+    def names(self, prefix: str) -> list[str]:
+        return self.store.names(prefix)
 
 
 def run(app: Flask, *args: str) -> tuple[int, str]:
@@ -31,7 +70,9 @@ def run(app: Flask, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_checkpoint_command_publishes_and_archives_then_verify_passes(app: Flask, archive_dir: Path) -> None:
+def test_checkpoint_command_publishes_and_archives_then_verify_passes(
+    app: Flask, configured_archive: ArchiveStore
+) -> None:
     world = make_world()
     for i in range(3):
         submit_record(world.elevators[i % 2], world.tech1.id)
@@ -40,6 +81,10 @@ def test_checkpoint_command_publishes_and_archives_then_verify_passes(app: Flask
     assert code == 0
     assert "检查点：3 条" in output and "归档了 3 条" in output
     assert run(app, "ledger", "checkpoint")[1].startswith("没有新条目（树的大小 3）")
+    assert sorted(archived_objects(configured_archive)) == [
+        "manifest/00000001.json",
+        *[name for name in archived_objects(configured_archive) if name.startswith("segments/00000001-")],
+    ], "the command wrote to the configured store, one segment and its manifest"
     code, output = run(app, "ledger", "verify")
     assert (code, output.splitlines()[-1]) == (0, "账本完好")
     assert "账本条目 3 条，内容核对 3 条，检查点 1 个" in output
@@ -47,7 +92,9 @@ def test_checkpoint_command_publishes_and_archives_then_verify_passes(app: Flask
     assert (code, output.splitlines()[-1]) == (0, "数据库与备份一致")
 
 
-def test_verify_commands_exit_non_zero_naming_the_first_bad_record(app: Flask, archive_dir: Path) -> None:
+def test_verify_commands_exit_non_zero_naming_the_first_bad_record(
+    app: Flask, configured_archive: ArchiveStore
+) -> None:
     world = make_world()
     records = [submit_record(world.elevators[0], world.tech1.id, remarks=f"第{i}次") for i in range(3)]
     db.session.commit()
@@ -70,7 +117,9 @@ def test_verify_commands_exit_non_zero_naming_the_first_bad_record(app: Flask, a
     assert f"第一处：维保记录 #{record_id}: 与备份不一致（字段 canonical_content）" in output
 
 
-def test_restore_command_rebuilds_an_emptied_database_and_verifies(app: Flask, archive_dir: Path) -> None:
+def test_restore_command_rebuilds_an_emptied_database_and_verifies(
+    app: Flask, configured_archive: ArchiveStore
+) -> None:
     world = make_world()
     for i in range(4):
         submit_record(world.elevators[i % 2], world.tech1.id)
@@ -88,27 +137,25 @@ def test_restore_command_rebuilds_an_emptied_database_and_verifies(app: Flask, a
     assert sorted(db.session.scalars(db.select(LedgerEntry.entry_hash))) == hashes
 
 
-def test_archive_catches_up_after_an_outage_without_rewriting_anything(app: Flask, tmp_path: Path) -> None:
+def test_archive_catches_up_after_an_outage_without_rewriting_anything(app: Flask, archive: ArchiveStore) -> None:
     world = make_world()
-    store = LocalArchive(tmp_path / "archive")
+    store = archive
     submit_record(world.elevators[0], world.tech1.id)
     build_checkpoint()
     db.session.commit()
     assert archive_pending(store) == 1
-
-    class Down(LocalArchive):
-        def put(self, name: str, data: bytes) -> None:
-            raise OSError("archive unreachable")
 
     for _ in range(3):
         submit_record(world.elevators[1], world.tech1.id)
     build_checkpoint()
     db.session.commit()
     with pytest.raises(OSError):
-        archive_pending(Down(tmp_path / "archive"))
-    before = {p.name: p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+        archive_pending(Unreachable(store))
+    before = archived_objects(store)
+    assert len(before) == 2
     assert archive_pending(store) == 3, "the next run continues from the last manifest"
-    after = {p.name: p.read_bytes() for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+    after = archived_objects(store)
+    assert len(after) == 4
     assert all(after[name] == data for name, data in before.items()), "nothing archived is rewritten"
     assert [(m.leaf_start, m.leaf_end) for m, _ in manifests(store)] == [(0, 1), (1, 4)]
     assert sum(1 for line in read_archive(store) if line["t"] == "entry") == 4
@@ -117,27 +164,35 @@ def test_archive_catches_up_after_an_outage_without_rewriting_anything(app: Flas
     assert verify_backup(store).problems == []
 
 
-def test_archive_objects_are_write_once_and_a_tampered_segment_is_reported(app: Flask, tmp_path: Path) -> None:
-    store = LocalArchive(tmp_path / "archive")
+def test_archive_objects_are_write_once_and_a_tampered_segment_is_reported(app: Flask, archive: ArchiveStore) -> None:
+    store = archive
     store.put("segments/x.jsonl", b"a")
     with pytest.raises(ArchiveError):
         store.put("segments/x.jsonl", b"b")
     assert store.get("segments/x.jsonl") == b"a"
+    assert store.names("segments/") == ["segments/x.jsonl"]
     world = make_world()
     submit_record(world.elevators[0], world.tech1.id)
     build_checkpoint()
     db.session.commit()
     archive_pending(store)
     manifest, _ = manifests(store)[0]
-    segment = tmp_path / "archive" / manifest.segment
-    segment.write_bytes(segment.read_bytes().replace(b'"t":"entry"', b'"t":"entry" '))
+    tampered = store.get(manifest.segment).replace(b'"t":"entry"', b'"t":"entry" ')
+    overwrite_behind_the_archive(store, manifest.segment, tampered)
     problems = verify_backup(store).problems
     assert problems == [f"备份本身已损坏：segment {manifest.segment} does not match its manifest hash"]
-    assert json.loads((tmp_path / "archive" / "manifest" / "00000001.json").read_text())["leaf_end"] == 1
+    assert json.loads(store.get("manifest/00000001.json"))["leaf_end"] == 1
 
 
-def test_restore_refuses_a_database_that_already_has_a_ledger(app: Flask, tmp_path: Path) -> None:
-    store = LocalArchive(tmp_path / "archive")
+def test_a_segment_missing_from_the_archive_is_reported(app: Flask, archive: ArchiveStore) -> None:
+    manifest = Manifest(1, "segments/00000001-gone.jsonl", "0" * 64, 0, 0, 1, 0, "", "2026-11-25T00:00:00")
+    archive.put("manifest/00000001.json", manifest.encode())
+    problems = verify_backup(archive).problems
+    assert problems == ["备份本身已损坏：archive object segments/00000001-gone.jsonl is missing"]
+
+
+def test_restore_refuses_a_database_that_already_has_a_ledger(app: Flask, archive: ArchiveStore) -> None:
+    store = archive
     world = make_world()
     submit_record(world.elevators[0], world.tech1.id)
     build_checkpoint()

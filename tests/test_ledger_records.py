@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import LedgerEntry, MaintenanceRecord, SignoffEvent
 from signoff import merkle
-from signoff.archive import LocalArchive
+from signoff.archive import ArchiveStore
 from signoff.backup import verify_backup
 from signoff.checkpoints import build_checkpoint
 from signoff.verify import verify_ledger
@@ -61,7 +59,7 @@ def test_a_column_changed_without_touching_the_canonical_content_is_named(client
 
 
 def test_signoff_events_are_chained_by_the_seal_job_and_tampering_with_them_is_named(
-    client: FlaskClient, tmp_path: Path
+    client: FlaskClient, archive: ArchiveStore
 ) -> None:
     from jobs.ledger import seal_ledger
 
@@ -70,7 +68,7 @@ def test_signoff_events_are_chained_by_the_seal_job_and_tampering_with_them_is_n
     events = db.session.scalars(db.select(SignoffEvent).order_by(SignoffEvent.id)).all()
     assert [(e.record_id, e.kind) for e in events] == [(ids[0], "submitted"), (ids[1], "submitted")]
     event_ids = [e.id for e in events]
-    store = LocalArchive(tmp_path)
+    store = archive
     result = seal_ledger(store)
     assert (result.added, result.checkpoint_size, result.archived) == (4, 4, 4)
     chain = db.session.scalars(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+import threading
 
 import pytest
 from flask import Flask
@@ -11,9 +11,9 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerEntry, MaintenanceRecord
+from miniback.models import Elevator, LedgerCheckpoint, LedgerEntry, MaintenanceRecord
 from signoff import merkle
-from signoff.archive import LocalArchive, archive_pending
+from signoff.archive import ArchiveStore, archive_pending
 from signoff.backup import restore, verify_backup
 from signoff.checkpoints import build_checkpoint
 from signoff.ledger import entry_hash
@@ -24,13 +24,13 @@ from tests.ledger_helpers import attacker, submit_record
 
 
 @pytest.fixture
-def ledger(app: Flask, tmp_path: Path) -> tuple[list[MaintenanceRecord], LocalArchive]:
-    """Six records on two elevators, checkpointed and archived."""
+def ledger(app: Flask, archive: ArchiveStore) -> tuple[list[MaintenanceRecord], ArchiveStore]:
+    """Six records on two elevators, checkpointed and archived (in a local directory, then on S3)."""
     world = make_world()
     records = [submit_record(world.elevators[i % 2], world.tech1.id, remarks=f"第{i}次") for i in range(6)]
     build_checkpoint()
     db.session.commit()
-    store = LocalArchive(tmp_path / "archive")
+    store = archive
     assert archive_pending(store) == 6
     assert verify_ledger().problems == []
     assert verify_backup(store).problems == []
@@ -46,7 +46,7 @@ def first_problem() -> str:
     return problems[0]
 
 
-def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     with attacker("maintenance_record"):
         db.session.execute(
@@ -61,7 +61,7 @@ def test_a_byte_changed_in_a_record_content_is_named(ledger: tuple[list[Maintena
     assert any(f"维保记录 #{records[2].id}" in p for p in verify_backup(store).problems)
 
 
-def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     forged = hashlib.sha256(b"another signature").hexdigest()
     with attacker("maintenance_record"):
@@ -77,7 +77,7 @@ def test_a_changed_signature_image_hash_is_named(ledger: tuple[list[MaintenanceR
     assert any(f"维保记录 #{records[4].id}" in p for p in verify_backup(store).problems)
 
 
-def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     victim = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == records[1].id)).one()
     with attacker("ledger_entry", "maintenance_record"):
@@ -93,7 +93,7 @@ def test_a_deleted_entry_and_record_are_named(ledger: tuple[list[MaintenanceReco
     assert any(f"维保记录 #{records[1].id}" in p and "数据库中缺失" in p for p in verify_backup(store).problems)
 
 
-def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, _ = ledger
     a, b = (db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == r.id)).one() for r in records[0:3:2])
     a_id, b_id, a_ref, b_ref, a_elevator = a.id, b.id, a.ref_id, b.ref_id, a.elevator_id
@@ -106,7 +106,7 @@ def test_two_swapped_entries_are_named(ledger: tuple[list[MaintenanceRecord], Lo
     assert f"维保记录 #{records[2].id}（电梯 {a_elevator}，链上第 1 条）" in problem
 
 
-def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[MaintenanceRecord], LocalArchive]) -> None:
+def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
     records, store = ledger
     newest = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.ref_id == records[5].id)).one()
     newest_id, elevator_id = newest.id, newest.elevator_id
@@ -120,7 +120,7 @@ def test_truncated_newest_entries_of_a_chain_are_detected(ledger: tuple[list[Mai
 
 
 def test_a_forged_record_with_a_valid_looking_chain_is_detected(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, store = ledger
     # Forge: rewrite the 2nd entry of elevator A to point at a forged record, recompute the rest of the chain.
@@ -155,7 +155,7 @@ def test_a_forged_record_with_a_valid_looking_chain_is_detected(
 
 
 def test_a_record_inserted_around_the_application_is_named(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, _ = ledger
     with attacker("maintenance_record"):
@@ -171,7 +171,7 @@ def test_a_record_inserted_around_the_application_is_named(
 
 
 def test_whole_ledger_rewritten_and_rehashed_consistently_is_caught_by_the_archive(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, store = ledger
     target = records[3]
@@ -220,7 +220,7 @@ def test_whole_ledger_rewritten_and_rehashed_consistently_is_caught_by_the_archi
 
 
 def test_restore_after_dropping_the_database_yields_identical_hashes(
-    app: Flask, ledger: tuple[list[MaintenanceRecord], LocalArchive]
+    app: Flask, ledger: tuple[list[MaintenanceRecord], ArchiveStore]
 ) -> None:
     records, store = ledger
     before_entries = [(e.id, e.entry_hash) for e in db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id))]
@@ -242,10 +242,43 @@ def test_restore_after_dropping_the_database_yields_identical_hashes(
 
 
 def test_a_kind_rewritten_with_separators_is_named_by_the_row_by_row_pass(
-    ledger: tuple[list[MaintenanceRecord], LocalArchive],
+    ledger: tuple[list[MaintenanceRecord], ArchiveStore],
 ) -> None:
     records, _ = ledger
     with attacker("ledger_entry"):
         db.session.execute(text("UPDATE ledger_entry SET kind = 'rec|ord' WHERE ref_id = :id"), {"id": records[1].id})
     problems = verify_ledger().problems
     assert problems[0] == f"rec|ord #{records[1].id}（电梯 {records[1].elevator_id}，链上第 1 条）: 账本条目哈希不符"
+
+
+def test_a_changed_tree_node_is_named_by_level_and_index(ledger: tuple[list[MaintenanceRecord], ArchiveStore]) -> None:
+    with attacker("merkle_node"):
+        db.session.execute(text("UPDATE merkle_node SET hash = REPEAT('0', 64) WHERE level = 1 AND idx = 1"))
+    assert verify_ledger().problems == ["默克尔树第 1 层第 1 个节点被改动或缺失"]
+
+
+def test_appends_and_a_checkpoint_committed_while_verify_starts_are_no_false_alarm(
+    app: Flask, ledger: tuple[list[MaintenanceRecord], ArchiveStore]
+) -> None:
+    """``ledger verify`` on a live system: its session's snapshot is a moment older than the streamed entries."""
+    records, _ = ledger
+    elevator_id = records[0].elevator_id
+    technician_id = db.session.execute(text("SELECT technician_id FROM record_draft LIMIT 1")).scalar_one()
+    db.session.execute(text("SELECT COUNT(*) FROM ledger_checkpoint")).scalar()  # the session's snapshot starts
+
+    def meanwhile() -> None:
+        with app.app_context():
+            elevator = db.session.get(Elevator, elevator_id)
+            assert elevator is not None
+            submit_record(elevator, technician_id)
+            build_checkpoint()
+            db.session.commit()
+            submit_record(elevator, technician_id)  # an append the tree has not taken in yet
+            db.session.commit()
+
+    worker = threading.Thread(target=meanwhile)
+    worker.start()
+    worker.join()
+    report = verify_ledger()
+    assert report.problems == []
+    assert report.entries == 8 and report.contents_checked == 8

@@ -1,6 +1,7 @@
 """Public proofs (no log-in): anyone can check a record against a published checkpoint with ``hashlib`` only.
 
-See ``docs/verify-proof.md`` for the inspector's recipe.
+See ``docs/verify-proof.md`` for the inspector's recipe. Every endpoint here counts against one per-client limit
+(``MINIBACK_PROOF_RATE_LIMIT``, Redis-backed); a flood gets the API's JSON 429.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
+from sqlalchemy import RowMapping
 
 from miniback.api import bp
 from miniback.api.fields import Out
 from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
-from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerEntry
+from miniback.public.ratelimit import proof_limit
 from signoff import checkpoints
 
 
@@ -59,37 +60,39 @@ class ConsistencyOut(Out):
     consistency_proof: list[str]
 
 
-def _checkpoint(tree_size: int | None) -> LedgerCheckpoint:
-    found = checkpoints.latest_checkpoint() if tree_size is None else checkpoints.checkpoint_of_size(tree_size)
+def _checkpoint(tree_size: int | None) -> RowMapping:
+    found = checkpoints.checkpoint_for_proof(tree_size)
     if found is None:
         raise NotFound("没有该检查点" if tree_size else "尚未发布检查点")
     return found
 
 
-def _proof(entry: LedgerEntry) -> dict[str, Any]:
+def _proof(entry: RowMapping) -> dict[str, Any]:
     args = query_args(ProofQuery)
     checkpoint = _checkpoint(args.tree_size)
-    leaf_index = checkpoints.leaf_index_of(entry.id)
-    if leaf_index is None or leaf_index >= checkpoint.tree_size:
+    leaf_index = entry["leaf_index"]
+    if leaf_index is None or leaf_index >= checkpoint["tree_size"]:
         raise Conflict("该条目尚未纳入检查点，请在下一个检查点（至多 5 分钟）之后再试", code="not_yet_checkpointed")
     return ProofOut(
         entry=EntryOut.model_validate(entry),
         leaf_index=leaf_index,
         checkpoint=CheckpointOut.model_validate(checkpoint),
-        inclusion_proof=checkpoints.inclusion_proof(leaf_index, checkpoint.tree_size),
+        inclusion_proof=checkpoints.inclusion_proof(leaf_index, checkpoint["tree_size"]),
     ).model_dump(mode="json")
 
 
 @bp.get("/ledger/checkpoints/latest")
 @documented("最新检查点（默克尔树根）", response=CheckpointOut, auth=False)
+@proof_limit
 def latest_checkpoint() -> Any:
     return CheckpointOut.model_validate(_checkpoint(None)).model_dump(mode="json")
 
 
 @bp.get("/ledger/entries/<int:entry_id>/proof")
 @documented("账本条目的包含证明（RFC 6962）", query=ProofQuery, response=ProofOut, auth=False)
+@proof_limit
 def entry_proof(entry_id: int) -> Any:
-    entry = db.session.get(LedgerEntry, entry_id)
+    entry = checkpoints.entry_for_proof(entry_id=entry_id)
     if entry is None:
         raise NotFound("找不到该账本条目")
     return _proof(entry)
@@ -97,10 +100,9 @@ def entry_proof(entry_id: int) -> Any:
 
 @bp.get("/ledger/records/<int:record_id>/proof")
 @documented("维保记录的内容哈希、账本条目及其包含证明", query=ProofQuery, response=ProofOut, auth=False)
+@proof_limit
 def record_proof(record_id: int) -> Any:
-    entry = db.session.execute(
-        db.select(LedgerEntry).where(LedgerEntry.kind == "record", LedgerEntry.ref_id == record_id)
-    ).scalar_one_or_none()
+    entry = checkpoints.entry_for_proof(record_id=record_id)
     if entry is None:
         raise NotFound("找不到该维保记录的账本条目")
     return _proof(entry)
@@ -108,6 +110,7 @@ def record_proof(record_id: int) -> Any:
 
 @bp.get("/ledger/consistency")
 @documented("两个检查点之间的一致性证明（RFC 6962）", query=ConsistencyQuery, response=ConsistencyOut, auth=False)
+@proof_limit
 def consistency() -> Any:
     args = query_args(ConsistencyQuery)
     if args.first > args.second:
@@ -116,5 +119,5 @@ def consistency() -> Any:
     return ConsistencyOut(
         first=CheckpointOut.model_validate(first),
         second=CheckpointOut.model_validate(second),
-        consistency_proof=checkpoints.consistency_proof(first.tree_size, second.tree_size),
+        consistency_proof=checkpoints.consistency_proof(first["tree_size"], second["tree_size"]),
     ).model_dump(mode="json")

@@ -12,6 +12,11 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULT_PUBLIC_RATE_LIMIT = "60 per minute"
+# The ledger's proof endpoints (anyone, no log-in) assemble a Merkle path per request: a limit of their own, shared
+# by all of them so a flood cannot simply move to the next endpoint. An inspector's script checking a batch of
+# records stays well below it; a bulk audit should read the checkpoints and run ``ledger verify`` instead.
+DEFAULT_PROOF_RATE_LIMIT = "120 per minute"
+PROOF_SCOPE = "ledger-proofs"
 RETRY_AFTER_SECONDS = 60
 
 limiter = Limiter(
@@ -30,8 +35,19 @@ def public_rate_limit() -> str:
     return limit
 
 
+def proof_rate_limit() -> str:
+    """The proof endpoints' limit (``MINIBACK_PROOF_RATE_LIMIT``), read per request like the page's."""
+    limit: str = current_app.config["PROOF_RATE_LIMIT"]
+    return limit
+
+
+# Decorator for every public proof endpoint: one counter per client across all of them.
+proof_limit = limiter.shared_limit(proof_rate_limit, scope=PROOF_SCOPE)
+
+
 def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("PUBLIC_RATE_LIMIT", DEFAULT_PUBLIC_RATE_LIMIT)
+    app.config.setdefault("PROOF_RATE_LIMIT", DEFAULT_PROOF_RATE_LIMIT)
     storage = "memory://" if app.config["ENV_MODE"] == "demo" else app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     limiter.init_app(app)
