@@ -375,3 +375,21 @@ def test_page_shows_real_signoff_outcomes(client):
     assert [r["signoff_label"] for r in body["records"]] == ["已签字确认", "有异议", "默认确认", "待确认", "有异议"]
     page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
     assert "漏检门锁" not in page and "未见维保人员" not in page  # the objection's text is not public
+
+
+def test_pages_stay_up_and_limited_in_memory_while_redis_is_down(client, app):
+    from limits.storage import MemoryStorage, storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from miniback.public.ratelimit import EXTENSION, PublicLimiter
+
+    app.config["PUBLIC_RATE_LIMIT"] = "2 per minute"
+    unreachable = storage_from_string("redis://127.0.0.1:1/0", wrap_exceptions=True, socket_connect_timeout=0.2)
+    app.extensions[EXTENSION] = PublicLimiter(
+        FixedWindowRateLimiter(unreachable), FixedWindowRateLimiter(MemoryStorage())
+    )
+    world = make_world()
+    url = f"/e/{world.elevators[0].public_code}"
+    ip = other_client_ip()
+    statuses = [client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
