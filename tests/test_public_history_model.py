@@ -180,9 +180,10 @@ def test_the_one_query_page_and_the_plain_row_reads_agree(app):
         record_submitted(record, now=utcnow() - timedelta(days=n), min_window=timedelta(hours=2))
     db.session.commit()
     now = utcnow()
-    row, folded = history._page_rows(elevator.public_code, now)
-    assert len(folded) == history.HISTORY_LIMIT
-    assert folded == history._row_entries(db.session.connection(), row.id, now)
+    with db.engine.connect() as connection:
+        row, folded = history._page_rows(connection, elevator.public_code, now)
+        assert len(folded) == history.HISTORY_LIMIT
+        assert folded == history._row_entries(connection, row.id, now)
     assert folded[0].signoff_state == "pending" and folded[1].signoff_state == "default_confirmed"
     assert {r.technician_names for r in folded} == {("张*明",), ("张*明", "李*强")}
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy import Connection, bindparam, func, literal_column
 
 from miniback.extensions import db
 from miniback.models import (
@@ -262,7 +262,7 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[RecordRow] | Non
     return PageRow(*fields), records
 
 
-def _row_entries(connection: Any, elevator_id: int, now: datetime) -> list[RecordRow]:
+def _row_entries(connection: Connection, elevator_id: int, now: datetime) -> list[RecordRow]:
     entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
     return [
         _record_row(day, category, names, late, stored, deadline, now)
@@ -270,9 +270,8 @@ def _row_entries(connection: Any, elevator_id: int, now: datetime) -> list[Recor
     ]
 
 
-def _page_rows(code: str, now: datetime) -> tuple[PageRow, list[RecordRow]] | None:
+def _page_rows(connection: Connection, code: str, now: datetime) -> tuple[PageRow, list[RecordRow]] | None:
     """The elevator's row and its latest records (names masked), or ``None`` for an unknown code."""
-    connection = db.session.connection()
     if getattr(connection.dialect, "is_mariadb", False):
         page = connection.execute(_PAGE_JSON, {"code": code}).scalar()
         if page is None:
@@ -286,9 +285,9 @@ def _page_rows(code: str, now: datetime) -> tuple[PageRow, list[RecordRow]] | No
     return row, _row_entries(connection, row.id, now)
 
 
-def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
+def _delay_notice_row(connection: Connection, elevator_id: int, today: date) -> DelayNoticeRow | None:
     """The latest delay notice covering ``today``, if the unit filed one for this elevator."""
-    notice = db.session.execute(
+    notice = connection.execute(
         db.select(DelayNotice.cause, DelayNotice.starts_on, DelayNotice.ends_on, DelayNotice.explanation)
         .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
         .where(
@@ -327,16 +326,18 @@ def public_history(code: str, today: date | None = None, now: datetime | None = 
     if not is_public_code(code):
         return None
     now = now or utcnow()
-    found = _page_rows(code, now)
-    if found is None:
-        return None
-    elevator, rows = found
     today = today or now.astimezone(LOCAL_TZ).date()
-    records = tuple(public_record(row) for row in rows)
-    last, next_due = _due(elevator, records)
-    # Only an elevator in service can be overdue (a stopped lift needs no visits).
-    overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
-    notice_row = _delay_notice_row(elevator.id, today) if overdue_days > 0 else None
+    # A plain pooled connection, not the ORM session: this read needs none of the session's machinery.
+    with db.engine.connect() as connection:
+        found = _page_rows(connection, code, now)
+        if found is None:
+            return None
+        elevator, rows = found
+        records = tuple(public_record(row) for row in rows)
+        last, next_due = _due(elevator, records)
+        # Only an elevator in service can be overdue (a stopped lift needs no visits).
+        overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
+        notice_row = _delay_notice_row(connection, elevator.id, today) if overdue_days > 0 else None
     notice = (
         PublicDelayNotice(
             cause=DELAY_CAUSE_NAMES.get(notice_row.cause, "其他"),
