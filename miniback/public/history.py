@@ -192,25 +192,34 @@ def _page_statement(*columns: Any) -> Any:
     )
 
 
-# The page is read by anyone with a phone. On MariaDB it is one indexed query on the session's connection that
-# returns one JSON text: the elevator with its units and due dates, then its latest entries of the public history
-# read model (masked, newest first; ORDER BY and LIMIT inside the aggregate walk the entry table's primary-key
-# range for the elevator). PyMySQL parses one column of one row instead of a column descriptor and a value per
-# field and a row per record; ``json.loads`` does the rest in C. The entries are concatenated with ASCII unit and
-# record separators rather than JSON_ARRAYAGG, which costs MariaDB twice as much; a masked name never contains
-# them (masking drops all whitespace, and Python counts both as whitespace). MariaDB's group_concat_max_len
-# defaults to 1 MiB (MySQL's to 1 KiB, so MySQL reads the entries as rows).
+# The page is read by anyone with a phone. On MariaDB it is one indexed query on a pooled connection that returns
+# one JSON text: the elevator with its units and due dates, then its latest entries of the public history read
+# model, masked, newest first. PyMySQL parses one column of one row instead of a column descriptor and a value per
+# field and a row per record; ``json.loads`` does the rest in C. The entries come from a derived table walking the
+# entry table's primary key backwards from the elevator's newest day, so a view reads HISTORY_LIMIT entries however
+# long the history (the derived table is selected by the public code: MariaDB cannot correlate into it). They are
+# concatenated with the ASCII unit and record separators rather than JSON_ARRAYAGG, which costs MariaDB twice as
+# much; a masked name never contains them (masking drops all whitespace, and Python counts both as whitespace).
+# MariaDB's group_concat_max_len defaults to 1 MiB (MySQL's to 1 KiB, so MySQL reads the entries as rows).
 FIELD, RECORD = "\x1f", "\x1e"
+_CODE_OWNER = Elevator.__table__.alias("owner")
+_LATEST_ENTRIES = (
+    db.select(_ENTRY)
+    .join(_CODE_OWNER, _CODE_OWNER.c.id == _ENTRY.c.elevator_id)
+    .where(_CODE_OWNER.c.public_code == bindparam("code"))
+    .order_by(_ENTRY.c.maintenance_day.desc(), _ENTRY.c.record_id.desc())
+    .limit(HISTORY_LIMIT)
+    .subquery("h")
+)
 _HISTORY_TEXT = (
     db.select(
         literal_column(
             "GROUP_CONCAT(CONCAT_WS(CHAR(31), h.maintenance_day, h.category, h.technicians, h.late_upload,"
             " h.signoff, IFNULL(h.deadline_at, ''))"
-            f" ORDER BY h.maintenance_day DESC, h.record_id DESC SEPARATOR '{RECORD}' LIMIT {HISTORY_LIMIT})"
+            f" ORDER BY h.maintenance_day DESC, h.record_id DESC SEPARATOR '{RECORD}')"
         )
     )
-    .select_from(_ENTRY.alias("h"))
-    .where(literal_column("h.elevator_id") == Elevator.id)
+    .select_from(_LATEST_ENTRIES)
     .scalar_subquery()
 )
 _PAGE_JSON = _page_statement(func.json_array(*_PAGE_COLUMNS, _HISTORY_TEXT))
