@@ -107,6 +107,7 @@ def seed(app: object, elevators: int, records: int) -> None:
     started = time.monotonic()
     print(f"准备数据：{elevators} 台电梯，{records} 条维保记录 …", flush=True)
     for table in (
+        "public_history_entry",
         "record_technician",
         "maintenance_record",
         "record_draft",

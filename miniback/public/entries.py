@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
 from miniback.extensions import db
@@ -102,15 +102,17 @@ def refresh_public_technicians(account_id: int) -> int:
             .where(RecordTechnician.account_id == account_id)
         ).scalars()
     )
+    table = PublicHistoryEntry.__table__
+    rename = (
+        update(table)
+        .where(table.c.record_id == bindparam("b_record_id"))
+        .values(technicians=bindparam("b_technicians"))
+    )
     for start in range(0, len(record_ids), REBUILD_BATCH):
-        chunk = record_ids[start : start + REBUILD_BATCH]
-        for record_id, names in _technician_names(chunk).items():
-            db.session.execute(
-                update(PublicHistoryEntry)
-                .where(PublicHistoryEntry.record_id == record_id)
-                .values(technicians=masked_technicians(names))
-                .execution_options(synchronize_session=False)
-            )
+        names = _technician_names(record_ids[start : start + REBUILD_BATCH])
+        rows = [{"b_record_id": rid, "b_technicians": masked_technicians(n)} for rid, n in names.items()]
+        if rows:
+            db.session.connection().execute(rename, rows)  # one executemany per chunk
     return len(record_ids)
 
 
