@@ -69,13 +69,16 @@ def sweep_command(loop: bool, interval: int | None) -> None:
 
 @click.command("rebuild-signoff-state")
 def rebuild_command() -> None:
-    """Recompute every record's sign-off state from the sign-off events (one transaction)."""
+    """Recompute every record's sign-off state from the sign-off events, and the public history that shows
+    them (one transaction)."""
     from miniback.extensions import db
+    from miniback.public.entries import rebuild_public_history
     from signoff.projection import rebuild_projection
 
     total = rebuild_projection()
+    entries = rebuild_public_history()
     db.session.commit()
-    click.echo(f"rebuilt {total} sign-off states from events")
+    click.echo(f"rebuilt {total} sign-off states from events, {entries} public history entries")
 
 
 COMMANDS = (worker_command, sweep_command, rebuild_command)

@@ -79,3 +79,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(grants_command)
+    from miniback.public.commands import public_cli
+
+    app.cli.add_command(public_cli)

@@ -106,6 +106,9 @@ def restore_command() -> None:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"已从备份恢复 {count} 条账本条目，开始校验 …")
+    # The residents' pages are derived from records, sign-offs and the registry's accounts: rebuilt once the
+    # registry (from the ordinary database backup) is back too.
+    click.echo("登记数据恢复后，请运行 flask public rebuild-history 重建公开维保记录")
     report = verify_ledger(_echo)
     backup = verify_backup(store, _echo)
     problems = report.problems + backup.problems

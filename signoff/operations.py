@@ -18,6 +18,7 @@ from miniback.errors import Conflict
 from miniback.extensions import db
 from miniback.models import Account, SignatureImage, SignoffEvent, SignoffState, utcnow
 from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, ONCE_TERMINAL
+from miniback.public.entries import sync_public_signoff
 from signoff.confirmation import apply_default_confirmations
 from signoff.deadlines import shanghai_text, signoff_deadline
 from signoff.rows import rowcount
@@ -73,6 +74,7 @@ def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: time
         )
     )
     db.session.flush()
+    sync_public_signoff(state)
     return state
 
 
@@ -150,6 +152,7 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
             )
         )
         db.session.flush()
+        sync_public_signoff(state)
         return state, True
     if state.state == "signed":
         return state, False
@@ -175,7 +178,7 @@ def object_to(
         )
         if rowcount(result) == 1:
             _add_event(record_id, "objected", manager.id, now, reason=reason, once_key=ONCE_TERMINAL)
-            return current_state(record_id)
+            return _publicly(current_state(record_id))
         state = current_state(record_id)
     if state.state == "pending":
         # The deadline has passed but no job has confirmed it yet: confirm it now, then take the objection.
@@ -199,7 +202,7 @@ def object_to(
         )
         if rowcount(result) == 1:
             _add_event(record_id, "objected", manager.id, now, reason=reason)
-            return current_state(record_id)
+            return _publicly(current_state(record_id))
         raise SignoffRefused("该维保记录已有未处理的异议", code="objection_open")
     if state.state == "signed":
         raise SignoffRefused("该维保记录已签名确认，不能再提出异议", code="already_signed")
@@ -222,7 +225,7 @@ def resolve_objection(record_id: int, actor: Account, note: str, *, now: datetim
     if rowcount(result) != 1:
         raise SignoffRefused("该维保记录没有未处理的异议", code="no_open_objection")
     _add_event(record_id, "objection_resolved", actor.id, now, reason=note)
-    return current_state(record_id)
+    return _publicly(current_state(record_id))
 
 
 def record_pushed(record_id: int, *, now: datetime) -> bool:
@@ -237,6 +240,12 @@ def record_pushed(record_id: int, *, now: datetime) -> bool:
         return False
     _add_event(record_id, "pushed", None, now, once_key=ONCE_PUSHED)
     return True
+
+
+def _publicly(state: SignoffState) -> SignoffState:
+    """Mirror a changed sign-off on the resident's page (same transaction) and hand the state back."""
+    sync_public_signoff(state)
+    return state
 
 
 def _add_event(

@@ -1,7 +1,8 @@
 """Submitted records written straight into the tables, for the public page's tests.
 
 The records domain (issue 3) submits records through drafts and the API; the public page only reads the
-tables, so its tests insert rows directly: each is what a submission leaves behind.
+tables, so its tests insert rows directly: each is what a submission leaves behind (its public history entry
+included).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from miniback.models import (
     RecordTechnician,
     SignatureImage,
 )
+from miniback.public.entries import add_public_entry
 
 _counter = itertools.count(1)
 
@@ -96,6 +98,7 @@ def insert_record(
                 check_out_at=record.check_out_at,
             )
         )
+    add_public_entry(record, [tech.name for tech in technicians])
     due = db.session.get(ElevatorDue, elevator.id) or ElevatorDue(elevator_id=elevator.id)
     if due.last_half_month_on is None or day > due.last_half_month_on:
         due.last_half_month_on = day

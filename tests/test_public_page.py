@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from miniback.extensions import db
-from miniback.models import DelayNotice, DelayNoticeElevator
-from miniback.public import history
-from miniback.public.history import RecordRow, local_today, public_record, public_signoff_state
+from miniback.models import DelayNotice, DelayNoticeElevator, PublicHistoryEntry, utcnow
+from miniback.public.entries import stored_signoff
+from miniback.public.history import RecordRow, local_today, public_record, resolved_signoff
 from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
@@ -92,19 +92,23 @@ def test_signoff_states_have_their_public_labels(state, label):
 
 
 @pytest.mark.parametrize(
-    ("state", "objection_open", "shown"),
+    ("state", "objection_open", "deadline_in", "shown"),
     [
-        (None, False, "pending"),
-        ("pending", False, "pending"),
-        ("signed", False, "signed"),
-        ("default_confirmed", False, "default_confirmed"),
-        ("default_confirmed", True, "objected"),
-        ("objected", True, "objected"),
-        ("objection_resolved", False, "pending"),
+        (None, False, None, "pending"),
+        ("pending", False, timedelta(hours=2), "pending"),
+        ("pending", False, -timedelta(minutes=1), "default_confirmed"),  # the deadline job has not run yet
+        ("signed", False, timedelta(hours=2), "signed"),
+        ("default_confirmed", False, -timedelta(hours=1), "default_confirmed"),
+        ("default_confirmed", True, -timedelta(hours=1), "objected"),
+        ("objected", True, timedelta(hours=2), "objected"),
+        ("objection_resolved", False, timedelta(hours=2), "pending"),
+        ("objection_resolved", False, -timedelta(hours=2), "pending"),
     ],
 )
-def test_signoff_projection_maps_to_the_four_public_states(state, objection_open, shown):
-    assert public_signoff_state(state, objection_open) == shown
+def test_signoff_projection_maps_to_the_four_public_states(state, objection_open, deadline_in, shown):
+    now = utcnow()
+    deadline = now + deadline_in if deadline_in is not None else None
+    assert resolved_signoff(stored_signoff(state, objection_open), deadline, now) == shown
 
 
 def test_page_shows_the_elevator_units_and_emergency_phone(client):
@@ -149,17 +153,26 @@ def test_history_is_masked_newest_first_and_corrections_replace_originals(client
     assert [page.index(day) for day in days] == sorted(page.index(day) for day in days)
 
 
-def test_all_signoff_states_render_on_the_page(client, monkeypatch):
+def test_all_signoff_states_render_on_the_page(client):
     world = make_world()
-    today = local_today()
-    rows = [
-        RecordRow(today - timedelta(days=n), "half_month", ("张伟明",), state, False)
-        for n, state in ((1, "signed"), (2, "default_confirmed"), (3, "objected"), (4, "pending"))
-    ]
-    monkeypatch.setattr(history, "_record_rows", lambda elevator: rows)
-    page = client.get(f"/e/{world.elevators[0].public_code}").get_data(as_text=True)
-    for label in ("已签字确认", "默认确认", "有异议", "待确认"):
-        assert f">{label}</span>" in page
+    elevator = world.elevators[0]
+    today, now = local_today(), utcnow()
+    stored = (
+        (1, "signed", None),
+        (2, "awaiting", now - timedelta(hours=1)),
+        (3, "objected", None),
+        (4, "awaiting", now + timedelta(hours=1)),
+    )
+    for n, signoff, deadline in stored:
+        record = insert_record(elevator, [world.tech1], today - timedelta(days=n))
+        db.session.execute(
+            db.update(PublicHistoryEntry)
+            .where(PublicHistoryEntry.record_id == record.id)
+            .values(signoff=signoff, deadline_at=deadline)
+        )
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    positions = [page.index(f">{label}</span>") for label in ("已签字确认", "默认确认", "有异议", "待确认")]
+    assert positions == sorted(positions)  # newest first: signed, default-confirmed, objected, pending
 
 
 def test_json_twin_has_masked_history_and_no_internal_ids(client):
@@ -362,3 +375,21 @@ def test_page_shows_real_signoff_outcomes(client):
     assert [r["signoff_label"] for r in body["records"]] == ["已签字确认", "有异议", "默认确认", "待确认", "有异议"]
     page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
     assert "漏检门锁" not in page and "未见维保人员" not in page  # the objection's text is not public
+
+
+def test_pages_stay_up_and_limited_in_memory_while_redis_is_down(client, app):
+    from limits.storage import MemoryStorage, storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from miniback.public.ratelimit import EXTENSION, PublicLimiter
+
+    app.config["PUBLIC_RATE_LIMIT"] = "2 per minute"
+    unreachable = storage_from_string("redis://127.0.0.1:1/0", wrap_exceptions=True, socket_connect_timeout=0.2)
+    app.extensions[EXTENSION] = PublicLimiter(
+        FixedWindowRateLimiter(unreachable), FixedWindowRateLimiter(MemoryStorage())
+    )
+    world = make_world()
+    url = f"/e/{world.elevators[0].public_code}"
+    ip = other_client_ip()
+    statuses = [client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

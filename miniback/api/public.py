@@ -12,7 +12,7 @@ from miniback.api.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
 from miniback.public.history import public_history
-from miniback.public.ratelimit import limiter, public_rate_limit
+from miniback.public.ratelimit import check_public_rate_limit
 from miniback.public.views import cacheable
 
 
@@ -56,8 +56,8 @@ class PublicElevatorOut(Out):
 
 @bp.get("/public/elevators/<string:code>")
 @documented("公开：电梯信息与维保记录（无需登录，个人信息已脱敏）", response=PublicElevatorOut, auth=False)
-@limiter.limit(public_rate_limit)
 def public_elevator(code: str) -> Any:
+    check_public_rate_limit()
     history = public_history(code)
     if history is None:
         raise NotFound("找不到该电梯，请核对二维码")

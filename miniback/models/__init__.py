@@ -21,6 +21,7 @@ from miniback.models.ledger import (
     LedgerState,
     MerkleNode,
 )
+from miniback.models.public import PUBLIC_SIGNOFF, PublicHistoryEntry
 from miniback.models.records import (
     CATEGORIES,
     COORD_SYSTEMS,
@@ -74,7 +75,9 @@ __all__ = [
     "ELEVATOR_STATUSES",
     "ELEVATOR_TYPES",
     "MU_ROLES",
+    "PUBLIC_SIGNOFF",
     "PUSH_OUTCOMES",
+    "PublicHistoryEntry",
     "SIGNOFF_EVENT_KINDS",
     "SIGNOFF_STATES",
     "ROLES",

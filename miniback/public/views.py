@@ -8,10 +8,10 @@ from flask import Response, current_app, make_response, render_template, request
 
 from miniback.public import bp
 from miniback.public.history import public_history
-from miniback.public.ratelimit import RETRY_AFTER_SECONDS, limiter, public_rate_limit
+from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit
 
 # Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
-limiter.limit(public_rate_limit)(bp)
+bp.before_request(check_public_rate_limit)
 
 
 def cacheable(response: Response) -> Response:

@@ -21,6 +21,7 @@ from miniback.models import (
     RecordTechnician,
     utcnow,
 )
+from miniback.public.entries import add_public_entry
 from miniback.records.calendar import local_day
 from miniback.records.drafts import NOTE_REQUIRED, draft_items
 from miniback.records.due import record_maintenance_done
@@ -226,6 +227,8 @@ def submit_record(
     )
     db.session.add(record)
     db.session.flush()
+    # The resident's page shows it (masked) from this commit on; the sign-off below fills in its deadline.
+    add_public_entry(record, [tech["name"] for tech in technicians])
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.

@@ -10,6 +10,7 @@ from miniback.auth.tokens import revoke_all_tokens
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, BindCode, OrgNode, utcnow
+from miniback.public.entries import refresh_public_technicians
 from miniback.registry.history import apply_changes
 
 MAX_DEPTH = 8
@@ -64,7 +65,11 @@ def create_staff(actor: Account, data: dict[str, Any], node: OrgNode | None) -> 
 
 
 def update_staff(actor: Account, account: Account, changes: dict[str, Any]) -> list[str]:
-    return apply_changes(account, "account", changes, actor)
+    changed = apply_changes(account, "account", changes, actor)
+    if "name" in changed:
+        # Residents see technicians' (masked) names on the public pages of the elevators they maintained.
+        refresh_public_technicians(account.id)
+    return changed
 
 
 def move_staff(actor: Account, account: Account, node: OrgNode) -> None:
