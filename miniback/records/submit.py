@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import Row, insert
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -17,12 +19,13 @@ from miniback.models import (
     Elevator,
     MaintenanceRecord,
     RecordDraft,
+    RecordDraftItem,
     RecordItem,
     RecordTechnician,
     utcnow,
 )
 from miniback.records.calendar import local_day
-from miniback.records.drafts import NOTE_REQUIRED, draft_items
+from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
@@ -31,6 +34,8 @@ from signoff.ledger import append_entry
 from signoff.operations import record_submitted
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
+# What a record keeps of each draft item (its content and its record_item row).
+ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
 
@@ -43,7 +48,21 @@ def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
     ).scalar_one_or_none()
 
 
-def _missing(draft: RecordDraft, items: list[Any]) -> dict[str, str]:
+def _items_to_freeze(draft: RecordDraft) -> Sequence[Row[Any]]:
+    """The draft's items as plain rows, in order (no ORM objects: they are only read, hashed and copied).
+
+    A locking read, like the draft's own: under REPEATABLE READ a plain read could return items older than the
+    locked draft row (a results save that committed while this submission waited for the draft's lock).
+    """
+    return db.session.execute(
+        db.select(*(RecordDraftItem.__table__.c[name] for name in ITEM_COLUMNS))
+        .where(RecordDraftItem.draft_id == draft.id)
+        .order_by(RecordDraftItem.seq)
+        .with_for_update(read=True)
+    ).all()
+
+
+def _missing(draft: RecordDraft, items: Sequence[Any]) -> dict[str, str]:
     missing: dict[str, str] = {}
     if draft.check_in_at is None:
         missing["check_in"] = "尚未签到"
@@ -89,6 +108,16 @@ def _technician(account: Account, role: str) -> dict[str, Any]:
     return {"id": account.id, "name": account.name, "certificate_no": account.certificate_no, "role": role}
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What ``submit_record`` did: the record, whether this call created it, and (if so) its sign-off deadline,
+    which the caller needs after the commit to schedule the deadline job."""
+
+    record: MaintenanceRecord
+    created: bool
+    signoff_deadline: datetime | None = None
+
+
 def submit_record(
     actor: Account,
     draft: RecordDraft,
@@ -97,8 +126,8 @@ def submit_record(
     device_submitted_at: datetime | None = None,
     source: str = "miniprogram",
     received_at: datetime | None = None,
-) -> tuple[MaintenanceRecord, bool]:
-    """Freeze ``draft`` into a submitted record; returns ``(record, created)``.
+) -> Submission:
+    """Freeze ``draft`` into a submitted record.
 
     Submitting an already-submitted draft returns its record unchanged (``created`` False), so a retried
     request never yields two records. The caller loads the draft with ``for_update`` and commits; a unique
@@ -109,14 +138,14 @@ def submit_record(
         existing = record_for_draft(draft.id)
         if existing is None:
             raise Conflict("该草稿已提交", code="already_submitted")
-        return existing, False
+        return Submission(existing, created=False)
     elevator = db.session.get(Elevator, draft.elevator_id)
     assert elevator is not None
     require_maintainer(actor, elevator)
     received_at = received_at or utcnow()
     if device_submitted_at is not None:
         check_device_time(device_submitted_at, "device_submitted_at", received_at)
-    items = draft_items(draft)
+    items = _items_to_freeze(draft)
     missing = _missing(draft, items)
     if missing:
         raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
@@ -136,6 +165,7 @@ def submit_record(
         "overlap": _overlaps([t["id"] for t in technicians], elevator.id, draft.check_in_at, draft.check_out_at),
     }
     maintenance_day = local_day(draft.check_out_at)
+    item_rows = [item._asdict() for item in items]
     late_upload = local_day(received_at) > maintenance_day
 
     content = {
@@ -159,19 +189,7 @@ def submit_record(
         "check_in": _point(draft, "check_in"),
         "check_out": _point(draft, "check_out"),
         "duration_seconds": duration,
-        "items": [
-            {
-                "seq": item.seq,
-                "code": item.code,
-                "item": item.item,
-                "requirement": item.requirement,
-                "added": item.added,
-                "result": item.result,
-                "note": item.note,
-                "remark": item.remark,
-            }
-            for item in items
-        ],
+        "items": item_rows,
         "remarks": draft.remarks,
         "replaced_parts": draft.replaced_parts,
         "hazards": draft.hazards,
@@ -229,27 +247,11 @@ def submit_record(
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
-    record_submitted(
+    signoff = record_submitted(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
     # Core bulk inserts (one executemany each): the unit of work's per-object bookkeeping is the hot spot here.
-    db.session.execute(
-        insert(RecordItem),
-        [
-            {
-                "record_id": record.id,
-                "seq": item.seq,
-                "code": item.code,
-                "item": item.item,
-                "requirement": item.requirement,
-                "added": item.added,
-                "result": item.result,
-                "note": item.note,
-                "remark": item.remark,
-            }
-            for item in items
-        ],
-    )
+    db.session.execute(insert(RecordItem), [{"record_id": record.id, **row} for row in item_rows])
     db.session.execute(
         insert(RecordTechnician),
         [
@@ -267,7 +269,7 @@ def submit_record(
     draft.status = "submitted"
     record_maintenance_done(elevator.id, draft.category, maintenance_day)
     db.session.flush()
-    return record, True
+    return Submission(record, created=True, signoff_deadline=signoff.deadline_at)
 
 
 def superseded_by(record: MaintenanceRecord) -> list[int]:
