@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, insert
+from sqlalchemy import CursorResult, func, insert, update
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
@@ -29,22 +30,20 @@ def _is_hash(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def _lock_head(elevator_id: int) -> LedgerHead:
-    """The elevator's chain head, created on first use, locked until the transaction ends."""
+def _lock_head(elevator_id: int) -> tuple[int, str]:
+    """The elevator's chain head ``(length, last_hash)``, created on first use, locked until the transaction ends."""
     dialect = db.session.get_bind().dialect.name
     prefix = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
+    heads = LedgerHead.__table__
     db.session.execute(
-        insert(LedgerHead)
+        insert(heads)
         .prefix_with(prefix)
         .values(elevator_id=elevator_id, length=0, last_hash=GENESIS_HASH, updated_at=utcnow())
     )
-    head = db.session.execute(
-        db.select(LedgerHead)
-        .where(LedgerHead.elevator_id == elevator_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return head
+    length, last_hash = db.session.execute(
+        db.select(heads.c.length, heads.c.last_hash).where(heads.c.elevator_id == elevator_id).with_for_update()
+    ).one()
+    return length, last_hash
 
 
 def append_entry(
@@ -52,31 +51,38 @@ def append_entry(
 ) -> LedgerEntry:
     """Chain one record submission (``kind="record"``) or sign-off event (``kind="event"``) to its elevator.
 
-    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content.
+    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content. Core statements
+    rather than the unit of work: this runs inside every submission, and the ORM's bookkeeping cost more than the
+    statements themselves. The returned entry is a plain (transient) copy of the row written.
     """
     if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     if not _is_hash(content_hash):
         raise ValueError("content_hash must be a lowercase hex SHA-256")
-    head = _lock_head(elevator_id)
-    position = head.length + 1
-    link = entry_hash(elevator_id, position, kind, ref_id, content_hash, head.last_hash)
-    entry = LedgerEntry(
-        elevator_id=elevator_id,
-        chain_pos=position,
-        kind=kind,
-        ref_id=ref_id,
-        content_hash=content_hash,
-        prev_hash=head.last_hash,
-        entry_hash=link,
-        created_at=at or utcnow(),
-    )
-    db.session.add(entry)
-    head.length = position
-    head.last_hash = link
-    head.updated_at = entry.created_at
     db.session.flush()
-    return entry
+    length, prev_hash = _lock_head(elevator_id)
+    position = length + 1
+    row = {
+        "elevator_id": elevator_id,
+        "chain_pos": position,
+        "kind": kind,
+        "ref_id": ref_id,
+        "content_hash": content_hash,
+        "prev_hash": prev_hash,
+        "entry_hash": entry_hash(elevator_id, position, kind, ref_id, content_hash, prev_hash),
+        "created_at": at or utcnow(),
+    }
+    result = cast(CursorResult[Any], db.session.execute(insert(LedgerEntry.__table__).values(**row)))
+    db.session.execute(
+        update(LedgerHead.__table__)
+        .where(LedgerHead.__table__.c.elevator_id == elevator_id)
+        .values(length=position, last_hash=row["entry_hash"], updated_at=row["created_at"])
+    )
+    # A head this session loaded earlier is now stale: reload it on next use rather than trust it.
+    stale = db.session.identity_map.get(db.session.identity_key(LedgerHead, (elevator_id,)))
+    if stale is not None:
+        db.session.expire(stale)
+    return LedgerEntry(id=result.inserted_primary_key[0], **row)
 
 
 # Sign-off events are chained by the seal job, shortly after they commit, rather than inside the statements that

@@ -53,8 +53,6 @@ def store_signature(data: bytes, uploaded_by: Account | None, field: str = "sign
     """Check and store a signature PNG (deduplicated by hash); returns its SHA-256 hex, the reference to it."""
     width, height = check_signature_png(data, field)
     digest = sha256_hex(data)
-    if db.session.get(SignatureImage, digest) is not None:
-        return digest
     row = {
         "sha256": digest,
         "content": data,
@@ -64,9 +62,10 @@ def store_signature(data: bytes, uploaded_by: Account | None, field: str = "sign
         "uploaded_by_id": uploaded_by.id if uploaded_by else None,
         "created_at": utcnow(),
     }
-    # Insert unless present, in one statement: the same image stored concurrently is neither an error nor a
-    # deadlock (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not
-    # ON DUPLICATE KEY UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
+    # Insert unless present, in one statement and without a look-up first (a new signature, the usual case, would
+    # pay a second round trip): the same image stored again or concurrently is neither an error nor a deadlock
+    # (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not ON DUPLICATE KEY
+    # UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
     table = SignatureImage.__table__
     if db.session.get_bind().dialect.name == "mysql":
         statement: Any = mysql.insert(table).values(**row).prefix_with("IGNORE")
