@@ -8,11 +8,12 @@ record or event, so both commit or neither does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, update
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
@@ -30,19 +31,34 @@ def _is_hash(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def _lock_head(elevator_id: int) -> tuple[int, str]:
+_HEADS, _ENTRIES = LedgerHead.__table__, LedgerEntry.__table__
+# Built once, with bound parameters: appends run inside every submission, where rebuilding the statements (and
+# their compiled-cache keys) and the ORM's unit of work cost more than the statements themselves.
+_LOCK_HEAD = (
+    db.select(_HEADS.c.length, _HEADS.c.last_hash)
+    .where(_HEADS.c.elevator_id == bindparam("elevator_id"))
+    .with_for_update()
+)
+_INSERT_ENTRY = insert(_ENTRIES)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.elevator_id == bindparam("head"))
+    .values({name: bindparam(name, type_=_HEADS.c[name].type) for name in ("length", "last_hash", "updated_at")})
+)
+
+
+@functools.cache
+def _create_head(dialect: str) -> Any:
+    return insert(_HEADS).prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
+
+
+def _lock_head(connection: Connection, elevator_id: int) -> tuple[int, str]:
     """The elevator's chain head ``(length, last_hash)``, created on first use, locked until the transaction ends."""
-    dialect = db.session.get_bind().dialect.name
-    prefix = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
-    heads = LedgerHead.__table__
-    db.session.execute(
-        insert(heads)
-        .prefix_with(prefix)
-        .values(elevator_id=elevator_id, length=0, last_hash=GENESIS_HASH, updated_at=utcnow())
+    connection.execute(
+        _create_head(connection.dialect.name),
+        {"elevator_id": elevator_id, "length": 0, "last_hash": GENESIS_HASH, "updated_at": utcnow()},
     )
-    length, last_hash = db.session.execute(
-        db.select(heads.c.length, heads.c.last_hash).where(heads.c.elevator_id == elevator_id).with_for_update()
-    ).one()
+    length, last_hash = connection.execute(_LOCK_HEAD, {"elevator_id": elevator_id}).one()
     return length, last_hash
 
 
@@ -51,16 +67,16 @@ def append_entry(
 ) -> LedgerEntry:
     """Chain one record submission (``kind="record"``) or sign-off event (``kind="event"``) to its elevator.
 
-    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content. Core statements
-    rather than the unit of work: this runs inside every submission, and the ORM's bookkeeping cost more than the
-    statements themselves. The returned entry is a plain (transient) copy of the row written.
+    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content. Runs Core
+    statements on the session's connection (same transaction); returns a plain (transient) copy of the entry.
     """
     if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     if not _is_hash(content_hash):
         raise ValueError("content_hash must be a lowercase hex SHA-256")
     db.session.flush()
-    length, prev_hash = _lock_head(elevator_id)
+    connection = db.session.connection()
+    length, prev_hash = _lock_head(connection, elevator_id)
     position = length + 1
     row = {
         "elevator_id": elevator_id,
@@ -72,11 +88,10 @@ def append_entry(
         "entry_hash": entry_hash(elevator_id, position, kind, ref_id, content_hash, prev_hash),
         "created_at": at or utcnow(),
     }
-    result = cast(CursorResult[Any], db.session.execute(insert(LedgerEntry.__table__).values(**row)))
-    db.session.execute(
-        update(LedgerHead.__table__)
-        .where(LedgerHead.__table__.c.elevator_id == elevator_id)
-        .values(length=position, last_hash=row["entry_hash"], updated_at=row["created_at"])
+    result = connection.execute(_INSERT_ENTRY, row)
+    connection.execute(
+        _MOVE_HEAD,
+        {"head": elevator_id, "length": position, "last_hash": row["entry_hash"], "updated_at": row["created_at"]},
     )
     # A head this session loaded earlier is now stale: reload it on next use rather than trust it.
     stale = db.session.identity_map.get(db.session.identity_key(LedgerHead, (elevator_id,)))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, insert
+from sqlalchemy import Row, bindparam, insert
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -38,6 +38,7 @@ CONTENT_SCHEMA = "miniback.maintenance_record/1"
 ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
+_INSERT_ITEMS, _INSERT_TECHNICIANS = insert(RecordItem.__table__), insert(RecordTechnician.__table__)
 
 
 def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
@@ -48,18 +49,22 @@ def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
     ).scalar_one_or_none()
 
 
+_DRAFT_ITEMS = RecordDraftItem.__table__
+_ITEMS_TO_FREEZE = (
+    db.select(*(_DRAFT_ITEMS.c[name] for name in ITEM_COLUMNS))
+    .where(_DRAFT_ITEMS.c.draft_id == bindparam("draft_id"))
+    .order_by(_DRAFT_ITEMS.c.seq)
+    .with_for_update(read=True)
+)
+
+
 def _items_to_freeze(draft: RecordDraft) -> Sequence[Row[Any]]:
     """The draft's items as plain rows, in order (no ORM objects: they are only read, hashed and copied).
 
     A locking read, like the draft's own: under REPEATABLE READ a plain read could return items older than the
     locked draft row (a results save that committed while this submission waited for the draft's lock).
     """
-    return db.session.execute(
-        db.select(*(RecordDraftItem.__table__.c[name] for name in ITEM_COLUMNS))
-        .where(RecordDraftItem.draft_id == draft.id)
-        .order_by(RecordDraftItem.seq)
-        .with_for_update(read=True)
-    ).all()
+    return db.session.connection().execute(_ITEMS_TO_FREEZE, {"draft_id": draft.id}).all()
 
 
 def _missing(draft: RecordDraft, items: Sequence[Any]) -> dict[str, str]:
@@ -76,21 +81,33 @@ def _missing(draft: RecordDraft, items: Sequence[Any]) -> dict[str, str]:
     return missing
 
 
+_TECHNICIANS, _RECORDS = RecordTechnician.__table__, MaintenanceRecord.__table__
+# Built once with bound parameters (it runs in every submission): one of the technicians on another elevator
+# at a time overlapping [start, end].
+_OVERLAP = (
+    db.select(_TECHNICIANS.c.id)
+    .join(_RECORDS, _RECORDS.c.id == _TECHNICIANS.c.record_id)
+    .where(
+        _TECHNICIANS.c.account_id.in_(bindparam("technician_ids", expanding=True)),
+        _TECHNICIANS.c.check_in_at < bindparam("end", type_=_TECHNICIANS.c.check_in_at.type),
+        _TECHNICIANS.c.check_in_at > bindparam("lookback", type_=_TECHNICIANS.c.check_in_at.type),
+        _TECHNICIANS.c.check_out_at > bindparam("start", type_=_TECHNICIANS.c.check_out_at.type),
+        _RECORDS.c.elevator_id != bindparam("elevator_id"),
+    )
+    .limit(1)
+)
+
+
 def _overlaps(technician_ids: list[int], elevator_id: int, start: datetime, end: datetime) -> bool:
     """Whether one of the technicians has a submitted job on another elevator overlapping [start, end]."""
-    hit = db.session.execute(
-        db.select(RecordTechnician.id)
-        .join(MaintenanceRecord, MaintenanceRecord.id == RecordTechnician.record_id)
-        .where(
-            RecordTechnician.account_id.in_(technician_ids),
-            RecordTechnician.check_in_at < end,
-            RecordTechnician.check_in_at > start - OVERLAP_LOOKBACK,
-            RecordTechnician.check_out_at > start,
-            MaintenanceRecord.elevator_id != elevator_id,
-        )
-        .limit(1)
-    ).first()
-    return hit is not None
+    params = {
+        "technician_ids": technician_ids,
+        "end": end,
+        "lookback": start - OVERLAP_LOOKBACK,
+        "start": start,
+        "elevator_id": elevator_id,
+    }
+    return db.session.connection().execute(_OVERLAP, params).first() is not None
 
 
 def _point(draft: RecordDraft, prefix: str) -> dict[str, Any]:
@@ -250,10 +267,12 @@ def submit_record(
     signoff = record_submitted(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
-    # Core bulk inserts (one executemany each): the unit of work's per-object bookkeeping is the hot spot here.
-    db.session.execute(insert(RecordItem), [{"record_id": record.id, **row} for row in item_rows])
-    db.session.execute(
-        insert(RecordTechnician),
+    # Core bulk inserts (one executemany each) on the session's connection: the unit of work's per-object
+    # bookkeeping (and the ORM bulk path's) is the hot spot here.
+    connection = db.session.connection()
+    connection.execute(_INSERT_ITEMS, [{"record_id": record.id, **row} for row in item_rows])
+    connection.execute(
+        _INSERT_TECHNICIANS,
         [
             {
                 "record_id": record.id,
