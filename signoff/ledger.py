@@ -8,12 +8,10 @@ record or event, so both commit or neither does.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, text, update
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
@@ -34,32 +32,32 @@ def _is_hash(value: str) -> bool:
 _HEADS, _ENTRIES = LedgerHead.__table__, LedgerEntry.__table__
 # Built once, with bound parameters: appends run inside every submission, where rebuilding the statements (and
 # their compiled-cache keys) and the ORM's unit of work cost more than the statements themselves.
-_LOCK_HEAD = (
-    db.select(_HEADS.c.length, _HEADS.c.last_hash)
-    .where(_HEADS.c.elevator_id == bindparam("elevator_id"))
-    .with_for_update()
-)
 _INSERT_ENTRY = insert(_ENTRIES)
 _MOVE_HEAD = (
     update(_HEADS)
     .where(_HEADS.c.elevator_id == bindparam("head"))
     .values({name: bindparam(name, type_=_HEADS.c[name].type) for name in ("length", "last_hash", "updated_at")})
 )
-
-
-@functools.cache
-def _create_head(dialect: str) -> Any:
-    return insert(_HEADS).prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
+# Create-or-lock the chain head in one statement: an upsert whose update changes nothing still takes the row's
+# exclusive lock (a new head is locked by its insert) and RETURNING hands back the current, latest-committed row.
+_UPSERT_HEAD = {
+    "mysql": "ON DUPLICATE KEY UPDATE elevator_id = elevator_id",
+    "sqlite": "ON CONFLICT (elevator_id) DO UPDATE SET elevator_id = elevator_id",
+}
+_LOCK_HEAD = {
+    dialect: text(
+        "INSERT INTO ledger_head (elevator_id, length, last_hash, updated_at) VALUES (:elevator_id, 0, :genesis, :now) "
+        f"{upsert} RETURNING length, last_hash"
+    ).bindparams(bindparam("now", type_=_HEADS.c.updated_at.type))
+    for dialect, upsert in _UPSERT_HEAD.items()
+}
 
 
 def _lock_head(connection: Connection, elevator_id: int) -> tuple[int, str]:
     """The elevator's chain head ``(length, last_hash)``, created on first use, locked until the transaction ends."""
-    connection.execute(
-        _create_head(connection.dialect.name),
-        {"elevator_id": elevator_id, "length": 0, "last_hash": GENESIS_HASH, "updated_at": utcnow()},
-    )
-    length, last_hash = connection.execute(_LOCK_HEAD, {"elevator_id": elevator_id}).one()
-    return length, last_hash
+    params = {"elevator_id": elevator_id, "genesis": GENESIS_HASH, "now": utcnow()}
+    length, last_hash = connection.execute(_LOCK_HEAD[connection.dialect.name], params).one()
+    return int(length), str(last_hash)
 
 
 def append_entry(
