@@ -81,9 +81,10 @@ def record_maintenance_done(elevator_id: int, category: str, day: date) -> None:
     One upsert statement: no read-then-write window, and no gap locks (a locking read of a missing row followed
     by an insert deadlocks under concurrent submissions on InnoDB).
     """
-    statement = _due_upsert(db.session.get_bind().dialect.name, category)
+    db.session.flush()  # the statement runs on the connection, past the session's autoflush
+    connection = db.session.connection()
     params = {"elevator_id": elevator_id, "day": day, "due": next_due("half_month", day), "now": utcnow()}
-    db.session.execute(statement, params)
+    connection.execute(_due_upsert(connection.dialect.name, category), params)
 
 
 def notices_covering(elevator_id: int, day: date) -> list[DelayNotice]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Connection, Row, bindparam, insert
+from sqlalchemy.orm import load_only
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -36,6 +37,17 @@ from signoff.operations import record_submitted
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
 # What a record keeps of each draft item (its content and its record_item row).
 ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
+ELEVATOR_COLUMNS = (
+    Elevator.maintenance_unit_id,
+    Elevator.status,
+    Elevator.device_code,
+    Elevator.registration_code,
+    Elevator.elevator_type,
+    Elevator.address,
+    Elevator.position,
+    Elevator.use_unit_id,
+    Elevator.district,
+)
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
 _INSERT_ITEMS, _INSERT_TECHNICIANS = insert(RecordItem.__table__), insert(RecordTechnician.__table__)
@@ -180,7 +192,8 @@ def submit_record(
         if existing is None:
             raise Conflict("该草稿已提交", code="already_submitted")
         return Submission(existing, created=False)
-    elevator = db.session.get(Elevator, draft.elevator_id)
+    # Only the columns a submission uses (the access check and the record's content), not the whole row.
+    elevator = db.session.get(Elevator, draft.elevator_id, options=[load_only(*ELEVATOR_COLUMNS)])
     assert elevator is not None
     require_maintainer(actor, elevator)
     received_at = received_at or utcnow()
