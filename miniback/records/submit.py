@@ -50,7 +50,8 @@ ELEVATOR_COLUMNS = (
 )
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
-_INSERT_ITEMS, _INSERT_TECHNICIANS = insert(RecordItem.__table__), insert(RecordTechnician.__table__)
+_INSERT_RECORD, _INSERT_ITEMS = insert(MaintenanceRecord.__table__), insert(RecordItem.__table__)
+_INSERT_TECHNICIANS = insert(RecordTechnician.__table__)
 
 
 def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
@@ -255,7 +256,7 @@ def submit_record(
         "source": source,
     }
     canonical, digest = content_hash(content)
-    record = MaintenanceRecord(
+    values: dict[str, Any] = dict(
         draft_id=draft.id,
         supersedes_id=draft.supersedes_id,
         elevator_id=elevator.id,
@@ -296,8 +297,10 @@ def submit_record(
         content_hash=digest,
         canonical_content=canonical,
     )
-    db.session.add(record)
-    db.session.flush()
+    # A Core insert (the record is insert-only: nothing for the unit of work to track); the returned record is a
+    # plain copy of the row written, which is all the response and the sign-off need.
+    inserted = db.session.connection().execute(_INSERT_RECORD, values)
+    record = MaintenanceRecord(id=inserted.inserted_primary_key[0], **values)
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
