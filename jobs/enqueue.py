@@ -7,12 +7,16 @@ import logging
 from datetime import datetime
 
 from flask import current_app
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Retry
+from rq.job import Job
 
-from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE, queue
+from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE, queue, redis_connection
 
 log = logging.getLogger("miniback.jobs")
+# A deadline job in one of these states will still fire; any other (or none) means it must be scheduled again.
+LIVE_STATUSES = ("scheduled", "queued", "started")
 
 
 def deadline_job_id(deadline: datetime) -> str:
@@ -31,7 +35,7 @@ def schedule_deadline(deadline: datetime) -> str:
     job_id = deadline_job_id(deadline)
     deadlines = queue(DEADLINES_QUEUE)
     existing = deadlines.fetch_job(job_id)
-    if existing is not None and existing.get_status(refresh=False) in ("scheduled", "queued", "started"):
+    if existing is not None and existing.get_status(refresh=False) in LIVE_STATUSES:
         return job_id
     deadlines.enqueue_at(
         deadline,
@@ -46,13 +50,15 @@ def schedule_deadline(deadline: datetime) -> str:
     return job_id
 
 
-def enqueue_push(record_id: int) -> str:
+def enqueue_push(record_id: int, pipeline: Pipeline | None = None) -> str:
+    """Queue the push of a record; with ``pipeline``, the commands are only added to it (the caller executes)."""
     from jobs.signoff import push_record
 
     config = current_app.config
     job = queue(PUSH_QUEUE).enqueue(
         push_record,
         record_id,
+        pipeline=pipeline,
         job_id=push_job_id(record_id),
         retry=Retry(max=len(config["PUSH_RETRY_INTERVALS"]), interval=config["PUSH_RETRY_INTERVALS"]),
         job_timeout=60,
@@ -76,7 +82,13 @@ def after_record_submitted(record_id: int, deadline: datetime) -> None:
     If Redis is unreachable the record is still safe: the database sweep confirms it at its deadline.
     """
     try:
-        enqueue_push(record_id)
-        schedule_deadline(deadline)
+        # One round trip in the usual case: the push and a look at the deadline job's status share a pipeline
+        # (records of the same day share one deadline job, so it mostly exists already).
+        with redis_connection().pipeline() as pipe:
+            enqueue_push(record_id, pipeline=pipe)
+            pipe.hget(Job.key_for(deadline_job_id(deadline)), "status")
+            status = pipe.execute()[-1]
+        if status is None or status.decode() not in LIVE_STATUSES:
+            schedule_deadline(deadline)
     except RedisError:
         log.exception("记录 %s 的推送/期限任务未能入队；期限由数据库巡检兜底", record_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 
+from miniback.auth.tokens import unit_status_read_by_token_check
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import (
@@ -141,12 +142,18 @@ def require_admin_of(actor: Account, unit: MaintenanceUnit | UseUnit) -> None:
 
 def require_active_unit(actor: Account) -> None:
     """Work (staff, elevators) needs an approved unit; a pending unit may only complete its details."""
-    unit: MaintenanceUnit | UseUnit | None = None
-    if actor.maintenance_unit_id is not None:
-        unit = db.session.get(MaintenanceUnit, actor.maintenance_unit_id)
-    elif actor.use_unit_id is not None:
-        unit = db.session.get(UseUnit, actor.use_unit_id)
-    if unit is not None and unit.status != "active":
+    # This runs on every on-site write: reuse the status the token check read in this same transaction, else read
+    # only the status column (the whole unit row is not needed here).
+    known, status = unit_status_read_by_token_check(actor)
+    if not known and actor.maintenance_unit_id is not None:
+        status = db.session.execute(
+            db.select(MaintenanceUnit.status).where(MaintenanceUnit.id == actor.maintenance_unit_id)
+        ).scalar_one_or_none()
+    elif not known and actor.use_unit_id is not None:
+        status = db.session.execute(
+            db.select(UseUnit.status).where(UseUnit.id == actor.use_unit_id)
+        ).scalar_one_or_none()
+    if status is not None and status != "active":
         raise Forbidden("单位尚未通过平台审核，暂不能进行此操作", code="unit_not_active")
 
 

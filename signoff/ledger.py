@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, insert
+from sqlalchemy import Connection, bindparam, func, insert, text, update
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
@@ -29,22 +29,35 @@ def _is_hash(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def _lock_head(elevator_id: int) -> LedgerHead:
-    """The elevator's chain head, created on first use, locked until the transaction ends."""
-    dialect = db.session.get_bind().dialect.name
-    prefix = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
-    db.session.execute(
-        insert(LedgerHead)
-        .prefix_with(prefix)
-        .values(elevator_id=elevator_id, length=0, last_hash=GENESIS_HASH, updated_at=utcnow())
-    )
-    head = db.session.execute(
-        db.select(LedgerHead)
-        .where(LedgerHead.elevator_id == elevator_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return head
+_HEADS, _ENTRIES = LedgerHead.__table__, LedgerEntry.__table__
+# Built once, with bound parameters: appends run inside every submission, where rebuilding the statements (and
+# their compiled-cache keys) and the ORM's unit of work cost more than the statements themselves.
+_INSERT_ENTRY = insert(_ENTRIES)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.elevator_id == bindparam("head"))
+    .values({name: bindparam(name, type_=_HEADS.c[name].type) for name in ("length", "last_hash", "updated_at")})
+)
+# Create-or-lock the chain head in one statement: an upsert whose update changes nothing still takes the row's
+# exclusive lock (a new head is locked by its insert) and RETURNING hands back the current, latest-committed row.
+_UPSERT_HEAD = {
+    "mysql": "ON DUPLICATE KEY UPDATE elevator_id = elevator_id",
+    "sqlite": "ON CONFLICT (elevator_id) DO UPDATE SET elevator_id = elevator_id",
+}
+_LOCK_HEAD = {
+    dialect: text(
+        "INSERT INTO ledger_head (elevator_id, length, last_hash, updated_at) VALUES (:elevator_id, 0, :genesis, :now) "
+        f"{upsert} RETURNING length, last_hash"
+    ).bindparams(bindparam("now", type_=_HEADS.c.updated_at.type))
+    for dialect, upsert in _UPSERT_HEAD.items()
+}
+
+
+def _lock_head(connection: Connection, elevator_id: int) -> tuple[int, str]:
+    """The elevator's chain head ``(length, last_hash)``, created on first use, locked until the transaction ends."""
+    params = {"elevator_id": elevator_id, "genesis": GENESIS_HASH, "now": utcnow()}
+    length, last_hash = connection.execute(_LOCK_HEAD[connection.dialect.name], params).one()
+    return int(length), str(last_hash)
 
 
 def append_entry(
@@ -52,31 +65,37 @@ def append_entry(
 ) -> LedgerEntry:
     """Chain one record submission (``kind="record"``) or sign-off event (``kind="event"``) to its elevator.
 
-    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content.
+    Flushes, never commits. ``content_hash`` is the hex SHA-256 of the item's canonical content. Runs Core
+    statements on the session's connection (same transaction); returns a plain (transient) copy of the entry.
     """
     if kind not in ENTRY_KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     if not _is_hash(content_hash):
         raise ValueError("content_hash must be a lowercase hex SHA-256")
-    head = _lock_head(elevator_id)
-    position = head.length + 1
-    link = entry_hash(elevator_id, position, kind, ref_id, content_hash, head.last_hash)
-    entry = LedgerEntry(
-        elevator_id=elevator_id,
-        chain_pos=position,
-        kind=kind,
-        ref_id=ref_id,
-        content_hash=content_hash,
-        prev_hash=head.last_hash,
-        entry_hash=link,
-        created_at=at or utcnow(),
-    )
-    db.session.add(entry)
-    head.length = position
-    head.last_hash = link
-    head.updated_at = entry.created_at
     db.session.flush()
-    return entry
+    connection = db.session.connection()
+    length, prev_hash = _lock_head(connection, elevator_id)
+    position = length + 1
+    row = {
+        "elevator_id": elevator_id,
+        "chain_pos": position,
+        "kind": kind,
+        "ref_id": ref_id,
+        "content_hash": content_hash,
+        "prev_hash": prev_hash,
+        "entry_hash": entry_hash(elevator_id, position, kind, ref_id, content_hash, prev_hash),
+        "created_at": at or utcnow(),
+    }
+    result = connection.execute(_INSERT_ENTRY, row)
+    connection.execute(
+        _MOVE_HEAD,
+        {"head": elevator_id, "length": position, "last_hash": row["entry_hash"], "updated_at": row["created_at"]},
+    )
+    # A head this session loaded earlier is now stale: reload it on next use rather than trust it.
+    stale = db.session.identity_map.get(db.session.identity_key(LedgerHead, (elevator_id,)))
+    if stale is not None:
+        db.session.expire(stale)
+    return LedgerEntry(id=result.inserted_primary_key[0], **row)
 
 
 # Sign-off events are chained by the seal job, shortly after they commit, rather than inside the statements that

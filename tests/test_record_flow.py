@@ -101,6 +101,8 @@ def test_technician_walks_through_a_job_and_the_record_is_frozen(client):
     assert {i["code"]: i["result"] for i in record["items"]}["A-2-03"] == "not_applicable"
     assert record["content_hash"] == sha256_hex(record["canonical_content"])
     content = json.loads(record["canonical_content"])
+    # The stored items are exactly the hashed ones (the database copies them from the draft).
+    assert record["items"] == content["items"]
     assert content["signature_sha256"] == sha256_hex(signature)
     assert content["replaced_parts"] == [{"name": "LED 灯管", "model": "T5-14W", "quantity": 2}]
 

@@ -1,3 +1,8 @@
+import pytest
+
+from miniback.access import require_active_unit
+from miniback.auth.tokens import account_for_token, issue_token, unit_status_read_by_token_check
+from miniback.errors import Forbidden
 from miniback.extensions import db
 from miniback.models import Account, ChangeLog, MaintenanceUnit, UseUnit
 from tests.factories import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
@@ -150,3 +155,20 @@ def test_use_unit_district_must_be_in_guangzhou(client):
     }
     response = client.post("/api/v1/use-units", json=body)
     assert response.status_code == 422 and "district" in response.json["error"]["fields"]
+
+
+def test_unit_status_seen_by_the_token_check_is_reused_only_within_its_transaction(app):
+    world = make_world()
+    token, _ = issue_token(world.tech1, 3600)
+    db.session.commit()
+    actor = account_for_token(token)
+    assert unit_status_read_by_token_check(actor) == (True, "active")
+    require_active_unit(actor)
+    db.session.commit()
+    # A new transaction has not read the status yet: the access check reads it again and sees the suspension.
+    assert unit_status_read_by_token_check(actor) == (False, None)
+    world.unit.status = "suspended"
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        require_active_unit(actor)
+    db.session.rollback()

@@ -39,10 +39,9 @@ from miniback.models import (
 from miniback.records.drafts import add_item, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
 from miniback.records.signature import decode_base64
-from miniback.records.submit import record_for_draft, submit_record, superseded_by
+from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
 from miniback.records.templates import get_unit_template_for, tsg_template, unit_template
 from miniback.registry.staff import subtree_node_ids
-from signoff.operations import signoff_deadline_of
 
 Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
 # A 200 KB PNG is ~270 KB of Base64; the limit on bytes is checked after decoding.
@@ -363,9 +362,11 @@ def submit_draft(draft_id: int) -> Any:
     # Locking the draft serialises retried submissions: the second one finds it submitted.
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     try:
-        record, created = submit_record(actor, draft, signature, device_submitted_at=data.device_submitted_at)
-        # Serialised before the commit, from memory: no reloading queries on the hot path.
-        out = RecordOut.model_validate(record).model_dump(mode="json")
+        submission = submit_record(actor, draft, signature, device_submitted_at=data.device_submitted_at)
+        # Serialised before the commit, from memory: no reloading queries on the hot path (the commit expires
+        # the session's objects, so even ``record.id`` would reload the whole record afterwards).
+        record_id, created = submission.record.id, submission.created
+        out = RecordOut.model_validate(submission.record).model_dump(mode="json")
         db.session.commit()
     except IntegrityError:
         # Two submissions raced past the lock (e.g. SQLite): the unique draft_id kept one record.
@@ -373,11 +374,11 @@ def submit_draft(draft_id: int) -> Any:
         existing = record_for_draft(draft_id)
         if existing is None:
             raise
-        record, created = existing, False
-        out = RecordOut.model_validate(record).model_dump(mode="json")
+        submission = Submission(existing, created=False)
+        created, out = False, RecordOut.model_validate(existing).model_dump(mode="json")
     # Post-commit side effects of a new record: push to the use unit and schedule its sign-off deadline.
-    if created:
-        after_record_submitted(record.id, signoff_deadline_of(record.id))
+    if submission.signoff_deadline is not None:
+        after_record_submitted(record_id, submission.signoff_deadline)
     return out, (201 if created else 200)
 
 

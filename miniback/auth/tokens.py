@@ -31,21 +31,39 @@ def account_for_token(plaintext: str) -> Account:
 
     One query for token, account and unit status: this runs on every authenticated request.
     """
+    # The token's two columns rather than the entity: nothing else of it is needed on this hot path.
     row = db.session.execute(
-        db.select(ApiToken, Account, MaintenanceUnit.status, UseUnit.status)
+        db.select(ApiToken.revoked_at, ApiToken.expires_at, Account, MaintenanceUnit.status, UseUnit.status)
         .join(Account, Account.id == ApiToken.account_id)
         .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Account.maintenance_unit_id)
         .outerjoin(UseUnit, UseUnit.id == Account.use_unit_id)
         .where(ApiToken.token_hash == digest(plaintext))
     ).first()
-    if row is None or row[0].revoked_at is not None:
+    if row is None or row[0] is not None:
         raise Unauthenticated("登录凭证无效，请重新登录", code="invalid_token")
-    token, account, mu_status, uu_status = row
-    if token.expires_at <= utcnow():
+    _, expires_at, account, mu_status, uu_status = row
+    if expires_at <= utcnow():
         raise Unauthenticated("登录已过期，请重新登录", code="token_expired")
     if not account.active or not _status_allows(account, mu_status or uu_status):
         raise Unauthenticated("账号已停用", code="account_inactive")
+    session = db.session()
+    session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, mu_status or uu_status)
     return account
+
+
+# Key in ``session.info`` of the unit status the token check read, with the transaction that read it. Within that
+# transaction (one consistent REPEATABLE READ snapshot) reading it again returns the same value, so the access
+# checks reuse it instead of querying again; after a commit or rollback it no longer applies.
+UNIT_STATUS_READ = "miniback.unit_status_read"
+
+
+def unit_status_read_by_token_check(account: Account) -> tuple[bool, str | None]:
+    """``(True, status)`` if this transaction's token check already read ``account``'s unit status."""
+    session = db.session()
+    seen = session.info.get(UNIT_STATUS_READ)
+    if seen is None or seen[1] != account.id or seen[0] is not session.get_transaction():
+        return False, None
+    return True, seen[2]
 
 
 def _status_allows(account: Account, unit_status: str | None) -> bool:

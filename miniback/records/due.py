@@ -7,11 +7,12 @@ job, half-yearly 6, yearly 12. Days are Asia/Shanghai days; a due date is the la
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, Date, bindparam, func, or_
 from sqlalchemy.dialects import mysql, sqlite
 
 from miniback.access import elevator_scope
@@ -44,6 +45,35 @@ def _last_field(category: str) -> str:
     return f"last_{category}_on"
 
 
+@functools.cache
+def _due_upsert(dialect: str, category: str) -> Any:
+    """The upsert for one category, built once per dialect: its values are bound parameters (``elevator_id``,
+    ``day``, ``due``, ``now``), so each submission only binds them instead of rebuilding the statement."""
+    table = ElevatorDue.__table__
+    day, due = bindparam("day", type_=Date), bindparam("due", type_=Date)
+    values: dict[str, Any] = {_last_field(c): day for c in CATEGORIES[: CATEGORIES.index(category) + 1]}
+    values["half_month_due_on"] = due
+    insert_values = {
+        "elevator_id": bindparam("elevator_id", type_=table.c.elevator_id.type),
+        "updated_at": bindparam("now", type_=table.c.updated_at.type),
+        **values,
+    }
+    if dialect == "mysql":
+        mysql_insert = mysql.insert(table).values(**insert_values)
+        return mysql_insert.on_duplicate_key_update(
+            updated_at=mysql_insert.inserted.updated_at,
+            **{name: func.greatest(func.coalesce(table.c[name], value), value) for name, value in values.items()},
+        )
+    sqlite_insert = sqlite.insert(table).values(**insert_values)
+    return sqlite_insert.on_conflict_do_update(
+        index_elements=["elevator_id"],
+        set_={
+            "updated_at": sqlite_insert.excluded.updated_at,
+            **{name: func.max(func.coalesce(table.c[name], value), value) for name, value in values.items()},
+        },
+    )
+
+
 def record_maintenance_done(elevator_id: int, category: str, day: date) -> None:
     """Advance the elevator's due-date projection after a job of ``category`` on ``day`` (a late upload of an
     older job never moves a date backwards).
@@ -51,28 +81,10 @@ def record_maintenance_done(elevator_id: int, category: str, day: date) -> None:
     One upsert statement: no read-then-write window, and no gap locks (a locking read of a missing row followed
     by an insert deadlocks under concurrent submissions on InnoDB).
     """
-    counted = [_last_field(c) for c in CATEGORIES[: CATEGORIES.index(category) + 1]]
-    values: dict[str, Any] = {name: day for name in counted}
-    values["half_month_due_on"] = next_due("half_month", day)
-    insert_values = {"elevator_id": elevator_id, "updated_at": utcnow(), **values}
-    table = ElevatorDue.__table__
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "mysql":
-        mysql_insert = mysql.insert(table).values(**insert_values)
-        statement: Any = mysql_insert.on_duplicate_key_update(
-            updated_at=mysql_insert.inserted.updated_at,
-            **{name: func.greatest(func.coalesce(table.c[name], value), value) for name, value in values.items()},
-        )
-    else:
-        sqlite_insert = sqlite.insert(table).values(**insert_values)
-        statement = sqlite_insert.on_conflict_do_update(
-            index_elements=["elevator_id"],
-            set_={
-                "updated_at": sqlite_insert.excluded.updated_at,
-                **{name: func.max(func.coalesce(table.c[name], value), value) for name, value in values.items()},
-            },
-        )
-    db.session.execute(statement)
+    db.session.flush()  # the statement runs on the connection, past the session's autoflush
+    connection = db.session.connection()
+    params = {"elevator_id": elevator_id, "day": day, "due": next_due("half_month", day), "now": utcnow()}
+    connection.execute(_due_upsert(connection.dialect.name, category), params)
 
 
 def notices_covering(elevator_id: int, day: date) -> list[DelayNotice]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from typing import Any
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
@@ -49,12 +48,16 @@ def check_signature_png(data: bytes, field: str = "signature_png") -> tuple[int,
     return width, height
 
 
+_INSERT_UNLESS_PRESENT = {
+    "mysql": mysql.insert(SignatureImage.__table__).prefix_with("IGNORE"),
+    "sqlite": sqlite.insert(SignatureImage.__table__).on_conflict_do_nothing(index_elements=["sha256"]),
+}
+
+
 def store_signature(data: bytes, uploaded_by: Account | None, field: str = "signature_png") -> str:
     """Check and store a signature PNG (deduplicated by hash); returns its SHA-256 hex, the reference to it."""
     width, height = check_signature_png(data, field)
     digest = sha256_hex(data)
-    if db.session.get(SignatureImage, digest) is not None:
-        return digest
     row = {
         "sha256": digest,
         "content": data,
@@ -64,13 +67,10 @@ def store_signature(data: bytes, uploaded_by: Account | None, field: str = "sign
         "uploaded_by_id": uploaded_by.id if uploaded_by else None,
         "created_at": utcnow(),
     }
-    # Insert unless present, in one statement: the same image stored concurrently is neither an error nor a
-    # deadlock (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not
-    # ON DUPLICATE KEY UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
-    table = SignatureImage.__table__
-    if db.session.get_bind().dialect.name == "mysql":
-        statement: Any = mysql.insert(table).values(**row).prefix_with("IGNORE")
-    else:
-        statement = sqlite.insert(table).values(**row).on_conflict_do_nothing(index_elements=["sha256"])
-    db.session.execute(statement)
+    # Insert unless present, in one statement and without a look-up first (a new signature, the usual case, would
+    # pay a second round trip): the same image stored again or concurrently is neither an error nor a deadlock
+    # (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not ON DUPLICATE KEY
+    # UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
+    connection = db.session.connection()
+    connection.execute(_INSERT_UNLESS_PRESENT[connection.dialect.name], row)
     return digest

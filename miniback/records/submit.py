@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import Connection, Row, bindparam, insert
+from sqlalchemy.orm import load_only
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -17,13 +20,14 @@ from miniback.models import (
     Elevator,
     MaintenanceRecord,
     RecordDraft,
+    RecordDraftItem,
     RecordItem,
     RecordTechnician,
     utcnow,
 )
 from miniback.public.entries import add_public_entry
 from miniback.records.calendar import local_day
-from miniback.records.drafts import NOTE_REQUIRED, draft_items
+from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
@@ -32,8 +36,23 @@ from signoff.ledger import append_entry
 from signoff.operations import record_submitted
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
+# What a record keeps of each draft item (its content and its record_item row).
+ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
+ELEVATOR_COLUMNS = (
+    Elevator.maintenance_unit_id,
+    Elevator.status,
+    Elevator.device_code,
+    Elevator.registration_code,
+    Elevator.elevator_type,
+    Elevator.address,
+    Elevator.position,
+    Elevator.use_unit_id,
+    Elevator.district,
+)
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
+_INSERT_RECORD, _INSERT_ITEMS = insert(MaintenanceRecord.__table__), insert(RecordItem.__table__)
+_INSERT_TECHNICIANS = insert(RecordTechnician.__table__)
 
 
 def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
@@ -44,7 +63,49 @@ def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
     ).scalar_one_or_none()
 
 
-def _missing(draft: RecordDraft, items: list[Any]) -> dict[str, str]:
+_DRAFT_ITEMS = RecordDraftItem.__table__
+_ITEMS_TO_FREEZE = (
+    db.select(*(_DRAFT_ITEMS.c[name] for name in ITEM_COLUMNS))
+    .where(_DRAFT_ITEMS.c.draft_id == bindparam("draft_id"))
+    .order_by(_DRAFT_ITEMS.c.seq)
+    .with_for_update(read=True)
+)
+
+
+def _items_to_freeze(draft: RecordDraft) -> Sequence[Row[Any]]:
+    """The draft's items as plain rows, in order (no ORM objects: they are only read, hashed and copied).
+
+    A locking read, like the draft's own: under REPEATABLE READ a plain read could return items older than the
+    locked draft row (a results save that committed while this submission waited for the draft's lock).
+    """
+    return db.session.connection().execute(_ITEMS_TO_FREEZE, {"draft_id": draft.id}).all()
+
+
+# The items hashed above, copied by the database itself (no rows sent back and forth). Sound on MySQL/MariaDB only:
+# there the copy's SELECT is a locking read of the latest committed rows like ``_ITEMS_TO_FREEZE``, whose shared
+# locks keep those rows unchanged until the commit, so both reads see the very same rows.
+_COPY_ITEMS = insert(RecordItem.__table__).from_select(
+    ["record_id", *ITEM_COLUMNS],
+    db.select(
+        bindparam("record_id", type_=RecordItem.__table__.c.record_id.type),
+        *(_DRAFT_ITEMS.c[name] for name in ITEM_COLUMNS),
+    )
+    .where(_DRAFT_ITEMS.c.draft_id == bindparam("draft_id"))
+    .order_by(_DRAFT_ITEMS.c.seq),
+)
+
+
+def _copy_items(connection: Connection, record_id: int, draft_id: int, item_rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name != "mysql":
+        # Elsewhere (the embedded SQLite demo) the items read earlier may not be locked: insert exactly those.
+        connection.execute(_INSERT_ITEMS, [{"record_id": record_id, **row} for row in item_rows])
+        return
+    copied = connection.execute(_COPY_ITEMS, {"record_id": record_id, "draft_id": draft_id}).rowcount
+    if copied != len(item_rows):
+        raise RuntimeError(f"draft {draft_id}: copied {copied} items, hashed {len(item_rows)}")
+
+
+def _missing(draft: RecordDraft, items: Sequence[Any]) -> dict[str, str]:
     missing: dict[str, str] = {}
     if draft.check_in_at is None:
         missing["check_in"] = "尚未签到"
@@ -58,21 +119,33 @@ def _missing(draft: RecordDraft, items: list[Any]) -> dict[str, str]:
     return missing
 
 
+_TECHNICIANS, _RECORDS = RecordTechnician.__table__, MaintenanceRecord.__table__
+# Built once with bound parameters (it runs in every submission): one of the technicians on another elevator
+# at a time overlapping [start, end].
+_OVERLAP = (
+    db.select(_TECHNICIANS.c.id)
+    .join(_RECORDS, _RECORDS.c.id == _TECHNICIANS.c.record_id)
+    .where(
+        _TECHNICIANS.c.account_id.in_(bindparam("technician_ids", expanding=True)),
+        _TECHNICIANS.c.check_in_at < bindparam("end", type_=_TECHNICIANS.c.check_in_at.type),
+        _TECHNICIANS.c.check_in_at > bindparam("lookback", type_=_TECHNICIANS.c.check_in_at.type),
+        _TECHNICIANS.c.check_out_at > bindparam("start", type_=_TECHNICIANS.c.check_out_at.type),
+        _RECORDS.c.elevator_id != bindparam("elevator_id"),
+    )
+    .limit(1)
+)
+
+
 def _overlaps(technician_ids: list[int], elevator_id: int, start: datetime, end: datetime) -> bool:
     """Whether one of the technicians has a submitted job on another elevator overlapping [start, end]."""
-    hit = db.session.execute(
-        db.select(RecordTechnician.id)
-        .join(MaintenanceRecord, MaintenanceRecord.id == RecordTechnician.record_id)
-        .where(
-            RecordTechnician.account_id.in_(technician_ids),
-            RecordTechnician.check_in_at < end,
-            RecordTechnician.check_in_at > start - OVERLAP_LOOKBACK,
-            RecordTechnician.check_out_at > start,
-            MaintenanceRecord.elevator_id != elevator_id,
-        )
-        .limit(1)
-    ).first()
-    return hit is not None
+    params = {
+        "technician_ids": technician_ids,
+        "end": end,
+        "lookback": start - OVERLAP_LOOKBACK,
+        "start": start,
+        "elevator_id": elevator_id,
+    }
+    return db.session.connection().execute(_OVERLAP, params).first() is not None
 
 
 def _point(draft: RecordDraft, prefix: str) -> dict[str, Any]:
@@ -90,6 +163,16 @@ def _technician(account: Account, role: str) -> dict[str, Any]:
     return {"id": account.id, "name": account.name, "certificate_no": account.certificate_no, "role": role}
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What ``submit_record`` did: the record, whether this call created it, and (if so) its sign-off deadline,
+    which the caller needs after the commit to schedule the deadline job."""
+
+    record: MaintenanceRecord
+    created: bool
+    signoff_deadline: datetime | None = None
+
+
 def submit_record(
     actor: Account,
     draft: RecordDraft,
@@ -98,8 +181,8 @@ def submit_record(
     device_submitted_at: datetime | None = None,
     source: str = "miniprogram",
     received_at: datetime | None = None,
-) -> tuple[MaintenanceRecord, bool]:
-    """Freeze ``draft`` into a submitted record; returns ``(record, created)``.
+) -> Submission:
+    """Freeze ``draft`` into a submitted record.
 
     Submitting an already-submitted draft returns its record unchanged (``created`` False), so a retried
     request never yields two records. The caller loads the draft with ``for_update`` and commits; a unique
@@ -110,14 +193,15 @@ def submit_record(
         existing = record_for_draft(draft.id)
         if existing is None:
             raise Conflict("该草稿已提交", code="already_submitted")
-        return existing, False
-    elevator = db.session.get(Elevator, draft.elevator_id)
+        return Submission(existing, created=False)
+    # Only the columns a submission uses (the access check and the record's content), not the whole row.
+    elevator = db.session.get(Elevator, draft.elevator_id, options=[load_only(*ELEVATOR_COLUMNS)])
     assert elevator is not None
     require_maintainer(actor, elevator)
     received_at = received_at or utcnow()
     if device_submitted_at is not None:
         check_device_time(device_submitted_at, "device_submitted_at", received_at)
-    items = draft_items(draft)
+    items = _items_to_freeze(draft)
     missing = _missing(draft, items)
     if missing:
         raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
@@ -137,6 +221,7 @@ def submit_record(
         "overlap": _overlaps([t["id"] for t in technicians], elevator.id, draft.check_in_at, draft.check_out_at),
     }
     maintenance_day = local_day(draft.check_out_at)
+    item_rows = [item._asdict() for item in items]
     late_upload = local_day(received_at) > maintenance_day
 
     content = {
@@ -160,19 +245,7 @@ def submit_record(
         "check_in": _point(draft, "check_in"),
         "check_out": _point(draft, "check_out"),
         "duration_seconds": duration,
-        "items": [
-            {
-                "seq": item.seq,
-                "code": item.code,
-                "item": item.item,
-                "requirement": item.requirement,
-                "added": item.added,
-                "result": item.result,
-                "note": item.note,
-                "remark": item.remark,
-            }
-            for item in items
-        ],
+        "items": item_rows,
         "remarks": draft.remarks,
         "replaced_parts": draft.replaced_parts,
         "hazards": draft.hazards,
@@ -184,7 +257,7 @@ def submit_record(
         "source": source,
     }
     canonical, digest = content_hash(content)
-    record = MaintenanceRecord(
+    values: dict[str, Any] = dict(
         draft_id=draft.id,
         supersedes_id=draft.supersedes_id,
         elevator_id=elevator.id,
@@ -225,36 +298,24 @@ def submit_record(
         content_hash=digest,
         canonical_content=canonical,
     )
-    db.session.add(record)
-    db.session.flush()
+    # A Core insert (the record is insert-only: nothing for the unit of work to track); the returned record is a
+    # plain copy of the row written, which is all the response and the sign-off need.
+    inserted = db.session.connection().execute(_INSERT_RECORD, values)
+    record = MaintenanceRecord(id=inserted.inserted_primary_key[0], **values)
     # The resident's page shows it (masked) from this commit on; the sign-off below fills in its deadline.
     add_public_entry(record, [tech["name"] for tech in technicians])
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
-    record_submitted(
+    signoff = record_submitted(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
-    # Core bulk inserts (one executemany each): the unit of work's per-object bookkeeping is the hot spot here.
-    db.session.execute(
-        insert(RecordItem),
-        [
-            {
-                "record_id": record.id,
-                "seq": item.seq,
-                "code": item.code,
-                "item": item.item,
-                "requirement": item.requirement,
-                "added": item.added,
-                "result": item.result,
-                "note": item.note,
-                "remark": item.remark,
-            }
-            for item in items
-        ],
-    )
-    db.session.execute(
-        insert(RecordTechnician),
+    # Core bulk inserts on the session's connection: the unit of work's per-object bookkeeping (and the ORM bulk
+    # path's) is the hot spot here.
+    connection = db.session.connection()
+    _copy_items(connection, record.id, draft.id, item_rows)
+    connection.execute(
+        _INSERT_TECHNICIANS,
         [
             {
                 "record_id": record.id,
@@ -270,7 +331,7 @@ def submit_record(
     draft.status = "submitted"
     record_maintenance_done(elevator.id, draft.category, maintenance_day)
     db.session.flush()
-    return record, True
+    return Submission(record, created=True, signoff_deadline=signoff.deadline_at)
 
 
 def superseded_by(record: MaintenanceRecord) -> list[int]:
