@@ -46,13 +46,6 @@ def current_state(record_id: int) -> SignoffState:
     return state
 
 
-def signoff_deadline_of(record_id: int) -> datetime:
-    deadline: datetime = db.session.execute(
-        db.select(SignoffState.deadline_at).where(SignoffState.record_id == record_id)
-    ).scalar_one()
-    return deadline
-
-
 def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: timedelta) -> SignoffState:
     """Open the sign-off of a freshly submitted record: its deadline, a ``submitted`` event, a pending state."""
     deadline = signoff_deadline(record.maintenance_day, now, min_window)
