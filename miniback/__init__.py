@@ -53,7 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     from miniback.extensions import db, migrate
+    from miniback.public.reads import add_public_read_bind
 
+    add_public_read_bind(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
 

@@ -172,7 +172,8 @@ def app(migrated_database: str, wechat_stub: StubState, wechat_stub_server: Runn
         finally:
             db.session.remove()
             empty_tables()
-            db.engine.dispose()
+            for engine in db.engines.values():  # the main engine and the public page's read pool
+                engine.dispose()
             close_connection(app)
 
 

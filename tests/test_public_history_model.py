@@ -180,12 +180,11 @@ def test_the_one_query_page_and_the_plain_row_reads_agree(app):
         record_submitted(record, now=utcnow() - timedelta(days=n), min_window=timedelta(hours=2))
     db.session.commit()
     now = utcnow()
-    with db.engine.connect() as connection:
-        row, folded = history._page_rows(connection, elevator.public_code, now)
-        assert len(folded) == history.HISTORY_LIMIT
-        assert folded == history._row_entries(connection, row.id, now)
+    row, folded = history._page_rows(elevator.public_code, now)
+    assert len(folded) == history.HISTORY_LIMIT
+    assert folded == history._row_entries(row.id, now)
     assert folded[0].signoff_state == "pending" and folded[1].signoff_state == "default_confirmed"
-    assert {r.technician_names for r in folded} == {("张*明",), ("张*明", "李*强")}
+    assert {r.technicians for r in folded} == {("张*明",), ("张*明", "李*强")}
 
 
 def test_a_history_cut_short_by_the_server_is_read_again_as_rows(app, monkeypatch):

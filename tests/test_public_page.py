@@ -6,11 +6,12 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 
 from miniback.extensions import db
 from miniback.models import DelayNotice, DelayNoticeElevator, PublicHistoryEntry, utcnow
 from miniback.public.entries import stored_signoff
-from miniback.public.history import RecordRow, local_today, public_record, resolved_signoff
+from miniback.public.history import local_today, public_record, resolved_signoff
 from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
@@ -87,8 +88,9 @@ def test_phones_are_masked():
     ],
 )
 def test_signoff_states_have_their_public_labels(state, label):
-    row = RecordRow(date(2026, 11, 20), "half_month", ("张伟明",), state, False)
-    assert public_record(row).signoff_label == label
+    record = public_record(date(2026, 11, 20), "half_month", "张*明", False, state, None, utcnow())
+    assert record.signoff_label == label
+    assert record.signoff_state == (state if state != "?" else "pending")  # only known keys reach the page's markup
 
 
 @pytest.mark.parametrize(
@@ -296,6 +298,17 @@ def test_html_in_stored_fields_is_escaped(client):
     assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>公司" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;大厦" in page
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
+
+
+def test_html_in_a_technicians_name_is_escaped_in_the_history_list(client):
+    world = make_world()
+    elevator = world.elevators[0]
+    tech = make_staff(world.admin, "technician", world.team1, name="<img/src=x>")
+    insert_record(elevator, [tech], local_today() - timedelta(days=1))
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    shown = mask_name("<img/src=x>")
+    assert "<" in shown and shown not in page
+    assert str(escape(shown)) in page
 
 
 def test_page_is_cacheable_briefly_and_revalidates_with_etag(client):

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, func, literal_column
+from sqlalchemy import bindparam, func, literal_column
 
 from miniback.extensions import db
 from miniback.models import (
@@ -29,6 +29,7 @@ from miniback.models import (
     utcnow,
 )
 from miniback.public.masking import mask_phones_in_text
+from miniback.public.reads import on_mariadb, read_scalar
 from qr.urls import is_public_code
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -59,17 +60,6 @@ DELAY_CAUSE_NAMES = {
 
 
 @dataclass(frozen=True)
-class RecordRow:
-    """One record as read from the public history read model (names already masked)."""
-
-    maintained_on: date
-    category: str
-    technician_names: tuple[str, ...]
-    signoff_state: str
-    late_upload: bool
-
-
-@dataclass(frozen=True)
 class DelayNoticeRow:
     cause: str
     starts_on: date
@@ -77,8 +67,9 @@ class DelayNoticeRow:
     text: str
 
 
-@dataclass(frozen=True)
-class PublicRecord:
+class PublicRecord(NamedTuple):
+    """A record as residents see it. A named tuple: a page builds 24 of them per view."""
+
     maintained_on: date
     category: str
     category_name: str
@@ -86,9 +77,9 @@ class PublicRecord:
     signoff_state: str
     signoff_label: str
     late_upload: bool
-    # Ready-made text for the page's list (24 rows a view: no method calls or filters in the template's loop).
-    maintained_text: str = ""
-    technicians_text: str = ""
+    # Ready-made text for the page's list (no method calls or filters in the template's loop).
+    maintained_text: str
+    technicians_text: str
 
 
 @dataclass(frozen=True)
@@ -125,18 +116,30 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def public_record(row: RecordRow) -> PublicRecord:
-    state = row.signoff_state if row.signoff_state in SIGNOFF_LABELS else "pending"
+def public_record(
+    day: date,
+    category: str,
+    technicians: str,
+    late_upload: bool,
+    stored: str,
+    deadline_at: datetime | None,
+    now: datetime,
+) -> PublicRecord:
+    """One entry of the read model (masked names separated by spaces) as shown at ``now``."""
+    state = resolved_signoff(stored, deadline_at, now)
+    if state not in SIGNOFF_LABELS:
+        state = "pending"
+    names = tuple(technicians.split())
     return PublicRecord(
-        maintained_on=row.maintained_on,
-        category=row.category,
-        category_name=CATEGORY_NAMES.get(row.category, "维保"),
-        technicians=row.technician_names,
-        signoff_state=state,
-        signoff_label=SIGNOFF_LABELS[state],
-        late_upload=row.late_upload,
-        maintained_text=row.maintained_on.isoformat(),
-        technicians_text="、".join(row.technician_names),
+        day,
+        category,
+        CATEGORY_NAMES.get(category, "维保"),
+        names,
+        state,
+        SIGNOFF_LABELS[state],
+        late_upload,
+        day.isoformat(),
+        "、".join(names),
     )
 
 
@@ -241,12 +244,6 @@ def resolved_signoff(stored: str, deadline_at: datetime | None, now: datetime) -
     return stored
 
 
-def _record_row(
-    day: date, category: str, technicians: str, late: Any, stored: str, deadline: Any, now: datetime
-) -> RecordRow:
-    return RecordRow(day, category, tuple(technicians.split()), resolved_signoff(stored, deadline, now), bool(late))
-
-
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -255,7 +252,7 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)  # DATETIME(6) columns hold naive UTC
 
 
-def _from_json(page: str, now: datetime) -> tuple[PageRow, list[RecordRow] | None]:
+def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | None]:
     """The elevator's row and its records from the MariaDB query; records ``None`` if the text is cut short."""
     *fields, history = json.loads(page)
     # JSON has no dates: created_at and the two due-date columns come back as ISO text.
@@ -266,47 +263,50 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[RecordRow] | Non
         if len(parts) != len(_ENTRY_COLUMNS):
             return PageRow(*fields), None  # a server with a short group_concat_max_len truncated it
         day, category, names, late, stored, deadline = parts
-        deadline_at = _utc(deadline) if deadline else None
-        records.append(_record_row(date.fromisoformat(day), category, names, late == "1", stored, deadline_at, now))
+        deadline_at = _utc(deadline) if deadline and stored == "awaiting" else None
+        records.append(public_record(date.fromisoformat(day), category, names, late == "1", stored, deadline_at, now))
     return PageRow(*fields), records
 
 
-def _row_entries(connection: Connection, elevator_id: int, now: datetime) -> list[RecordRow]:
-    entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
-    return [
-        _record_row(day, category, names, late, stored, deadline, now)
-        for day, category, names, late, stored, deadline in entries
-    ]
+def _row_entries(elevator_id: int, now: datetime) -> list[PublicRecord]:
+    with db.engine.connect() as connection:
+        entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
+        return [
+            public_record(day, category, names, bool(late), stored, deadline, now)
+            for day, category, names, late, stored, deadline in entries
+        ]
 
 
-def _page_rows(connection: Connection, code: str, now: datetime) -> tuple[PageRow, list[RecordRow]] | None:
+def _page_rows(code: str, now: datetime) -> tuple[PageRow, list[PublicRecord]] | None:
     """The elevator's row and its latest records (names masked), or ``None`` for an unknown code."""
-    if getattr(connection.dialect, "is_mariadb", False):
-        page = connection.execute(_PAGE_JSON, {"code": code}).scalar()
+    if on_mariadb():
+        page = read_scalar(_PAGE_JSON, code=code)
         if page is None:
             return None
         row, records = _from_json(page, now)
-        return row, records if records is not None else _row_entries(connection, row.id, now)
-    found = connection.execute(_PAGE, {"code": code}).first()
+        return row, records if records is not None else _row_entries(row.id, now)
+    with db.engine.connect() as connection:
+        found = connection.execute(_PAGE, {"code": code}).first()
     if found is None:
         return None
     row = PageRow(*found)
-    return row, _row_entries(connection, row.id, now)
+    return row, _row_entries(row.id, now)
 
 
-def _delay_notice_row(connection: Connection, elevator_id: int, today: date) -> DelayNoticeRow | None:
+def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
     """The latest delay notice covering ``today``, if the unit filed one for this elevator."""
-    notice = connection.execute(
-        db.select(DelayNotice.cause, DelayNotice.starts_on, DelayNotice.ends_on, DelayNotice.explanation)
-        .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
-        .where(
-            DelayNoticeElevator.elevator_id == elevator_id,
-            DelayNotice.starts_on <= today,
-            DelayNotice.ends_on >= today,
-        )
-        .order_by(DelayNotice.id.desc())
-        .limit(1)
-    ).first()
+    with db.engine.connect() as connection:
+        notice = connection.execute(
+            db.select(DelayNotice.cause, DelayNotice.starts_on, DelayNotice.ends_on, DelayNotice.explanation)
+            .join(DelayNoticeElevator, DelayNoticeElevator.notice_id == DelayNotice.id)
+            .where(
+                DelayNoticeElevator.elevator_id == elevator_id,
+                DelayNotice.starts_on <= today,
+                DelayNotice.ends_on >= today,
+            )
+            .order_by(DelayNotice.id.desc())
+            .limit(1)
+        ).first()
     if notice is None:
         return None
     return DelayNoticeRow(notice.cause, notice.starts_on, notice.ends_on, notice.explanation)
@@ -336,17 +336,15 @@ def public_history(code: str, today: date | None = None, now: datetime | None = 
         return None
     now = now or utcnow()
     today = today or now.astimezone(LOCAL_TZ).date()
-    # A plain pooled connection, not the ORM session: this read needs none of the session's machinery.
-    with db.engine.connect() as connection:
-        found = _page_rows(connection, code, now)
-        if found is None:
-            return None
-        elevator, rows = found
-        records = tuple(public_record(row) for row in rows)
-        last, next_due = _due(elevator, records)
-        # Only an elevator in service can be overdue (a stopped lift needs no visits).
-        overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
-        notice_row = _delay_notice_row(connection, elevator.id, today) if overdue_days > 0 else None
+    found = _page_rows(code, now)
+    if found is None:
+        return None
+    elevator, rows = found
+    records = tuple(rows)
+    last, next_due = _due(elevator, records)
+    # Only an elevator in service can be overdue (a stopped lift needs no visits).
+    overdue_days = (today - next_due).days if next_due is not None and elevator.status == "in_service" else 0
+    notice_row = _delay_notice_row(elevator.id, today) if overdue_days > 0 else None
     notice = (
         PublicDelayNotice(
             cause=DELAY_CAUSE_NAMES.get(notice_row.cause, "其他"),
