@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 15 * 60,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # The resident's page reads through its own pool; set this to send those reads to a replica.
+    "PUBLIC_READ_DATABASE_URI": None,
     # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For/-Proto are trusted.
     # 0 (direct): the headers are ignored, so nobody can pick their own address to dodge the rate limits.
     "TRUSTED_PROXIES": 0,

@@ -80,3 +80,18 @@ def test_other_database_errors_are_not_retried(app, monkeypatch):
     monkeypatch.setattr(history, "_PAGE_JSON", broken)
     with pytest.raises(pymysql.err.OperationalError):
         history.public_history(world.elevators[0].public_code)
+
+
+def test_the_read_pool_follows_the_main_database_or_a_configured_replica():
+    from miniback.public.reads import ENGINE_OPTIONS, add_public_read_bind
+
+    main, replica = "mysql+pymysql://app@db/miniback", "mysql+pymysql://reader@replica/miniback"
+    config: dict = {"SQLALCHEMY_DATABASE_URI": main}
+    add_public_read_bind(config)
+    assert config["SQLALCHEMY_BINDS"][BIND] == {"url": main, **ENGINE_OPTIONS}
+    config = {"SQLALCHEMY_DATABASE_URI": main, "PUBLIC_READ_DATABASE_URI": replica, "SQLALCHEMY_BINDS": {"x": "y"}}
+    add_public_read_bind(config)
+    assert config["SQLALCHEMY_BINDS"]["x"] == "y" and config["SQLALCHEMY_BINDS"][BIND]["url"] == replica
+    demo = {"SQLALCHEMY_DATABASE_URI": "sqlite:///demo.sqlite3"}
+    add_public_read_bind(demo)
+    assert "SQLALCHEMY_BINDS" not in demo  # the SQLite demo reads through its one engine

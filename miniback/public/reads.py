@@ -30,8 +30,10 @@ ENGINE_OPTIONS = {
 
 
 def add_public_read_bind(config: dict[str, Any]) -> None:
-    """Declare the ``public_reads`` bind for a MySQL or MariaDB database (before ``db.init_app``)."""
-    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    """Declare the ``public_reads`` bind for a MySQL or MariaDB database (before ``db.init_app``): the main
+    database, or ``PUBLIC_READ_DATABASE_URI`` (a read replica: residents can live with a replica's lag of a
+    moment, the page is cacheable for a minute anyway)."""
+    uri = config.get("PUBLIC_READ_DATABASE_URI") or config.get("SQLALCHEMY_DATABASE_URI")
     if isinstance(uri, str) and uri.startswith("mysql"):
         config["SQLALCHEMY_BINDS"] = {**(config.get("SQLALCHEMY_BINDS") or {}), BIND: {"url": uri, **ENGINE_OPTIONS}}
 
