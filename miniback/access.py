@@ -5,7 +5,7 @@ A row the actor may not see is reported as 404, exactly like a row that does not
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, true
 
@@ -207,7 +207,14 @@ def get_draft_or_404(draft_id: int, actor: Account, *, for_update: bool = False)
     return draft
 
 
-def require_maintainer(actor: Account, elevator: Elevator) -> None:
+class MaintainedElevator(Protocol):
+    """What the maintainer check reads of an elevator (an ``Elevator`` or a row of those columns)."""
+
+    maintenance_unit_id: int
+    status: str
+
+
+def require_maintainer(actor: Account, elevator: MaintainedElevator) -> None:
     """New work on an elevator: only a technician of the unit that maintains it now (after a transfer the old
     unit keeps reading its past records, but starts nothing new)."""
     if actor.role != "technician" or actor.maintenance_unit_id is None:

@@ -46,27 +46,47 @@ def current_state(record_id: int) -> SignoffState:
     return state
 
 
-def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: timedelta) -> SignoffState:
-    """Open the sign-off of a freshly submitted record: its deadline, a ``submitted`` event, a pending state."""
+_INSERT_STATE, _INSERT_EVENT = insert(SignoffState.__table__), insert(SignoffEvent.__table__)
+
+
+def open_signoff(record: SubmittedRecord, *, now: datetime, min_window: timedelta) -> SignoffState:
+    """Open the sign-off of a freshly submitted record: its deadline, a ``submitted`` event, a pending state.
+
+    The resident's page is the caller's to write: ``add_public_entry(record, names, state)`` inserts the entry
+    with this sign-off already in it. Prebuilt Core inserts on the session's connection (this runs in every
+    submission, where the unit of work's flush of two new objects cost more than the statements); returns a
+    plain (transient) copy of the state row.
+    """
     deadline = signoff_deadline(record.maintenance_day, now, min_window)
-    state = SignoffState(
-        record_id=record.id,
-        elevator_id=record.elevator_id,
-        use_unit_id=record.use_unit_id,
-        maintenance_unit_id=record.maintenance_unit_id,
-        maintenance_day=record.maintenance_day,
-        submitted_at=now,
-        deadline_at=deadline,
-        state="pending",
-        objection_open=False,
-    )
-    db.session.add(state)
-    db.session.add(
-        SignoffEvent(
-            record_id=record.id, kind="submitted", once_key=ONCE_SUBMITTED, occurred_at=now, deadline_at=deadline
-        )
-    )
-    db.session.flush()
+    values = {
+        "record_id": record.id,
+        "elevator_id": record.elevator_id,
+        "use_unit_id": record.use_unit_id,
+        "maintenance_unit_id": record.maintenance_unit_id,
+        "maintenance_day": record.maintenance_day,
+        "submitted_at": now,
+        "deadline_at": deadline,
+        "state": "pending",
+        "objection_open": False,
+    }
+    db.session.flush()  # the statements run on the connection, past the session's autoflush
+    connection = db.session.connection()
+    connection.execute(_INSERT_STATE, values)
+    event = {
+        "record_id": record.id,
+        "kind": "submitted",
+        "once_key": ONCE_SUBMITTED,
+        "occurred_at": now,
+        "deadline_at": deadline,
+    }
+    connection.execute(_INSERT_EVENT, event)
+    return SignoffState(**values)
+
+
+def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: timedelta) -> SignoffState:
+    """``open_signoff`` for a record whose public entry already exists (added without a sign-off, so pending):
+    the entry then shows the opened sign-off."""
+    state = open_signoff(record, now=now, min_window=min_window)
     sync_public_signoff(state)
     return state
 

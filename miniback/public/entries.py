@@ -51,21 +51,34 @@ def masked_technicians(names: Iterable[str]) -> str:
     return " ".join(mask_name(name) for name in names)
 
 
-def add_public_entry(record: MaintenanceRecord, technician_names: Sequence[str]) -> None:
-    """The freshly submitted ``record`` appears on its elevator's page (pending until ``record_submitted`` opens
-    its sign-off, in the same transaction); the record it corrects disappears."""
+_ENTRIES = PublicHistoryEntry.__table__
+# Built once: both run in every submission.
+_INSERT_ENTRY = insert(_ENTRIES)
+_DELETE_SUPERSEDED = delete(_ENTRIES).where(_ENTRIES.c.record_id == bindparam("superseded_id"))
+
+
+def add_public_entry(
+    record: MaintenanceRecord, technician_names: Sequence[str], signoff: SignoffState | None = None
+) -> None:
+    """The freshly submitted ``record`` appears on its elevator's page, with the sign-off its submission opened
+    (one insert, not an insert and an update); without ``signoff`` it shows pending until ``record_submitted``
+    opens one. The record it corrects disappears."""
+    db.session.flush()  # the statements run on the connection, past the session's autoflush
+    connection = db.session.connection()
     if record.supersedes_id is not None:
-        db.session.execute(delete(PublicHistoryEntry).where(PublicHistoryEntry.record_id == record.supersedes_id))
-    db.session.execute(
-        insert(PublicHistoryEntry).values(
-            elevator_id=record.elevator_id,
-            maintenance_day=record.maintenance_day,
-            record_id=record.id,
-            category=record.category,
-            technicians=masked_technicians(technician_names),
-            late_upload=record.late_upload,
-            **_signoff_values(None, False, None),
-        )
+        connection.execute(_DELETE_SUPERSEDED, {"superseded_id": record.supersedes_id})
+    opened = (signoff.state, signoff.objection_open, signoff.deadline_at) if signoff else (None, False, None)
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "elevator_id": record.elevator_id,
+            "maintenance_day": record.maintenance_day,
+            "record_id": record.id,
+            "category": record.category,
+            "technicians": masked_technicians(technician_names),
+            "late_upload": record.late_upload,
+            **_signoff_values(*opened),
+        },
     )
 
 

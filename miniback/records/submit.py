@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Row, bindparam, insert
-from sqlalchemy.orm import load_only
+from sqlalchemy import Connection, Row, bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from miniback.access import require_maintainer
 from miniback.errors import Conflict, ValidationFailed
@@ -33,12 +33,13 @@ from miniback.records.onsite import check_device_time
 from miniback.records.signature import store_signature
 from signoff.hashing import content_hash
 from signoff.ledger import append_entry
-from signoff.operations import record_submitted
+from signoff.operations import open_signoff
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
 # What a record keeps of each draft item (its content and its record_item row).
 ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
 ELEVATOR_COLUMNS = (
+    Elevator.id,
     Elevator.maintenance_unit_id,
     Elevator.status,
     Elevator.device_code,
@@ -53,6 +54,15 @@ ELEVATOR_COLUMNS = (
 OVERLAP_LOOKBACK = timedelta(hours=24)
 _INSERT_RECORD, _INSERT_ITEMS = insert(MaintenanceRecord.__table__), insert(RecordItem.__table__)
 _INSERT_TECHNICIANS = insert(RecordTechnician.__table__)
+# Only the columns a submission uses (the access check and the record's content), as a plain row: the ORM entity,
+# its identity map entry and a per-call load option cost more than the read itself.
+_ELEVATOR = db.select(*ELEVATOR_COLUMNS).where(Elevator.id == bindparam("elevator_id"))
+_DRAFTS = RecordDraft.__table__
+_MARK_SUBMITTED = (
+    update(_DRAFTS)
+    .where(_DRAFTS.c.id == bindparam("draft_id"))
+    .values(status="submitted", updated_at=bindparam("now", type_=_DRAFTS.c.updated_at.type))
+)
 
 
 def record_for_draft(draft_id: int) -> MaintenanceRecord | None:
@@ -194,9 +204,8 @@ def submit_record(
         if existing is None:
             raise Conflict("该草稿已提交", code="already_submitted")
         return Submission(existing, created=False)
-    # Only the columns a submission uses (the access check and the record's content), not the whole row.
-    elevator = db.session.get(Elevator, draft.elevator_id, options=[load_only(*ELEVATOR_COLUMNS)])
-    assert elevator is not None
+    db.session.flush()  # the reads below run on the connection, past the session's autoflush
+    elevator = db.session.connection().execute(_ELEVATOR, {"elevator_id": draft.elevator_id}).one()
     require_maintainer(actor, elevator)
     received_at = received_at or utcnow()
     if device_submitted_at is not None:
@@ -302,14 +311,14 @@ def submit_record(
     # plain copy of the row written, which is all the response and the sign-off need.
     inserted = db.session.connection().execute(_INSERT_RECORD, values)
     record = MaintenanceRecord(id=inserted.inserted_primary_key[0], **values)
-    # The resident's page shows it (masked) from this commit on; the sign-off below fills in its deadline.
-    add_public_entry(record, [tech["name"] for tech in technicians])
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.
-    signoff = record_submitted(
+    signoff = open_signoff(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
+    # The resident's page shows it (masked) from this commit on, awaiting the sign-off just opened.
+    add_public_entry(record, [tech["name"] for tech in technicians], signoff)
     # Core bulk inserts on the session's connection: the unit of work's per-object bookkeeping (and the ORM bulk
     # path's) is the hot spot here.
     connection = db.session.connection()
@@ -328,7 +337,12 @@ def submit_record(
             for tech in technicians
         ],
     )
-    draft.status = "submitted"
+    # A Core update, the in-memory draft told it is written: the unit of work's flush of one changed attribute
+    # costs more than the statement.
+    now = utcnow()
+    connection.execute(_MARK_SUBMITTED, {"draft_id": draft.id, "now": now})
+    set_committed_value(draft, "status", "submitted")
+    set_committed_value(draft, "updated_at", now)
     record_maintenance_done(elevator.id, draft.category, maintenance_day)
     db.session.flush()
     return Submission(record, created=True, signoff_deadline=signoff.deadline_at)
