@@ -2,11 +2,18 @@
 
 Seeds a bench database with complete drafts (checked in, every item filled, checked out), starts miniback and
 a bare Flask app under the same gunicorn configuration, and measures
-  1. throughput: N submissions by C concurrent clients, vs the bare endpoint with the same bodies;
+  1. throughput: N submissions by C concurrent clients, vs N requests to the bare endpoint with the same bodies;
   2. latency at a fixed rate (20 requests/s, open loop): p50/p95/p99 of submissions.
 The last line is ``ratio=<x> target=<y> ok`` (or FAIL): ok when ratio ≥ target and p95 ≤ 200 ms.
 
-    .venv/bin/python bench/record_upload.py [--requests 300] [--concurrency 8] [--rate 20] [--seconds 15]
+How the throughput is measured, so that both sides meet the same machine (2 cores shared with MariaDB, Redis, this
+client and whatever else runs): after a warm-up of both servers (every gunicorn worker thread has opened its
+connections and compiled its statements), the N requests of each side run in R alternating rounds (bare then
+submit, then submit then bare, …), so a slow spell of the machine hits both sides alike instead of one of them.
+Each side's throughput is its requests over its summed round times. One pool of C client threads with persistent
+HTTP connections serves every round, so no round pays for new threads or TCP connections.
+
+    .venv/bin/python bench/record_upload.py [--requests 300] [--rounds 6] [--concurrency 8] [--rate 20] [--seconds 15]
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 APP_PORT, BARE_PORT = 18731, 18732
 GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
 TARGET_RATIO, TARGET_P95_MS = 0.15, 200.0
+# Enough to reach every worker thread of both servers several times (connections opened, statements compiled).
+WARMUP_SUBMISSIONS, WARMUP_BARE = 40, 200
 
 
 def env() -> dict[str, str]:
@@ -164,11 +173,34 @@ def body(signature: str) -> dict[str, Any]:
     return {"signature_png": signature, "device_submitted_at": utcnow().isoformat()}
 
 
-def throughput(jobs: list[tuple[str, str | None, int]], signature: str, concurrency: int) -> tuple[float, list[float]]:
+Job = tuple[str, str | None, int]
+
+
+def timed_round(pool: ThreadPoolExecutor, jobs: list[Job], signature: str) -> tuple[float, list[float]]:
+    """Run ``jobs`` on the pool's threads; returns the round's duration (s) and each request's latency."""
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(lambda job: post(job[0], body(signature), job[1], job[2]), jobs))
-    return len(jobs) / (time.perf_counter() - started), latencies
+    latencies = list(pool.map(lambda job: post(job[0], body(signature), job[1], job[2]), jobs))
+    return time.perf_counter() - started, latencies
+
+
+def interleaved(
+    pool: ThreadPoolExecutor, sides: dict[str, list[Job]], rounds: int, signature: str
+) -> dict[str, tuple[float, list[float]]]:
+    """Each side's jobs split into ``rounds`` rounds, the sides alternating (and swapping order every round);
+    returns each side's throughput (requests over summed round time) and latencies."""
+    spent = dict.fromkeys(sides, 0.0)
+    latencies: dict[str, list[float]] = {name: [] for name in sides}
+    names = list(sides)
+    for index in range(rounds):
+        for name in names if index % 2 == 0 else reversed(names):
+            jobs = sides[name]
+            chunk = jobs[index * len(jobs) // rounds : (index + 1) * len(jobs) // rounds]
+            seconds, lat = timed_round(pool, chunk, signature)
+            spent[name] += seconds
+            latencies[name] += lat
+        round_rps = {name: len(latencies[name]) / spent[name] for name in names}
+        print(f"  after round {index + 1}/{rounds}: " + "  ".join(f"{n} {r:.1f} req/s" for n, r in round_rps.items()))
+    return {name: (len(sides[name]) / spent[name], latencies[name]) for name in names}
 
 
 def fixed_rate(jobs: list[tuple[str, str | None, int]], signature: str, rate: float) -> list[float]:
@@ -194,13 +226,14 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     at_rate = int(args.rate * args.seconds)
-    print(f"seeding {args.requests + at_rate + 20} complete drafts into {DB_NAME} …", flush=True)
-    pairs = seed(args.requests + at_rate + 20)
+    print(f"seeding {args.requests + at_rate + WARMUP_SUBMISSIONS} complete drafts into {DB_NAME} …", flush=True)
+    pairs = seed(args.requests + at_rate + WARMUP_SUBMISSIONS)
 
     from tests.record_helpers import signature_png
 
@@ -211,11 +244,14 @@ def main() -> None:
         processes.append(serve("wsgi:app", APP_PORT))
         processes.append(serve("bench.bare_app:app", BARE_PORT))
         submit_jobs = [(f"{app_url}/api/v1/drafts/{draft}/submit", token, 201) for token, draft in pairs]
-        warmup, timed, paced = submit_jobs[:20], submit_jobs[20 : 20 + args.requests], submit_jobs[20 + args.requests :]
-        throughput(warmup, signature, args.concurrency)
-        throughput([(f"{bare_url}/bare", None, 201)] * 20, signature, args.concurrency)
-        app_rps, app_lat = throughput(timed, signature, args.concurrency)
-        bare_rps, bare_lat = throughput([(f"{bare_url}/bare", None, 201)] * args.requests, signature, args.concurrency)
+        warmup, timed = submit_jobs[:WARMUP_SUBMISSIONS], submit_jobs[WARMUP_SUBMISSIONS:][: args.requests]
+        paced = submit_jobs[WARMUP_SUBMISSIONS + args.requests :]
+        bare_job: Job = (f"{bare_url}/bare", None, 201)
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            timed_round(pool, warmup, signature)
+            timed_round(pool, [bare_job] * WARMUP_BARE, signature)
+            measured = interleaved(pool, {"bare": [bare_job] * args.requests, "submit": timed}, args.rounds, signature)
+        (bare_rps, bare_lat), (app_rps, app_lat) = measured["bare"], measured["submit"]
         paced_lat = fixed_rate(paced, signature, args.rate)
     finally:
         for process in processes:
@@ -223,7 +259,10 @@ def main() -> None:
             process.wait(10)
     ratio = app_rps / bare_rps
     p95 = pct(paced_lat, 0.95)
-    print(f"gunicorn {' '.join(GUNICORN)}; concurrency {args.concurrency}; {args.requests} requests each")
+    print(
+        f"gunicorn {' '.join(GUNICORN)}; concurrency {args.concurrency}; "
+        f"{args.requests} requests each in {args.rounds} alternating rounds"
+    )
     for label, rps, lat in (("bare flask json:  ", bare_rps, bare_lat), ("record submission:", app_rps, app_lat)):
         print(f"{label} {rps:8.1f} req/s   p50 {pct(lat, 0.5):6.1f} ms   p95 {pct(lat, 0.95):6.1f} ms")
     print(
