@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, or_
-from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy import ColumnElement, Date, bindparam, or_, text
 
 from miniback.access import elevator_scope
 from miniback.errors import ValidationFailed
@@ -45,32 +44,36 @@ def _last_field(category: str) -> str:
     return f"last_{category}_on"
 
 
+_UPSERT_SQL = {
+    "mysql": "INSERT INTO elevator_due ({columns}) VALUES ({values}) ON DUPLICATE KEY UPDATE "
+    "updated_at = VALUES(updated_at), {keep_latest}",
+    "sqlite": "INSERT INTO elevator_due ({columns}) VALUES ({values}) ON CONFLICT (elevator_id) DO UPDATE SET "
+    "updated_at = excluded.updated_at, {keep_latest}",
+}
+_LATEST = {"mysql": "GREATEST", "sqlite": "MAX"}
+
+
 @functools.cache
 def _due_upsert(dialect: str, category: str) -> Any:
     """The upsert for one category, built once per dialect: its values are bound parameters (``elevator_id``,
-    ``day``, ``due``, ``now``), so each submission only binds them instead of rebuilding the statement."""
+    ``day``, ``due``, ``now``), so each submission only binds them. Text, not the dialects' upsert constructs:
+    those have no cache key, so SQLAlchemy compiled them again on every submission."""
     table = ElevatorDue.__table__
-    day, due = bindparam("day", type_=Date), bindparam("due", type_=Date)
-    values: dict[str, Any] = {_last_field(c): day for c in CATEGORIES[: CATEGORIES.index(category) + 1]}
-    values["half_month_due_on"] = due
-    insert_values = {
-        "elevator_id": bindparam("elevator_id", type_=table.c.elevator_id.type),
-        "updated_at": bindparam("now", type_=table.c.updated_at.type),
-        **values,
-    }
-    if dialect == "mysql":
-        mysql_insert = mysql.insert(table).values(**insert_values)
-        return mysql_insert.on_duplicate_key_update(
-            updated_at=mysql_insert.inserted.updated_at,
-            **{name: func.greatest(func.coalesce(table.c[name], value), value) for name, value in values.items()},
-        )
-    sqlite_insert = sqlite.insert(table).values(**insert_values)
-    return sqlite_insert.on_conflict_do_update(
-        index_elements=["elevator_id"],
-        set_={
-            "updated_at": sqlite_insert.excluded.updated_at,
-            **{name: func.max(func.coalesce(table.c[name], value), value) for name, value in values.items()},
-        },
+    params = {_last_field(c): "day" for c in CATEGORIES[: CATEGORIES.index(category) + 1]}
+    params["half_month_due_on"] = "due"
+    latest = _LATEST[dialect]
+    sql = _UPSERT_SQL[dialect].format(
+        columns=", ".join(["elevator_id", "updated_at", *params]),
+        values=", ".join([":elevator_id", ":now", *(f":{param}" for param in params.values())]),
+        keep_latest=", ".join(
+            f"{name} = {latest}(COALESCE(elevator_due.{name}, :{param}), :{param})" for name, param in params.items()
+        ),
+    )
+    return text(sql).bindparams(
+        bindparam("elevator_id", type_=table.c.elevator_id.type),
+        bindparam("now", type_=table.c.updated_at.type),
+        bindparam("day", type_=Date),
+        bindparam("due", type_=Date),
     )
 
 

@@ -8,7 +8,8 @@ import io
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy import insert
+from sqlalchemy.dialects import sqlite
 
 from miniback.errors import ValidationFailed
 from miniback.extensions import db
@@ -48,8 +49,10 @@ def check_signature_png(data: bytes, field: str = "signature_png") -> tuple[int,
     return width, height
 
 
+# The generic insert with MySQL's prefix, not ``mysql.insert``: that construct has no cache key, so SQLAlchemy would
+# compile it again on every submission.
 _INSERT_UNLESS_PRESENT = {
-    "mysql": mysql.insert(SignatureImage.__table__).prefix_with("IGNORE"),
+    "mysql": insert(SignatureImage.__table__).prefix_with("IGNORE"),
     "sqlite": sqlite.insert(SignatureImage.__table__).on_conflict_do_nothing(index_elements=["sha256"]),
 }
 
