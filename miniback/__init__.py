@@ -52,11 +52,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 
+    from miniback import pool
     from miniback.extensions import db, migrate
     from miniback.public.reads import add_public_read_bind
 
     add_public_read_bind(app.config)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # the default engine's (the public read bind has its own)
+    lean = pool.lean_engine_options(app.config["SQLALCHEMY_DATABASE_URI"], options)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = lean
     db.init_app(app)
+    if lean is not options:
+        with app.app_context():
+            pool.install(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
 
     from miniback.errors import register_error_handlers
