@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, bindparam, false, true
 
 from miniback.auth.tokens import unit_status_read_by_token_check
 from miniback.errors import Forbidden, NotFound
@@ -196,12 +196,17 @@ def get_record_or_404(record_id: int, actor: Account) -> MaintenanceRecord:
     return record
 
 
+_OWN_DRAFT = db.select(RecordDraft).where(
+    RecordDraft.id == bindparam("draft_id"), RecordDraft.technician_id == bindparam("technician_id")
+)
+# Built once (every draft request runs one of them), so each call only binds the ids.
+_OWN_DRAFT_QUERIES = {False: _OWN_DRAFT, True: _OWN_DRAFT.with_for_update()}
+
+
 def get_draft_or_404(draft_id: int, actor: Account, *, for_update: bool = False) -> RecordDraft:
     """A draft is its technician's alone: anyone else (even the second technician) gets 404."""
-    query = db.select(RecordDraft).where(RecordDraft.id == draft_id, RecordDraft.technician_id == actor.id)
-    if for_update:
-        query = query.with_for_update()
-    draft = db.session.execute(query).scalar_one_or_none()
+    params = {"draft_id": draft_id, "technician_id": actor.id}
+    draft = db.session.execute(_OWN_DRAFT_QUERIES[for_update], params).scalar_one_or_none()
     if draft is None:
         raise NotFound("找不到该维保记录草稿")
     return draft
