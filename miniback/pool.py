@@ -66,7 +66,11 @@ def _transaction_begun(connection: Connection) -> None:
 
 
 def _transaction_ending(connection: Connection) -> None:
-    # Fired just before the commit or rollback is sent; if that fails, ``_failed`` takes it back.
+    # Fired just before the commit or rollback is sent; if that fails, ``_failed`` takes it back. A connection
+    # lost mid-transaction (a server restart) is being thrown away: its ``info`` is out of reach, and touching it
+    # would turn the caller's rollback into an error.
+    if connection.invalidated:
+        return
     connection.info[_ENDED] = True
 
 

@@ -9,6 +9,7 @@ import pymysql
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from miniback import pool
 from miniback.extensions import db
@@ -107,3 +108,14 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(commands: list[str]) -> No
     commands.clear()
     connection_id()
     assert "PING" not in commands
+
+
+def test_a_connection_lost_mid_transaction_rolls_back_cleanly_and_the_next_one_works() -> None:
+    # What a database restart does to a running job: its statement fails, its rollback must not.
+    killed = connection_id()  # the session's transaction is open on this connection
+    kill(killed)
+    with pytest.raises(OperationalError) as lost:
+        db.session.execute(text("SELECT 1"))
+    assert lost.value.connection_invalidated
+    db.session.rollback()
+    assert connection_id() != killed
