@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
+import signal
+import threading
 
 import click
 from flask import Flask, current_app
@@ -44,6 +45,12 @@ def sweep_command(loop: bool, interval: int | None) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     use_app(app)
     every = interval or app.config["SIGNOFF_SWEEP_INTERVAL_SECONDS"]
+    stopping = threading.Event()
+    if loop:
+        # A supervisor's stop (SIGTERM, Ctrl-C) lets the sweep under way finish and report before the process
+        # exits: each chunk commits on its own, so stopping mid-sweep loses nothing, but its count would be lost.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
     while True:
         try:
             confirmed = sweep()
@@ -62,9 +69,8 @@ def sweep_command(loop: bool, interval: int | None) -> None:
             if not loop:
                 raise
             log.exception("巡检失败，下一轮重试")
-        if not loop:
+        if not loop or stopping.wait(every):
             return
-        time.sleep(every)
 
 
 @click.command("rebuild-signoff-state")

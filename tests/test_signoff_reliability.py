@@ -399,8 +399,9 @@ def test_sweep_loop_process_confirms_records_that_fall_due_while_it_runs(jobs_ap
         record_ids = due_records(world, 7)
         wait_for(lambda: confirmed_count() == 7, timeout=60, every=0.2)
     finally:
-        sweeper.process.send_signal(signal.SIGTERM)
+        sweeper.process.send_signal(signal.SIGTERM)  # a graceful stop: the sweep under way finishes and reports
         output = sweeper.wait(timeout=30)
+    assert sweeper.process.returncode == 0, output
     confirmed_per_sweep = [int(line.rsplit(" ", 1)[1]) for line in output.splitlines() if "default-confirmed" in line]
     assert sum(confirmed_per_sweep) == 7, output
     assert_exactly_once(record_ids)
