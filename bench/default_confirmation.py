@@ -47,6 +47,7 @@ def fresh_app(name: str, batch: int | None) -> Flask:
         "SQLALCHEMY_DATABASE_URI": f"mysql+pymysql://root@{HOST}/{name}?charset=utf8mb4",
         "WECHAT_APPID": "wxbench",
         "WECHAT_SECRET": "bench",
+        "WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",
         "REDIS_URL": "redis://127.0.0.1:6379/13",
     }
     if batch:

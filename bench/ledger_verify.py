@@ -63,6 +63,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": f"mysql+pymysql://root@127.0.0.1/{args.database}?charset=utf8mb4",
             "WECHAT_APPID": "wxbench",
             "WECHAT_SECRET": "bench",
+            "WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",
             # The proof endpoint's rate limiter counts in the bench's own Redis db; the bench is one client
             # asking hundreds of proofs, so its limit is lifted (the limiter's Redis round trip is still timed).
             "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),

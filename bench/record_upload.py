@@ -56,6 +56,7 @@ def env() -> dict[str, str]:
         "MINIBACK_REDIS_URL": REDIS_URL,
         "MINIBACK_WECHAT_APPID": "wxbench0000000000",
         "MINIBACK_WECHAT_SECRET": "bench-secret",
+        "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",
     }
 
 

@@ -22,6 +22,7 @@ def _demo_defaults(app: Flask) -> None:
         "JOBS_MODE": "inline",
         "WECHAT_APPID": "wxdemo0000000000",
         "WECHAT_SECRET": "demo-secret",
+        "WECHAT_SIGNOFF_TEMPLATE_ID": "demo-signoff-template",
     }
     for key, value in demo.items():
         if not app.config.get(key) or (key == "JOBS_MODE" and "MINIBACK_JOBS_MODE" not in os.environ):

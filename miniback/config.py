@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "DEADLINE_RETRY_INTERVALS": [10, 30, 60, 120, 300],
     "PUSH_RETRY_INTERVALS": [10, 60, 300],
     # The subscribe-message template (fields thing1, character_string2, thing3, time4, phrase5) and its page.
-    "WECHAT_SIGNOFF_TEMPLATE_ID": "signoff-record-template",
+    "WECHAT_SIGNOFF_TEMPLATE_ID": None,  # from the mini-program's admin console; no push works without it
     "WECHAT_SIGNOFF_PAGE": "pages/signoff/detail",
     "TOKEN_TTL_SECONDS": 8 * 3600,
     "BIND_CODE_TTL_SECONDS": 72 * 3600,
@@ -75,7 +75,14 @@ DEFAULTS: dict[str, Any] = {
     "SIGNATURE_MAX_SIDE": 2000,
 }
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WECHAT_APPID", "WECHAT_SECRET")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "SQLALCHEMY_DATABASE_URI",
+    "WECHAT_APPID",
+    "WECHAT_SECRET",
+    # Without it every push fails and each record is default-confirmed unseen: refuse to start instead.
+    "WECHAT_SIGNOFF_TEMPLATE_ID",
+)
 
 
 # Together these name one S3 archive; setting some but not all of them is a mistake, never a fallback.

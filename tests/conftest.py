@@ -51,6 +51,7 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         "REDIS_URL": REDIS_URL,
         "WECHAT_APPID": "wxtest000000000000",
         "WECHAT_SECRET": "test-app-secret",
+        "WECHAT_SIGNOFF_TEMPLATE_ID": "test-signoff-template",
         "WECHAT_TIMEOUT_SECONDS": 2,
     }
     config.update(overrides)

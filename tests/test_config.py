@@ -11,12 +11,25 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         create_app()
 
 
+def test_production_refuses_to_start_without_the_signoff_template(monkeypatch):
+    monkeypatch.delenv("MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID", raising=False)
+    config = {
+        "SECRET_KEY": "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "WECHAT_APPID": "wx1",
+        "WECHAT_SECRET": "s",
+    }
+    with pytest.raises(ConfigError, match="MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID"):
+        create_app(config)
+
+
 def test_production_refuses_a_short_secret_key():
     config = {
         "SECRET_KEY": "short",
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "WECHAT_APPID": "wx1",
         "WECHAT_SECRET": "s",
+        "WECHAT_SIGNOFF_TEMPLATE_ID": "t",
     }
     with pytest.raises(ConfigError, match="32"):
         create_app(config)
@@ -27,6 +40,7 @@ def test_environment_variables_configure_the_app(monkeypatch):
     monkeypatch.setenv("MINIBACK_SQLALCHEMY_DATABASE_URI", "sqlite://")
     monkeypatch.setenv("MINIBACK_WECHAT_APPID", "wxenv")
     monkeypatch.setenv("MINIBACK_WECHAT_SECRET", "secret-from-env")
+    monkeypatch.setenv("MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID", "template-from-env")
     monkeypatch.setenv("MINIBACK_TOKEN_TTL_SECONDS", "60")
     app = create_app()
     assert app.config["WECHAT_APPID"] == "wxenv"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
@@ -47,7 +47,7 @@ def world_with_bound_managers(quota: int = 1):
     assert unbound.openid is None
     for manager in (world.manager, second):
         for _ in range(quota):
-            grant_subscriptions(manager, ["signoff-record-template"], now=utcnow())
+            grant_subscriptions(manager, [current_app.config["WECHAT_SIGNOFF_TEMPLATE_ID"]], now=utcnow())
     world.elevators[0].address = "广州市天河区天河路385号太古汇一座写字楼北塔超长地址用于测试"
     db.session.commit()
     return world, second

@@ -46,6 +46,7 @@ def process_env(app: Flask, **settings: object) -> dict[str, str]:
         MINIBACK_REDIS_URL=REDIS_URL,
         MINIBACK_WECHAT_APPID=app.config["WECHAT_APPID"],
         MINIBACK_WECHAT_SECRET=app.config["WECHAT_SECRET"],
+        MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID=app.config["WECHAT_SIGNOFF_TEMPLATE_ID"],
         MINIBACK_WECHAT_API_BASE=app.config["WECHAT_API_BASE"],
         MINIBACK_WECHAT_TIMEOUT_SECONDS="2",
     )
