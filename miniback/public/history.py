@@ -77,7 +77,7 @@ class PublicRecord(NamedTuple):
     signoff_state: str
     signoff_label: str
     late_upload: bool
-    # Ready-made text for the page's list (no method calls or filters in the template's loop).
+    # Ready-made text for the page's list (no method calls in the template's loop).
     maintained_text: str
     technicians_text: str
 

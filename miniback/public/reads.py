@@ -60,15 +60,13 @@ def on_mariadb() -> bool:
 
 
 def read_scalar(statement: Executable, **params: Any) -> Any:
-    """The first column of the first row of ``statement`` (module-level, built once), or ``None``.
+    """The first column of the first row of ``statement`` (module-level, built once), or ``None``, read through
+    the ``public_reads`` pool.
 
-    Through the pool, values come back as the driver returns them, without SQLAlchemy's type processing: meant
+    Values come back as the driver returns them, without SQLAlchemy's type processing: meant
     for statements that return text (the page's JSON).
     """
-    engine = db.engines.get(BIND)
-    if engine is None:
-        with db.engine.connect() as connection:
-            return connection.execute(statement, params).scalar()
+    engine = db.engines[BIND]  # callers ask ``on_mariadb()`` first; other databases read through ``db.engine``
     for attempt in (1, 2):
         pooled = engine.raw_connection()
         try:
