@@ -262,6 +262,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_pids(gunicorn: int) -> dict[str, list[int]]:
+    """The processes serving a page view: gunicorn's workers, MariaDB and Redis."""
+    workers = [int(pid) for pid in Path(f"/proc/{gunicorn}/task/{gunicorn}/children").read_text().split()]
+    found = {"gunicorn": [gunicorn, *workers], "mariadb": [], "redis": []}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name in ("mariadbd", "mysqld"):
+                found["mariadb"].append(int(entry.name))
+            elif name == "redis-server":
+                found["redis"].append(int(entry.name))
+    return found
+
+
 def client_loop(port: int, paths: list[str], seconds: float, seed: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     rng = random.Random(seed)
     latencies: list[float] = []
@@ -282,11 +311,16 @@ def client_loop(port: int, paths: list[str], seconds: float, seed: int, out: mul
         finally:
             connection.close()
         latencies.append(time.perf_counter() - started)
-    out.put((latencies, errors))
+    out.put((latencies, errors, time.process_time()))
 
 
-def measure(port: int, paths: list[str], seconds: float, clients: int) -> tuple[float, float, float, int]:
-    """Requests per second, median and p95 latency (ms), errors, for ``clients`` concurrent clients."""
+Run = tuple[float, float, float, int, dict[str, float]]
+
+
+def measure(port: int, paths: list[str], seconds: float, clients: int, pids: dict[str, list[int]]) -> Run:
+    """Requests per second, median and p95 latency (ms), errors, and CPU µs per request by process group (``pids``
+    plus the load clients), for ``clients`` concurrent clients."""
+    before = {group: sum(map(cpu_seconds, members)) for group, members in pids.items()}
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     workers = [
         multiprocessing.Process(target=client_loop, args=(port, paths, seconds, n, queue)) for n in range(clients)
@@ -299,9 +333,12 @@ def measure(port: int, paths: list[str], seconds: float, clients: int) -> tuple[
         worker.join()
     elapsed = time.monotonic() - started
     latencies = sorted(latency for result in results for latency in result[0])
+    cpu = {group: sum(map(cpu_seconds, members)) - before[group] for group, members in pids.items()}
+    cpu["clients"] = sum(result[2] for result in results)
+    cpu = {group: seconds_used / len(latencies) * 1e6 for group, seconds_used in cpu.items()}
     errors = sum(result[1] for result in results)
     p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95, errors
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95, errors, cpu
 
 
 def main() -> int:
@@ -359,24 +396,28 @@ def main() -> int:
         check.request("GET", page_paths[0])
         body = check.getresponse().read().decode()
         assert "维保记录" in body and body.count("<li>") == 24, "the page must show a full history"
-        measure(port, page_paths[:50], 1.5, args.clients)  # warm-up: connections, imports, templates
-        measure(port, ["/bench/bare"], 1.5, args.clients)
+        pids = server_pids(gunicorn.pid)
+        measure(port, page_paths[:50], 1.5, args.clients, pids)  # warm-up: connections, imports, templates
+        measure(port, ["/bench/bare"], 1.5, args.clients, pids)
         bare_runs, page_runs = [], []
         for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits both alike
-            bare_runs.append(measure(port, ["/bench/bare"], args.seconds, args.clients))
-            page_runs.append(measure(port, page_paths, args.seconds, args.clients))
+            bare_runs.append(measure(port, ["/bench/bare"], args.seconds, args.clients, pids))
+            page_runs.append(measure(port, page_paths, args.seconds, args.clients, pids))
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
         if int(sql("SELECT @@innodb_buffer_pool_size")[0][0]) != original_pool:  # type: ignore[arg-type]
             sql(f"SET GLOBAL innodb_buffer_pool_size = {original_pool}")  # leave the shared server as found
 
-    def summary(name: str, runs: list[tuple[float, float, float, int]]) -> float:
+    def summary(name: str, runs: list[Run]) -> float:
         rps = statistics.mean(run[0] for run in runs)
         print(
             f"{name:<28} {rps:8.1f} req/s   median {statistics.mean(r[1] for r in runs):6.2f} ms"
             f"   p95 {max(r[2] for r in runs):6.2f} ms   errors {sum(r[3] for r in runs)}"
         )
+        # Where a request's CPU goes (all of it shares this machine's cores): µs per request by process group.
+        cpu = {group: statistics.mean(run[4][group] for run in runs) for group in runs[0][4]}
+        print("    CPU µs/request: " + ", ".join(f"{group} {value:.0f}" for group, value in cpu.items()))
         return rps
 
     print(f"gunicorn sync workers={args.workers}, clients={args.clients}, {args.rounds}×{args.seconds:.0f} s each")
