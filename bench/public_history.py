@@ -96,6 +96,7 @@ def prepare(records: int) -> list[str]:
         sql("DELETE FROM public_history_entry")
     if sql("SELECT COUNT(*) FROM public_history_entry")[0][0] != records:
         seed_public_history(app)
+    render_public_pages(app)
     return [str(row[0]) for row in sql("SELECT public_code FROM elevator")]
 
 
@@ -254,6 +255,23 @@ def seed_public_history(app: object) -> None:
         db.engine.dispose()
     sql("ANALYZE TABLE public_history_entry")
     print(f"公开维保记录 {total} 条，用时 {time.monotonic() - started:.0f} 秒", flush=True)
+
+
+def render_public_pages(app: object) -> None:
+    """Every elevator's page rendered and kept, as ``flask public render-pages`` leaves them after a deploy (only
+    pages missing or out of date are rendered: after a change to the page's code or templates, all of them)."""
+    from miniback.extensions import db
+    from miniback.public.pages import render_pages
+
+    started = time.monotonic()
+    with app.app_context():  # type: ignore[attr-defined]
+        total = render_pages(
+            progress=lambda done: (
+                print(f"  {done} 页（{time.monotonic() - started:.0f} 秒）", flush=True) if done % 5000 == 0 else None
+            )
+        )
+        db.engine.dispose()
+    print(f"电梯公示页面：生成 {total} 页，用时 {time.monotonic() - started:.0f} 秒", flush=True)
 
 
 def free_port() -> int:

@@ -21,7 +21,7 @@ from miniback.models.ledger import (
     LedgerState,
     MerkleNode,
 )
-from miniback.models.public import PUBLIC_SIGNOFF, PublicHistoryEntry
+from miniback.models.public import PUBLIC_SIGNOFF, PublicHistoryEntry, PublicPage
 from miniback.models.records import (
     CATEGORIES,
     COORD_SYSTEMS,
@@ -78,6 +78,7 @@ __all__ = [
     "PUBLIC_SIGNOFF",
     "PUSH_OUTCOMES",
     "PublicHistoryEntry",
+    "PublicPage",
     "SIGNOFF_EVENT_KINDS",
     "SIGNOFF_STATES",
     "ROLES",

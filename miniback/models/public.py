@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniback.extensions import TABLE_OPTIONS, db
@@ -37,3 +37,30 @@ class PublicHistoryEntry(db.Model):
     late_upload: Mapped[bool]
     signoff: Mapped[str] = mapped_column(String(16))
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PublicPage(db.Model):
+    """The resident's page of one elevator as last rendered (``miniback.public.pages``): what a view sends
+    when nothing it shows has changed since.
+
+    The database keeps it honest: triggers (migration 0007) bump ``generation`` and clear ``html`` whenever
+    anything the page shows is written — the elevator, its units' names and emergency phone, its due dates, its
+    public history entries, a delay notice — in the writing transaction itself, so no write path can forget it.
+    A view that finds no page renders one and stores it only if ``generation`` is still the one it read, so a
+    page rendered from data a concurrent write has since changed is never kept. ``valid_until`` is when the
+    clock alone changes the page (a sign-off deadline passing, the elevator falling due, an overdue count's next
+    day); ``format`` names the code and templates that rendered it, so a deploy that changes either renders
+    every page afresh. One row per elevator, made with it.
+    """
+
+    __tablename__ = "public_page"
+
+    elevator_id: Mapped[int] = mapped_column(ForeignKey("elevator.id"), primary_key=True, autoincrement=False)
+    # The elevator's, copied by the triggers: a view finds its page with one lookup.
+    public_code: Mapped[str] = mapped_column(String(32), unique=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    html: Mapped[bytes | None] = mapped_column(LargeBinary(65535))
+    etag: Mapped[str | None] = mapped_column(String(64))
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    format: Mapped[str | None] = mapped_column(String(32))
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

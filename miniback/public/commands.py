@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from miniback.extensions import db
@@ -22,3 +24,20 @@ def rebuild_history_command(batch: int) -> None:
     total = rebuild_public_history(batch, progress=lambda done: click.echo(f"  {done} 条 …"))
     db.session.commit()
     click.echo(f"已重建 {total} 条公开维保记录")
+    render_stale_pages()  # every page showed the old history
+
+
+@public_cli.command("render-pages")
+def render_pages_command() -> None:
+    """Render every elevator's page that is missing or out of date and keep it for residents' views (after a
+    deploy that changed the page, or a rebuild). Optional: a view renders a missing page itself."""
+    render_stale_pages()
+
+
+def render_stale_pages() -> None:
+    from miniback.public.pages import render_pages
+
+    started = time.monotonic()
+    click.echo("生成电梯公示页面 …")
+    total = render_pages(progress=lambda done: click.echo(f"  {done} 页（{time.monotonic() - started:.0f} 秒）"))
+    click.echo(f"已生成 {total} 个电梯公示页面，用时 {time.monotonic() - started:.0f} 秒")

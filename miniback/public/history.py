@@ -80,6 +80,8 @@ class PublicRecord(NamedTuple):
     # Ready-made text for the page's list (no method calls in the template's loop).
     maintained_text: str
     technicians_text: str
+    # When the clock alone changes what residents see (a pending record's deadline: default-confirmed from then).
+    changes_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def public_record(
     if state not in SIGNOFF_LABELS:
         state = "pending"
     names = tuple(technicians.split())
+    changes_at = deadline_at if stored == "awaiting" and state == "pending" else None
     return PublicRecord(
         day,
         category,
@@ -140,6 +143,7 @@ def public_record(
         late_upload,
         day.isoformat(),
         "、".join(names),
+        changes_at,
     )
 
 

@@ -59,14 +59,25 @@ def on_mariadb() -> bool:
     return bool(getattr(engine.dialect, "is_mariadb", False))
 
 
-def read_scalar(statement: Executable, **params: Any) -> Any:
-    """The first column of the first row of ``statement`` (module-level, built once), or ``None``, read through
-    the ``public_reads`` pool.
+def has_public_reads() -> bool:
+    """Whether this database (MySQL or MariaDB) has the ``public_reads`` pool; others read through ``db.engine``."""
+    return BIND in db.engines
 
-    Values come back as the driver returns them, without SQLAlchemy's type processing: meant
-    for statements that return text (the page's JSON).
+
+def read_scalar(statement: Executable, **params: Any) -> Any:
+    """The first column of the first row of ``statement``, or ``None``; see ``read_row``."""
+    row = read_row(statement, **params)
+    return row[0] if row else None
+
+
+def read_row(statement: Executable, **params: Any) -> tuple[Any, ...] | None:
+    """The first row of ``statement`` (module-level, built once), or ``None``, read through the ``public_reads``
+    pool.
+
+    Values come back as the driver returns them, without SQLAlchemy's type processing (text, bytes, numbers,
+    naive datetimes).
     """
-    engine = db.engines[BIND]  # callers ask ``on_mariadb()`` first; other databases read through ``db.engine``
+    engine = db.engines[BIND]  # callers ask ``has_public_reads()`` first
     for attempt in (1, 2):
         pooled = engine.raw_connection()
         try:
@@ -77,7 +88,7 @@ def read_scalar(statement: Executable, **params: Any) -> Any:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
-            return row[0] if row else None
+            return tuple(row) if row else None
         except engine.dialect.loaded_dbapi.Error as exc:
             if attempt == 2 or not engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None):
                 raise

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, current_app, make_response, render_template, request
 
 from miniback.public import bp
-from miniback.public.history import public_history
+from miniback.public.pages import public_page
 from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit
 
 # Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
@@ -17,7 +17,7 @@ bp.before_request(check_public_rate_limit)
 def cacheable(response: Response) -> Response:
     """Short shared caching plus an ETag, so a crowd scanning the same lift costs little and sees fresh data."""
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_CACHE_SECONDS']}"
-    response.add_etag()
+    response.add_etag()  # unless the response has its own already
     response.make_conditional(request)  # turns it into a 304 in place when the client's copy is current
     return response
 
@@ -30,10 +30,12 @@ def not_found_page() -> Any:
 
 @bp.get("/e/<path:code>")
 def elevator_page(code: str) -> Any:
-    history = public_history(code)
-    if history is None:
+    page = public_page(code)
+    if page is None:
         return not_found_page()
-    return cacheable(make_response(render_template("public/elevator.html", h=history)))
+    response = current_app.response_class(page.html, mimetype="text/html")
+    response.set_etag(page.etag)
+    return cacheable(response)
 
 
 @bp.get("/e")
