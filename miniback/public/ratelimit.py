@@ -1,8 +1,8 @@
 """Per-client rate limits for the public, log-in-free pages, counted in Redis so every worker shares them.
 
-A fixed window per client address (the ``limits`` library's atomic counter: one Redis round trip per view), the
-same counting Flask-Limiter does, without its per-request evaluation of default, application, blueprint and
-route limits that these pages never use — a resident's page view pays only for the count. The embedded demo has
+A fixed window per client address, counted in Redis with one INCR per view (``RedisWindows``): the same counting
+Flask-Limiter does, without its per-request evaluation of default, application, blueprint and route limits that
+these pages never use — a resident's page view pays only for the count. The embedded demo has
 no Redis and counts in memory. If Redis goes away the limiter falls back to memory rather than failing
 residents' requests (the page matters more than exact counting during an outage). Behind a reverse proxy,
 ``MINIBACK_TRUSTED_PROXIES`` makes the client the real caller, not the proxy.
@@ -10,16 +10,19 @@ residents' requests (the page matters more than exact counting during an outage)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
+import redis
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
 DEFAULT_PUBLIC_RATE_LIMIT = "60 per minute"
@@ -35,10 +38,32 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class Counter(Protocol):
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+
+class RedisWindows:
+    """Fixed windows counted in Redis: an INCR of the key of the caller's current window per view (an atomic
+    count shared by every worker) and an EXPIRE when that key is new. ``limits``' own Redis storage runs a Lua
+    script per count, which costs Redis several times an INCR. A window's key is never reused, so one whose EXPIRE
+    was lost (the process died in between) only lingers; it cannot hold anyone back."""
+
+    def __init__(self, url: str) -> None:
+        self.redis = redis.Redis.from_url(url)
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        seconds = item.get_expiry()
+        key = f"{item.key_for(*identifiers)}/{int(time.time()) // seconds}"
+        count = int(self.redis.incr(key))
+        if count == 1:
+            self.redis.expire(key, seconds)
+        return count <= item.amount
+
+
 @dataclass(frozen=True)
 class PublicLimiter:
-    shared: FixedWindowRateLimiter
-    fallback: FixedWindowRateLimiter
+    shared: Counter
+    fallback: Counter
 
 
 @lru_cache(maxsize=8)
@@ -55,7 +80,7 @@ def _count(limit_setting: str, *scope: str) -> None:
     client = request.remote_addr or "127.0.0.1"
     try:
         allowed = limiter.shared.hit(item, KEY_PREFIX, client, *scope)
-    except StorageError:
+    except (RedisError, StorageError):
         allowed = limiter.fallback.hit(item, KEY_PREFIX, client, *scope)
     if not allowed:
         raise TooManyRequests()
@@ -83,5 +108,7 @@ def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("PROOF_RATE_LIMIT", DEFAULT_PROOF_RATE_LIMIT)
     uri = "memory://" if app.config["ENV_MODE"] == "demo" else app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
-    app.extensions[EXTENSION] = PublicLimiter(FixedWindowRateLimiter(storage), FixedWindowRateLimiter(MemoryStorage()))
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    memory = FixedWindowRateLimiter(MemoryStorage())
+    shared = RedisWindows(uri) if uri.startswith(("redis://", "rediss://", "unix://")) else memory
+    app.extensions[EXTENSION] = PublicLimiter(shared, memory)

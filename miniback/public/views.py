@@ -14,11 +14,16 @@ from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_lim
 bp.before_request(check_public_rate_limit)
 
 
+# A request that can be answered 304 (or 412) carries one of these; most views carry none and need no check.
+CONDITIONAL_HEADERS = frozenset(("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE"))
+
+
 def cacheable(response: Response) -> Response:
     """Short shared caching plus an ETag, so a crowd scanning the same lift costs little and sees fresh data."""
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_CACHE_SECONDS']}"
     response.add_etag()  # unless the response has its own already
-    response.make_conditional(request)  # turns it into a 304 in place when the client's copy is current
+    if not CONDITIONAL_HEADERS.isdisjoint(request.environ):
+        response.make_conditional(request)  # turns it into a 304 in place when the client's copy is current
     return response
 
 
