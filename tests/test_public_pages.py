@@ -4,6 +4,7 @@ a page rendered from data that a concurrent write has since changed is never kep
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,7 @@ def test_a_page_is_rendered_once_then_sent_as_stored(client, monkeypatch):
     first = client.get(f"/e/{elevator.public_code}")
     assert first.status_code == 200
     page = stored(elevator)
-    assert page.html == first.data and page.etag == first.headers["ETag"].strip('"')
+    assert gzip.decompress(page.html_gzip) == first.data and page.etag == first.headers["ETag"].strip('"')
     monkeypatch.setattr(pages, "public_history", never_rendered)
     second = client.get(f"/e/{elevator.public_code}")
     assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
@@ -67,20 +68,20 @@ def test_every_elevator_has_a_page_row_from_its_registration(client):
     world = make_world()
     for elevator in world.elevators:
         page = stored(elevator)
-        assert page.public_code == elevator.public_code and page.html is None
+        assert page.public_code == elevator.public_code and page.html_gzip is None
 
 
 def shows_after(client, elevator: Elevator, write: Callable[[], None], shown: str) -> None:
     """``write`` (through the API, committed) marks the stored page stale and the next view shows ``shown``."""
     assert shown not in view(client, elevator)
     before = stored(elevator)
-    assert before.html is not None
+    assert before.html_gzip is not None
     generation = before.generation
     write()
     after = stored(elevator)
-    assert after.html is None and after.generation > generation
+    assert after.html_gzip is None and after.generation > generation
     assert shown in view(client, elevator)
-    assert stored(elevator).html is not None
+    assert stored(elevator).html_gzip is not None
 
 
 def test_a_submitted_record_and_its_signoff_show_at_once(client):
@@ -174,7 +175,24 @@ def test_a_write_the_page_does_not_show_leaves_it_stored(client):
     response = client.patch(f"/api/v1/maintenance-units/{world.unit.id}", json=body, headers=auth(world.admin))
     assert response.status_code == 200, response.json
     after = stored(elevator)
-    assert (after.generation, after.html) == (before.generation, before.html)
+    assert (after.generation, after.html_gzip) == (before.generation, before.html_gzip)
+
+
+def test_browsers_that_accept_gzip_get_the_stored_bytes_compressed(client):
+    world = make_world()
+    elevator = world.elevators[0]
+    plain = client.get(f"/e/{elevator.public_code}")
+    assert "Content-Encoding" not in plain.headers and plain.headers["Vary"] == "Accept-Encoding"
+    phone = {"Accept-Encoding": "gzip, deflate, br"}
+    zipped = client.get(f"/e/{elevator.public_code}", headers=phone)
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.headers["Vary"] == "Accept-Encoding"
+    assert zipped.data == stored(elevator).html_gzip and gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) * 2 < len(plain.data)
+    assert zipped.headers["ETag"] != plain.headers["ETag"]  # two representations, two validators
+    again = client.get(f"/e/{elevator.public_code}", headers={**phone, "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    refused = client.get(f"/e/{elevator.public_code}", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
 
 
 def test_a_page_rendered_while_a_write_lands_is_sent_but_not_kept(client, monkeypatch):
@@ -190,7 +208,7 @@ def test_a_page_rendered_while_a_write_lands_is_sent_but_not_kept(client, monkey
 
     monkeypatch.setattr(pages, "public_history", render_then_write)
     assert "3 号货梯" not in view(client, elevator)
-    assert stored(elevator).html is None  # rendered from data the write has changed: not kept
+    assert stored(elevator).html_gzip is None  # rendered from data the write has changed: not kept
     monkeypatch.undo()
     assert "3 号货梯" in view(client, elevator)
 
@@ -206,11 +224,11 @@ def test_a_view_does_not_wait_for_a_write_holding_the_page(app):
         started = time.monotonic()
         page = pages.public_page(elevator.public_code)
         assert time.monotonic() - started < 10  # InnoDB would make a locking store wait 50 s
-        assert page is not None and "2 号客梯" not in page.html.decode()  # not committed yet
+        assert page is not None and "2 号客梯" not in page.html().decode()  # not committed yet
     finally:
         transaction.rollback()
         writer.close()
-    assert stored(elevator).html is None  # the view skipped storing the page rather than wait
+    assert stored(elevator).html_gzip is None  # the view skipped storing the page rather than wait
 
 
 def test_a_pending_record_shows_default_confirmation_on_the_stored_page_from_its_deadline(app):
@@ -225,10 +243,10 @@ def test_a_pending_record_shows_default_confirmation_on_the_stored_page_from_its
         .values(signoff="awaiting", deadline_at=deadline)
     )
     db.session.commit()
-    assert "待确认" in pages.public_page(elevator.public_code, now=now).html.decode()
+    assert "待确认" in pages.public_page(elevator.public_code, now=now).html().decode()
     assert stored(elevator).valid_until == deadline
-    assert "待确认" in pages.public_page(elevator.public_code, now=deadline - timedelta(seconds=1)).html.decode()
-    later = pages.public_page(elevator.public_code, now=deadline + timedelta(seconds=1)).html.decode()
+    assert "待确认" in pages.public_page(elevator.public_code, now=deadline - timedelta(seconds=1)).html().decode()
+    later = pages.public_page(elevator.public_code, now=deadline + timedelta(seconds=1)).html().decode()
     assert "默认确认" in later and "待确认" not in later
 
 
@@ -238,10 +256,10 @@ def test_an_overdue_count_goes_up_at_local_midnight(app):
     elevator.created_at = elevator.created_at - timedelta(days=20)
     db.session.commit()
     now = utcnow()
-    assert "本电梯已超期未维保 5 天" in pages.public_page(elevator.public_code, now=now).html.decode()
+    assert "本电梯已超期未维保 5 天" in pages.public_page(elevator.public_code, now=now).html().decode()
     midnight = local_midnight(local_today() + timedelta(days=1))
     assert stored(elevator).valid_until == midnight
-    tomorrow = pages.public_page(elevator.public_code, now=midnight + timedelta(minutes=1)).html.decode()
+    tomorrow = pages.public_page(elevator.public_code, now=midnight + timedelta(minutes=1)).html().decode()
     assert "本电梯已超期未维保 6 天" in tomorrow
 
 
@@ -250,10 +268,10 @@ def test_a_page_turns_overdue_at_the_midnight_after_its_due_date(app):
     elevator = world.elevators[0]
     insert_record(elevator, [world.tech1], local_today() - timedelta(days=2))
     db.session.commit()
-    assert "维保按期进行中" in pages.public_page(elevator.public_code, now=utcnow()).html.decode()
+    assert "维保按期进行中" in pages.public_page(elevator.public_code, now=utcnow()).html().decode()
     falls_due = local_midnight(local_today() + timedelta(days=14))  # due 13 days from now, overdue the day after
     assert stored(elevator).valid_until == falls_due
-    overdue = pages.public_page(elevator.public_code, now=falls_due + timedelta(minutes=1)).html.decode()
+    overdue = pages.public_page(elevator.public_code, now=falls_due + timedelta(minutes=1)).html().decode()
     assert "本电梯已超期未维保 1 天" in overdue
 
 
@@ -274,6 +292,6 @@ def test_render_pages_command_renders_what_is_missing_or_stale(client, app):
     result = runner.invoke(args=["public", "render-pages"])
     assert result.exit_code == 0, result.output
     assert "已生成 1 个电梯公示页面" in result.output  # the one no resident has viewed yet
-    assert all(stored(elevator).html is not None for elevator in world.elevators)
+    assert all(stored(elevator).html_gzip is not None for elevator in world.elevators)
     again = runner.invoke(args=["public", "render-pages"])
     assert "已生成 0 个电梯公示页面" in again.output

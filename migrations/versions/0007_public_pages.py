@@ -2,7 +2,7 @@
 
 A resident's page view used to read the elevator, its units, due dates and latest history entries and render
 them every time; ``public_page`` keeps the last rendering, found by the elevator's public code. Triggers on every
-table the page shows mark it stale in the writing transaction itself (``generation`` + 1, ``html`` cleared), so
+table the page shows mark it stale in the writing transaction itself (``generation`` + 1, the page cleared), so
 no write path can forget to; the next view renders it again. ``flask public render-pages`` renders them all ahead
 of residents (optional: a view renders a missing page itself).
 
@@ -21,7 +21,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-STALE = "UPDATE public_page SET generation = generation + 1, html = NULL WHERE "
+STALE = "UPDATE public_page SET generation = generation + 1, html_gzip = NULL WHERE "
 
 # name: (event, table, statement). ``{changed:column}`` is true when an UPDATE changed that column.
 TRIGGERS = {
@@ -33,7 +33,7 @@ TRIGGERS = {
     "trg_elevator_page_stale": (
         "AFTER UPDATE",
         "elevator",
-        "UPDATE public_page SET generation = generation + 1, html = NULL, public_code = NEW.public_code"
+        "UPDATE public_page SET generation = generation + 1, html_gzip = NULL, public_code = NEW.public_code"
         " WHERE elevator_id = NEW.id",
     ),
     "trg_maintenance_unit_page_stale": (
@@ -99,7 +99,7 @@ def upgrade():
         sa.Column("elevator_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("public_code", sa.String(length=32), nullable=False),
         sa.Column("generation", sa.BigInteger(), nullable=False),
-        sa.Column("html", sa.LargeBinary(length=65535), nullable=True),
+        sa.Column("html_gzip", sa.LargeBinary(length=65535), nullable=True),
         sa.Column("etag", sa.String(length=64), nullable=True),
         sa.Column("valid_until", miniback.models.types.UTCDateTime(), nullable=True),
         sa.Column("format", sa.String(length=32), nullable=True),

@@ -43,7 +43,7 @@ class PublicPage(db.Model):
     """The resident's page of one elevator as last rendered (``miniback.public.pages``): what a view sends
     when nothing it shows has changed since.
 
-    The database keeps it honest: triggers (migration 0007) bump ``generation`` and clear ``html`` whenever
+    The database keeps it honest: triggers (migration 0007) bump ``generation`` and clear ``html_gzip`` whenever
     anything the page shows is written — the elevator, its units' names and emergency phone, its due dates, its
     public history entries, a delay notice — in the writing transaction itself, so no write path can forget it.
     A view that finds no page renders one and stores it only if ``generation`` is still the one it read, so a
@@ -59,7 +59,8 @@ class PublicPage(db.Model):
     # The elevator's, copied by the triggers: a view finds its page with one lookup.
     public_code: Mapped[str] = mapped_column(String(32), unique=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
-    html: Mapped[bytes | None] = mapped_column(LargeBinary(65535))
+    # The page as sent, gzip-compressed: what phones accept as is, and a fifth of the bytes to store and read.
+    html_gzip: Mapped[bytes | None] = mapped_column(LargeBinary(65535))
     etag: Mapped[str | None] = mapped_column(String(64))
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     format: Mapped[str | None] = mapped_column(String(32))

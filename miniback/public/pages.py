@@ -3,7 +3,7 @@
 A QR code on a lift is scanned far more often than its records change, so each elevator's page is rendered
 once and kept in ``public_page`` (see the model). The database marks a page stale in the very transaction that
 changes anything on it, so a view sends the stored bytes only when they are exactly what a fresh rendering
-would give: same data (``html`` is cleared by triggers on every write), same moment (``valid_until``), same code
+would give: same data (the page is cleared by triggers on every write), same moment (``valid_until``), same code
 and templates (``format``). Otherwise the view renders the page from the read model as before, sends it and
 stores it for the next resident — unless a write changed the elevator meanwhile (the ``generation`` it read
 has moved on), in which case the next view renders again.
@@ -11,6 +11,7 @@ has moved on), in which case the next view renders again.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -37,23 +38,28 @@ RENDER_BATCH = 1000
 
 
 class RenderedPage(NamedTuple):
-    html: bytes
+    """A page gzip-compressed (sent as is to the browsers that accept it: all phones) and the ETag of its HTML."""
+
+    gzipped: bytes
     etag: str
+
+    def html(self) -> bytes:
+        return gzip.decompress(self.gzipped)
 
 
 class StoredPage(NamedTuple):
-    """An elevator's stored page (``html`` ``None`` when it must be rendered)."""
+    """An elevator's stored page (``gzipped`` ``None`` when it must be rendered)."""
 
     elevator_id: int
     generation: int
-    html: bytes | None
+    gzipped: bytes | None
     etag: str | None
     valid_until: datetime | None
     format: str | None
 
     def current(self, now: datetime, page_format: str) -> bool:
         return (
-            self.html is not None
+            self.gzipped is not None
             and self.format == page_format
             and (self.valid_until is None or now < self.valid_until)
         )
@@ -62,17 +68,17 @@ class StoredPage(NamedTuple):
 _STORED = db.select(
     PublicPage.elevator_id,
     PublicPage.generation,
-    PublicPage.html,
+    PublicPage.html_gzip,
     PublicPage.etag,
     PublicPage.valid_until,
     PublicPage.format,
 ).where(PublicPage.public_code == bindparam("code"))
 # On MySQL and MariaDB the same row packed into one binary value, ``<elevator id> <generation> <etag> <valid
-# until> <format> <html>`` ('-' for a missing value): PyMySQL parses a column descriptor per column, which costs
+# until> <format> <gzipped page>`` ('-' for a missing value): PyMySQL parses a column descriptor per column, which costs
 # more than reading the page's bytes.
 _STORED_PACKED = text(
     "SELECT CONCAT_WS(' ', elevator_id, generation, IFNULL(etag, '-'),"
-    " IFNULL(DATE_FORMAT(valid_until, '%Y-%m-%dT%H:%i:%s.%f'), '-'), IFNULL(format, '-'), IFNULL(html, ''))"
+    " IFNULL(DATE_FORMAT(valid_until, '%Y-%m-%dT%H:%i:%s.%f'), '-'), IFNULL(format, '-'), IFNULL(html_gzip, ''))"
     " FROM public_page WHERE public_code = :code"
 )
 _LOCK = (
@@ -84,7 +90,7 @@ _STORE = (
     db.update(PublicPage)
     .where(PublicPage.elevator_id == bindparam("b_elevator_id"), PublicPage.generation == bindparam("b_generation"))
     .values(
-        html=bindparam("b_html"),
+        html_gzip=bindparam("b_gzipped"),
         etag=bindparam("b_etag"),
         valid_until=bindparam("b_valid_until"),
         format=bindparam("b_format"),
@@ -114,11 +120,11 @@ def _stored(code: str) -> StoredPage | None:
         row = read_row(_STORED_PACKED, code=code)
         if row is None:
             return None
-        elevator_id, generation, etag, until, page_format_, html = bytes(row[0]).split(b" ", 5)
+        elevator_id, generation, etag, until, page_format_, gzipped = bytes(row[0]).split(b" ", 5)
         return StoredPage(
             int(elevator_id),
             int(generation),
-            html or None,
+            gzipped or None,
             etag.decode() if etag != b"-" else None,
             datetime.fromisoformat(until.decode()).replace(tzinfo=UTC) if until != b"-" else None,
             page_format_.decode() if page_format_ != b"-" else None,
@@ -149,7 +155,8 @@ def valid_until(page: PublicHistory, now: datetime) -> datetime | None:
 
 def render_page(page: PublicHistory) -> RenderedPage:
     html = render_template(TEMPLATE, h=page).encode()
-    return RenderedPage(html, generate_etag(html))
+    # mtime 0: the same page always compresses to the same bytes.
+    return RenderedPage(gzip.compress(html, compresslevel=6, mtime=0), generate_etag(html))
 
 
 def _store(stored: StoredPage, rendered: RenderedPage, page: PublicHistory, now: datetime) -> bool:
@@ -159,7 +166,7 @@ def _store(stored: StoredPage, rendered: RenderedPage, page: PublicHistory, now:
     values = {
         "b_elevator_id": stored.elevator_id,
         "b_generation": stored.generation,
-        "b_html": rendered.html,
+        "b_gzipped": rendered.gzipped,
         "b_etag": rendered.etag,
         "b_valid_until": valid_until(page, now),
         "b_format": page_format(),
@@ -183,7 +190,7 @@ def public_page(code: str, now: datetime | None = None) -> RenderedPage | None:
     now = now or utcnow()
     stored = _stored(code)
     if stored is not None and stored.current(now, page_format()):
-        return RenderedPage(stored.html, stored.etag)  # type: ignore[arg-type]
+        return RenderedPage(stored.gzipped, stored.etag)  # type: ignore[arg-type]
     page = public_history(code, now=now)  # every elevator has a page row; this also answers if one went missing
     if page is None:
         return None
@@ -201,7 +208,7 @@ def _stale_codes(now: datetime, page_format_: str) -> Iterator[list[str]]:
             db.select(PublicPage.elevator_id, PublicPage.public_code)
             .where(
                 PublicPage.elevator_id > last,
-                PublicPage.html.is_(None)
+                PublicPage.html_gzip.is_(None)
                 | (PublicPage.format != page_format_)
                 | PublicPage.format.is_(None)
                 | (PublicPage.valid_until <= now),
