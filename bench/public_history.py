@@ -371,7 +371,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size-buffer-pool", action="store_true", help="raise innodb_buffer_pool_size to 2 GiB")
     args = parser.parse_args()
 

@@ -406,3 +406,44 @@ def test_pages_stay_up_and_limited_in_memory_while_redis_is_down(client, app):
     ip = other_client_ip()
     statuses = [client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_page_views_fall_back_to_memory_counts_when_redis_goes_away(client, app):
+    from limits.storage import MemoryStorage
+    from limits.strategies import FixedWindowRateLimiter
+
+    from miniback.public.ratelimit import EXTENSION, PublicLimiter, RedisWindows
+
+    app.config["PUBLIC_RATE_LIMIT"] = "2 per minute"
+    unreachable = RedisWindows("redis://127.0.0.1:1/0?socket_connect_timeout=0.2")
+    app.extensions[EXTENSION] = PublicLimiter(unreachable, FixedWindowRateLimiter(MemoryStorage()))
+    world = make_world()
+    url = f"/e/{world.elevators[0].public_code}"
+    ip = other_client_ip()
+    statuses = [client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_a_view_that_fails_while_its_count_travels_leaves_the_count_right(client, app, monkeypatch):
+    """The count is sent before the page's lookup and answered after it: a lookup that fails still gets its
+    answer read, so the connection goes back to the pool with nothing pending for the next request."""
+    import redis
+
+    from miniback.public import views
+
+    app.config["PUBLIC_RATE_LIMIT"] = "2 per minute"
+    world = make_world()
+    url = f"/e/{world.elevators[0].public_code}"
+    ip = other_client_ip()
+
+    def broken(code):
+        raise RuntimeError("lookup failed")
+
+    monkeypatch.setattr(views, "stored_page", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code == 500
+    monkeypatch.undo()
+    # A reply left unread would answer the next view's count (one behind) and let the third view through.
+    assert [client.get(url, environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(2)] == [200, 429]
+    (key,) = redis.Redis.from_url(app.config["REDIS_URL"]).keys(f"*miniback-public*{ip}*")
+    assert int(redis.Redis.from_url(app.config["REDIS_URL"]).get(key)) == 3  # every view counted once

@@ -115,7 +115,11 @@ def page_format() -> str:
     return str(known)
 
 
-def _stored(code: str) -> StoredPage | None:
+def stored_page(code: str) -> StoredPage | None:
+    """The stored page of the elevator with public code ``code``; ``None`` for anything that is not one (malformed
+    input never reaches the database)."""
+    if not is_public_code(code):
+        return None
     if has_public_reads():
         row = read_row(_STORED_PACKED, code=code)
         if row is None:
@@ -184,11 +188,16 @@ def _store(stored: StoredPage, rendered: RenderedPage, page: PublicHistory, now:
 
 def public_page(code: str, now: datetime | None = None) -> RenderedPage | None:
     """The page of the elevator with public code ``code`` as residents see it at ``now``, or ``None`` for anything
-    that is not a known code (malformed input never reaches the database)."""
+    that is not a known code."""
+    return page_for(code, stored_page(code), now)
+
+
+def page_for(code: str, stored: StoredPage | None, now: datetime | None = None) -> RenderedPage | None:
+    """The page for ``code`` given its ``stored_page``: the stored bytes while current, else a fresh rendering
+    (kept for the next views if no write intervened)."""
     if not is_public_code(code):
         return None
     now = now or utcnow()
-    stored = _stored(code)
     if stored is not None and stored.current(now, page_format()):
         return RenderedPage(stored.gzipped, stored.etag)  # type: ignore[arg-type]
     page = public_history(code, now=now)  # every elevator has a page row; this also answers if one went missing

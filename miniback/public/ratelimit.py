@@ -11,10 +11,11 @@ residents' requests (the page matters more than exact counting during an outage)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import ParamSpec, Protocol, TypeVar
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
 
 import redis
 from flask import Flask, current_app, request
@@ -52,12 +53,40 @@ class RedisWindows:
         self.redis = redis.Redis.from_url(url)
 
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
-        seconds = item.get_expiry()
-        key = f"{item.key_for(*identifiers)}/{int(time.time()) // seconds}"
-        count = int(self.redis.incr(key))
+        return self.answer(self.send(item, *identifiers))
+
+    def send(self, item: RateLimitItem, *identifiers: str) -> SentCount:
+        """Send a count without waiting for Redis's answer (``answer`` reads it): the caller can do its own I/O
+        meanwhile. The count holds one of the pool's connections until answered."""
+        key = f"{item.key_for(*identifiers)}/{int(time.time()) // item.get_expiry()}"
+        pool = self.redis.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_command("INCR", key)
+        except BaseException:
+            pool.release(connection)
+            raise
+        return SentCount(connection, key, item)
+
+    def answer(self, sent: SentCount) -> bool:
+        """Whether the count ``sent`` is within its limit. Always gives its connection back: one whose answer
+        could not be read is dropped, so no later command reads it."""
+        try:
+            count = int(sent.connection.read_response())
+        except BaseException:
+            sent.connection.disconnect()
+            raise
+        finally:
+            self.redis.connection_pool.release(sent.connection)
         if count == 1:
-            self.redis.expire(key, seconds)
-        return count <= item.amount
+            self.redis.expire(sent.key, sent.item.get_expiry())
+        return count <= sent.item.amount
+
+
+class SentCount(NamedTuple):
+    connection: Any
+    key: str
+    item: RateLimitItem
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,41 @@ def _count(limit_setting: str, *scope: str) -> None:
 def check_public_rate_limit() -> None:
     """Count a view of the resident's page or its JSON twin (``MINIBACK_PUBLIC_RATE_LIMIT``)."""
     _count("PUBLIC_RATE_LIMIT")
+
+
+@contextmanager
+def public_view_counted() -> Iterator[None]:
+    """Count a view of the resident's page like ``check_public_rate_limit`` while the with-block runs: the count
+    goes to Redis first and its answer is read as the block ends, so its round trip overlaps the block's own (the
+    page's lookup) instead of adding to it. Over the limit: 429 as the block ends, before anything is rendered."""
+    limiter: PublicLimiter = current_app.extensions[EXTENSION]
+    if not isinstance(limiter.shared, RedisWindows):  # the demo's memory: nothing to overlap
+        check_public_rate_limit()
+        yield
+        return
+    windows: RedisWindows = limiter.shared
+    item = _parsed(current_app.config["PUBLIC_RATE_LIMIT"])
+    client = request.remote_addr or "127.0.0.1"
+    try:
+        sent: SentCount | None = windows.send(item, KEY_PREFIX, client)
+    except RedisError:
+        sent = None
+
+    def allowed() -> bool:
+        try:
+            if sent is not None:
+                return windows.answer(sent)
+        except RedisError:
+            pass
+        return limiter.fallback.hit(item, KEY_PREFIX, client)  # Redis is away: count in memory
+
+    try:
+        yield
+    except BaseException:
+        allowed()  # counted all the same, and the connection is free again
+        raise
+    if not allowed():
+        raise TooManyRequests()
 
 
 def proof_limit(view: Callable[P, R]) -> Callable[P, R]:

@@ -7,11 +7,10 @@ from typing import Any
 from flask import Response, current_app, make_response, render_template, request
 
 from miniback.public import bp
-from miniback.public.pages import public_page
-from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit
+from miniback.public.pages import page_for, stored_page
+from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit, public_view_counted
 
 # Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
-bp.before_request(check_public_rate_limit)
 
 
 # A request that can be answered 304 (or 412) carries one of these; most views carry none and need no check.
@@ -35,7 +34,9 @@ def not_found_page() -> Any:
 
 @bp.get("/e/<path:code>")
 def elevator_page(code: str) -> Any:
-    page = public_page(code)
+    with public_view_counted():  # the count's round trip to Redis overlaps the page's lookup
+        stored = stored_page(code)
+    page = page_for(code, stored)
     if page is None:
         return not_found_page()
     if accepts_gzip():  # every phone browser: the stored bytes as they are, a fifth of the page's size
@@ -57,6 +58,7 @@ def accepts_gzip() -> bool:
 @bp.get("/e")
 @bp.get("/e/")
 def no_code() -> Any:
+    check_public_rate_limit()
     return not_found_page()
 
 
