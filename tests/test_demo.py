@@ -6,10 +6,12 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,11 @@ def call(url: str, data: dict | None = None, token: str | None = None) -> dict:
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
 
 
 @pytest.mark.slow
@@ -68,6 +75,22 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         # The mini-program log-in works against the demo's local WeChat stub.
         technician = call(f"{base}/auth/wechat/login", {"code": "demo:tech1"})
         assert technician["account"]["role"] == "technician"
+        # The resident's page, stored after its first view (SQLite's triggers mark it stale on an edit too).
+        page_url = re.search(r"公开维保页面:\s+(\S+)", printed).group(1)
+        first, again = fetch(page_url), fetch(page_url)
+        assert "维保记录" in first and again == first
+        code = page_url.rsplit("/", 1)[1]
+        with closing(sqlite3.connect(tmp_path / "demo.sqlite3")) as demo_db:
+            query = "SELECT html_gzip IS NOT NULL FROM public_page WHERE public_code = ?"
+            assert demo_db.execute(query, (code,)).fetchone() == (1,)
+        (elevator,) = [e for e in elevators["items"] if e["public_code"] == code]
+        edit = urllib.request.Request(
+            f"{base}/elevators/{elevator['id']}", data=json.dumps({"position": "演示 9 号梯"}).encode(), method="PATCH"
+        )
+        edit.add_header("Content-Type", "application/json")
+        edit.add_header("Authorization", f"Bearer {token}")
+        urllib.request.urlopen(edit, timeout=10).close()
+        assert "演示 9 号梯" in fetch(page_url)
     finally:
         process.terminate()
         process.wait(timeout=10)
