@@ -5,6 +5,7 @@ a page rendered from data that a concurrent write has since changed is never kep
 from __future__ import annotations
 
 import gzip
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -295,3 +296,43 @@ def test_render_pages_command_renders_what_is_missing_or_stale(client, app):
     assert all(stored(elevator).html_gzip is not None for elevator in world.elevators)
     again = runner.invoke(args=["public", "render-pages"])
     assert "已生成 0 个电梯公示页面" in again.output
+
+
+def test_views_racing_writes_never_keep_a_stale_page(app):
+    """Four residents viewing one elevator while its position is edited 40 times: whatever the interleaving, the
+    page kept at the end is the last edit's."""
+    world = make_world()
+    elevator = world.elevators[0]
+    db.session.commit()
+    code, elevator_id = elevator.public_code, elevator.id
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def resident() -> None:
+        with app.app_context():
+            while not done.is_set():
+                try:
+                    assert pages.public_page(code) is not None
+                except BaseException as exc:  # noqa: BLE001  (reported below)
+                    failures.append(exc)
+                    return
+
+    residents = [threading.Thread(target=resident) for _ in range(4)]
+    for thread in residents:
+        thread.start()
+    try:
+        for n in range(40):
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE elevator SET position = :position WHERE id = :id"),
+                    {"position": f"{n} 号客梯", "id": elevator_id},
+                )
+    finally:
+        done.set()
+        for thread in residents:
+            thread.join(30)
+    assert failures == []
+    kept = stored(elevator)
+    if kept.html_gzip is not None:
+        assert "39 号客梯" in gzip.decompress(kept.html_gzip).decode()
+    assert "39 号客梯" in pages.public_page(code).html().decode()
