@@ -85,29 +85,30 @@ def shows_after(client, elevator: Elevator, write: Callable[[], None], shown: st
     assert stored(elevator).html_gzip is not None
 
 
+def api_write(client, account, method: str, url: str, body: dict, status: int = 200) -> Callable[[], None]:
+    """A write through the API by ``account``, to be run by ``shows_after``."""
+
+    def write() -> None:
+        response = client.open(url, method=method, json=body, headers=auth(account))
+        assert response.status_code == status, response.json
+
+    return write
+
+
 def test_a_submitted_record_and_its_signoff_show_at_once(client):
     world = make_world()
     elevator = world.elevators[0]
     record: dict = {}
     shows_after(client, elevator, lambda: record.update(submitted_record(client, world.tech1, elevator)), "张*明")
-
-    def sign() -> None:
-        body = {"signature_png": signature_b64()}
-        response = client.post(f"/api/v1/signoff/records/{record['id']}/sign", json=body, headers=auth(world.manager))
-        assert response.status_code == 201, response.json
-
-    shows_after(client, elevator, sign, "已签字确认")
+    sign = {"signature_png": signature_b64()}
+    url = f"/api/v1/signoff/records/{record['id']}/sign"
+    shows_after(client, elevator, api_write(client, world.manager, "POST", url, sign, 201), "已签字确认")
 
 
 def test_an_edited_elevator_shows_at_once(client):
     world = make_world()
     elevator = world.elevators[0]
-
-    def edit() -> None:
-        body = {"address": "广州市天河区新址路 8 号"}
-        response = client.patch(f"/api/v1/elevators/{elevator.id}", json=body, headers=auth(world.admin))
-        assert response.status_code == 200, response.json
-
+    edit = api_write(client, world.admin, "PATCH", f"/api/v1/elevators/{elevator.id}", {"address": "新址路 8 号"})
     shows_after(client, elevator, edit, "新址路 8 号")
 
 
@@ -115,24 +116,20 @@ def test_a_new_emergency_phone_shows_on_every_page_of_the_unit(client):
     world = make_world()
     other = world.elevators[1]
     view(client, other)
-
-    def edit() -> None:
-        body = {"emergency_phone": "020-87654321"}
-        response = client.patch(f"/api/v1/maintenance-units/{world.unit.id}", json=body, headers=auth(world.admin))
-        assert response.status_code == 200, response.json
-
-    shows_after(client, world.elevators[0], edit, "020-87654321")
+    url = f"/api/v1/maintenance-units/{world.unit.id}"
+    shows_after(
+        client,
+        world.elevators[0],
+        api_write(client, world.admin, "PATCH", url, {"emergency_phone": "020-87654321"}),
+        "020-87654321",
+    )
     assert "020-87654321" in view(client, other)
 
 
 def test_a_renamed_use_unit_shows_at_once(client):
     world = make_world()
-
-    def rename() -> None:
-        body = {"name": "广州新物业服务有限公司"}
-        response = client.patch(f"/api/v1/use-units/{world.use_unit.id}", json=body, headers=auth(world.uu_admin))
-        assert response.status_code == 200, response.json
-
+    url = f"/api/v1/use-units/{world.use_unit.id}"
+    rename = api_write(client, world.uu_admin, "PATCH", url, {"name": "广州新物业服务有限公司"})
     shows_after(client, world.elevators[0], rename, "广州新物业服务有限公司")
 
 
@@ -140,11 +137,7 @@ def test_a_renamed_technician_shows_at_once(client):
     world = make_world()
     elevator = world.elevators[0]
     insert_record(elevator, [world.tech1], local_today() - timedelta(days=3))
-
-    def rename() -> None:
-        response = client.patch(f"/api/v1/staff/{world.tech1.id}", json={"name": "王小红"}, headers=auth(world.admin))
-        assert response.status_code == 200, response.json
-
+    rename = api_write(client, world.admin, "PATCH", f"/api/v1/staff/{world.tech1.id}", {"name": "王小红"})
     shows_after(client, elevator, rename, "王*红")
 
 
@@ -152,18 +145,14 @@ def test_a_filed_delay_notice_shows_at_once(client):
     world = make_world()
     elevator = world.elevators[0]
     elevator.created_at = elevator.created_at - timedelta(days=20)  # never maintained: overdue
-
-    def file_notice() -> None:
-        body = {
-            "elevator_ids": [elevator.id],
-            "cause": "area_lockdown",
-            "starts_on": (local_today() - timedelta(days=2)).isoformat(),
-            "ends_on": (local_today() + timedelta(days=2)).isoformat(),
-            "explanation": "小区封闭管理",
-        }
-        response = client.post("/api/v1/delay-notices", json=body, headers=auth(world.admin))
-        assert response.status_code == 201, response.json
-
+    notice = {
+        "elevator_ids": [elevator.id],
+        "cause": "area_lockdown",
+        "starts_on": (local_today() - timedelta(days=2)).isoformat(),
+        "ends_on": (local_today() + timedelta(days=2)).isoformat(),
+        "explanation": "小区封闭管理",
+    }
+    file_notice = api_write(client, world.admin, "POST", "/api/v1/delay-notices", notice, 201)
     shows_after(client, elevator, file_notice, "维保单位已提交延期说明")
 
 

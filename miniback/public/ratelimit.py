@@ -170,8 +170,9 @@ def proof_limit(view: Callable[P, R]) -> Callable[P, R]:
 def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("PUBLIC_RATE_LIMIT", DEFAULT_PUBLIC_RATE_LIMIT)
     app.config.setdefault("PROOF_RATE_LIMIT", DEFAULT_PROOF_RATE_LIMIT)
-    uri = "memory://" if app.config["ENV_MODE"] == "demo" else app.config["REDIS_URL"]
-    app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", "memory://" if app.config["ENV_MODE"] == "demo" else app.config["REDIS_URL"]
+    )
     uri = app.config["RATELIMIT_STORAGE_URI"]
     memory = FixedWindowRateLimiter(MemoryStorage())
     shared = RedisWindows(uri) if uri.startswith(("redis://", "rediss://", "unix://")) else memory

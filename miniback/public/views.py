@@ -10,8 +10,8 @@ from miniback.public import bp
 from miniback.public.pages import page_for, stored_page
 from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit, public_view_counted
 
-# Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit.
-
+# Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit: the
+# resident's page counts while it looks its page up, the others before they answer.
 
 # A request that can be answered 304 (or 412) carries one of these; most views carry none and need no check.
 CONDITIONAL_HEADERS = frozenset(("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE"))
