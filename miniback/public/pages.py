@@ -195,9 +195,7 @@ def public_page(code: str, now: datetime | None = None) -> RenderedPage | None:
 
 def page_for(code: str, stored: StoredPage | None, now: datetime | None = None) -> RenderedPage | None:
     """The page for ``code`` given its ``stored_page``: the stored bytes while current, else a fresh rendering
-    (kept for the next views if no write intervened)."""
-    if not is_public_code(code):
-        return None
+    (kept for the next views if no write intervened). Not a code: ``public_history`` answers ``None``."""
     now = now or utcnow()
     if stored is not None and stored.current(now, page_format()):
         return RenderedPage(stored.gzipped, stored.etag)  # type: ignore[arg-type]
@@ -210,18 +208,16 @@ def page_for(code: str, stored: StoredPage | None, now: datetime | None = None) 
     return rendered
 
 
-def _stale_codes(now: datetime, page_format_: str) -> Iterator[list[str]]:
-    """Public codes of elevators whose stored page is missing or out of date, a batch at a time, by id."""
+def _stale_pages(now: datetime, page_format_: str) -> Iterator[list[tuple[str, StoredPage]]]:
+    """Elevators whose stored page is missing or out of date (public code and stored page), a batch at a time."""
     last = 0
     while True:
         rows = db.session.execute(
-            db.select(PublicPage.elevator_id, PublicPage.public_code)
+            db.select(PublicPage.public_code, *_STORED.selected_columns)
             .where(
                 PublicPage.elevator_id > last,
-                PublicPage.html_gzip.is_(None)
-                | (PublicPage.format != page_format_)
-                | PublicPage.format.is_(None)
-                | (PublicPage.valid_until <= now),
+                # A page never rendered has neither page nor format; the triggers clear only the page.
+                PublicPage.html_gzip.is_(None) | (PublicPage.format != page_format_) | (PublicPage.valid_until <= now),
             )
             .order_by(PublicPage.elevator_id)
             .limit(RENDER_BATCH)
@@ -229,7 +225,7 @@ def _stale_codes(now: datetime, page_format_: str) -> Iterator[list[str]]:
         db.session.rollback()  # each batch reads what is committed now, not a snapshot from the first batch
         if not rows:
             return
-        yield [row.public_code for row in rows]
+        yield [(code, StoredPage(*stored)) for code, *stored in rows]
         last = rows[-1].elevator_id
 
 
@@ -239,10 +235,10 @@ def render_pages(progress: Callable[[int], None] | None = None) -> int:
     residents' views and writes go on meanwhile."""
     now, page_format_ = utcnow(), page_format()
     done = 0
-    for codes in _stale_codes(now, page_format_):
-        for code in codes:
-            public_page(code, now=now)
-        done += len(codes)
+    for batch in _stale_pages(now, page_format_):
+        for code, stored in batch:
+            page_for(code, stored, now)
+        done += len(batch)
         if progress is not None:
             progress(done)
     return done
