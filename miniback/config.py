@@ -28,7 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "PUSH_RETRY_INTERVALS": [10, 60, 300],
     # The subscribe-message template (fields thing1, character_string2, thing3, time4, phrase5) and its page.
     "WECHAT_SIGNOFF_TEMPLATE_ID": None,  # from the mini-program's admin console; no push works without it
-    "WECHAT_SIGNOFF_PAGE": "pages/signoff/detail",
+    # The mini-program page the message opens, with ``?record_id=<id>``; it must be registered in wechat/app.json.
+    "WECHAT_SIGNOFF_PAGE": "pages/signoff/index",
+    # The page a mini-program code (wxacode.png) opens with ``scene=<public code>``: the elevator page.
+    "WECHAT_WXACODE_PAGE": "pages/elevator/index",
     "TOKEN_TTL_SECONDS": 8 * 3600,
     "BIND_CODE_TTL_SECONDS": 72 * 3600,
     "LOGIN_MAX_FAILURES": 5,

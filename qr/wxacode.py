@@ -6,6 +6,7 @@ once and kept: in Redis in production (shared by every worker), in a folder for 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,11 +52,19 @@ class FileBytesCache:
         temporary.replace(self.folder / f"{key}.png")  # atomic: a reader never sees half a PNG
 
 
+def cache_key(public_code: str, page: str | None) -> str:
+    """The code opens one page: a code fetched for another page (the setting changed) is fetched again."""
+    if page is None:
+        return public_code
+    return f"{public_code}-{hashlib.sha256(page.encode()).hexdigest()[:12]}"
+
+
 def wxa_code_png(client: Any, public_code: str, cache: BytesCache, page: str | None = None) -> bytes:
     """The mini-program code that opens ``page`` with ``scene=<public code>``, from the cache when known."""
     if not is_public_code(public_code) or len(public_code) > PUBLIC_CODE_MAX_LENGTH:
         raise ValueError(f"not a public code: {public_code!r}")
-    cached = cache.get(public_code)
+    key = cache_key(public_code, page)
+    cached = cache.get(key)
     if cached is not None:
         return cached
     try:
@@ -65,5 +74,5 @@ def wxa_code_png(client: Any, public_code: str, cache: BytesCache, page: str | N
     content = getattr(response, "content", b"")
     if not isinstance(content, bytes) or not content.startswith(PNG_SIGNATURE):
         raise Unavailable("微信小程序码暂时无法生成，请稍后再试", code="wechat_unavailable")
-    cache.set(public_code, content)
+    cache.set(key, content)
     return content

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -184,6 +186,30 @@ def test_mini_program_code_is_fetched_once_then_cached(client, wechat_stub):
     calls = wechat_stub.calls_to("/wxa/getwxacodeunlimit")
     assert len(calls) == 1
     assert calls[0]["body"]["scene"] == elevator.public_code
+
+
+def test_mini_program_code_opens_the_registered_elevator_page_with_the_public_code_as_scene(client, wechat_stub):
+    world = make_world()
+    elevator = world.elevators[0]
+    response = client.get(f"/api/v1/elevators/{elevator.id}/wxacode.png", headers=auth(world.admin))
+    assert response.status_code == 200
+    (call,) = wechat_stub.calls_to("/wxa/getwxacodeunlimit")
+    assert call["body"]["scene"] == elevator.public_code
+    assert call["body"]["page"] == "pages/elevator/index"
+    # WeChat refuses (or opens the first page for) a page the mini-program does not register.
+    app_json = json.loads((Path(__file__).parents[1] / "wechat" / "app.json").read_text("utf-8"))
+    assert call["body"]["page"] in app_json["pages"]
+
+
+def test_mini_program_code_is_fetched_again_when_the_page_setting_changes(app, client, wechat_stub):
+    world = make_world()
+    url = f"/api/v1/elevators/{world.elevators[0].id}/wxacode.png"
+    assert client.get(url, headers=auth(world.admin)).status_code == 200
+    app.config["WECHAT_WXACODE_PAGE"] = "pages/scan/index"
+    assert client.get(url, headers=auth(world.admin)).status_code == 200
+    assert client.get(url, headers=auth(world.admin)).status_code == 200
+    pages = [call["body"]["page"] for call in wechat_stub.calls_to("/wxa/getwxacodeunlimit")]
+    assert pages == ["pages/elevator/index", "pages/scan/index"]
 
 
 def test_mini_program_code_failure_is_503_and_not_cached(client, wechat_stub):

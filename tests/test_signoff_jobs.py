@@ -80,7 +80,7 @@ def test_submission_pushes_bound_managers_within_field_limits(jobs_app, wechat_s
     data = sent[0]["body"]["data"]
     assert len(data["thing1"]["value"]) <= THING_MAX and data["thing1"]["value"].endswith("…")
     assert len(data["character_string2"]["value"]) <= CHARACTER_STRING_MAX
-    assert sent[0]["body"]["page"] == f"pages/signoff/detail?record_id={state.record_id}"
+    assert sent[0]["body"]["page"] == f"pages/signoff/index?record_id={state.record_id}"
     assert sorted(deliveries(state.record_id)) == sorted([(world.manager.id, "sent"), (second.id, "sent")])
     assert kinds(state.record_id) == ["submitted", "pushed"]
     assert [q.remaining for q in db.session.execute(select(SubscriptionQuota)).scalars()] == [0, 0]

@@ -78,7 +78,8 @@ def wxacode_cache() -> BytesCache:
 @login_required(*LABEL_ROLES)
 def elevator_wxacode(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
-    # The mini-program page that reads ``scene``; unset, WeChat opens the mini-program's home page.
-    page = current_app.config.get("WECHAT_WXACODE_PAGE")
+    # The page that reads ``scene`` (the elevator page); set empty, WeChat opens the first page (log-in),
+    # which routes a ``scene`` to the elevator as well.
+    page = current_app.config["WECHAT_WXACODE_PAGE"] or None
     png = wxa_code_png(wechat_client(), elevator.public_code, wxacode_cache(), page=page)
     return _file(png, "image/png", _name(elevator, "wxacode.png"))

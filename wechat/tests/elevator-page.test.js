@@ -57,6 +57,27 @@ test('opened from a plain-link QR code (options.q) it resolves the code too', as
   expect(elevators.byPublicCode).toHaveBeenCalledWith('k7m2p9q4');
 });
 
+test('opened from the mini-program code (options.scene, URL-encoded) it resolves the public code', async () => {
+  await open({ scene: encodeURIComponent('k7m2p9q4') });
+  expect(elevators.byPublicCode).toHaveBeenCalledWith('k7m2p9q4');
+});
+
+test('a scene that is not a public code never reaches the server', async () => {
+  const page = await open({ scene: encodeURIComponent('../../me') });
+  expect(elevators.byPublicCode).not.toHaveBeenCalled();
+  expect(page.data.status).toBe('error');
+  expect(page.data.actionText).toBe('重新扫码');
+});
+
+test('scanned by a user not yet bound, it goes to log-in keeping the elevator code', async () => {
+  tokenStore.clear();
+  elevators.byPublicCode.mockRejectedValueOnce(
+    Object.assign(new Error('该微信尚未绑定账号'), { status: 403, code: 'wechat_not_bound' }),
+  );
+  await open({ scene: encodeURIComponent('k7m2p9q4') });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/login/index?code=k7m2p9q4' });
+});
+
 test('a foreign link never reaches the server', async () => {
   const page = await open({ q: encodeURIComponent('https://evil.example.com/e/k7m2p9q4') });
   expect(elevators.byPublicCode).not.toHaveBeenCalled();

@@ -77,7 +77,7 @@ test('a manager sees the pending sign-offs and opens one', async () => {
   expect(page.dom.textContent).toContain('天河路 1 号 1 号客梯');
   expect(page.dom.textContent).toContain('截止：2026-11-25 23:59');
   page.instance.openRecord({ currentTarget: { dataset: { id: 12 } } });
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/signoff/index?id=12' });
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/signoff/index?record_id=12' });
 });
 
 test('a manager with nothing pending sees an empty state', async () => {

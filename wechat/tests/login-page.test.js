@@ -10,10 +10,10 @@ function session(role) {
   return { statusCode: 200, data: { token: 't1', expires_at: '2999-01-01T00:00:00+00:00', account: { id: 3, role, name: '王经理' } } };
 }
 
-async function open() {
+async function open(options) {
   const page = simulate.render(pageId);
   page.attach(document.createElement('parent-wrapper'));
-  page.instance.onLoad({});
+  page.instance.onLoad(options || {});
   await simulate.sleep(0);
   await simulate.sleep(0);
   return page;
@@ -75,4 +75,39 @@ test('a network failure offers to try again', async () => {
   const page = await open();
   expect(page.data.mode).toBe('error');
   expect(page.data.error).toBe('网络异常，请检查网络后重试');
+});
+
+// WeChat opens the first page for a mini-program code without a page, with the public code as options.scene.
+test('opened from an elevator mini-program code, a bound user lands on that elevator, not home', async () => {
+  scriptRequests(wx, [session('technician')]);
+  await open({ scene: encodeURIComponent('k7m2p9q4') });
+  expect(wx.reLaunch).toHaveBeenCalledTimes(1);
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/elevator/index?code=k7m2p9q4' });
+});
+
+test('a user who scanned before binding reaches the elevator once bound', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('technician')]);
+  const page = await open({ scene: encodeURIComponent('k7m2p9q4') });
+  expect(page.data.mode).toBe('bind');
+  page.instance.onBindCodeInput({ detail: { value: 'K7M2P9Q4' } });
+  await page.instance.submitBind();
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/elevator/index?code=k7m2p9q4' });
+});
+
+test('log-in goes back to the elevator whose code the elevator page handed on', async () => {
+  scriptRequests(wx, [session('technician')]);
+  await open({ code: 'k7m2p9q4' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/elevator/index?code=k7m2p9q4' });
+});
+
+test('an unreadable scene goes to the elevator page, which asks to scan again', async () => {
+  scriptRequests(wx, [session('technician')]);
+  await open({ scene: '%E0%A4%A' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/elevator/index' });
+});
+
+test('a sign-off reminder opened without a session lands on its record after log-in', async () => {
+  scriptRequests(wx, [session('uu_manager')]);
+  await open({ record_id: '42' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/signoff/index?record_id=42' });
 });

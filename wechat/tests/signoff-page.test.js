@@ -32,7 +32,7 @@ async function open(data) {
   signoff.record.mockResolvedValue(data);
   const page = simulate.render(pageId);
   page.attach(document.createElement('parent-wrapper'));
-  page.instance.onLoad({ id: '12' });
+  page.instance.onLoad({ record_id: '12' });
   await simulate.sleep(0);
   return page;
 }
@@ -120,7 +120,7 @@ test('a record the manager may not see shows the API message', async () => {
   signoff.record.mockRejectedValueOnce(Object.assign(new Error('找不到该维保记录'), { status: 404 }));
   const page = simulate.render(pageId);
   page.attach(document.createElement('parent-wrapper'));
-  page.instance.onLoad({ id: '99' });
+  page.instance.onLoad({ record_id: '99' });
   await simulate.sleep(0);
   expect(page.data.status).toBe('error');
   expect(page.data.message).toBe('找不到该维保记录');

@@ -1,6 +1,7 @@
 // The elevator QR holds https://<public host>/e/<public code>; only our own hosts are accepted.
 const URL_PATTERN = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#\s]+)([^?#\s]*)(\?[^#\s]*)?(#\S*)?$/;
 const PATH_PATTERN = /^\/e\/([A-Za-z0-9]{4,32})\/?$/;
+const SCENE_PATTERN = /^[A-Za-z0-9]{4,32}$/;
 
 function origin(scheme, host) {
   return `${scheme.toLowerCase()}://${host.toLowerCase()}`;
@@ -26,11 +27,24 @@ function parseElevatorQr(text, allowedOrigins) {
   return { ok: true, publicCode: pathMatch[1] };
 }
 
-// Opened by WeChat's "scan a plain link QR code" rule the page receives the URL as options.q (encoded).
+function decoded(value) {
+  try {
+    return decodeURIComponent(String(value));
+  } catch (err) {
+    return null; // a malformed %-sequence: not one of our codes
+  }
+}
+
+// Opened by WeChat's "scan a plain link QR code" rule the page receives the URL as options.q (encoded);
+// opened from the mini-program code (wxacode) it receives the public code as options.scene (encoded).
 function publicCodeFromLaunch(options, allowedOrigins) {
   if (options && options.code) return { ok: true, publicCode: String(options.code) };
-  if (options && options.q) return parseElevatorQr(decodeURIComponent(options.q), allowedOrigins);
-  if (options && options.scene) return { ok: true, publicCode: decodeURIComponent(options.scene) };
+  if (options && options.q) return parseElevatorQr(decoded(options.q), allowedOrigins);
+  if (options && options.scene) {
+    const code = decoded(options.scene);
+    if (code && SCENE_PATTERN.test(code)) return { ok: true, publicCode: code };
+    return { ok: false, message: '小程序码中没有电梯编号，请扫描电梯内张贴的维保二维码' };
+  }
   return { ok: false, message: '缺少电梯编号，请重新扫码' };
 }
 

@@ -54,12 +54,14 @@ Component({
             this.setData({ status: 'error', message: launch.message, actionText: '重新扫码' });
             return;
           }
+          this.publicCode = launch.publicCode;
           elevator = await elevators.byPublicCode(launch.publicCode);
         }
         this.setData({ status: '', elevator, typeLabel: TYPE_LABELS[elevator.elevator_type] || elevator.elevator_type });
       } catch (err) {
         if (nav.isLoginProblem(err)) {
-          nav.restart('login');
+          // Scanned before binding (or with a lost session): back here once logged in.
+          nav.restart('login', this.publicCode ? { code: this.publicCode } : undefined);
           return;
         }
         this.setData({ status: 'error', message: err.message, actionText: err.status === 404 ? '重新扫码' : '重试' });

@@ -97,7 +97,7 @@ Component({
     },
 
     openRecord(e) {
-      nav.go('signoff', { id: e.currentTarget.dataset.id });
+      nav.go('signoff', { record_id: e.currentTarget.dataset.id });
     },
 
     async subscribe() {

@@ -1,12 +1,17 @@
 // Silent log-in with wx.login; first-time users bind with the one-time code their admin issued.
+// It is the first page, so WeChat opens it for a code without a page: a scanned elevator (scene) or a
+// reminder's record (record_id) is where the user goes after log-in, not home.
+const config = require('../../config');
 const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
+const { landingTarget } = require('../../utils/landing');
 
 Component({
   data: { mode: 'loading', bindCode: '', error: '', busy: false },
 
   methods: {
-    onLoad() {
+    onLoad(options) {
+      this.target = landingTarget(options, config.current().publicOrigins);
       this.start();
     },
 
@@ -26,7 +31,8 @@ Component({
         this.setData({ mode: 'unsupported', error: '管理员、监管等账号请使用网页端。小程序供维保人员和使用单位安全管理人员使用。' });
         return;
       }
-      nav.restart('home');
+      if (this.target) nav.restart(this.target.route, this.target.params);
+      else nav.restart('home');
     },
 
     onBindCodeInput(e) {

@@ -41,8 +41,9 @@ Component({
   },
 
   methods: {
+    // Opened from the list and from the subscribe message (WECHAT_SIGNOFF_PAGE: pages/signoff/index?record_id=N).
     onLoad(options) {
-      this.recordId = Number(options && options.id);
+      this.recordId = Number(options && options.record_id);
       this.load();
     },
 
@@ -55,7 +56,7 @@ Component({
       try {
         this.show(await signoff.record(this.recordId));
       } catch (err) {
-        if (nav.isLoginProblem(err)) nav.restart('login');
+        if (nav.isLoginProblem(err)) nav.restart('login', { record_id: this.recordId });
         else this.setData({ status: 'error', message: err.message });
       }
     },
