@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask, current_app
@@ -23,6 +27,10 @@ from tests.factories import make_staff, make_world
 from tests.signoff_factories import due_records, submitted_records
 
 SEND = "/cgi-bin/message/subscribe/send"
+WECHAT_DIR = Path(__file__).parents[1] / "wechat"
+# The mini-program's tests open the page of this payload (wechat/tests/push-page.test.js); the test below keeps it
+# equal to what the backend sends. Rewrite it with MINIBACK_WRITE_FIXTURES=1 after changing the page on purpose.
+PUSH_FIXTURE = WECHAT_DIR / "tests" / "fixtures" / "push-payload.json"
 
 
 @pytest.fixture
@@ -91,6 +99,33 @@ def test_submission_pushes_bound_managers_within_field_limits(jobs_app, wechat_s
     assert kinds(state.record_id) == ["submitted", "pushed"]
     # The token was fetched once and shared through Redis.
     assert len(wechat_stub.calls_to("/cgi-bin/token")) == 1
+
+
+def page_shape(page: str, record_id: int) -> tuple[str, list[tuple[str, str]]]:
+    """A push page with the record's id as a placeholder, to compare payloads of different records."""
+    path, _, query = page.partition("?")
+    params = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    return path, [(key, "<record_id>" if value == str(record_id) else value) for key, value in params]
+
+
+def test_the_mini_program_tests_open_the_page_the_backend_really_pushes(jobs_app, wechat_stub):
+    world, _ = world_with_bound_managers()
+    (state,) = submitted_records(world)
+    after_record_submitted(state.record_id, state.deadline_at)
+    run_worker()
+    page = wechat_stub.calls_to(SEND)[0]["body"]["page"]
+    if os.environ.get("MINIBACK_WRITE_FIXTURES") == "1":
+        generated_by = "MINIBACK_WRITE_FIXTURES=1 pytest tests/test_signoff_jobs.py -k really_pushes"
+        payload = {"_generated_by": generated_by, "page": page, "record_id": state.record_id}
+        PUSH_FIXTURE.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    committed = json.loads(PUSH_FIXTURE.read_text("utf-8"))
+    assert page_shape(committed["page"], committed["record_id"]) == page_shape(page, state.record_id), (
+        f"{PUSH_FIXTURE.name} no longer matches the pushed page {page!r}: "
+        "rerun this test with MINIBACK_WRITE_FIXTURES=1 and commit the file"
+    )
+    path, params = page_shape(page, state.record_id)
+    assert ("record_id", "<record_id>") in params
+    assert path in json.loads((WECHAT_DIR / "app.json").read_text("utf-8"))["pages"]
 
 
 def test_manager_without_quota_is_not_pushed(jobs_app, wechat_stub):
