@@ -25,6 +25,7 @@ from signoff.push import (
     exhaust_quota,
     managers_to_push,
     record_delivery,
+    record_no_recipient,
     remaining_quota,
     signoff_message,
     use_quota,
@@ -74,7 +75,10 @@ def push_record(record_id: int) -> dict[str, int]:
         message = signoff_message(state, _category(record_id), app.config["WECHAT_SIGNOFF_PAGE"])
         counts = {"sent": 0, "errors": 0, "no_quota": 0}
         client = None
-        for manager in managers_to_push(state):
+        managers = managers_to_push(state)
+        if not managers:
+            record_no_recipient(record_id, attempt=attempt, now=utcnow())  # listed as unreached, not "pending"
+        for manager in managers:
             now = utcnow()
             if remaining_quota(manager.id, template) <= 0:
                 record_delivery(record_id, manager.id, "no_quota", attempt=attempt, now=now)

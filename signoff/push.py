@@ -4,11 +4,11 @@ still have a one-time subscription for the template, and the quota bookkeeping."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from miniback.extensions import db
@@ -142,7 +142,7 @@ def managers_to_push(state: SignoffState) -> list[Account]:
 
 def record_delivery(
     record_id: int,
-    account_id: int,
+    account_id: int | None,
     outcome: str,
     *,
     attempt: int,
@@ -161,3 +161,115 @@ def record_delivery(
             created_at=now,
         )
     )
+
+
+def record_no_recipient(record_id: int, *, attempt: int, now: datetime) -> None:
+    """Nobody to push to (no active, bound manager): recorded once, so the record is listed as unreached."""
+    done = db.session.execute(
+        select(PushDelivery.id)
+        .where(PushDelivery.record_id == record_id, PushDelivery.outcome.in_(("sent", "no_recipient")))
+        .limit(1)
+    ).first()
+    if done is None:
+        record_delivery(record_id, None, "no_recipient", attempt=attempt, now=now)
+
+
+# What became of a record's push, as the sign-off shows it. ``pending``: the push has not run yet or is being
+# retried; the others are final until a later push reaches someone.
+PUSH_STATUS_LABELS = {
+    "pending": "推送中",
+    "delivered": "已推送提醒",
+    "no_recipient": "未推送：使用单位没有已绑定微信的安全管理人员",
+    "no_quota": "未推送：安全管理人员未开启提醒（订阅次数已用完）",
+    "failed": "推送失败",
+}
+PUSH_STATUSES = tuple(PUSH_STATUS_LABELS)
+# Final delivery outcomes, in the order the sign-off names them when nobody was reached.
+UNREACHED_OUTCOMES = ("failed", "no_quota", "no_recipient")
+# Per manager: the last delivery of this record to them, or why there is none.
+RECIPIENT_LABELS = {
+    "pending": "待推送",
+    "retrying": "推送失败，正在重试",
+    "delivered": "已推送",
+    "no_quota": "未开启提醒（订阅次数已用完）",
+    "failed": "推送失败",
+    "not_bound": "未绑定微信",
+    "bound_later": "推送时尚未绑定微信",
+}
+RECIPIENT_OUTCOMES = {"sent": "delivered", "error": "retrying", "failed": "failed", "no_quota": "no_quota"}
+
+
+@dataclass(frozen=True)
+class RecipientPush:
+    account_id: int
+    name: str
+    outcome: str
+    label: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class PushStatus:
+    outcome: str
+    label: str
+    recipients: list[RecipientPush]
+
+
+def push_outcome(delivery_outcomes: Iterable[str]) -> str:
+    """One record's push status from the outcomes of all its deliveries (see ``unreached``, its SQL twin)."""
+    outcomes = set(delivery_outcomes)
+    if "sent" in outcomes:
+        return "delivered"
+    return next((outcome for outcome in UNREACHED_OUTCOMES if outcome in outcomes), "pending")
+
+
+def unreached() -> ColumnElement[bool]:
+    """Sign-offs whose push reached nobody: no delivery sent, and a final one (failed, no quota, no recipient)."""
+    of_record = PushDelivery.record_id == SignoffState.record_id
+    sent = exists().where(of_record, PushDelivery.outcome == "sent")
+    final = exists().where(of_record, PushDelivery.outcome.in_(UNREACHED_OUTCOMES))
+    return and_(~sent, final)
+
+
+def push_statuses(states: Sequence[SignoffState]) -> dict[int, PushStatus]:
+    """The push status of each sign-off, with every manager of its use unit (or delivered to): two queries."""
+    record_ids = [state.record_id for state in states]
+    deliveries = db.session.execute(
+        select(PushDelivery).where(PushDelivery.record_id.in_(record_ids)).order_by(PushDelivery.id)
+    ).scalars()
+    by_record: dict[int, list[PushDelivery]] = {record_id: [] for record_id in record_ids}
+    for delivery in deliveries:
+        by_record[delivery.record_id].append(delivery)
+    account_ids = {d.account_id for rows in by_record.values() for d in rows if d.account_id is not None}
+    unit_ids = {state.use_unit_id for state in states if state.use_unit_id is not None}
+    accounts = db.session.execute(
+        select(Account)
+        .where(
+            or_(
+                Account.id.in_(account_ids),
+                and_(Account.use_unit_id.in_(unit_ids), Account.role == "uu_manager", Account.active.is_(True)),
+            )
+        )
+        .order_by(Account.id)
+    ).scalars()
+    managers = list(accounts)
+    return {state.record_id: _status(state, by_record[state.record_id], managers) for state in states}
+
+
+def _status(state: SignoffState, deliveries: list[PushDelivery], accounts: list[Account]) -> PushStatus:
+    last = {d.account_id: d for d in deliveries if d.account_id is not None}  # ordered by id: the latest wins
+    recipients = []
+    for account in accounts:
+        delivery = last.get(account.id)
+        if delivery is not None:
+            outcome = RECIPIENT_OUTCOMES.get(delivery.outcome, "failed")
+        elif account.use_unit_id != state.use_unit_id or account.role != "uu_manager" or not account.active:
+            continue
+        elif account.openid is None:
+            outcome = "not_bound"
+        else:
+            outcome = "bound_later" if deliveries else "pending"
+        at = delivery.created_at if delivery is not None else None
+        recipients.append(RecipientPush(account.id, account.name, outcome, RECIPIENT_LABELS[outcome], at))
+    outcome = push_outcome(d.outcome for d in deliveries)
+    return PushStatus(outcome, PUSH_STATUS_LABELS[outcome], recipients)

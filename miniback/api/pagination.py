@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,9 +11,18 @@ from sqlalchemy import Select, func, select
 from miniback.extensions import db
 
 
-def paginate(query: Select[Any], page: int, per_page: int, out: type[BaseModel]) -> dict[str, Any]:
+def paginate(
+    query: Select[Any],
+    page: int,
+    per_page: int,
+    out: type[BaseModel],
+    prepare: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+) -> dict[str, Any]:
+    """One page of ``query``; ``prepare`` turns the page's rows into what ``out`` validates (batch loads)."""
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    rows: Sequence[Any] = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    if prepare is not None:
+        rows = prepare(rows)
     return {
         "items": [out.model_validate(row).model_dump(mode="json") for row in rows],
         "page": page,

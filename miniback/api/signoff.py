@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from flask import current_app
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from miniback.access import record_scope
 from miniback.api import bp
 from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
@@ -26,10 +28,11 @@ from miniback.models import (
 )
 from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
-from signoff.push import grant_subscriptions
+from signoff.push import PUSH_STATUSES, PushStatus, grant_subscriptions, push_statuses, unreached
 
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024  # the configured SIGNATURE_MAX_BYTES is checked after decoding
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
+PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
 
 
 class ElevatorBrief(Out):
@@ -39,6 +42,15 @@ class ElevatorBrief(Out):
     registration_code: str | None
     address: str
     position: str | None
+
+
+class PushRecipientOut(Out):
+    account_id: int
+    name: str
+    # pending, retrying, delivered, no_quota, failed, not_bound, bound_later
+    outcome: str
+    label: str
+    at: datetime | None
 
 
 class SignoffOut(Out):
@@ -57,6 +69,32 @@ class SignoffOut(Out):
     objection_open: bool
     objection_reason: str | None
     elevator: ElevatorBrief
+    # Whether the sign-off request reached a manager, so nobody mistakes silence for a record nobody needs to see.
+    push_outcome: PushStatusName  # type: ignore[valid-type]
+    push_outcome_label: str
+    push_recipients: list[PushRecipientOut]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_push_status(cls, value: Any) -> Any:
+        if isinstance(value, SignoffState):
+            return _with_push(value, push_statuses([value])[value.record_id])
+        return value
+
+
+_STATE_FIELDS = [name for name in SignoffOut.model_fields if not name.startswith("push_")]
+
+
+def _with_push(state: SignoffState, status: PushStatus) -> dict[str, Any]:
+    data = {name: getattr(state, name) for name in _STATE_FIELDS}
+    data.update(push_outcome=status.outcome, push_outcome_label=status.label, push_recipients=status.recipients)
+    return data
+
+
+def _with_push_statuses(states: Sequence[SignoffState]) -> list[dict[str, Any]]:
+    """A page of sign-offs with their push statuses, loaded for the whole page at once."""
+    statuses = push_statuses(states)
+    return [_with_push(state, statuses[state.record_id]) for state in states]
 
 
 class EventOut(Out):
@@ -169,7 +207,7 @@ def list_signoffs() -> Any:
         # Past its deadline a record can no longer be signed, even if the job has not confirmed it yet.
         query = query.where(SignoffState.deadline_at > utcnow())
     query = query.order_by(SignoffState.deadline_at, SignoffState.record_id)
-    return paginate(query, args.page, args.per_page, SignoffOut)
+    return paginate(query, args.page, args.per_page, SignoffOut, prepare=_with_push_statuses)
 
 
 @bp.get("/signoff/records/<int:record_id>")
@@ -245,3 +283,31 @@ def report_subscriptions() -> Any:
     db.session.commit()
     items = [{"template_id": t, "remaining": remaining_quota(actor.id, t)} for t in sorted(set(template_ids))]
     return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+
+
+class UnreachedQuery(Page):
+    state: SignoffStateName = "pending"  # type: ignore[valid-type]
+
+
+UNREACHED_ROLES = ("mu_admin", "mu_supervisor", "uu_admin")
+
+
+@bp.get("/signoff/unreached")
+@documented(
+    "推送未送达任何人的维保记录（没有已绑定微信的安全管理人员、订阅次数用完或推送失败），默认列出待签名的，"
+    "按截止时间排序：请电话联系使用单位在截止前签名",
+    query=UnreachedQuery,
+    response=SignoffOut,
+    list_response=True,
+    roles=UNREACHED_ROLES,
+)
+@login_required(*UNREACHED_ROLES)
+def list_unreached_signoffs() -> Any:
+    args = query_args(UnreachedQuery)
+    query = (
+        db.select(SignoffState)
+        .join(MaintenanceRecord, MaintenanceRecord.id == SignoffState.record_id)
+        .where(record_scope(current_account()), SignoffState.state == args.state, unreached())
+        .order_by(SignoffState.deadline_at, SignoffState.record_id)
+    )
+    return paginate(query, args.page, args.per_page, SignoffOut, prepare=_with_push_statuses)

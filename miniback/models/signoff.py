@@ -92,18 +92,21 @@ class SubscriptionQuota(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-PUSH_OUTCOMES = ("sent", "error", "failed", "no_quota")
+PUSH_OUTCOMES = ("sent", "error", "failed", "no_quota", "no_recipient")
 
 
 class PushDelivery(db.Model):
-    """One attempt to push a record to one manager: sent, a retryable error, the final failure, or no quota."""
+    """One attempt to push a record to one manager: sent, a retryable error, the final failure, or no quota.
+
+    ``no_recipient`` (no account): the push found no active, WeChat-bound manager to send to.
+    """
 
     __tablename__ = "push_delivery"
     __table_args__ = (Index("ix_push_delivery_record", "record_id", "account_id"), TABLE_OPTIONS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     outcome: Mapped[str] = mapped_column(String(16))
     attempt: Mapped[int] = mapped_column(default=1)
     errcode: Mapped[int | None]
