@@ -43,6 +43,12 @@ async function record(recordId) {
       objection_open: signoff.objection_open,
       objection_reason: signoff.objection_reason,
     },
+    // Whether the reminder reached anyone (pending, delivered, no_recipient, no_quota, failed) and per manager.
+    push: {
+      outcome: signoff.push_outcome,
+      label: signoff.push_outcome_label,
+      recipients: signoff.push_recipients || [],
+    },
   };
 }
 

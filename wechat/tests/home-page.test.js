@@ -80,6 +80,27 @@ test('a manager sees the pending sign-offs and opens one', async () => {
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/signoff/index?record_id=12' });
 });
 
+test('a pending record whose reminder reached nobody says so in the list', async () => {
+  loginAs('uu_manager');
+  const row = (id, outcome, label) => ({
+    record_id: id,
+    state: 'pending',
+    maintenance_day: '2026-11-25',
+    deadline_at: '2026-11-25T15:59:59+00:00',
+    elevator: { address: `天河路 ${id} 号` },
+    push_outcome: outcome,
+    push_outcome_label: label,
+  });
+  signoff.pending.mockResolvedValue({
+    items: [row(1, 'delivered', '已推送提醒'), row(2, 'no_quota', '未推送：安全管理人员未开启提醒（订阅次数已用完）')],
+    total: 2,
+  });
+  const page = open();
+  await simulate.sleep(0);
+  const problems = page.querySelectorAll('.push-problem').map((node) => node.dom.textContent);
+  expect(problems).toEqual(['未推送：安全管理人员未开启提醒（订阅次数已用完）']);
+});
+
 test('a manager with nothing pending sees an empty state', async () => {
   loginAs('uu_manager');
   signoff.pending.mockResolvedValue({ items: [], total: 0 });

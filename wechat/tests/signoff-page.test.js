@@ -5,6 +5,7 @@ jest.mock('../services/signoff', () => ({
   record: jest.fn(),
   sign: jest.fn(() => Promise.resolve({})),
   object: jest.fn(() => Promise.resolve({})),
+  requestSubscription: jest.fn(() => Promise.resolve(['tpl-signoff'])),
 }));
 
 const signoff = require('../services/signoff');
@@ -124,4 +125,52 @@ test('a record the manager may not see shows the API message', async () => {
   await simulate.sleep(0);
   expect(page.data.status).toBe('error');
   expect(page.data.message).toBe('找不到该维保记录');
+});
+
+test('a reminder that reached nobody is shown with each manager and a warning', async () => {
+  const data = record({ state: 'pending' });
+  data.push = {
+    outcome: 'no_quota',
+    label: '未推送：安全管理人员未开启提醒（订阅次数已用完）',
+    recipients: [
+      { account_id: 3, name: '郑经理', outcome: 'no_quota', label: '未开启提醒（订阅次数已用完）' },
+      { account_id: 4, name: '冯副经理', outcome: 'not_bound', label: '未绑定微信' },
+    ],
+  };
+  const page = await open(data);
+  expect(text(page, '.push-outcome')).toBe('未推送：安全管理人员未开启提醒（订阅次数已用完）');
+  const rows = page.querySelectorAll('.push-recipient').map((node) => node.dom.textContent);
+  expect(rows).toEqual(['郑经理未开启提醒（订阅次数已用完）', '冯副经理未绑定微信']);
+  expect(page.dom.textContent).toContain('提醒未送达时，记录仍会在截止时间默认确认');
+  expect(page.querySelector('.subscribe')).toBeDefined();
+});
+
+test('a delivered reminder carries no warning', async () => {
+  const data = record({ state: 'pending' });
+  data.push = { outcome: 'delivered', label: '已推送提醒', recipients: [] };
+  const page = await open(data);
+  expect(text(page, '.push-outcome')).toBe('已推送提醒');
+  expect(page.dom.textContent).not.toContain('提醒未送达时');
+});
+
+test('after signing it offers the next reminder, asked for within the tap', async () => {
+  const page = await open(record({ state: 'pending' }));
+  expect(page.querySelector('.subscribe-after-sign')).toBeUndefined();
+  signoff.record.mockResolvedValue(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
+  await page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  expect(signoff.requestSubscription).not.toHaveBeenCalled(); // WeChat refuses it outside a tap
+  const tapped = page.instance.subscribe();
+  expect(signoff.requestSubscription).toHaveBeenCalledTimes(1); // synchronously, inside the tap handler
+  await tapped;
+  expect(wx.showToast).toHaveBeenLastCalledWith({ title: '已开启提醒', icon: 'none' });
+  expect(page.querySelector('.subscribe-after-sign')).toBeUndefined();
+});
+
+test('the next-reminder button is bound to the subscribe handler', async () => {
+  const page = await open(record({ state: 'pending' }));
+  signoff.record.mockResolvedValue(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
+  await page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  page.querySelector('.subscribe-again').dispatchEvent('tap');
+  await simulate.sleep(0);
+  expect(signoff.requestSubscription).toHaveBeenCalledTimes(1);
 });

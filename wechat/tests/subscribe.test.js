@@ -1,4 +1,7 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
 const { scriptRequests } = require('./wx-mock');
+const config = require('../config');
 const signoff = require('../services/signoff');
 const tokenStore = require('../utils/token-store');
 
@@ -32,4 +35,44 @@ test('without configured templates it says so instead of pretending', async () =
   expect(err.code).toBe('subscribe_not_configured');
   expect(err.message).toBe('提醒模板尚未配置，请联系系统管理员');
   expect(wx.requestSubscribeMessage).not.toHaveBeenCalled();
+});
+
+test('a tap on the sign-off page asks WeChat at once and reports the accepted template', async () => {
+  const develop = config.ENVIRONMENTS.develop;
+  const configured = develop.subscribeTemplateIds;
+  develop.subscribeTemplateIds = ['tpl-signoff'];
+  try {
+    wx.requestSubscribeMessage.mockImplementation((opts) => opts.success({ 'tpl-signoff': 'accept' }));
+    scriptRequests(wx, [
+      {
+        statusCode: 200,
+        data: {
+          record_id: 12,
+          state: 'pending',
+          elevator: {},
+          record: {},
+          push_outcome: 'no_quota',
+          push_outcome_label: '未推送：安全管理人员未开启提醒（订阅次数已用完）',
+          push_recipients: [],
+        },
+      },
+      { statusCode: 200, data: { technicians: [], items: [] } },
+      { statusCode: 200, data: { items: [{ template_id: 'tpl-signoff', remaining: 1 }] } },
+    ]);
+    const page = simulate.render(simulate.load(path.join(__dirname, '../pages/signoff/index')));
+    page.attach(document.createElement('parent-wrapper'));
+    page.instance.onLoad({ record_id: '12' });
+    await simulate.sleep(0);
+    await simulate.sleep(0);
+    expect(page.querySelector('.subscribe')).toBeDefined();
+    const tapped = page.instance.subscribe(); // the button's bindtap handler
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1); // still inside the tap, before any await
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['tpl-signoff']);
+    await tapped;
+    const report = wx.request.mock.calls[2][0];
+    expect([report.method, report.url]).toEqual(['POST', 'http://127.0.0.1:5000/api/v1/wechat/subscriptions']);
+    expect(report.data).toEqual({ template_ids: ['tpl-signoff'] });
+  } finally {
+    develop.subscribeTemplateIds = configured;
+  }
 });

@@ -11,4 +11,24 @@ function describe(state) {
   return STATES[state] || { label: '状态未知', tone: 'neutral' };
 }
 
-module.exports = { STATES, describe };
+// What became of the sign-off reminder (the backend's push_outcome; its label comes with it).
+const PUSH_TONES = { pending: 'neutral', delivered: 'ok', no_recipient: 'danger', no_quota: 'warn', failed: 'danger' };
+const RECIPIENT_TONES = { delivered: 'ok', pending: 'neutral', retrying: 'neutral' };
+
+function describePush(push) {
+  const outcome = (push && push.outcome) || '';
+  return {
+    outcome,
+    label: (push && push.label) || '',
+    tone: PUSH_TONES[outcome] || 'neutral',
+    reached: outcome === 'delivered',
+    recipients: ((push && push.recipients) || []).map((r) => ({
+      id: r.account_id,
+      name: r.name,
+      label: r.label,
+      tone: RECIPIENT_TONES[r.outcome] || 'warn',
+    })),
+  };
+}
+
+module.exports = { STATES, describe, describePush };

@@ -14,6 +14,8 @@ function pendingRow(row) {
     elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' ') || `记录 #${row.record_id}`,
     maintenanceDay: row.maintenance_day || '',
     deadline: shanghaiTime(row.deadline_at),
+    // Shown when the reminder reached nobody (no subscription left, nobody bound, failed): not a silent miss.
+    pushProblem: ['no_recipient', 'no_quota', 'failed'].includes(row.push_outcome) ? row.push_outcome_label : '',
   };
 }
 

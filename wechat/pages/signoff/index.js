@@ -31,6 +31,8 @@ Component({
     signedAt: '',
     defaultConfirmedAt: '',
     objectionReason: '',
+    push: {},
+    subscribePrompt: false,
     groups: [],
     canSign: false,
     canObject: false,
@@ -82,6 +84,7 @@ Component({
         signedAt: stateName === 'signed' ? shanghaiTime(so.decided_at) : '',
         defaultConfirmedAt: stateName === 'default_confirmed' ? shanghaiTime(so.decided_at) : '',
         objectionReason: so.objection_reason || '',
+        push: states.describePush(record.push),
         groups: form.groupItems(items),
         canSign: stateName === 'pending',
         canObject: OBJECTABLE.includes(stateName),
@@ -97,6 +100,8 @@ Component({
         await signoff.sign(this.recordId, e.detail.base64);
         wx.showToast({ title: '已签名确认', icon: 'success' });
         await this.load();
+        // Each accepted subscription allows one reminder; WeChat asks only from a tap, so offer the button now.
+        this.setData({ subscribePrompt: true });
       } catch (err) {
         this.setData({ actionError: err.message });
       } finally {
@@ -124,6 +129,17 @@ Component({
       } finally {
         this.setData({ busy: false });
       }
+    },
+
+    // Bound to a button: wx.requestSubscribeMessage is refused outside a user's tap, so nothing is awaited first.
+    subscribe() {
+      return signoff
+        .requestSubscription()
+        .then((accepted) => {
+          wx.showToast({ title: accepted.length ? '已开启提醒' : '未开启提醒', icon: 'none' });
+          if (accepted.length) this.setData({ subscribePrompt: false });
+        })
+        .catch((err) => wx.showToast({ title: err.message || '提醒设置失败', icon: 'none' }));
     },
 
     goHome() {
