@@ -252,8 +252,8 @@ def push_statuses(states: Sequence[SignoffState]) -> dict[int, PushStatus]:
         )
         .order_by(Account.id)
     ).scalars()
-    managers = list(accounts)
-    return {state.record_id: _status(state, by_record[state.record_id], managers) for state in states}
+    people = list(accounts)
+    return {state.record_id: _status(state, by_record[state.record_id], people) for state in states}
 
 
 def _status(state: SignoffState, deliveries: list[PushDelivery], accounts: list[Account]) -> PushStatus:
@@ -262,7 +262,7 @@ def _status(state: SignoffState, deliveries: list[PushDelivery], accounts: list[
     for account in accounts:
         delivery = last.get(account.id)
         if delivery is not None:
-            outcome = RECIPIENT_OUTCOMES.get(delivery.outcome, "failed")
+            outcome = RECIPIENT_OUTCOMES[delivery.outcome]
         elif account.use_unit_id != state.use_unit_id or account.role != "uu_manager" or not account.active:
             continue
         elif account.openid is None:

@@ -28,11 +28,19 @@ from miniback.models import (
 )
 from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
-from signoff.push import PUSH_STATUSES, PushStatus, grant_subscriptions, push_statuses, unreached
+from signoff.push import (
+    PUSH_STATUSES,
+    RECIPIENT_LABELS,
+    PushStatus,
+    grant_subscriptions,
+    push_statuses,
+    unreached,
+)
 
 SIGNATURE_MAX_BYTES = 2 * 1024 * 1024  # the configured SIGNATURE_MAX_BYTES is checked after decoding
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
+RecipientOutcomeName = Literal[tuple(RECIPIENT_LABELS)]  # type: ignore[valid-type]
 
 
 class ElevatorBrief(Out):
@@ -47,8 +55,7 @@ class ElevatorBrief(Out):
 class PushRecipientOut(Out):
     account_id: int
     name: str
-    # pending, retrying, delivered, no_quota, failed, not_bound, bound_later
-    outcome: str
+    outcome: RecipientOutcomeName  # type: ignore[valid-type]
     label: str
     at: datetime | None
 
