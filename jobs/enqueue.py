@@ -23,8 +23,9 @@ def deadline_job_id(deadline: datetime) -> str:
     return f"signoff-deadline-{int(deadline.timestamp())}"
 
 
-def push_job_id(record_id: int) -> str:
-    return f"signoff-push-{record_id}"
+def push_job_id(record_id: int, round_no: int = 1) -> str:
+    """The push of a record's sign-off round: a reopened round is pushed again under a job id of its own."""
+    return f"signoff-push-{record_id}" if round_no == 1 else f"signoff-push-{record_id}-r{round_no}"
 
 
 def schedule_deadline(deadline: datetime) -> str:
@@ -50,8 +51,9 @@ def schedule_deadline(deadline: datetime) -> str:
     return job_id
 
 
-def enqueue_push(record_id: int, pipeline: Pipeline | None = None) -> str:
-    """Queue the push of a record; with ``pipeline``, the commands are only added to it (the caller executes)."""
+def enqueue_push(record_id: int, pipeline: Pipeline | None = None, round_no: int = 1) -> str:
+    """Queue the push of a record's sign-off round; with ``pipeline``, the commands are only added to it (the
+    caller executes)."""
     from jobs.signoff import push_record
 
     config = current_app.config
@@ -59,7 +61,7 @@ def enqueue_push(record_id: int, pipeline: Pipeline | None = None) -> str:
         push_record,
         record_id,
         pipeline=pipeline,
-        job_id=push_job_id(record_id),
+        job_id=push_job_id(record_id, round_no),
         retry=Retry(max=len(config["PUSH_RETRY_INTERVALS"]), interval=config["PUSH_RETRY_INTERVALS"]),
         job_timeout=60,
         result_ttl=24 * 3600,
@@ -92,3 +94,13 @@ def after_record_submitted(record_id: int, deadline: datetime) -> None:
             schedule_deadline(deadline)
     except RedisError:
         log.exception("记录 %s 的推送/期限任务未能入队；期限由数据库巡检兜底", record_id)
+
+
+def after_signoff_reopened(record_id: int, round_no: int, deadline: datetime) -> None:
+    """Call after the commit that reopened a record's sign-off: push the new round to the managers, and make
+    sure the new deadline's job exists. Without Redis the database sweep still confirms it at that deadline."""
+    try:
+        enqueue_push(record_id, round_no=round_no)
+        schedule_deadline(deadline)
+    except RedisError:
+        log.exception("记录 %s 重新开放签名后的推送/期限任务未能入队；期限由数据库巡检兜底", record_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from requests import RequestException
 from rq import get_current_job
@@ -20,7 +20,7 @@ from jobs.context import job_context
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
-from signoff.operations import record_pushed
+from signoff.operations import record_pushed, reopen_resolved
 from signoff.push import (
     exhaust_quota,
     managers_to_push,
@@ -185,14 +185,22 @@ def apply_deadline(deadline_iso: str) -> int:
 
 
 def sweep() -> int:
-    """Confirm anything overdue that the scheduled jobs missed, then repair what Redis may have lost: re-arm the
-    future deadline jobs and re-enqueue the push of pending records whose push job is unknown to Redis and that
-    were never delivered. Runs from ``flask sweep --loop`` or the in-process demo runner."""
+    """Confirm anything overdue that the scheduled jobs missed, reopen the sign-offs that a resolved objection
+    left closed before reopening existed, then repair what Redis may have lost: re-arm the future deadline jobs
+    (reopened rounds included) and re-enqueue the push of pending records whose push job is unknown to Redis and
+    that were never delivered. Runs from ``flask sweep --loop`` or the in-process demo runner."""
     confirmed = run_default_confirmations(None)
-    with job_context():
-        from jobs.enqueue import enqueue_push_if_lost, schedule_deadline
+    with job_context() as app:
+        from jobs.enqueue import enqueue_push, enqueue_push_if_lost, schedule_deadline
 
         now = utcnow()
+        window = timedelta(seconds=app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
+        reopened = reopen_resolved(now=now, min_window=window)
+        db.session.commit()
+        for record_id in reopened:
+            state = db.session.get(SignoffState, record_id)
+            if state is not None:
+                enqueue_push(record_id, round_no=state.round_no)
         future = db.session.execute(
             select(distinct(SignoffState.deadline_at)).where(
                 SignoffState.state == "pending", SignoffState.deadline_at > now

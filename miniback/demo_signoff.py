@@ -1,5 +1,6 @@
-"""The demo's sign-off story: records signed, objected to, default-confirmed and pending, plus one late upload
-whose deadline passes a minute or two after the demo starts (the in-process worker confirms it)."""
+"""The demo's sign-off story: records signed, objected to, default-confirmed and pending, one whose objection was
+resolved (the sign-off reopened and the manager signed it then), plus one late upload whose deadline passes a
+minute or two after the demo starts (the in-process worker confirms it)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def seed_signoff(elevators: list[Elevator], people: dict[str, Account], echo: Ca
     now = utcnow()
     manager, admin = people["manager1"], people["tech1"]
     period = timedelta(days=config["SIGNOFF_OBJECTION_DAYS"])
+    window = timedelta(seconds=config["SIGNOFF_MIN_WINDOW_SECONDS"])
     for _ in range(20):  # as if the manager had accepted the subscribe prompt 20 times
         grant_subscriptions(manager, [config["WECHAT_SIGNOFF_TEMPLATE_ID"]], now=now)
 
@@ -50,7 +52,10 @@ def seed_signoff(elevators: list[Elevator], people: dict[str, Account], echo: Ca
                 now=state.submitted_at + timedelta(hours=1),
                 objection_period=period,
             )
-            resolve_objection(state.record_id, admin, "已复核并补充照片", now=state.submitted_at + timedelta(hours=5))
+            resolved_at = state.submitted_at + timedelta(hours=5)
+            resolve_objection(state.record_id, admin, "已复核并补充照片", now=resolved_at, min_window=window)
+            # The resolution reopened the sign-off until the end of that day: the manager signs it then.
+            sign(state.record_id, manager, _signature(index), now=resolved_at + timedelta(hours=1))
         elif index == 4:
             object_to(
                 state.record_id,
@@ -76,7 +81,6 @@ def seed_signoff(elevators: list[Elevator], people: dict[str, Account], echo: Ca
         start = now - timedelta(hours=offset)
         submit_demo_job(90 + which, elevators[which], people["tech1"], people["tech2"], "half_month", start, 40, {})
     # Yesterday's job uploaded late: its deadline is the minimum window after the upload — a minute from now.
-    window = timedelta(seconds=config["SIGNOFF_MIN_WINDOW_SECONDS"])
     late = submit_demo_job(
         99,
         elevators[1],

@@ -1,5 +1,6 @@
 """The default confirmation (默认签名确认): every record still pending at its deadline becomes
-``default_confirmed`` — set-based, a chunk at a time, exactly once however often and however concurrently it runs."""
+``default_confirmed`` — set-based, a chunk at a time, exactly once per sign-off round however often and however
+concurrently it runs (a sign-off reopened after a resolved objection is pending again, with its new deadline)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import insert, literal, select, update
 
 from miniback.extensions import db
 from miniback.models import SignoffEvent, SignoffState
-from miniback.models.signoff import ONCE_TERMINAL
+from miniback.models.signoff import terminal_key_of
 from signoff.rows import rowcount
 
 
@@ -26,9 +27,9 @@ def apply_default_confirmations(
     Two statements per chunk, never one per record: a conditional UPDATE flips the chunk from ``pending`` (the
     database decides a race with a manager's sign: whoever changes the row first wins, the other sees it no
     longer pending), then one ``INSERT … SELECT`` writes the events of exactly the rows this call flipped
-    (stamped with this call's ``now``). The unique (record, once_key) index backs this up. Flushes, never
-    commits: the caller commits between chunks (REPEATABLE READ would otherwise hide newer rows) and calls again
-    until it returns 0. Returns the number of records this call confirmed.
+    (stamped with this call's ``now``, keyed to each row's round). The unique (record, once_key) index backs this
+    up. Flushes, never commits: the caller commits between chunks (REPEATABLE READ would otherwise hide newer rows)
+    and calls again until it returns 0. Returns the number of records this call confirmed.
     """
     if record_ids is None and db.session.get_bind().dialect.name in ("mysql", "mariadb"):
         changed = _confirm_next_chunk(deadline, batch, now)
@@ -43,7 +44,7 @@ def apply_default_confirmations(
                 select(
                     SignoffState.record_id,
                     literal("default_confirmed"),
-                    literal(ONCE_TERMINAL),
+                    terminal_key_of(SignoffState.round_no),
                     literal(now, SignoffEvent.occurred_at.type),
                     SignoffState.deadline_at,
                     SignoffState.pushed_at,

@@ -26,6 +26,12 @@ def signoff_deadline(maintenance_day: date, pushed_at: datetime, min_window: tim
     return max(end_of_maintenance_day(maintenance_day), ceil_to_minute(pushed_at + min_window))
 
 
+def reopened_deadline(resolved_at: datetime, min_window: timedelta) -> datetime:
+    """The deadline of a sign-off reopened by the resolution of an objection: the end of the resolution day in
+    Shanghai, but never sooner than the minimum window after the resolution."""
+    return signoff_deadline(resolved_at.astimezone(SHANGHAI).date(), resolved_at, min_window)
+
+
 def shanghai_text(moment: datetime) -> str:
     """A moment in Shanghai time as shown to people, e.g. ``2026年11月26日 00:00``."""
     local = moment.astimezone(SHANGHAI)

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import insert, update
 
 from miniback.errors import Conflict
 from miniback.extensions import db
 from miniback.models import Account, SignatureImage, SignoffEvent, SignoffState, utcnow
-from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, ONCE_TERMINAL
+from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, reopen_key, terminal_key
 from miniback.public.entries import sync_public_signoff
 from signoff.confirmation import apply_default_confirmations
-from signoff.deadlines import shanghai_text, signoff_deadline
+from signoff.deadlines import reopened_deadline, shanghai_text, signoff_deadline
 from signoff.rows import rowcount
 
 
@@ -67,6 +67,8 @@ def open_signoff(record: SubmittedRecord, *, now: datetime, min_window: timedelt
         "submitted_at": now,
         "deadline_at": deadline,
         "state": "pending",
+        "round_no": 1,
+        "reopened_at": None,
         "objection_open": False,
     }
     db.session.flush()  # the statements run on the connection, past the session's autoflush
@@ -119,8 +121,10 @@ def _refusal(state: SignoffState, now: datetime) -> SignoffRefused:
             f"已超过签名确认期限（{deadline}），系统已按规定默认签名确认，不能再签名；如有异议，请提出异议",
             code="deadline_passed",
         )
-    if state.state in ("objected", "objection_resolved"):
-        return SignoffRefused("该维保记录已提出异议，不能再签名", code="already_objected")
+    if state.state == "objected":
+        return SignoffRefused("该维保记录已提出异议，异议处理完毕后可重新签名", code="already_objected")
+    if state.state == "objection_resolved":
+        return SignoffRefused("该维保记录的异议已处理，签名确认即将重新开放，请稍后再试", code="reopening")
     return SignoffRefused("该维保记录当前不能签名")
 
 
@@ -134,7 +138,8 @@ class Signature:
 
 
 def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime) -> tuple[SignoffState, bool]:
-    """Sign a pending record before its deadline. Signing an already signed record changes nothing.
+    """Sign a pending record before its deadline (in any round: a reopened sign-off is pending again). Signing an
+    already signed record changes nothing.
 
     Returns the state and whether this call signed it.
     """
@@ -157,7 +162,7 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
             SignoffEvent(
                 record_id=record_id,
                 kind="signed",
-                once_key=ONCE_TERMINAL,
+                once_key=terminal_key(state.round_no),
                 actor_id=signer.id,
                 occurred_at=now,
                 deadline_at=state.deadline_at,
@@ -175,8 +180,8 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
 def object_to(
     record_id: int, manager: Account, reason: str, *, now: datetime, objection_period: timedelta
 ) -> SignoffState:
-    """Object to a record: before the deadline instead of signing, or within ``objection_period`` after the
-    default confirmation (which stays in the history; the objection is a further event)."""
+    """Object to a record: before the deadline instead of signing (in any round), or within ``objection_period``
+    after the default confirmation (which stays in the history; the objection is a further event)."""
     state = current_state(record_id)
     if state.state == "pending" and now < state.deadline_at:
         result = db.session.execute(
@@ -190,8 +195,9 @@ def object_to(
             .execution_options(synchronize_session=False)
         )
         if rowcount(result) == 1:
-            _add_event(record_id, "objected", manager.id, now, reason=reason, once_key=ONCE_TERMINAL)
-            return _publicly(current_state(record_id))
+            state = current_state(record_id)
+            _add_event(record_id, "objected", manager.id, now, reason=reason, once_key=terminal_key(state.round_no))
+            return _publicly(state)
         state = current_state(record_id)
     if state.state == "pending":
         # The deadline has passed but no job has confirmed it yet: confirm it now, then take the objection.
@@ -224,21 +230,94 @@ def object_to(
     raise SignoffRefused("该维保记录的异议已处理完毕", code="objection_resolved")
 
 
-def resolve_objection(record_id: int, actor: Account, note: str, *, now: datetime) -> SignoffState:
-    """Close the open objection of a record (the maintenance unit dealt with it, or the manager withdrew it)."""
+def resolve_objection(
+    record_id: int, actor: Account, note: str, *, now: datetime, min_window: timedelta
+) -> SignoffState:
+    """Close the open objection of a record (the maintenance unit dealt with it, or the manager withdrew it).
+
+    An objection made before any confirmation had ended the sign-off round: its resolution reopens the sign-off
+    (``reopen``), so the manager may sign or object again until the new deadline, when the default confirmation
+    applies. An objection after a default confirmation leaves that confirmation standing: the record stays
+    ``default_confirmed``, with no new deadline. The caller schedules the reopened round's jobs after the commit.
+    """
+    objected_before = db.session.execute(
+        update(SignoffState)
+        .where(
+            SignoffState.record_id == record_id,
+            SignoffState.objection_open.is_(True),
+            SignoffState.state == "objected",
+        )
+        .values(objection_open=False, state="objection_resolved")
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(objected_before) == 1:
+        _add_event(record_id, "objection_resolved", actor.id, now, reason=note)
+        reopen(record_id, now=now, min_window=min_window)
+        return _publicly(current_state(record_id))
     result = db.session.execute(
         update(SignoffState)
         .where(SignoffState.record_id == record_id, SignoffState.objection_open.is_(True))
-        .values(
-            objection_open=False,
-            state=case((SignoffState.state == "objected", "objection_resolved"), else_=SignoffState.state),
-        )
+        .values(objection_open=False)
         .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:
         raise SignoffRefused("该维保记录没有未处理的异议", code="no_open_objection")
     _add_event(record_id, "objection_resolved", actor.id, now, reason=note)
     return _publicly(current_state(record_id))
+
+
+def reopen(record_id: int, *, now: datetime, min_window: timedelta) -> bool:
+    """Start the next sign-off round of a record whose objection (made before any confirmation) was resolved:
+    pending again, with a new deadline (``reopened_deadline``) and a ``reopened`` event that carries it.
+
+    A conditional UPDATE from ``objection_resolved`` decides a race (two sweeps, a sweep and a resolution), and
+    the round's ``opened:<n>`` once_key backs it up. Returns whether this call reopened it. The caller mirrors the
+    state on the public page.
+    """
+    deadline = reopened_deadline(now, min_window)
+    result = db.session.execute(
+        update(SignoffState)
+        .where(SignoffState.record_id == record_id, SignoffState.state == "objection_resolved")
+        .values(
+            state="pending",
+            round_no=SignoffState.round_no + 1,
+            deadline_at=deadline,
+            decided_at=None,
+            reopened_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        return False
+    state = current_state(record_id)
+    db.session.add(
+        SignoffEvent(
+            record_id=record_id,
+            kind="reopened",
+            once_key=reopen_key(state.round_no),
+            occurred_at=now,
+            deadline_at=deadline,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def reopen_resolved(*, now: datetime, min_window: timedelta, batch: int = 1000) -> list[int]:
+    """Reopen the records left in ``objection_resolved`` by the time before reopening existed (the sweep's
+    repair; a resolution today reopens at once). Returns the ids reopened, for their deadline jobs."""
+    ids = db.session.execute(
+        db.select(SignoffState.record_id)
+        .where(SignoffState.state == "objection_resolved")
+        .order_by(SignoffState.record_id)
+        .limit(batch)
+    ).scalars()
+    reopened = []
+    for record_id in list(ids):
+        if reopen(record_id, now=now, min_window=min_window):
+            sync_public_signoff(current_state(record_id))
+            reopened.append(record_id)
+    return reopened
 
 
 def record_pushed(record_id: int, *, now: datetime) -> bool:

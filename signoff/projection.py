@@ -20,6 +20,8 @@ PROJECTED_COLUMNS = (
     "submitted_at",
     "deadline_at",
     "state",
+    "round_no",
+    "reopened_at",
     "pushed_at",
     "decided_at",
     "signed_by_id",
@@ -52,6 +54,14 @@ def fold(row: dict[str, Any], event: SignoffEvent) -> None:
         row["objection_open"] = False
         if row["state"] == "objected":
             row["state"] = "objection_resolved"
+    elif event.kind == "reopened":
+        row.update(
+            state="pending",
+            round_no=row["round_no"] + 1,
+            deadline_at=event.deadline_at,
+            decided_at=None,
+            reopened_at=event.occurred_at,
+        )
 
 
 def _empty_row(record: MaintenanceRecord) -> dict[str, Any]:
@@ -62,6 +72,7 @@ def _empty_row(record: MaintenanceRecord) -> dict[str, Any]:
         use_unit_id=record.use_unit_id,
         maintenance_unit_id=record.maintenance_unit_id,
         maintenance_day=record.maintenance_day,
+        round_no=1,
         objection_open=False,
     )
     return row

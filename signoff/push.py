@@ -115,16 +115,18 @@ def exhaust_quota(account_id: int, template_id: str, *, now: datetime) -> None:
 
 
 def managers_to_push(state: SignoffState) -> list[Account]:
-    """Active, WeChat-bound managers of the record's use unit not yet successfully pushed this record."""
+    """Active, WeChat-bound managers of the record's use unit not yet successfully pushed this record (in this
+    sign-off round: a reopened sign-off is pushed again)."""
     if state.use_unit_id is None:
         return []
-    already_sent = exists().where(
-        and_(
-            PushDelivery.record_id == state.record_id,
-            PushDelivery.account_id == Account.id,
-            PushDelivery.outcome == "sent",
-        )
+    sent = and_(
+        PushDelivery.record_id == state.record_id,
+        PushDelivery.account_id == Account.id,
+        PushDelivery.outcome == "sent",
     )
+    if state.reopened_at is not None:
+        sent = and_(sent, PushDelivery.created_at >= state.reopened_at)
+    already_sent = exists().where(sent)
     return list(
         db.session.execute(
             select(Account)

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceRecord, RecordDraft, SignatureImage, SignoffState, utcnow
 from signoff.deadlines import SHANGHAI
-from signoff.operations import Signature, record_submitted
+from signoff.operations import Signature, object_to, record_submitted, resolve_objection
 from tests.factories import UnitWorld
 
 _seq = itertools.count(1)
@@ -129,4 +129,19 @@ def due_records(world: UnitWorld, count: int, *, overdue_by: timedelta = timedel
     """``count`` pending records whose deadline has already passed (submitted in the past)."""
     past = utcnow() - timedelta(hours=3)
     states = submitted_records(world, count, deadline_in=timedelta(hours=3) - overdue_by, now=past)
+    return [state.record_id for state in states]
+
+
+def reopened_due_records(world: UnitWorld, count: int, *, window: timedelta = timedelta(hours=2)) -> list[int]:
+    """``count`` records whose sign-off an objection closed before its deadline and whose resolution reopened it
+    yesterday (26 hours ago): pending in round 2, all with the same new deadline, already passed."""
+    past = utcnow() - timedelta(days=4)
+    states = submitted_records(world, count, deadline_in=timedelta(hours=3), now=past)
+    resolved_at = utcnow() - timedelta(hours=26)
+    for state in states:
+        object_to(
+            state.record_id, world.manager, "记录与现场不符", now=past + timedelta(hours=1), objection_period=window
+        )
+        resolve_objection(state.record_id, world.admin, "已复核", now=resolved_at, min_window=window)
+    db.session.commit()
     return [state.record_id for state in states]

@@ -75,6 +75,10 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         # The mini-program log-in works against the demo's local WeChat stub.
         technician = call(f"{base}/auth/wechat/login", {"code": "demo:tech1"})
         assert technician["account"]["role"] == "technician"
+        # No sign-off is stuck: a resolved objection reopened its record, which was then signed.
+        manager = call(f"{base}/auth/wechat/login", {"code": "stuck:manager1"})["token"]
+        assert call(f"{base}/signoff/records?state=objection_resolved", token=manager)["total"] == 0
+        assert call(f"{base}/signoff/records?state=pending", token=manager)["total"] >= 1
         # The resident's page, stored after its first view (SQLite's triggers mark it stale on an edit too).
         page_url = re.search(r"公开维保页面:\s+(\S+)", printed).group(1)
         first, again = fetch(page_url), fetch(page_url)

@@ -103,10 +103,11 @@ def test_objection_then_resolution_by_the_maintenance_unit(client):
     assert (objected.json["state"], objected.json["objection_open"]) == ("objected", True)
     resolved = client.post(f"{url}/resolve", json={"note": "已重新维保"}, headers=auth(world.admin))
     assert resolved.status_code == 200
-    assert resolved.json["state"] == "objection_resolved"
+    assert (resolved.json["state"], resolved.json["round_no"]) == ("pending", 2)  # reopened for sign-off
     again = client.post(f"{url}/resolve", json={"note": "再次"}, headers=auth(world.admin))
     assert again.status_code == 409
-    assert kinds(state.record_id) == ["submitted", "objected", "objection_resolved"]
+    assert again.json["error"]["code"] == "no_open_objection"
+    assert kinds(state.record_id) == ["submitted", "objected", "objection_resolved", "reopened"]
 
 
 def test_objection_after_default_confirmation_keeps_it_in_history(client):

@@ -11,13 +11,14 @@ from sqlalchemy.exc import OperationalError
 from miniback.extensions import db
 from miniback.models import SignoffEvent, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
-from signoff.deadlines import signoff_deadline
+from signoff.deadlines import reopened_deadline, signoff_deadline
 from signoff.operations import SignoffRefused, object_to, resolve_objection, sign
 from signoff.projection import project_all, rebuild_projection
 from tests.factories import make_world
 from tests.signoff_factories import due_records, signature, submitted_records
 
 WEEK = timedelta(days=7)
+WINDOW = timedelta(hours=2)
 
 
 def events_of(record_id: int) -> list[str]:
@@ -110,10 +111,14 @@ def test_objection_before_the_deadline_replaces_the_default_confirmation(app):
     with pytest.raises(SignoffRefused):
         sign(state.record_id, world.manager, signature(), now=utcnow())
     db.session.rollback()
-    resolved = resolve_objection(state.record_id, world.admin, "已补做并重新上传", now=utcnow())
+    resolved_at = utcnow()
+    resolved = resolve_objection(state.record_id, world.admin, "已补做并重新上传", now=resolved_at, min_window=WINDOW)
     db.session.commit()
-    assert (resolved.state, resolved.objection_open) == ("objection_resolved", False)
-    assert events_of(state.record_id) == ["submitted", "objected", "objection_resolved"]
+    # The resolution reopens the sign-off: pending again in round 2, until a new deadline.
+    assert (resolved.state, resolved.objection_open, resolved.round_no) == ("pending", False, 2)
+    assert resolved.deadline_at == reopened_deadline(resolved_at, WINDOW)
+    assert resolved.reopened_at == resolved_at
+    assert events_of(state.record_id) == ["submitted", "objected", "objection_resolved", "reopened"]
 
 
 def test_objection_after_default_confirmation_only_within_the_period(app):
@@ -173,7 +178,7 @@ def test_projection_rebuilt_from_events_equals_the_live_one(app):
     now = utcnow()
     sign(states[0].record_id, world.manager, signature(), now=now)
     object_to(states[1].record_id, world.manager, "签名栏空白", now=now, objection_period=WEEK)
-    resolve_objection(states[1].record_id, world.manager, "已撤回", now=now)
+    resolve_objection(states[1].record_id, world.manager, "已撤回", now=now, min_window=WINDOW)
     from signoff.operations import record_pushed
 
     record_pushed(states[2].record_id, now=now)

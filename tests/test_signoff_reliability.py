@@ -23,14 +23,15 @@ from sqlalchemy.exc import OperationalError
 
 from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE, redis_connection
 from jobs.context import use_app
-from jobs.enqueue import after_record_submitted, deadline_job_id, push_job_id
+from jobs.enqueue import after_record_submitted, after_signoff_reopened, deadline_job_id, push_job_id
 from miniback.extensions import db
 from miniback.models import Account, PushDelivery, SignoffEvent, SignoffState, utcnow
+from miniback.models.signoff import terminal_key
 from signoff.operations import SignoffRefused, sign
 from signoff.push import grant_subscriptions
 from tests.conftest import DATABASE_URL, REDIS_URL
 from tests.factories import make_staff, make_world
-from tests.signoff_factories import due_records, signature, submitted_records
+from tests.signoff_factories import due_records, reopened_due_records, signature, submitted_records
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,6 +154,43 @@ def assert_exactly_once(record_ids: list[int], expected_terminal: str | None = "
     assert len(rows) == 2 * len(record_ids)
 
 
+def assert_one_terminal_per_round(record_ids: list[int], last_terminal: str | None = "default_confirmed") -> None:
+    """Every record has one terminal event per sign-off round, keyed to its round: each round before the last
+    ended in the objection whose resolution reopened it, and the last round's outcome is the record's state."""
+    db.session.commit()
+    rows = db.session.execute(
+        select(SignoffEvent.record_id, SignoffEvent.kind, SignoffEvent.once_key)
+        .where(SignoffEvent.record_id.in_(record_ids))
+        .order_by(SignoffEvent.record_id, SignoffEvent.id)
+    ).all()
+    rounds: dict[int, list[list[tuple[str, str]]]] = {record_id: [] for record_id in record_ids}
+    for record_id, kind, once_key in rows:
+        if kind in ("submitted", "reopened"):
+            rounds[record_id].append([])
+        elif once_key is not None and once_key.startswith("terminal"):
+            rounds[record_id][-1].append((kind, once_key))
+    states = {
+        record_id: (state, round_no)
+        for record_id, state, round_no in db.session.execute(
+            select(SignoffState.record_id, SignoffState.state, SignoffState.round_no).where(
+                SignoffState.record_id.in_(record_ids)
+            )
+        ).all()
+    }
+    for record_id, terminals_per_round in rounds.items():
+        state, round_no = states[record_id]
+        assert len(terminals_per_round) == round_no, (record_id, terminals_per_round)
+        for number, terminals in enumerate(terminals_per_round, start=1):
+            assert len(terminals) == 1, (record_id, number, terminals)
+            kind, once_key = terminals[0]
+            assert once_key == terminal_key(number), (record_id, number, terminals)
+            if number < round_no:
+                assert kind == "objected", (record_id, number, terminals)
+        assert terminals_per_round[-1][0][0] == state, (record_id, terminals_per_round, state)
+        if last_terminal:
+            assert state == last_terminal, (record_id, state)
+
+
 @pytest.fixture
 def jobs_app(app: Flask) -> Iterator[Flask]:
     use_app(app)
@@ -179,6 +217,28 @@ def test_redis_flushed_after_submission_sweep_still_confirms_every_record_once(j
     assert "default-confirmed 0" in second
     assert confirmed_count() == 40
     assert_exactly_once(record_ids)
+
+
+def test_redis_flushed_after_reopening_sweep_confirms_each_reopened_round_once(jobs_app):
+    world = make_world()
+    record_ids = reopened_due_records(world, 30)
+    states = [db.session.get(SignoffState, record_id) for record_id in record_ids]
+    assert {(state.state, state.round_no) for state in states} == {("pending", 2)}
+    for state in states:
+        after_signoff_reopened(state.record_id, state.round_no, state.deadline_at)
+    scheduled = ScheduledJobRegistry(DEADLINES_QUEUE, connection=redis_connection())
+    assert scheduled.get_job_ids() == [deadline_job_id(states[0].deadline_at)]
+
+    redis_connection().flushdb()
+    run_flask(jobs_app, "worker", "--burst")  # the reopened rounds' deadline job is gone: nothing to do
+    assert confirmed_count() == 0
+
+    first = run_flask(jobs_app, "sweep", SIGNOFF_BATCH_SIZE=7)
+    second = run_flask(jobs_app, "sweep")
+    assert "default-confirmed 30" in first
+    assert "default-confirmed 0" in second
+    assert confirmed_count() == 30
+    assert_one_terminal_per_round(record_ids)
 
 
 def test_worker_killed_mid_batch_rerun_completes_nothing_twice_nothing_missed(jobs_app):
@@ -329,6 +389,74 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
     assert signed == outcomes["signed"]
     assert outcomes["signed"] + outcomes["refused"] == 200
     assert_exactly_once(record_ids, expected_terminal=None)
+
+
+def test_200_signs_of_reopened_signoffs_racing_their_new_deadline_end_with_one_terminal_per_round(jobs_app):
+    world = make_world()
+    record_ids = reopened_due_records(world, 200)
+    deadline = db.session.get(SignoffState, record_ids[0]).deadline_at
+    manager_id = world.manager.id
+    db.session.commit()
+    go = threading.Event()
+    outcomes: dict[str, int] = {"signed": 0, "refused": 0, "deadlock_retried": 0}
+    lock = threading.Lock()
+
+    def race(record_id: int) -> None:
+        go.wait()
+        for _ in range(10):
+            with jobs_app.app_context():
+                try:
+                    # The manager signs the reopened round a microsecond before its new deadline.
+                    manager = db.session.get(Account, manager_id)
+                    _, signed_now = sign(
+                        record_id, manager, signature(record_id), now=deadline - timedelta(microseconds=1)
+                    )
+                    db.session.commit()
+                    with lock:
+                        outcomes["signed" if signed_now else "refused"] += 1
+                    return
+                except SignoffRefused:
+                    db.session.rollback()
+                    with lock:
+                        outcomes["refused"] += 1
+                    return
+                except OperationalError as exc:
+                    db.session.rollback()
+                    if exc.orig.args[0] not in (1213, 1205):
+                        raise
+                    with lock:
+                        outcomes["deadlock_retried"] += 1
+                finally:
+                    db.session.remove()
+        raise AssertionError(f"record {record_id}: sign kept deadlocking")
+
+    settings = {"SIGNOFF_BATCH_SIZE": 5, "SIGNOFF_CHUNK_PAUSE_SECONDS": 0.02}
+    sweeps = [flask_process(jobs_app, "sweep", **settings) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(race, record_id) for record_id in reversed(record_ids)]
+            try:
+                wait_for(lambda: confirmed_count() > 0, timeout=60, every=0.005)
+            finally:
+                go.set()
+            for future in futures:
+                future.result(timeout=120)
+    finally:
+        outputs = [sweep.wait(timeout=120) for sweep in sweeps]
+    for sweep, output in zip(sweeps, outputs, strict=True):
+        assert sweep.process.returncode == 0, output
+
+    db.session.commit()
+    signed = db.session.execute(
+        select(func.count()).select_from(SignoffEvent).where(SignoffEvent.kind == "signed")
+    ).scalar_one()
+    confirmed = confirmed_count()
+    print(f"reopened race outcomes: {outcomes}, signed events {signed}, default confirmations {confirmed}")
+    assert signed + confirmed == 200
+    assert signed > 0 and confirmed > 0  # both sides really raced
+    assert signed == outcomes["signed"]
+    assert outcomes["signed"] + outcomes["refused"] == 200
+    assert_one_terminal_per_round(record_ids, last_terminal=None)
 
 
 def test_wechat_failing_retries_then_records_failure_while_deadline_confirms(jobs_app, wechat_stub):

@@ -5,7 +5,7 @@ the record's use unit has no active, WeChat-bound manager, so "pushed to nobody"
 than the absence of rows, which also means "the job has not run yet".
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 08:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from flask import current_app
 from pydantic import Field, model_validator
 
+from jobs.enqueue import after_signoff_reopened
 from miniback.access import record_scope
 from miniback.api import bp
 from miniback.api.fields import Out, Page, text
@@ -69,6 +70,8 @@ class SignoffOut(Out):
     submitted_at: datetime
     deadline_at: datetime
     state: str
+    round_no: int
+    reopened_at: datetime | None
     pushed_at: datetime | None
     decided_at: datetime | None
     signed_by_id: int | None
@@ -253,7 +256,7 @@ def object_to_record(record_id: int) -> Any:
 
 @bp.post("/signoff/records/<int:record_id>/objection/resolve")
 @documented(
-    "异议处理完毕（维保单位处理后登记，或安全管理人员撤回）",
+    "异议处理完毕（维保单位处理后登记，或安全管理人员撤回）；截止前提出的异议处理后重新开放签名确认（新的截止时间）",
     body=ResolveIn,
     response=SignoffOut,
     roles=("uu_manager", "mu_admin", "mu_supervisor"),
@@ -263,8 +266,11 @@ def resolve_record_objection(record_id: int) -> Any:
     actor = current_account()
     state = get_signoff_or_404(record_id, actor)
     note = json_body(ResolveIn).note
-    state = resolve_objection(state.record_id, actor, note, now=utcnow())
+    window = timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
+    state = resolve_objection(state.record_id, actor, note, now=utcnow(), min_window=window)
     db.session.commit()
+    if state.state == "pending":
+        after_signoff_reopened(state.record_id, state.round_no, state.deadline_at)
     return _out(state)
 
 

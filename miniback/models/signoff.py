@@ -4,22 +4,55 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, ColumnElement, Date, ForeignKey, Index, Integer, String, UniqueConstraint, case, cast
+from sqlalchemy import literal as sql_literal
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
 from miniback.extensions import TABLE_OPTIONS, db
 from miniback.models.elevators import Elevator
 from miniback.models.types import UTCDateTime, utcnow
 
-SIGNOFF_EVENT_KINDS = ("submitted", "pushed", "signed", "default_confirmed", "objected", "objection_resolved")
+SIGNOFF_EVENT_KINDS = (
+    "submitted",
+    "pushed",
+    "signed",
+    "default_confirmed",
+    "objected",
+    "objection_resolved",
+    "reopened",
+)
 # ``objected`` as a state means the manager objected before any confirmation; an objection after the default
-# confirmation keeps the state ``default_confirmed`` and sets ``objection_open``.
+# confirmation keeps the state ``default_confirmed`` and sets ``objection_open``. Resolving an objection made
+# before any confirmation reopens the sign-off (``reopened``: pending again, a new round with a new deadline), in
+# the same transaction, so ``objection_resolved`` is only ever a state of records resolved before reopening
+# existed (the sweep reopens them).
 SIGNOFF_STATES = ("pending", "signed", "default_confirmed", "objected", "objection_resolved")
 # ``once_key`` values: the database allows one event per (record, once_key), so a record gets exactly one
-# ``submitted``, one ``pushed`` and one terminal outcome (signed / default_confirmed / objected before either).
+# ``submitted``, one ``pushed`` and, per sign-off round, one opening and one terminal outcome (signed /
+# default_confirmed / objected before either). Round 1 is opened by ``submitted`` and ends with ``terminal``;
+# round n > 1 is opened by ``opened:n`` and ends with ``terminal:n``.
 ONCE_SUBMITTED = "submitted"
 ONCE_PUSHED = "pushed"
 ONCE_TERMINAL = "terminal"
+
+
+def terminal_key(round_no: int) -> str:
+    """The ``once_key`` of a round's terminal outcome (round 1 keeps the key it always had)."""
+    return ONCE_TERMINAL if round_no == 1 else f"{ONCE_TERMINAL}:{round_no}"
+
+
+def terminal_key_of(round_no: InstrumentedAttribute[int] | ColumnElement[int]) -> ColumnElement[str]:
+    """``terminal_key`` as SQL, for events written set-based from the state rows (INSERT … SELECT)."""
+    return case(
+        (round_no == 1, sql_literal(ONCE_TERMINAL)),
+        else_=sql_literal(f"{ONCE_TERMINAL}:") + cast(round_no, String),
+    )
+
+
+def reopen_key(round_no: int) -> str:
+    """The ``once_key`` of the event that opens round ``round_no`` (> 1) of a sign-off."""
+    return f"opened:{round_no}"
+
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -67,6 +100,9 @@ class SignoffState(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(24), default="pending")
+    # The sign-off round (1 from submission, + 1 each time a resolved objection reopens it) and when it reopened.
+    round_no: Mapped[int] = mapped_column(default=1, server_default="1")
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))

@@ -31,8 +31,9 @@ REBUILD_BATCH = 5000
 def stored_signoff(state: str | None, objection_open: bool) -> str:
     """The sign-off as the read model stores it (see ``PUBLIC_SIGNOFF``): an open objection shows whatever came
     before it; a pending or default-confirmed record is ``awaiting`` its deadline (pending before it, default
-    confirmation from it on, so the deadline job needs no write here); a resolved objection before any
-    confirmation, or no sign-off at all yet, stays pending."""
+    confirmation from it on, so the deadline job needs no write here) — a sign-off reopened by a resolved
+    objection too, awaiting its new deadline; no sign-off at all yet (or a resolution the sweep has not reopened
+    yet) stays pending."""
     if objection_open or state == "objected":
         return "objected"
     if state == "signed":
