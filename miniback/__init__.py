@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from miniback.config import DEFAULTS, check_production
+from miniback.config import DEFAULTS, LOCAL_DEFAULTS, check_production
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -49,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if app.config["ENV_MODE"] == "demo":
         _demo_defaults(app)
+    if app.config["ENV_MODE"] != "production":
+        for key, value in LOCAL_DEFAULTS.items():
+            app.config[key] = app.config.get(key) or value
     check_production(app.config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)
