@@ -134,7 +134,7 @@ def check_archive(config: Mapping[str, Any]) -> None:
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a numeric host stands for, in any form a browser accepts (``127.1``, ``0x7f000001``, ``::ffff:…``)."""
+    """The address a numeric host stands for, in any form a browser takes (``127.1``, ``0x7f000001``, ``::ffff:…``)."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
