@@ -10,7 +10,8 @@ from flask import Flask
 
 from miniback.config import DEFAULTS, LOCAL_DEFAULTS, check_production
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+# Inside the package, so an installed wheel carries them (``flask --app miniback db upgrade`` from any directory).
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
 
 def _demo_defaults(app: Flask) -> None:
