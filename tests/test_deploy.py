@@ -4,12 +4,17 @@ fresh database and serves, from a directory that is not the checkout.
 The steps are read out of README.md, so the README and this test cannot drift apart. Only what must differ on a
 test machine is changed, each substitution checked to apply: the venv's path, the database's name and host, the
 worker count and the bound address, and the password, given as an option instead of typed at the prompt.
+
+pip runs without an index, from a wheelhouse of the pinned dependencies built once per set of pins and kept in
+the user's cache: repeated runs are offline and fast, and a dependency the wheel fails to declare cannot sneak in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import re
 import shlex
 import shutil
@@ -17,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -33,6 +39,22 @@ PASSWORD = "deploy-check-2026"
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", "instance", ".*_cache"
 )
+
+
+def wheelhouse() -> Path:
+    """Wheels of the project's pinned dependencies and its build requirements, for ``pip --no-index``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    requirements = project["project"]["dependencies"] + project["build-system"]["requires"]
+    key = hashlib.sha256("\n".join([sys.version, platform.machine(), *requirements]).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "miniback-tests"
+    wheels = cache / f"wheelhouse-{key}"
+    if not wheels.is_dir():
+        building = cache / f"building-{key}-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(building), *requirements]
+        subprocess.run(pip_wheel, check=True, capture_output=True, timeout=600)
+        building.rename(wheels)  # whole or not at all: a run that was cut short leaves no half wheelhouse
+    return wheels
 
 
 def readme_deploy() -> tuple[str, list[str]]:
@@ -74,14 +96,15 @@ def drop_deploy_database() -> None:
     connection.close()
 
 
-def server_environment() -> dict[str, str]:
+def server_environment(wheels: Path) -> dict[str, str]:
     """The production settings the README lists, and nothing of this test run: no venv, no PYTHONPATH."""
     this_venv = str(Path(sys.prefix) / "bin")
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MINIBACK_", "FLASK_", "PYTHON", "VIRTUAL_ENV"))
+        if not key.startswith(("MINIBACK_", "FLASK_", "PYTHON", "VIRTUAL_ENV", "PIP_"))
     }
+    env |= {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env["PATH"] = os.pathsep.join(part for part in env["PATH"].split(os.pathsep) if part != this_venv)
     env |= {
         "MINIBACK_SECRET_KEY": "deploy-test-secret-key-0123456789abcdef",
@@ -99,9 +122,10 @@ def server_environment() -> dict[str, str]:
 def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> None:
     build, steps = readme_deploy()
     *setup, serve = steps
+    env = server_environment(wheelhouse())
     source, server_dir, venv = tmp_path / "source", tmp_path / "server", tmp_path / "venv"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    subprocess.run([sys.executable, "-m", *shlex.split(build)], cwd=source, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", *shlex.split(build)], cwd=source, env=env, check=True, capture_output=True)
     server_dir.mkdir()
     (wheel,) = (source / "dist").glob("miniback-*.whl")
     shutil.copy(wheel, server_dir)  # the server gets the wheel and nothing else of the checkout
@@ -115,7 +139,6 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
     setup[account] += f" --password {PASSWORD}"
     port = free_port()
     serve = substitute(substitute(serve, "-w 4", "-w 2"), "-b 0.0.0.0:8000", f"-b 127.0.0.1:{port}")
-    env = server_environment()
 
     drop_deploy_database()
     server = None
@@ -160,7 +183,7 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
             except OSError:
                 assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
                 time.sleep(0.2)
-        assert status == 200 and json.loads(body)["openapi"].startswith("3.")
+        assert status == 200 and json.loads(body)["openapi"].startswith("3."), body
 
         status, _, body = request(f"{base}/api/v1/auth/login", {"username": "ops", "password": PASSWORD})
         assert status == 200, body
@@ -174,6 +197,10 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
         assert (status, content_type) == (404, "application/json") and json.loads(body)["error"]["code"], body
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            server.terminate()  # gunicorn's master stops its workers on SIGTERM
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         drop_deploy_database()
