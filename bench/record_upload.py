@@ -54,6 +54,7 @@ def env() -> dict[str, str]:
         "MINIBACK_SECRET_KEY": "bench-secret-key-with-enough-length-0000",
         "MINIBACK_SQLALCHEMY_DATABASE_URI": DB_URL,
         "MINIBACK_REDIS_URL": REDIS_URL,
+        "MINIBACK_PUBLIC_BASE_URL": "https://lift.bench.example",
         "MINIBACK_WECHAT_APPID": "wxbench0000000000",
         "MINIBACK_WECHAT_SECRET": "bench-secret",
         "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",

@@ -1,4 +1,4 @@
--- miniback 应用账号权限（由 flask --app wsgi grants 生成）；以数据库所有者身份执行
+-- miniback 应用账号权限（由 flask --app miniback grants 生成）；以数据库所有者身份执行
 CREATE USER IF NOT EXISTS 'miniback_app'@'%' IDENTIFIED BY 'CHANGE-ME';
 REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`account` TO 'miniback_app'@'%';

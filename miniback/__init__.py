@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from miniback.config import DEFAULTS, check_production
+from miniback.config import DEFAULTS, LOCAL_DEFAULTS, check_production
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+# Inside the package, so an installed wheel carries them (``flask --app miniback db upgrade`` from any directory).
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
 
 def _demo_defaults(app: Flask) -> None:
@@ -49,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if app.config["ENV_MODE"] == "demo":
         _demo_defaults(app)
+    if app.config["ENV_MODE"] != "production":
+        for key, value in LOCAL_DEFAULTS.items():
+            app.config[key] = app.config.get(key) or value
     check_production(app.config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)

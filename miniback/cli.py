@@ -1,4 +1,4 @@
-"""``flask --app wsgi …`` commands: accounts, demo data, the embedded demo server."""
+"""``flask --app miniback …`` commands: accounts, demo data, the embedded demo server."""
 
 from __future__ import annotations
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, Any] = {
     # "demo" runs on SQLite with in-process jobs and known demo secrets; "production" refuses weak settings.
@@ -11,7 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 3600},
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": None,  # required in production; LOCAL_DEFAULTS elsewhere
     # Jobs: "rq" enqueues on Redis for `flask worker`; "inline" runs them in-process (demo without Redis).
     "JOBS_MODE": "rq",
     "JOBS_TIMEOUT_SECONDS": 600,
@@ -36,7 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "BIND_CODE_TTL_SECONDS": 72 * 3600,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 15 * 60,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # What every QR code holds (``<PUBLIC_BASE_URL>/e/<code>``): required in production, https and public.
+    "PUBLIC_BASE_URL": None,
     # The resident's page reads through its own pool; set this to send those reads to a replica.
     "PUBLIC_READ_DATABASE_URI": None,
     # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For/-Proto are trusted.
@@ -85,7 +89,18 @@ REQUIRED_IN_PRODUCTION = (
     "WECHAT_SECRET",
     # Without it every push fails and each record is default-confirmed unseen: refuse to start instead.
     "WECHAT_SIGNOFF_TEMPLATE_ID",
+    # Jobs, replay nonces and rate limits live there; a guessed local default would hide a missing setting.
+    "REDIS_URL",
+    # Printed into every QR label: a default would put stickers pointing at this machine on real elevators.
+    "PUBLIC_BASE_URL",
 )
+
+# Outside production only (demo, tests, benches on one machine): a local Redis and this machine's address.
+LOCAL_DEFAULTS: dict[str, Any] = {
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+}
+REDIS_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 # Together these name one S3 archive; setting some but not all of them is a mistake, never a fallback.
@@ -121,6 +136,40 @@ def check_archive(config: Mapping[str, Any]) -> None:
         raise ConfigError("MINIBACK_ARCHIVE_S3_ADDRESSING_STYLE must be auto, path or virtual")
 
 
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a numeric host stands for, in any form a browser takes (``127.1``, ``0x7f000001``, ``::ffff:…``)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def check_public_base_url(url: str) -> None:
+    """Refuse a QR code base that residents' phones cannot open: not https, or this machine (loopback, 0.0.0.0)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:  # an unbalanced [IPv6 literal
+        raise ConfigError(f"MINIBACK_PUBLIC_BASE_URL is not a URL: {url!r}") from None
+    if parts.scheme != "https" or not host:
+        raise ConfigError(f"MINIBACK_PUBLIC_BASE_URL must be an https:// address residents can open, not {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"MINIBACK_PUBLIC_BASE_URL must be a plain https://host[/path] address, not {url!r}")
+    address = _ip_address(host)
+    if address is None:
+        local = host == "localhost" or host.endswith(".localhost")
+    else:
+        local = address.is_loopback or address.is_unspecified
+    if local:
+        raise ConfigError(f"MINIBACK_PUBLIC_BASE_URL points at this machine ({host}), not a public address: {url!r}")
+
+
 def check_production(config: dict[str, Any]) -> None:
     """Refuse to start with settings that cannot work, and in production mode without real secrets."""
     proxies = config.get("TRUSTED_PROXIES")
@@ -134,4 +183,7 @@ def check_production(config: dict[str, Any]) -> None:
         raise ConfigError(f"production mode needs {names} to be set")
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError("MINIBACK_SECRET_KEY must be at least 32 characters in production")
+    if not str(config["REDIS_URL"]).startswith(REDIS_URL_SCHEMES):
+        raise ConfigError("MINIBACK_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    check_public_base_url(str(config["PUBLIC_BASE_URL"]))
     check_archive(config)

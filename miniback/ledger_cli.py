@@ -1,4 +1,4 @@
-"""``flask --app wsgi ledger …`` and ``backup …``: checkpoints, archiving, verification and restore."""
+"""``flask --app miniback ledger …`` and ``backup …``: checkpoints, archiving, verification and restore."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def grants_command(user: str, host: str, database: str | None) -> None:
     from miniback.grants import grant_statements
 
     name = database or db.engine.url.database or "miniback"
-    click.echo(f"-- miniback 应用账号权限（由 flask --app wsgi grants 生成）；以数据库所有者身份执行\n"
+    click.echo(f"-- miniback 应用账号权限（由 flask --app miniback grants 生成）；以数据库所有者身份执行\n"
                f"CREATE USER IF NOT EXISTS '{user}'@'{host}' IDENTIFIED BY 'CHANGE-ME';")  # fmt: skip
     for statement in grant_statements(name, user, host):
         click.echo(statement + ";")

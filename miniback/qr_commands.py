@@ -1,4 +1,4 @@
-"""``flask --app wsgi qr …``: print a maintenance unit's QR labels."""
+"""``flask --app miniback qr …``: print a maintenance unit's QR labels."""
 
 from __future__ import annotations
 

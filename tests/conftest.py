@@ -49,6 +49,7 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-with-enough-length-000",
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
         "REDIS_URL": REDIS_URL,
+        "PUBLIC_BASE_URL": "https://lift.example.test",
         "WECHAT_APPID": "wxtest000000000000",
         "WECHAT_SECRET": "test-app-secret",
         "WECHAT_SIGNOFF_TEMPLATE_ID": "test-signoff-template",
