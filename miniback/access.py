@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, bindparam, false, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, true
 
 from miniback.auth.tokens import unit_status_read_by_token_check
 from miniback.errors import Forbidden, NotFound
@@ -22,6 +22,7 @@ from miniback.models import (
     OrgNode,
     RecordDraft,
     RecordTechnician,
+    SignoffState,
     UseUnit,
 )
 from miniback.registry.staff import subtree_node_ids
@@ -194,6 +195,30 @@ def record_scope(actor: Account) -> ColumnElement[bool]:
 def get_record_or_404(record_id: int, actor: Account) -> MaintenanceRecord:
     record: MaintenanceRecord = _get_or_404(MaintenanceRecord, record_id, record_scope(actor), "找不到该维保记录")
     return record
+
+
+def signoffs_in_scope(actor: Account) -> Select[tuple[SignoffState]]:
+    """Sign-offs of exactly the records ``record_scope`` lets the actor read (the record carries the org node and
+    district that the sign-off row lacks)."""
+    query = (
+        db.select(SignoffState)
+        .join(MaintenanceRecord, MaintenanceRecord.id == SignoffState.record_id)
+        .where(record_scope(actor))
+    )
+    # The same unit again, on the sign-off row itself: it lets the database start from the sign-off indexes.
+    if actor.role in ("uu_admin", "uu_manager") and actor.use_unit_id is not None:
+        query = query.where(SignoffState.use_unit_id == actor.use_unit_id)
+    elif actor.maintenance_unit_id is not None and not is_city_wide(actor):
+        query = query.where(SignoffState.maintenance_unit_id == actor.maintenance_unit_id)
+    return query
+
+
+def get_signoff_or_404(record_id: int, actor: Account) -> SignoffState:
+    """A record's sign-off, for anyone who may read the record itself (else 404, as for the record)."""
+    state = db.session.execute(signoffs_in_scope(actor).where(SignoffState.record_id == record_id)).scalar_one_or_none()
+    if state is None:
+        raise NotFound("找不到该维保记录")
+    return state
 
 
 _OWN_DRAFT = db.select(RecordDraft).where(
