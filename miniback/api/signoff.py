@@ -20,6 +20,7 @@ from miniback.models import (
     ROLES,
     SIGNOFF_STATES,
     WECHAT_ROLES,
+    Account,
     MaintenanceRecord,
     SignoffEvent,
     SignoffState,
@@ -151,8 +152,12 @@ def _detail(state: SignoffState) -> dict[str, Any]:
 )
 @login_required(*ROLES)
 def list_signoffs() -> Any:
-    args = query_args(SignoffQuery)
-    query = signoffs_in_scope(current_account())
+    return signoff_page(current_account(), query_args(SignoffQuery))
+
+
+def signoff_page(actor: Account, args: SignoffQuery) -> dict[str, Any]:
+    """The sign-offs of the records in the actor's scope; with no filter, the ones still awaiting a signature."""
+    query = signoffs_in_scope(actor)
     state = args.state if args.state is not None or args.objection_open is not None else "pending"
     if state is not None:
         query = query.where(SignoffState.state == state)
