@@ -169,13 +169,17 @@ def seed(records: int, resume: bool = False) -> None:
         cursor.execute(
             f"""
             INSERT INTO signoff_state (record_id, elevator_id, use_unit_id, maintenance_unit_id, maintenance_day,
-                submitted_at, deadline_at, state, pushed_at, decided_at, objection_open)
-            SELECT s.id, s.elevator_id, s.use_unit_id, s.maintenance_unit_id, s.maintenance_day, s.received_at,
-                TIMESTAMP(s.maintenance_day, '16:00:00'), s.state, s.received_at,
+                district, org_node_id, submitted_at, deadline_at, state, pushed_at, decided_at, objection_open)
+            SELECT s.id, s.elevator_id, s.use_unit_id, s.maintenance_unit_id, s.maintenance_day, s.district,
+                s.org_node_id, s.received_at,
+                CASE WHEN s.state = 'pending' THEN NOW() + INTERVAL 1 DAY
+                     ELSE TIMESTAMP(s.maintenance_day, '16:00:00') END,
+                s.state, s.received_at,
                 CASE WHEN s.state = 'pending' THEN NULL WHEN s.state = 'signed'
                      THEN TIMESTAMP(s.maintenance_day, '08:00:00') ELSE TIMESTAMP(s.maintenance_day, '16:00:00') END,
-                s.state = 'objected' OR (s.state = 'default_confirmed' AND s.id % 500 = 1)
-            FROM (SELECT r.*, CASE WHEN r.id > {pending_from} THEN 'pending' WHEN r.id % 200 = 3 THEN 'objected'
+                s.state = 'objected' OR (s.state = 'default_confirmed' AND CRC32(s.id) % 500 = 1)
+            FROM (SELECT r.*, CASE WHEN r.id > {pending_from} THEN 'pending'
+                                   WHEN CRC32(r.id) % 200 = 3 THEN 'objected'
                                    WHEN r.id % 3 = 0 THEN 'signed' ELSE 'default_confirmed' END state
                   FROM maintenance_record r
                   WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM signoff_state)) s

@@ -18,6 +18,7 @@ from miniback.access import (
     get_record_or_404,
     record_scope,
     require_maintainer,
+    signoff_scope,
 )
 from miniback.api import bp
 from miniback.api.fields import Code, District, Out, text
@@ -472,6 +473,12 @@ def _keyset_after(cursor: str | None, day_column: Any, id_column: Any) -> Any:
     return or_(day_column < day, (day_column == day) & (id_column < last_id))
 
 
+# States only a small share of records is in at any time (pending lasts a day, objections are exceptions): such a
+# filter reads the sign-off's own (state, day, id) indexes. The two outcomes nearly every record ends in are read
+# along the record's scope index like any other filter.
+SPARSE_SIGNOFF_STATES = ("pending", "objected", "objection_resolved")
+
+
 def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
     """The page's queries: one for most roles; two, merged by the caller, for a technician.
 
@@ -479,6 +486,8 @@ def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
     MariaDB walks the unit's whole range. Team records come from ``ix_record_org_node_day``, own records from
     ``ix_record_technician_account_day`` (ordered by the day copied there), each an index range.
     """
+    if args.signoff_state in SPARSE_SIGNOFF_STATES:
+        return [_in_sparse_signoff_state(actor, args)]
     if actor.role != "technician" or actor.maintenance_unit_id is None:
         return [_ordered(db.select(MaintenanceRecord).where(record_scope(actor)), args)]
     in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
@@ -497,6 +506,22 @@ def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
         team = db.select(MaintenanceRecord).where(in_unit, MaintenanceRecord.org_node_id == actor.org_node_id)
         queries.append(_ordered(team, args))
     return queries
+
+
+def _in_sparse_signoff_state(actor: Account, args: RecordQuery) -> Any:
+    """Records in a rare sign-off state, read through the sign-off rows in that state (same day and id as the
+    record's, so the same cursor), the actor's scope checked on the sign-off row's copy of the scope columns."""
+    query = (
+        db.select(MaintenanceRecord)
+        .select_from(SignoffState)
+        .join(MaintenanceRecord, MaintenanceRecord.id == SignoffState.record_id)
+        .where(SignoffState.state == args.signoff_state, signoff_scope(actor))
+    )
+    query = _apply_filters(query, args.model_copy(update={"signoff_state": None}))
+    after = _keyset_after(args.cursor, SignoffState.maintenance_day, SignoffState.record_id)
+    if after is not None:
+        query = query.where(after)
+    return query.order_by(SignoffState.maintenance_day.desc(), SignoffState.record_id.desc())
 
 
 def _ordered(query: Any, args: RecordQuery) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from flask import current_app
 from pydantic import Field
 
-from miniback.access import get_signoff_or_404, signoffs_in_scope
+from miniback.access import get_signoff_or_404, signoff_scope
 from miniback.api import bp
 from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
@@ -157,7 +157,7 @@ def list_signoffs() -> Any:
 
 def signoff_page(actor: Account, args: SignoffQuery) -> dict[str, Any]:
     """The sign-offs of the records in the actor's scope; with no filter, the ones still awaiting a signature."""
-    query = signoffs_in_scope(actor)
+    query = db.select(SignoffState).where(signoff_scope(actor))
     state = args.state if args.state is not None or args.objection_open is not None else "pending"
     if state is not None:
         query = query.where(SignoffState.state == state)
