@@ -229,3 +229,24 @@ def test_bad_signoff_list_filters_are_422(client):
         response = client.get(f"/api/v1/signoff/records?{query}", headers=auth(world.admin))
         assert response.status_code == 422, query
         assert response.json["error"]["fields"]
+
+
+def test_migration_copies_each_records_district_and_org_node_onto_its_signoff(client, app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, select
+
+    from miniback.models import SignoffState
+
+    world = make_world("海珠区")
+    record = submitted_record(client, world.tech1, world.elevators[0])
+    team_id = world.team1.id
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+    downgrade(revision="0012-1")  # the sign-off rows lose the two copies …
+    db.engine.dispose()
+    assert "district" not in {column["name"] for column in inspect(db.engine).get_columns("signoff_state")}
+    upgrade()  # … and get them back from their records
+    db.engine.dispose()
+    state = db.session.execute(select(SignoffState).where(SignoffState.record_id == record["id"])).scalar_one()
+    assert (state.district, state.org_node_id) == ("海珠区", team_id)
