@@ -1,5 +1,6 @@
-"""List-query benchmark: seed 1 million submitted records (bulk INSERT … SELECT) and time the main record
-lists as each role sees them, with the index MariaDB chose (EXPLAIN). Prints p50/p95 per query; the last
+"""List-query benchmark: seed 1 million submitted records (bulk INSERT … SELECT) with their sign-off states and
+time the main record lists (also filtered by sign-off state) and the sign-off lists as each role sees them, with
+the index MariaDB chose (EXPLAIN). Prints p50/p95 per query; the last
 line is ``ratio=<worst p95 / target> target=1.0 ok`` (or FAIL) with a 100 ms p95 target per query.
 
     .venv/bin/python bench/record_queries.py [--records 1000000] [--runs 30] [--keep]
