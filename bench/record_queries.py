@@ -1,5 +1,6 @@
-"""List-query benchmark: seed 1 million submitted records (bulk INSERT … SELECT) and time the main record
-lists as each role sees them, with the index MariaDB chose (EXPLAIN). Prints p50/p95 per query; the last
+"""List-query benchmark: seed 1 million submitted records (bulk INSERT … SELECT) with their sign-off states and
+time the main record lists (also filtered by sign-off state) and the sign-off lists as each role sees them, with
+the index MariaDB chose (EXPLAIN). Prints p50/p95 per query; the last
 line is ``ratio=<worst p95 / target> target=1.0 ok`` (or FAIL) with a 100 ms p95 target per query.
 
     .venv/bin/python bench/record_queries.py [--records 1000000] [--runs 30] [--keep]
@@ -163,12 +164,34 @@ def seed(records: int, resume: bool = False) -> None:
             )
             rate = (last - done) / (time.monotonic() - started)
             print(f"  seeded {last:>9,} / {records:,} records ({rate:,.0f} rows/s)", flush=True)
+        # Each record's sign-off: the newest still pending, then mostly signed or default-confirmed, a few
+        # objected, and some default confirmations objected to afterwards (objection open).
+        pending_from = records - 2000
+        cursor.execute(
+            f"""
+            INSERT INTO signoff_state (record_id, elevator_id, use_unit_id, maintenance_unit_id, maintenance_day,
+                district, org_node_id, submitted_at, deadline_at, state, pushed_at, decided_at, objection_open)
+            SELECT s.id, s.elevator_id, s.use_unit_id, s.maintenance_unit_id, s.maintenance_day, s.district,
+                s.org_node_id, s.received_at,
+                CASE WHEN s.state = 'pending' THEN NOW() + INTERVAL 1 DAY
+                     ELSE TIMESTAMP(s.maintenance_day, '16:00:00') END,
+                s.state, s.received_at,
+                CASE WHEN s.state = 'pending' THEN NULL WHEN s.state = 'signed'
+                     THEN TIMESTAMP(s.maintenance_day, '08:00:00') ELSE TIMESTAMP(s.maintenance_day, '16:00:00') END,
+                s.state = 'objected' OR (s.state = 'default_confirmed' AND CRC32(s.id) % 500 = 1)
+            FROM (SELECT r.*, CASE WHEN r.id > {pending_from} THEN 'pending'
+                                   WHEN CRC32(r.id) % 200 = 3 THEN 'objected'
+                                   WHEN r.id % 3 = 0 THEN 'signed' ELSE 'default_confirmed' END state
+                  FROM maintenance_record r
+                  WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM signoff_state)) s
+            """
+        )
         cursor.execute(
             "INSERT INTO elevator_due (elevator_id, last_half_month_on, half_month_due_on, updated_at) "
             "SELECT elevator_id, MAX(maintenance_day), DATE_ADD(MAX(maintenance_day), INTERVAL 15 DAY), NOW() "
             "FROM maintenance_record GROUP BY elevator_id"
         )
-        cursor.execute("ANALYZE TABLE maintenance_record, record_technician, elevator, elevator_due")
+        cursor.execute("ANALYZE TABLE maintenance_record, record_technician, elevator, elevator_due, signoff_state")
     conn.close()
 
 
@@ -205,6 +228,7 @@ def main() -> None:
 
     from miniback import create_app
     from miniback.api.records import RecordQuery, record_page
+    from miniback.api.signoff import SignoffQuery, signoff_page
     from miniback.extensions import db
     from miniback.models import Account
     from miniback.records.due import overdue_query
@@ -272,6 +296,34 @@ def main() -> None:
             "unit admin, deep page (keyset cursor)",
             lambda: (actor("mu_admin", maintenance_unit_id=unit()), RecordQuery(cursor=middle_cursor())),
         ),
+        (
+            "unit admin, signed only",
+            lambda: (actor("mu_admin", maintenance_unit_id=unit()), RecordQuery(signoff_state="signed")),
+        ),
+        (
+            "regulator, objected only (rare)",
+            lambda: (actor("regulator", district=rng.choice(DISTRICTS)), RecordQuery(signoff_state="objected")),
+        ),
+        ("technician, own + team, pending", lambda: (technician(), RecordQuery(signoff_state="pending"))),
+    ]
+    # The sign-off lists (OFFSET pages with a total), as each role asks for them.
+    signoff_queries: list[tuple[str, Any]] = [
+        (
+            "sign-off list, manager's pending",
+            lambda: (actor("uu_manager", use_unit_id=rng.randint(1, USE_UNITS)), SignoffQuery()),
+        ),
+        (
+            "sign-off list, unit admin open objections",
+            lambda: (actor("mu_admin", maintenance_unit_id=unit()), SignoffQuery(objection_open=True)),
+        ),
+        (
+            "sign-off list, supervisor objected",
+            lambda: (supervisor(), SignoffQuery(state="objected")),
+        ),
+        (
+            "sign-off list, regulator open objections",
+            lambda: (actor("regulator", district=rng.choice(DISTRICTS)), SignoffQuery(objection_open=True)),
+        ),
     ]
     worst = 0.0
     with app.app_context():
@@ -281,6 +333,11 @@ def main() -> None:
             worst = max(worst, p(durations, 0.95))
             print(f"{label:42} {p(durations, 0.5):8.1f} {p(durations, 0.95):8.1f} {len(page['items']):5}  ", end="")
             print(explain_key(db, make, mysql))
+
+        for label, make in signoff_queries:
+            durations, page = timed(args.runs, make, signoff_page)
+            worst = max(worst, p(durations, 0.95))
+            print(f"{label:42} {p(durations, 0.5):8.1f} {p(durations, 0.95):8.1f} {len(page['items']):5}")
 
         def overdue(a: Account) -> Any:
             query = overdue_query(a, date(2026, 11, 25))

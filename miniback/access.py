@@ -22,6 +22,7 @@ from miniback.models import (
     OrgNode,
     RecordDraft,
     RecordTechnician,
+    SignoffState,
     UseUnit,
 )
 from miniback.registry.staff import subtree_node_ids
@@ -170,23 +171,34 @@ def record_scope(actor: Account) -> ColumnElement[bool]:
     platform operator: the city. Scope columns are copied onto the record at submission, so a transferred
     elevator's past records stay with the unit that did the work.
     """
+    return _scope(actor, MaintenanceRecord, MaintenanceRecord.id)
+
+
+def signoff_scope(actor: Account) -> ColumnElement[bool]:
+    """The sign-offs of exactly the records ``record_scope`` lets the actor read: the same rule, on the scope
+    columns the sign-off row copies from its record."""
+    return _scope(actor, SignoffState, SignoffState.record_id)
+
+
+def _scope(actor: Account, rows: Any, record_id: Any) -> ColumnElement[bool]:
+    """``record_scope``'s rule over ``rows``' copies of the record's scope columns (``record_id``: the record)."""
     if is_city_wide(actor):
         return true()
     if actor.role == "regulator":
-        return MaintenanceRecord.district == actor.district
+        return rows.district == actor.district
     if actor.role in ("uu_admin", "uu_manager") and actor.use_unit_id is not None:
-        return MaintenanceRecord.use_unit_id == actor.use_unit_id
+        return rows.use_unit_id == actor.use_unit_id
     if actor.maintenance_unit_id is None:
         return false()
-    in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
+    in_unit = rows.maintenance_unit_id == actor.maintenance_unit_id
     if actor.role == "mu_admin":
         return in_unit
-    own = MaintenanceRecord.id.in_(db.select(RecordTechnician.record_id).where(RecordTechnician.account_id == actor.id))
+    own = record_id.in_(db.select(RecordTechnician.record_id).where(RecordTechnician.account_id == actor.id))
     if actor.role == "mu_supervisor":
         subtree = _subtree_of(actor)
-        return in_unit & (MaintenanceRecord.org_node_id.in_(subtree) | own) if subtree is not None else in_unit & own
+        return in_unit & (rows.org_node_id.in_(subtree) | own) if subtree is not None else in_unit & own
     if actor.role == "technician":
-        team = MaintenanceRecord.org_node_id == actor.org_node_id if actor.org_node_id is not None else false()
+        team = rows.org_node_id == actor.org_node_id if actor.org_node_id is not None else false()
         return in_unit & (team | own)
     return false()
 
@@ -194,6 +206,15 @@ def record_scope(actor: Account) -> ColumnElement[bool]:
 def get_record_or_404(record_id: int, actor: Account) -> MaintenanceRecord:
     record: MaintenanceRecord = _get_or_404(MaintenanceRecord, record_id, record_scope(actor), "找不到该维保记录")
     return record
+
+
+def get_signoff_or_404(record_id: int, actor: Account) -> SignoffState:
+    """A record's sign-off, for anyone who may read the record itself (else 404, as for the record)."""
+    query = db.select(SignoffState).where(SignoffState.record_id == record_id, signoff_scope(actor))
+    state = db.session.execute(query).scalar_one_or_none()
+    if state is None:
+        raise NotFound("找不到该维保记录")
+    return state
 
 
 _OWN_DRAFT = db.select(RecordDraft).where(

@@ -32,6 +32,8 @@ class SubmittedRecord(Protocol):
     use_unit_id: int | None
     maintenance_unit_id: int
     maintenance_day: date
+    district: str
+    org_node_id: int | None
 
 
 class SignoffRefused(Conflict):
@@ -64,6 +66,8 @@ def open_signoff(record: SubmittedRecord, *, now: datetime, min_window: timedelt
         "use_unit_id": record.use_unit_id,
         "maintenance_unit_id": record.maintenance_unit_id,
         "maintenance_day": record.maintenance_day,
+        "district": record.district,
+        "org_node_id": record.org_node_id,
         "submitted_at": now,
         "deadline_at": deadline,
         "state": "pending",

@@ -17,6 +17,8 @@ PROJECTED_COLUMNS = (
     "use_unit_id",
     "maintenance_unit_id",
     "maintenance_day",
+    "district",
+    "org_node_id",
     "submitted_at",
     "deadline_at",
     "state",
@@ -73,6 +75,8 @@ def _empty_row(record: MaintenanceRecord) -> dict[str, Any]:
         maintenance_unit_id=record.maintenance_unit_id,
         maintenance_day=record.maintenance_day,
         round_no=1,
+        district=record.district,
+        org_node_id=record.org_node_id,
         objection_open=False,
     )
     return row

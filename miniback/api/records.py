@@ -18,6 +18,7 @@ from miniback.access import (
     get_record_or_404,
     record_scope,
     require_maintainer,
+    signoff_scope,
 )
 from miniback.api import bp
 from miniback.api.fields import Code, District, Out, text
@@ -27,6 +28,7 @@ from miniback.auth.current import current_account, login_required
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
+    SIGNOFF_STATES,
     Account,
     Elevator,
     MaintenanceRecord,
@@ -35,6 +37,7 @@ from miniback.models import (
     RecordItem,
     RecordTechnician,
     SignatureImage,
+    SignoffState,
 )
 from miniback.records.drafts import add_item, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
@@ -140,6 +143,26 @@ class RecordOut(Out):
     content_hash: str
 
 
+class RecordSignoffOut(Out):
+    """The record's current sign-off (``/signoff/records/<id>`` has its events)."""
+
+    state: str
+    deadline_at: datetime
+    pushed_at: datetime | None
+    decided_at: datetime | None
+    signed_by_id: int | None
+    objection_open: bool
+    objection_reason: str | None
+
+
+# Columns, not the entity: loading ``SignoffState`` would also load its elevator.
+_SIGNOFF_COLUMNS = [SignoffState.record_id, *(getattr(SignoffState, name) for name in RecordSignoffOut.model_fields)]
+
+
+class RecordListItemOut(RecordOut):
+    signoff: RecordSignoffOut | None = Field(description="签名确认状态（无则为 null）")
+
+
 class TechnicianOut(Out):
     account_id: int
     name: str
@@ -147,7 +170,7 @@ class TechnicianOut(Out):
     role: str
 
 
-class RecordDetailOut(RecordOut):
+class RecordDetailOut(RecordListItemOut):
     check_in: dict[str, Any]
     check_out: dict[str, Any]
     device_submitted_at: datetime | None
@@ -175,12 +198,13 @@ class RecordQuery(Schema):
     flagged: bool | None = None
     flag: Literal["distance", "duration", "overlap"] | None = None
     late_upload: bool | None = None
+    signoff_state: Literal[SIGNOFF_STATES] | None = Field(None, description="按签名确认状态筛选")  # type: ignore[valid-type]
     cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
     per_page: int = Field(20, ge=1, le=100)
 
 
 class RecordPageOut(Out):
-    items: list[RecordOut]
+    items: list[RecordListItemOut]
     next_cursor: str | None
 
 
@@ -222,6 +246,7 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
     base = RecordOut.model_validate(record).model_dump()
     out = RecordDetailOut(
         **base,
+        signoff=_signoffs_of([record.id]).get(record.id),
         check_in=point_out(record, "check_in") or {},
         check_out=point_out(record, "check_out") or {},
         device_submitted_at=record.device_submitted_at,
@@ -240,6 +265,14 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         canonical_content=record.canonical_content,
     )
     return out.model_dump(mode="json")
+
+
+def _signoffs_of(record_ids: list[int]) -> dict[int, RecordSignoffOut]:
+    """The current sign-off of each record, in one primary-key lookup."""
+    if not record_ids:
+        return {}
+    rows = db.session.execute(db.select(*_SIGNOFF_COLUMNS).where(SignoffState.record_id.in_(record_ids)))
+    return {row.record_id: RecordSignoffOut.model_validate(row) for row in rows}
 
 
 def _template_for(actor: Account, elevator: Elevator, category: str, unit_template_id: int | None) -> Any:
@@ -420,6 +453,11 @@ def _apply_filters(query: Any, args: RecordQuery) -> Any:
         query = query.where(getattr(MaintenanceRecord, f"flag_{args.flag}") == true())
     if args.late_upload is not None:
         query = query.where(MaintenanceRecord.late_upload == args.late_upload)
+    if args.signoff_state:
+        # A join on the primary key: the list still walks its scope index in (day, id) order.
+        query = query.join(SignoffState, SignoffState.record_id == MaintenanceRecord.id).where(
+            SignoffState.state == args.signoff_state
+        )
     return query
 
 
@@ -435,6 +473,12 @@ def _keyset_after(cursor: str | None, day_column: Any, id_column: Any) -> Any:
     return or_(day_column < day, (day_column == day) & (id_column < last_id))
 
 
+# States only a small share of records is in at any time (pending lasts a day, objections are exceptions): such a
+# filter reads the sign-off's own (state, day, id) indexes. The two outcomes nearly every record ends in are read
+# along the record's scope index like any other filter.
+SPARSE_SIGNOFF_STATES = ("pending", "objected", "objection_resolved")
+
+
 def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
     """The page's queries: one for most roles; two, merged by the caller, for a technician.
 
@@ -442,6 +486,8 @@ def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
     MariaDB walks the unit's whole range. Team records come from ``ix_record_org_node_day``, own records from
     ``ix_record_technician_account_day`` (ordered by the day copied there), each an index range.
     """
+    if args.signoff_state in SPARSE_SIGNOFF_STATES:
+        return [_in_sparse_signoff_state(actor, args)]
     if actor.role != "technician" or actor.maintenance_unit_id is None:
         return [_ordered(db.select(MaintenanceRecord).where(record_scope(actor)), args)]
     in_unit = MaintenanceRecord.maintenance_unit_id == actor.maintenance_unit_id
@@ -460,6 +506,22 @@ def _scoped_queries(actor: Account, args: RecordQuery) -> list[Any]:
         team = db.select(MaintenanceRecord).where(in_unit, MaintenanceRecord.org_node_id == actor.org_node_id)
         queries.append(_ordered(team, args))
     return queries
+
+
+def _in_sparse_signoff_state(actor: Account, args: RecordQuery) -> Any:
+    """Records in a rare sign-off state, read through the sign-off rows in that state (same day and id as the
+    record's, so the same cursor), the actor's scope checked on the sign-off row's copy of the scope columns."""
+    query = (
+        db.select(MaintenanceRecord)
+        .select_from(SignoffState)
+        .join(MaintenanceRecord, MaintenanceRecord.id == SignoffState.record_id)
+        .where(SignoffState.state == args.signoff_state, signoff_scope(actor))
+    )
+    query = _apply_filters(query, args.model_copy(update={"signoff_state": None}))
+    after = _keyset_after(args.cursor, SignoffState.maintenance_day, SignoffState.record_id)
+    if after is not None:
+        query = query.where(after)
+    return query.order_by(SignoffState.maintenance_day.desc(), SignoffState.record_id.desc())
 
 
 def _ordered(query: Any, args: RecordQuery) -> Any:
@@ -484,14 +546,21 @@ def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     more = len(rows) > args.per_page
     rows = rows[: args.per_page]
     next_cursor = f"{rows[-1].maintenance_day.isoformat()}.{rows[-1].id}" if more and rows else None
+    signoffs = _signoffs_of([row.id for row in rows])
+    items = []
+    for row in rows:
+        item = RecordOut.model_validate(row).model_dump(mode="json")
+        signoff = signoffs.get(row.id)
+        item["signoff"] = signoff.model_dump(mode="json") if signoff is not None else None
+        items.append(item)
     return {
-        "items": [RecordOut.model_validate(row).model_dump(mode="json") for row in rows],
+        "items": items,
         "next_cursor": next_cursor,
     }
 
 
 @bp.get("/records")
-@documented("维保记录查询（按权限范围，实时）", query=RecordQuery, response=RecordPageOut)
+@documented("维保记录查询（按权限范围，实时；含签名确认状态，可按其筛选）", query=RecordQuery, response=RecordPageOut)
 @login_required()
 def list_records() -> Any:
     return record_page(current_account(), query_args(RecordQuery))

@@ -10,15 +10,16 @@ from flask import current_app
 from pydantic import Field, model_validator
 
 from jobs.enqueue import after_signoff_reopened
-from miniback.access import record_scope
+from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api import bp
 from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
-from miniback.errors import NotFound, ValidationFailed
+from miniback.errors import ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
+    ROLES,
     SIGNOFF_STATES,
     WECHAT_ROLES,
     Account,
@@ -137,7 +138,12 @@ class SignoffDetailOut(SignoffOut):
 
 
 class SignoffQuery(Page):
-    state: SignoffStateName = "pending"  # type: ignore[valid-type]
+    state: SignoffStateName | None = Field(  # type: ignore[valid-type]
+        None,
+        description="签名确认状态；pending 只列仍可签名（未过截止时间）的记录。"
+        "state 与 objection_open 都不给时为 pending（安全管理人员的待签名列表）",
+    )
+    objection_open: bool | None = Field(None, description="true：有未处理异议的记录（含截止前异议与默认确认后的异议）")
 
 
 class SignIn(Schema):
@@ -159,21 +165,6 @@ class SubscriptionsIn(Schema):
 class QuotaOut(Out):
     template_id: str
     remaining: int
-
-
-def get_signoff_or_404(record_id: int, actor: Account) -> SignoffState:
-    """A record's sign-off as seen by a manager of its use unit, or by its maintenance unit's staff."""
-    query = db.select(SignoffState).where(SignoffState.record_id == record_id)
-    if actor.use_unit_id is not None:
-        query = query.where(SignoffState.use_unit_id == actor.use_unit_id)
-    elif actor.maintenance_unit_id is not None:
-        query = query.where(SignoffState.maintenance_unit_id == actor.maintenance_unit_id)
-    else:
-        raise NotFound("找不到该维保记录")
-    state = db.session.execute(query).scalar_one_or_none()
-    if state is None:
-        raise NotFound("找不到该维保记录")
-    return state
 
 
 def _signature(encoded: str) -> Signature:
@@ -200,29 +191,35 @@ def _detail(state: SignoffState) -> dict[str, Any]:
 
 @bp.get("/signoff/records")
 @documented(
-    "使用单位安全管理人员：本单位的待签名（或按状态筛选）维保记录，按截止时间排序",
+    "按权限范围列出维保记录的签名确认（默认：待签名，按截止时间排序；可按状态、未处理异议筛选）",
     query=SignoffQuery,
     response=SignoffOut,
     list_response=True,
-    roles=("uu_manager",),
+    roles=ROLES,
 )
-@login_required("uu_manager")
+@login_required(*ROLES)
 def list_signoffs() -> Any:
-    args = query_args(SignoffQuery)
-    actor = current_account()
-    query = db.select(SignoffState).where(
-        SignoffState.use_unit_id == actor.use_unit_id, SignoffState.state == args.state
-    )
-    if args.state == "pending":
+    return signoff_page(current_account(), query_args(SignoffQuery))
+
+
+def signoff_page(actor: Account, args: SignoffQuery) -> dict[str, Any]:
+    """The sign-offs of the records in the actor's scope; with no filter, the ones still awaiting a signature."""
+    query = db.select(SignoffState).where(signoff_scope(actor))
+    state = args.state if args.state is not None or args.objection_open is not None else "pending"
+    if state is not None:
+        query = query.where(SignoffState.state == state)
+    if state == "pending":
         # Past its deadline a record can no longer be signed, even if the job has not confirmed it yet.
         query = query.where(SignoffState.deadline_at > utcnow())
+    if args.objection_open is not None:
+        query = query.where(SignoffState.objection_open == args.objection_open)
     query = query.order_by(SignoffState.deadline_at, SignoffState.record_id)
     return paginate(query, args.page, args.per_page, SignoffOut, prepare=_with_push_statuses)
 
 
 @bp.get("/signoff/records/<int:record_id>")
-@documented("维保记录签名确认详情（含签名确认事件）", response=SignoffDetailOut)
-@login_required("uu_manager", "mu_admin", "mu_supervisor")
+@documented("维保记录签名确认详情（含签名确认事件）；可查看该记录的人都可查看", response=SignoffDetailOut, roles=ROLES)
+@login_required(*ROLES)
 def get_signoff(record_id: int) -> Any:
     return _detail(get_signoff_or_404(record_id, current_account()))
 

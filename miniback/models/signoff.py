@@ -89,6 +89,12 @@ class SignoffState(db.Model):
         Index("ix_signoff_state_use_unit", "use_unit_id", "state", "deadline_at"),
         # The rows one default-confirmation chunk flipped are found by the instant it stamped on them.
         Index("ix_signoff_state_decided", "decided_at"),
+        # Records in a rare state (pending, objected …) newest first, and open objections by deadline, in a district
+        # (or the city) or a maintenance unit: each list is a short index range, never the whole table.
+        Index("ix_signoff_state_state_district_day", "state", "district", "maintenance_day", "record_id"),
+        Index("ix_signoff_state_mu_state_day", "maintenance_unit_id", "state", "maintenance_day", "record_id"),
+        Index("ix_signoff_state_objection_district", "objection_open", "district", "deadline_at"),
+        Index("ix_signoff_state_mu_objection", "maintenance_unit_id", "objection_open", "deadline_at"),
         TABLE_OPTIONS,
     )
 
@@ -97,6 +103,9 @@ class SignoffState(db.Model):
     use_unit_id: Mapped[int | None] = mapped_column(ForeignKey("use_unit.id"))
     maintenance_unit_id: Mapped[int] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
     maintenance_day: Mapped[date] = mapped_column(Date)
+    # The record's scope columns, copied like the others, so a sign-off list is checked without reading records.
+    district: Mapped[str | None] = mapped_column(String(16))
+    org_node_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(24), default="pending")
