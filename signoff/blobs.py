@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+
 from sqlalchemy import Connection
 
 from miniback.extensions import db
