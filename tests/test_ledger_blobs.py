@@ -89,9 +89,7 @@ def test_a_flipped_byte_in_a_technician_signature_fails_ledger_verify_naming_the
     records = [submit_record(world.elevators[i % 2], world.tech1.id) for i in range(3)]
     db.session.commit()
     assert run(app, "ledger", "checkpoint")[0] == 0
-    code, output = run(app, "ledger", "verify")
-    assert (code, output.splitlines()[-1]) == (0, "账本完好")
-    assert "签名图片重新计算哈希 3 个" in output
+    assert run(app, "ledger", "verify")[0] == 0
     victim = records[1]
     flip_one_byte(victim.signature_sha256)
 
@@ -101,6 +99,7 @@ def test_a_flipped_byte_in_a_technician_signature_fails_ledger_verify_naming_the
         f"发现 1 处问题，第一处：维保记录 #{victim.id}（电梯 {victim.elevator_id}）的维保人员签名图片 sha256 不符："
         f"图片内容被改动（sha256 {victim.signature_sha256[:12]}…）" in output
     )
+    assert "签名图片重新计算哈希 3 个" in output
     code, output = run(app, "backup", "verify")
     assert code == 1
     assert (
