@@ -602,7 +602,6 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
         progress("核对默克尔树的内部节点 …")
         _check_nodes(walk.levels, report)
     if content:
-        progress("重新计算签名图片的哈希 …")
         report.blobs_checked, problems = rehash_blobs(progress)
         report.problems += problems
     _check_unledgered(report, progress)

@@ -167,7 +167,10 @@ def test_a_changed_image_no_record_refers_to_is_reported_as_such(app: Flask) -> 
     assert report.problems == [f"签名图片 sha256 {'c' * 12}… 不符：图片内容被改动（没有记录引用它）"]
 
 
-def test_blobs_are_read_a_bounded_chunk_at_a_time(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("in_database", [True, False], ids=["hashed-by-mariadb", "hashed-here"])
+def test_images_are_rehashed_a_bounded_chunk_at_a_time(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, in_database: bool
+) -> None:
     world = make_world()
     records = [submit_record(world.elevators[0], world.tech1.id) for _ in range(7)]
     db.session.commit()
@@ -180,12 +183,18 @@ def test_blobs_are_read_a_bounded_chunk_at_a_time(app: Flask, monkeypatch: pytes
         return rows
 
     monkeypatch.setattr(blobs, "BLOB_CHUNK", 3)
+    monkeypatch.setattr(blobs, "HASHED_CHUNK", 3)
+    monkeypatch.setattr(blobs, "_hashed_by_the_database", lambda: in_database)
     monkeypatch.setattr(blobs, "fetch_all", counting)
-    flip_one_byte(max(r.signature_sha256 for r in records))  # the last key read
+    victim = max(records, key=lambda r: r.signature_sha256)  # the last image read
+    flip_one_byte(victim.signature_sha256)
     report = verify_ledger()
     assert reads == [3, 3, 1]
     assert report.blobs_checked == 7
-    assert len(report.problems) == 1 and "维保人员签名图片 sha256 不符" in report.problems[0]
+    assert report.problems == [
+        f"维保记录 #{victim.id}（电梯 {victim.elevator_id}）的维保人员签名图片 sha256 不符："
+        f"图片内容被改动（sha256 {victim.signature_sha256[:12]}…）"
+    ]
 
 
 def test_restore_brings_back_the_manager_signature_and_verifies_it(
