@@ -23,6 +23,7 @@ from tests.conftest import recreate_database
 from tests.factories import auth, make_world
 from tests.ledger_helpers import attacker, submit_record
 from tests.record_helpers import signature_png, submitted_record
+from tests.signoff_factories import TECH_SIGNATURE, record_rows, today_shanghai
 
 
 @pytest.fixture
@@ -165,6 +166,26 @@ def test_a_changed_image_no_record_refers_to_is_reported_as_such(app: Flask) -> 
     report = verify_ledger()
     assert report.blobs_checked == 2
     assert report.problems == [f"签名图片 sha256 {'c' * 12}… 不符：图片内容被改动（没有记录引用它）"]
+
+
+def test_an_image_shared_by_many_records_names_the_first_and_counts_the_rest(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world()
+    ids = record_rows(world, world.elevators[0], 3, today_shanghai())  # one stored image, whose bytes do not match
+    db.session.commit()
+    monkeypatch.setattr(blobs, "REFERRERS_SHOWN", 2)
+    checked, problems = blobs.rehash_blobs()
+    elevator_id = world.elevators[0].id
+    assert checked == 1
+    assert problems == [
+        *(
+            f"维保记录 #{record_id}（电梯 {elevator_id}）的维保人员签名图片 sha256 不符："
+            f"图片内容被改动（sha256 {TECH_SIGNATURE[:12]}…）"
+            for record_id in ids[:2]
+        ),
+        f"另有 1 条记录的维保人员签名图片是同一张（sha256 {TECH_SIGNATURE[:12]}…），未逐条列出",
+    ]
 
 
 @pytest.mark.parametrize("in_database", [True, False], ids=["hashed-by-mariadb", "hashed-here"])
