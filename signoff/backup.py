@@ -12,7 +12,8 @@ from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerLeaf, LedgerState, MerkleNode, utcnow
 from signoff import merkle
 from signoff.archive import ArchiveError, ArchiveStore, read_archive, row_from_json, row_to_json
-from signoff.content import KINDS
+from signoff.blobs import short
+from signoff.content import BLOB_KINDS, KINDS, ContentKind
 
 Progress = Callable[[str], None]
 RESTORE_CHUNK = 5_000
@@ -40,17 +41,61 @@ def _db_row(table: Table, data: dict[str, Any]) -> dict[str, Any] | None:
     return row_to_json(table, dict(row)) if row is not None else None
 
 
+# How a person names the child rows archived with a record.
+CHILD_LABELS = {"record_item": "检查项", "record_technician": "维保人员"}
+
+
+def _record_part(kind: ContentKind | None, main: dict[str, Any] | None) -> str:
+    """``维保记录 #12，`` for a row that belongs to a record (a sign-off event), else nothing."""
+    if kind is None or kind.kind == "record" or not main or main.get("record_id") is None:
+        return ""
+    return f"{KINDS['record'].label} #{main['record_id']}，"
+
+
+def _entry_name(entry: dict[str, Any], main: dict[str, Any] | None) -> str:
+    kind = KINDS.get(entry["kind"])
+    label = kind.label if kind else entry["kind"]
+    where = f"账本条目 {entry['id']}，电梯 {entry['elevator_id']}"
+    return f"{label} #{entry['ref_id']}（{_record_part(kind, main)}{where}）"
+
+
+def _main_name(kind: ContentKind, main: dict[str, Any], elevator_id: object) -> str:
+    where = f"电梯 {elevator_id}" if elevator_id is not None else ""
+    inner = _record_part(kind, main) + where
+    return f"{kind.label} #{main.get('id')}" + (f"（{inner.rstrip('，')}）" if inner else "")
+
+
+def _row_name(line: dict[str, Any], entry: dict[str, Any] | None, group: list[dict[str, Any]]) -> str:
+    """An archived row named by the record it belongs to: the entry archived after it and that entry's main row."""
+    row, table = line["row"], line["table"]
+    kind = KINDS.get(entry["kind"]) if entry else None
+    if entry is None or kind is None:  # rows no entry follows (not the archiver's doing): named by their table
+        return f"{table} {row.get('id', '')}".strip()
+    main = next((g["row"] for g in group if g["table"] == kind.table), None) or {"id": entry["ref_id"]}
+    owner = _main_name(kind, main, entry["elevator_id"])
+    if table == kind.table:
+        return owner
+    for blob, reference in kind.references:
+        if blob.table == table and main.get(reference.column) == row.get(blob.key):
+            digest = str(row.get(blob.key))
+            if reference.record_column == "id":
+                return f"{owner}的{reference.label}（sha256 {short(digest)}）"
+            record = KINDS["record"].label
+            return (
+                f"{record} #{main.get(reference.record_column)}（电梯 {entry['elevator_id']}）的{reference.label}"
+                f"（{kind.label} #{main.get('id')}，sha256 {short(digest)}）"
+            )
+    for blob in BLOB_KINDS:
+        if blob.table == table:  # a blob the main row no longer refers to (the archived copy says which)
+            return f"{owner}引用的{blob.label}（sha256 {short(str(row.get(blob.key)))}）"
+    item = f"第 {row['seq']} 项，" if "seq" in row else ""
+    return f"{owner}的{CHILD_LABELS.get(table, table)}（{item}{table} {row.get('id')}）"
+
+
 def _describe(line: dict[str, Any]) -> str:
     row = line["row"]
-    if line["t"] == "entry":
-        kind = KINDS.get(row["kind"])
-        label = kind.label if kind else row["kind"]
-        return f"{label} #{row['ref_id']}（账本条目 {row['id']}，电梯 {row['elevator_id']}）"
     if line["t"] == "checkpoint":
         return f"检查点 {row['id']}（{row['tree_size']} 条）"
-    for kind in KINDS.values():
-        if kind.table == line["table"]:
-            return f"{kind.label} #{row.get('id')}"
     return f"{line['table']} {row.get('id', '')}".strip()
 
 
@@ -58,24 +103,47 @@ def verify_backup(store: ArchiveStore, progress: Progress = lambda _: None) -> B
     """Every archived row must be in the database unchanged, and every archived-range entry in the archive."""
     report = BackupReport()
     archived_entries: set[int] = set()
+
+    def compare(table: Table, row: dict[str, Any], name: str) -> None:
+        current = _db_row(table, row)
+        report.compared += 1
+        if current is None:
+            report.problems.append(f"{name}: 数据库中缺失（备份中存在）")
+        elif current != row:
+            changed = sorted(k for k in row if current.get(k) != row[k])
+            report.problems.append(f"{name}: 与备份不一致（字段 {', '.join(changed)}）")
+        if report.compared % 10_000 == 0:
+            progress(f"  已比对 {report.compared} 行")
+
+    # An entry's rows (blobs it refers to, its main row, its children) come just before the entry line: they are
+    # held until it arrives so that every finding names the record they belong to.
+    group: list[dict[str, Any]] = []
+
+    def compare_group(entry: dict[str, Any] | None) -> None:
+        for line in group:
+            compare(_table(line["table"]), line["row"], _row_name(line, entry, group))
+        group.clear()
+
     try:
         for line in read_archive(store):
-            table = _table("ledger_entry" if line["t"] == "entry" else line.get("table", "ledger_checkpoint"))
-            if line["t"] == "entry":
-                archived_entries.add(line["row"]["id"])
-                report.archived_leaves = max(report.archived_leaves, line["leaf_index"] + 1)
-                leaf = db.session.get(LedgerLeaf, line["leaf_index"])
-                if leaf is None or leaf.entry_id != line["row"]["id"]:
-                    report.problems.append(f"{_describe(line)}: 在默克尔树中的位置与备份不符")
-            current = _db_row(table, line["row"])
-            report.compared += 1
-            if current is None:
-                report.problems.append(f"{_describe(line)}: 数据库中缺失（备份中存在）")
-            elif current != line["row"]:
-                changed = sorted(k for k in line["row"] if current.get(k) != line["row"][k])
-                report.problems.append(f"{_describe(line)}: 与备份不一致（字段 {', '.join(changed)}）")
-            if report.compared % 10_000 == 0:
-                progress(f"  已比对 {report.compared} 行")
+            if line["t"] == "row":
+                group.append(line)
+                continue
+            if line["t"] != "entry":
+                compare_group(None)
+                compare(_table(line.get("table", "ledger_checkpoint")), line["row"], _describe(line))
+                continue
+            entry = line["row"]
+            kind = KINDS.get(entry["kind"])
+            main = next((g["row"] for g in group if kind and g["table"] == kind.table), None)
+            compare_group(entry)
+            archived_entries.add(entry["id"])
+            report.archived_leaves = max(report.archived_leaves, line["leaf_index"] + 1)
+            leaf = db.session.get(LedgerLeaf, line["leaf_index"])
+            if leaf is None or leaf.entry_id != entry["id"]:
+                report.problems.append(f"{_entry_name(entry, main)}: 在默克尔树中的位置与备份不符")
+            compare(_table("ledger_entry"), entry, _entry_name(entry, main))
+        compare_group(None)
     except ArchiveError as exc:
         report.problems.append(f"备份本身已损坏：{exc}")
         return report
@@ -85,11 +153,27 @@ def verify_backup(store: ArchiveStore, progress: Progress = lambda _: None) -> B
     ).scalars()
     for entry_id in in_range:
         if entry_id not in archived_entries:
-            report.problems.append(f"账本条目 {entry_id}: 备份中没有（备份之后被插入）")
+            report.problems.append(f"{_unarchived_name(entry_id)}: 备份中没有（备份之后被插入）")
     pending = db.session.execute(db.select(func.count()).select_from(LedgerEntry)).scalar_one() - len(archived_entries)
     if pending > 0:
         progress(f"  另有 {pending} 条账本条目尚未归档（下次归档任务会写入）")
     return report
+
+
+def _unarchived_name(entry_id: int) -> str:
+    """An entry the archive lacks, named by the record (or event) it points at in the database."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        return f"账本条目 {entry_id}"
+    kind = KINDS.get(entry.kind)
+    table = kind.main_table() if kind else None
+    main = None
+    if table is not None:
+        found = db.session.execute(table.select().where(table.c.id == entry.ref_id)).mappings().first()
+        main = dict(found) if found is not None else None
+    return _entry_name(
+        {"id": entry.id, "kind": entry.kind, "ref_id": entry.ref_id, "elevator_id": entry.elevator_id}, main
+    )
 
 
 def _insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:

@@ -1,8 +1,9 @@
 """What each kind of ledger entry points at: the rows that hold its content, and how to re-hash that content.
 
-``ledger verify`` re-hashes the stored canonical content of every record and event; the archiver copies the same
-rows. Tables are looked up by name so the ledger works (and is tested) before or without the record and event
-modules; a kind whose table does not exist has no content to check.
+``ledger verify`` re-hashes the stored canonical content of every record and event, and every blob (signature
+image) their rows refer to by hash; the archiver copies the same rows. Tables are looked up by name so the ledger
+works (and is tested) before or without the record and event modules; a kind whose table does not exist has no
+content to check.
 """
 
 from __future__ import annotations
@@ -19,6 +20,46 @@ from miniback.extensions import db
 
 
 @dataclass(frozen=True)
+class BlobReference:
+    """A column of a kind's main row holding the SHA-256 of a stored blob: the content refers to the blob by hash."""
+
+    kind: str  # the ledger entry kind whose main row holds the reference ("record", "event")
+    column: str
+    label: str  # what the blob is to the record, e.g. "维保人员签名图片"
+    record_column: str  # the main row's column naming the record it belongs to ("id" for a record itself)
+
+
+@dataclass(frozen=True)
+class BlobKind:
+    """A table of blobs, each stored once under the SHA-256 of its bytes (its primary key).
+
+    ``ledger verify`` re-hashes every row of every blob kind, and the archiver copies each referenced blob with the
+    row that refers to it. A new kind of evidence (photos) is one more entry in ``BLOB_KINDS``.
+    """
+
+    table: str
+    key: str  # primary key column: the lowercase hex SHA-256 of ``content``
+    content: str
+    label: str  # how a person names one of them, e.g. "签名图片"
+    references: tuple[BlobReference, ...]
+
+
+BLOB_KINDS: tuple[BlobKind, ...] = (
+    BlobKind(
+        "signature_image",
+        "sha256",
+        "content",
+        "签名图片",
+        references=(
+            BlobReference("record", "signature_sha256", "维保人员签名图片", "id"),
+            # Only ``signed`` events carry one: the manager's signature (NULL on every other event).
+            BlobReference("event", "signature_hash", "使用单位安全管理人员签名图片", "record_id"),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
 class ContentKind:
     """A kind of ledger entry: its main table and the child tables archived with it (table, key column)."""
 
@@ -26,13 +67,21 @@ class ContentKind:
     table: str
     label: str  # how a person names one of them, e.g. "维保记录"
     children: tuple[tuple[str, str], ...] = ()
-    # (table, column of the main row whose value is that table's primary key), e.g. signature images.
-    referenced: tuple[tuple[str, str], ...] = ()
     # (child table, parent-id column, key of the list in the canonical content, order column)
     canonical_children: tuple[tuple[str, str, str, str], ...] = ()
 
     def main_table(self) -> Table | None:
         return db.metadata.tables.get(self.table)
+
+    @property
+    def references(self) -> tuple[tuple[BlobKind, BlobReference], ...]:
+        """The blobs this kind's main row refers to by hash (``BLOB_KINDS``)."""
+        return tuple((blob, ref) for blob in BLOB_KINDS for ref in blob.references if ref.kind == self.kind)
+
+    @property
+    def referenced(self) -> tuple[tuple[str, str], ...]:
+        """(blob table, column of the main row whose value is that table's primary key), e.g. signature images."""
+        return tuple((blob.table, ref.column) for blob, ref in self.references)
 
 
 KINDS: dict[str, ContentKind] = {
@@ -41,7 +90,6 @@ KINDS: dict[str, ContentKind] = {
         "maintenance_record",
         "维保记录",
         children=(("record_item", "record_id"), ("record_technician", "record_id")),
-        referenced=(("signature_image", "signature_sha256"),),
         canonical_children=(("record_item", "record_id", "items", "seq"),),
     ),
     "event": ContentKind("event", "signoff_event", "签名确认事件"),

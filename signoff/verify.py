@@ -1,4 +1,5 @@
-"""``ledger verify``: recompute every content hash, every chain link, every tree node and every checkpoint root.
+"""``ledger verify``: recompute every content hash, every chain link, every tree node and every checkpoint root,
+and re-hash every stored blob (signature image) the records and events refer to by hash (``signoff.blobs``).
 
 One keyset-paginated pass in Merkle-leaf order (plain DBAPI tuples: the ORM would cost more than the hashing),
 then one pass per tree level; memory holds the leaf level only.
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, func
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
 from signoff import merkle
+from signoff.blobs import missing_blobs, rehash_blobs, short
 from signoff.content import KINDS, columns_differing, load_children, load_rows, rehash_stored
 from signoff.ledger import entry_hash
 from signoff.rawsql import keyset, paused_gc
@@ -33,6 +35,7 @@ class Report:
     entries: int = 0
     contents_checked: int = 0
     checkpoints: int = 0
+    blobs_checked: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -40,14 +43,16 @@ class Report:
         return not self.problems
 
     def reset(self) -> Report:
-        self.entries = self.contents_checked = self.checkpoints = 0
+        self.entries = self.contents_checked = self.checkpoints = self.blobs_checked = 0
         self.problems.clear()
         return self
 
 
-def _name(kind: str, ref_id: int, elevator_id: int, pos: int) -> str:
+def _name(kind: str, ref_id: int, elevator_id: int, pos: int, row: dict[str, object] | None = None) -> str:
+    """How a finding names an entry; a sign-off event whose row is at hand also names its record."""
     label = KINDS[kind].label if kind in KINDS else kind
-    return f"{label} #{ref_id}（电梯 {elevator_id}，链上第 {pos} 条）"
+    record = f"维保记录 #{row['record_id']}，" if kind == "event" and row and row.get("record_id") is not None else ""
+    return f"{label} #{ref_id}（{record}电梯 {elevator_id}，链上第 {pos} 条）"
 
 
 def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Report, content: bool) -> None:
@@ -71,12 +76,16 @@ def _check_contents(batch: list[tuple[int, str, int, str, int, int]], report: Re
                 late = load_rows(kind, unseen, fresh)
                 stored.update(late)
                 children.update(load_children(kind, list(late), fresh))
+        missing: dict[int, list[str]] = {}
+        for ref_id, reference, digest in missing_blobs(kind, stored):
+            missing.setdefault(ref_id, []).append(f"{reference.label}缺失（sha256 {short(digest)}）")
         for _, _, ref_id, content_hash, elevator_id, pos in rows:
-            name = _name(kind_name, ref_id, elevator_id, pos)
             row: dict[str, object] | None = stored.get(ref_id)
+            name = _name(kind_name, ref_id, elevator_id, pos, row)
             if row is None:
                 report.problems.append(f"{name}: 已从数据库中消失")
                 continue
+            report.problems += [f"{name}: {problem}" for problem in missing.get(ref_id, [])]
             report.contents_checked += 1
             recomputed = rehash_stored(kind_name, row)
             if recomputed is not None and recomputed != content_hash:
@@ -584,7 +593,7 @@ def _check_nodes(levels: list[list[bytes]], report: Report) -> None:
 
 
 def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> Report:
-    """Check everything the ledger commits to; ``content=False`` skips re-hashing the records and events."""
+    """Check everything the ledger commits to; ``content=False`` skips re-hashing the records, events and blobs."""
     report = Report()
     with paused_gc():
         progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
@@ -592,6 +601,9 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
         _check_heads(walk.chains, report, walk.heads)
         progress("核对默克尔树的内部节点 …")
         _check_nodes(walk.levels, report)
+    if content:
+        report.blobs_checked, problems = rehash_blobs(progress)
+        report.problems += problems
     _check_unledgered(report, progress)
     return report
 

@@ -114,7 +114,10 @@ def test_verify_commands_exit_non_zero_naming_the_first_bad_record(
     )
     code, output = run(app, "backup", "verify")
     assert code == 1
-    assert f"第一处：维保记录 #{record_id}: 与备份不一致（字段 canonical_content）" in output
+    assert (
+        f"第一处：维保记录 #{record_id}（电梯 {world.elevators[0].id}）: 与备份不一致（字段 canonical_content）"
+        in output
+    )
 
 
 def test_restore_command_rebuilds_an_emptied_database_and_verifies(

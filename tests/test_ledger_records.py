@@ -87,12 +87,19 @@ def test_signoff_events_are_chained_by_the_seal_job_and_tampering_with_them_is_n
         db.session.execute(text("UPDATE signoff_event SET kind = 'signed' WHERE id = :id"), {"id": event_ids[0]})
         db.session.execute(text("DELETE FROM signoff_event WHERE id = :id"), {"id": event_ids[1]})
     problems = verify_ledger().problems
+    elevator_id = world.elevators[0].id
     assert problems[0].startswith(
-        f"签名确认事件 #{event_ids[0]}（电梯 {world.elevators[0].id}，链上第 3 条）: 内容被改动"
+        f"签名确认事件 #{event_ids[0]}（维保记录 #{ids[0]}，电梯 {elevator_id}，链上第 3 条）: 内容被改动"
     )
     assert problems[1].startswith(
-        f"签名确认事件 #{event_ids[1]}（电梯 {world.elevators[0].id}，链上第 4 条）: 已从数据库中消失"
-    )
+        f"签名确认事件 #{event_ids[1]}（电梯 {elevator_id}，链上第 4 条）: 已从数据库中消失"
+    ), "a deleted event's record is unknown to the database"
     backup = verify_backup(store).problems
-    assert any(p.startswith(f"签名确认事件 #{event_ids[0]}: 与备份不一致") for p in backup)
-    assert any(p.startswith(f"签名确认事件 #{event_ids[1]}: 数据库中缺失") for p in backup)
+    assert any(
+        p.startswith(f"签名确认事件 #{event_ids[0]}（维保记录 #{ids[0]}，电梯 {elevator_id}）: 与备份不一致")
+        for p in backup
+    )
+    assert any(
+        p.startswith(f"签名确认事件 #{event_ids[1]}（维保记录 #{ids[1]}，电梯 {elevator_id}）: 数据库中缺失")
+        for p in backup
+    ), "the archived copy still says which record the deleted event belonged to"
