@@ -1,5 +1,7 @@
 """Org nodes (分级设置) are renamed, moved with their subtree, and deleted once empty — by the unit's admin only."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from miniback.extensions import db
 from miniback.models import OrgNode
 from miniback.registry.staff import create_org_node
@@ -121,3 +123,64 @@ def test_only_the_units_admin_moves_or_deletes_nodes(client):
     assert _patch(client, other.admin, empty, {"parent_id": None}).status_code == 404
     assert client.delete(f"/api/v1/org-nodes/{empty.id}", headers=auth(other.admin)).status_code == 404
     assert db.session.get(OrgNode, empty.id).parent_id == world.branch.id
+
+
+def _post(client, account, name, parent):
+    body = {"name": name, "parent_id": parent.id if parent else None}
+    return client.post("/api/v1/org-nodes", json=body, headers=auth(account))
+
+
+def test_a_second_node_of_the_same_name_under_one_parent_is_409(client):
+    world = make_world()
+    for parent, name in ((world.branch, "一组"), (None, "公司")):  # a child level and the top level
+        response = _post(client, world.admin, name, parent)
+        assert response.status_code == 409, name
+        assert response.json["error"]["code"] == "duplicate_org_node"
+        assert response.json["error"]["message"] == "同一上级节点下已有同名的组织节点"
+    # Elsewhere the name is free: under another parent, and in another unit.
+    assert _post(client, world.admin, "一组", world.team2).status_code == 201
+    other = make_world()
+    assert _post(client, world.admin, "直属组", None).status_code == 201
+    assert _post(client, other.admin, "直属组", None).status_code == 201
+
+
+def test_renaming_or_moving_onto_a_siblings_name_is_409(client):
+    world = make_world()
+    renamed = _patch(client, world.admin, world.team2, {"name": "一组"})
+    assert renamed.status_code == 409 and renamed.json["error"]["code"] == "duplicate_org_node"
+    namesake = create_org_node(world.unit.id, world.company, "一组")
+    moved = _patch(client, world.admin, namesake, {"parent_id": world.branch.id})
+    assert moved.status_code == 409 and moved.json["error"]["code"] == "duplicate_org_node"
+    assert db.session.get(OrgNode, namesake.id).parent_id == world.company.id
+    # Renaming a node to its own name is no conflict.
+    assert _patch(client, world.admin, world.team1, {"name": "一组"}).status_code == 200
+
+
+def test_the_database_key_refuses_a_duplicate_the_check_missed(client, monkeypatch):
+    """The race: two requests pass the name check together; the unique key (top level too) decides, as a 409."""
+    world = make_world()
+    monkeypatch.setattr("miniback.registry.staff._require_unique_name", lambda *args: None)
+    for parent, name in ((world.branch, "一组"), (None, "公司")):
+        response = _post(client, world.admin, name, parent)
+        assert response.status_code == 409, name
+        assert response.json["error"]["code"] == "duplicate_org_node"
+    count = db.select(db.func.count()).select_from(OrgNode).where(OrgNode.maintenance_unit_id == world.unit.id)
+    assert db.session.execute(count).scalar_one() == 4
+
+
+def test_concurrent_creates_of_one_name_make_one_node(app, client):
+    world = make_world()
+    headers = auth(world.admin)
+    db.session.commit()
+
+    def one(_):
+        with app.app_context():
+            response = client.post("/api/v1/org-nodes", json={"name": "新组", "parent_id": None}, headers=headers)
+            db.session.remove()
+            return response.status_code
+
+    with ThreadPoolExecutor(3) as pool:
+        statuses = sorted(pool.map(one, range(3)))
+    assert statuses == [201, 409, 409]
+    named = db.select(db.func.count()).select_from(OrgNode).where(OrgNode.name == "新组")
+    assert db.session.execute(named).scalar_one() == 1

@@ -17,12 +17,38 @@ from miniback.registry.history import apply_changes
 MAX_DEPTH = 8
 
 
+DUPLICATE_NAME = "同一上级节点下已有同名的组织节点"
+
+
+def _require_unique_name(maintenance_unit_id: int, parent_id: int | None, name: str, node_id: int | None) -> None:
+    """Siblings have distinct names (the unique key ``uq_org_node_sibling_name`` backs this check up)."""
+    same = db.select(OrgNode.id).where(
+        OrgNode.maintenance_unit_id == maintenance_unit_id,
+        OrgNode.parent_id.is_(None) if parent_id is None else OrgNode.parent_id == parent_id,
+        OrgNode.name == name,
+    )
+    if node_id is not None:
+        same = same.where(OrgNode.id != node_id)
+    if db.session.execute(same.limit(1)).first():
+        raise Conflict(DUPLICATE_NAME, fields={"name": "已存在"}, code="duplicate_org_node")
+
+
+def _flush_named() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another request took the name between the check and this write.
+        raise Conflict(DUPLICATE_NAME, fields={"name": "已存在"}, code="duplicate_org_node") from exc
+
+
 def create_org_node(maintenance_unit_id: int, parent: OrgNode | None, name: str) -> OrgNode:
     if parent is not None and parent.path.count("/") - 1 >= MAX_DEPTH:
         raise ValidationFailed(fields={"parent_id": f"层级不能超过 {MAX_DEPTH} 级"})
-    node = OrgNode(maintenance_unit_id=maintenance_unit_id, parent_id=parent.id if parent else None, name=name)
+    parent_id = parent.id if parent else None
+    _require_unique_name(maintenance_unit_id, parent_id, name, None)
+    node = OrgNode(maintenance_unit_id=maintenance_unit_id, parent_id=parent_id, name=name)
     db.session.add(node)
-    db.session.flush()
+    _flush_named()
     node.path = f"{parent.path if parent else '/'}{node.id}/"
     db.session.flush()
     return node
@@ -44,8 +70,9 @@ def _reload(node: OrgNode) -> None:
 
 
 def rename_org_node(node: OrgNode, name: str) -> None:
+    _require_unique_name(node.maintenance_unit_id, node.parent_id, name, node.id)
     node.name = name
-    db.session.flush()
+    _flush_named()
 
 
 def move_org_node(node: OrgNode, parent: OrgNode | None) -> None:
@@ -81,10 +108,11 @@ def move_org_node(node: OrgNode, parent: OrgNode | None) -> None:
     deepest = max(_depth(each.path) for each in subtree)
     if deepest - _depth(old_prefix) + _depth(new_prefix) > MAX_DEPTH:
         raise ValidationFailed(fields={"parent_id": f"层级不能超过 {MAX_DEPTH} 级"})
+    _require_unique_name(node.maintenance_unit_id, parent.id if parent else None, node.name, node.id)
     node.parent_id = parent.id if parent else None
     for each in subtree:
         each.path = new_prefix + each.path[len(old_prefix) :]
-    db.session.flush()
+    _flush_named()
 
 
 ORG_NODE_IN_USE = "该组织节点下仍有下级节点或人员，无法删除"
