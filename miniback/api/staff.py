@@ -74,9 +74,13 @@ class StaffUpdate(Schema):
     org_node_id: int | None = None
 
 
+# Every role the staff list can show (all but the platform operator); a bad value is refused like other enums.
+ListedRole = Literal["regulator", "inspector", "mu_admin", "mu_supervisor", "technician", "uu_admin", "uu_manager"]
+
+
 class StaffQuery(Page):
     org_node_id: int | None = None
-    role: str | None = None
+    role: ListedRole | None = None
     active: bool | None = None
 
 
