@@ -27,7 +27,7 @@ def _echo(message: str) -> None:
     click.echo(message, err=True)
 
 
-@ledger_cli.command("checkpoint")
+@ledger_cli.command("checkpoint", help="把新条目加入默克尔树、发布检查点，然后归档（与定时任务相同）。")
 def checkpoint_command() -> None:
     """Add new entries to the Merkle tree, publish a checkpoint, then archive (what the periodic job does)."""
     from jobs.ledger import seal_ledger
@@ -40,7 +40,9 @@ def checkpoint_command() -> None:
     click.echo(f"归档了 {result.archived} 条")
 
 
-@ledger_cli.command("verify")
+@ledger_cli.command(
+    "verify", help="重新计算每条内容哈希、链接、树节点和检查点根哈希；发现问题时以状态 1 退出并指出第一处。"
+)
 @click.option("--skip-content", is_flag=True, help="不重新计算记录和事件的内容哈希（只核对链和树）")
 def ledger_verify_command(skip_content: bool) -> None:
     """Recompute every content hash, chain link, tree node and checkpoint root; exit 1 naming the first problem."""
@@ -60,9 +62,11 @@ def ledger_verify_command(skip_content: bool) -> None:
     sys.exit(1)
 
 
-@click.command("grants")
-@click.option("--user", default="miniback_app", show_default=True)
-@click.option("--host", default="%", show_default=True)
+@click.command(
+    "grants", help="输出生产环境的授权脚本：应用账号对记录、事件和账本没有 UPDATE/DELETE/DROP/TRUNCATE/ALTER 权限。"
+)
+@click.option("--user", default="miniback_app", show_default=True, help="应用的数据库账号")
+@click.option("--host", default="%", show_default=True, help="账号允许的来源主机")
 @click.option("--database", default=None, help="默认取当前连接的数据库名")
 def grants_command(user: str, host: str, database: str | None) -> None:
     """Print the production GRANT script: no UPDATE/DELETE/DROP/TRUNCATE/ALTER on records, events and ledger."""
@@ -75,13 +79,13 @@ def grants_command(user: str, host: str, database: str | None) -> None:
         click.echo(statement + ";")
 
 
-@backup_cli.command("archive")
+@backup_cli.command("archive", help="写入所有尚未归档的条目（故障恢复后补写）。")
 def archive_command() -> None:
     """Write everything not yet archived (catches up after an outage)."""
     click.echo(f"归档了 {archive_pending(archive_store(), _echo)} 条")
 
 
-@backup_cli.command("verify")
+@backup_cli.command("verify", help="逐条比对数据库与备份；发现不一致时以状态 1 退出并指出第一处。")
 def backup_verify_command() -> None:
     """Compare the database with the archive, entry by entry; exit 1 naming the first difference."""
     report = verify_backup(archive_store(), _echo)
@@ -95,7 +99,7 @@ def backup_verify_command() -> None:
     sys.exit(1)
 
 
-@backup_cli.command("restore")
+@backup_cli.command("restore", help="由备份重建空的（已迁移的）数据库，然后校验账本和备份。")
 def restore_command() -> None:
     """Rebuild an empty (migrated) database from the archive, then verify the ledger and the backup."""
     store = archive_store()

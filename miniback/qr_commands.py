@@ -17,9 +17,15 @@ from qr.labels import LABELS_PER_PAGE, label_data, write_labels_pdf
 qr_group = AppGroup("qr", help="电梯二维码与标签")
 
 
-@qr_group.command("labels")
+@qr_group.command("labels", help="把一个维保单位所有在册电梯的二维码标签生成为 A4 PDF（每页 3 × 3 张）。")
 @click.option("--unit", "unit_id", type=int, required=True, help="维保单位 id")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="输出的 PDF 文件",
+)
 @click.option("--base-url", default=None, help="二维码中的公开地址前缀（默认 PUBLIC_BASE_URL）")
 def labels_command(unit_id: int, out: Path, base_url: str | None) -> None:
     """All in-service elevators of one maintenance unit as an A4 PDF of labels (3 × 3 a page)."""
