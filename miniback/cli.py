@@ -62,12 +62,15 @@ def seed_demo_command() -> None:
 @click.option("--port", default=5000, type=int, show_default=True, help="端口（make demo PORT=8000）")
 def demo_command(host: str, port: int) -> None:
     """Run the embedded demo: migrate the SQLite file, seed it once, start a WeChat stub and the server."""
-    from miniback.demo import run_demo
+    from miniback.demo import PortUnavailable, run_demo
 
     if current_app.config["ENV_MODE"] != "demo":
         raise click.ClickException("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
-    # The real app object, not the context-local proxy: the server handles requests outside this context.
-    run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    try:
+        # The real app object, not the context-local proxy: the server handles requests outside this context.
+        run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+    except PortUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def register_commands(app: Flask) -> None:
