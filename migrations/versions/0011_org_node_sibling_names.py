@@ -29,7 +29,7 @@ def _rename_duplicates() -> None:
             suffix = f"（#{node_id}）"
             bind.execute(
                 sa.text("UPDATE org_node SET name = :name WHERE id = :id"),
-                {"name": name[: 100 - len(suffix)] + suffix, "id": node_id},
+                {"name": name.strip()[: 100 - len(suffix)] + suffix, "id": node_id},
             )
         else:
             seen.add(key)
