@@ -10,6 +10,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
+from miniback.cli_errors import CommandError
+
 log = logging.getLogger("miniback.jobs")
 
 
@@ -21,7 +23,7 @@ def worker_command(burst: bool, name: str | None) -> None:
     from jobs.worker import production_worker
 
     if current_app.config["JOBS_MODE"] != "rq":
-        raise click.ClickException("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
+        raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     production_worker(app, name).work(burst=burst, with_scheduler=True)

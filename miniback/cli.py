@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 
 from miniback.auth.passwords import hash_password
+from miniback.cli_errors import CommandError
 from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import AUTHORITY_ROLES, Account
@@ -28,11 +29,11 @@ ROLE_NAMES = {"platform_operator": "平台运营方", "regulator": "监管部门
 def create_account(role: str, username: str, name: str, district: str | None, password: str) -> None:
     """Create a platform operator, regulator or inspector account."""
     if db.session.execute(db.select(Account.id).where(Account.username == username)).first():
-        raise click.ClickException(f"登录名 {username} 已存在")
+        raise CommandError(f"登录名 {username} 已存在")
     try:
         password_hash = hash_password(password)
     except ApiError as exc:
-        raise click.ClickException(str(exc.fields or exc.message)) from None
+        raise CommandError(str(exc.fields or exc.message)) from None
     db.session.add(
         Account(
             role=role,
@@ -52,7 +53,7 @@ def seed_demo_command() -> None:
     from miniback.demo import seed_demo
 
     if db.session.execute(db.select(Account.id)).first():
-        raise click.ClickException("数据库中已有数据，演示数据只能装入空库")
+        raise CommandError("数据库中已有数据，演示数据只能装入空库")
     seed_demo(echo=click.echo)
     db.session.commit()
 
@@ -65,12 +66,12 @@ def demo_command(host: str, port: int) -> None:
     from miniback.demo import PortUnavailable, run_demo
 
     if current_app.config["ENV_MODE"] != "demo":
-        raise click.ClickException("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
+        raise CommandError("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
     try:
         # The real app object, not the context-local proxy: the server handles requests outside this context.
         run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
     except PortUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
 
 
 def register_commands(app: Flask) -> None:

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from miniback.cli_errors import CommandError
 from miniback.extensions import db
 from signoff.archive import ArchiveError, ArchiveStore, archive_pending, store_from_config
 from signoff.backup import restore, verify_backup
@@ -107,7 +108,7 @@ def restore_command() -> None:
         count = restore(store, _echo)
     except ArchiveError as exc:  # a refused restore is reported, the database is left untouched
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     db.session.commit()
     click.echo(f"已从备份恢复 {count} 条账本条目，开始校验 …")
     # The residents' pages are derived from records, sign-offs and the registry's accounts: rebuilt once the

@@ -70,5 +70,6 @@ def test_what_the_commands_print_is_chinese(app, client, tmp_path):
         result = runner.invoke(args=args)
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert lines, args
-        english += [f"{' '.join(args[:2])}: {line}" for line in lines if _english(line)]
+        english += [f"{' '.join(args[:2])}: {line}" for line in lines if _english(line) or "Error:" in line]
     assert english == []
+    assert "错误：找不到维保单位 999999" in result.output  # the last run: a refusal, without click's English prefix
