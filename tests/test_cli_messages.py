@@ -1,8 +1,10 @@
 """Every CLI command speaks Chinese: its --help (command and options) and what it prints when it runs."""
 
+import logging
 import re
 
 import click
+import pytest
 from flask import Flask
 
 from tests.factories import make_world
@@ -46,7 +48,16 @@ def test_every_commands_help_and_options_are_chinese(app):
     assert english == []
 
 
-def test_what_the_commands_print_is_chinese(app, client, tmp_path):
+@pytest.fixture
+def root_logging_restored():
+    """``sweep`` configures logging for its process; here it runs in the test's, so put the root logger back."""
+    handlers, level = logging.root.handlers[:], logging.root.level
+    yield
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
+
+
+def test_what_the_commands_print_is_chinese(app, client, tmp_path, root_logging_restored):
     world = make_world()
     submitted_record(client, world.tech1, world.elevators[0])
     app.config["ARCHIVE_DIR"] = str(tmp_path / "archive")
