@@ -84,3 +84,22 @@ def test_what_the_commands_print_is_chinese(app, client, tmp_path, root_logging_
         english += [f"{' '.join(args[:2])}: {line}" for line in lines if _english(line) or "Error:" in line]
     assert english == []
     assert "错误：找不到维保单位 999999" in result.output  # the last run: a refusal, without click's English prefix
+
+
+def test_seeding_the_demo_reports_in_chinese(tmp_path):
+    from flask_migrate import upgrade
+
+    from miniback import create_app
+    from miniback.extensions import db
+
+    app = create_app({"ENV_MODE": "demo", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines and not [line for line in lines if _english(line)]
+    # Sign-off states by their Chinese names, not the API's identifiers.
+    assert "待确认" in result.output
+    assert not re.search(r"\b(pending|signed|objected|[a-z]+_[a-z_]+)\b", result.output), result.output
