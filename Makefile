@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 ## make demo: SQLite, in-process jobs, demo data, local WeChat stub; prints URLs and log-ins.
+## make demo PORT=8000 (HOST=0.0.0.0) serves elsewhere than 127.0.0.1:5000. Plain assignments: only the command
+## line overrides them, not a PORT or HOST that happens to be in the environment.
+PORT = 5000
+HOST = 127.0.0.1
 demo: $(STAMP)
-	MINIBACK_ENV_MODE=demo $(BIN)/flask --app wsgi demo
+	MINIBACK_ENV_MODE=demo $(BIN)/flask --app wsgi demo --host $(HOST) --port $(PORT)
 
 ## make test: services (MariaDB, Redis, system packages), lint, JavaScript tests, then pytest last.
 test: $(STAMP) services lint js-test pytest

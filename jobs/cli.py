@@ -10,28 +10,32 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
+from miniback.cli_errors import CommandError
+
 log = logging.getLogger("miniback.jobs")
 
 
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="exit when the queues are empty (tests, one-off catch-up)")
-@click.option("--name", default=None, help="worker name (default: RQ's unique name)")
+@click.command("worker", help="启动 RQ 任务进程（签名确认队列，含定时调度：到期默认确认由它触发）。")
+@click.option("--burst", is_flag=True, help="队列为空即退出（测试、一次性补跑）")
+@click.option("--name", default=None, help="任务进程名称（默认由 RQ 生成唯一名称）")
 def worker_command(burst: bool, name: str | None) -> None:
     """Run an RQ worker on the sign-off queues, with RQ's scheduler (it fires the deadline jobs)."""
     from jobs.worker import production_worker
 
     if current_app.config["JOBS_MODE"] != "rq":
-        raise click.ClickException("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
+        raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     production_worker(app, name).work(burst=burst, with_scheduler=True)
 
 
-@click.command("sweep")
-@click.option("--loop", is_flag=True, help="keep sweeping every --interval seconds (production: one such process)")
-@click.option(
-    "--interval", type=int, default=None, help="seconds between sweeps (default SIGNOFF_SWEEP_INTERVAL_SECONDS)"
+@click.command(
+    "sweep",
+    help="巡检：对所有已过期限、仍待确认的记录执行默认签名确认，并补排未来的到期任务（Redis 被清空时会丢失）；"
+    "随后生成账本检查点并归档。",
 )
+@click.option("--loop", is_flag=True, help="每隔 --interval 秒巡检一次，持续运行（生产环境：运行一个这样的进程）")
+@click.option("--interval", type=int, default=None, help="两次巡检的间隔秒数（默认取 SIGNOFF_SWEEP_INTERVAL_SECONDS）")
 def sweep_command(loop: bool, interval: int | None) -> None:
     """Default-confirm every overdue pending record and re-arm future deadline jobs (lost if Redis was flushed).
 
@@ -55,10 +59,10 @@ def sweep_command(loop: bool, interval: int | None) -> None:
         try:
             confirmed = sweep()
             # Flushed at once: a long-running sweep is stopped with a signal, which would lose buffered output.
-            print(f"sweep: default-confirmed {confirmed}", flush=True)
+            print(f"巡检：默认签名确认 {confirmed} 条", flush=True)
             try:  # the ledger's checkpoint and archive run on the same ≤ 5 minute beat, never blocking the sweep
                 sealed = seal()
-                print(f"ledger: +{sealed.added} entries, archived {sealed.archived}", flush=True)
+                print(f"账本：新增 {sealed.added} 条，归档 {sealed.archived} 条", flush=True)
             except (DBAPIError, OSError):
                 log.exception("账本检查点/归档失败，下一轮重试（归档会从上次的位置继续）")
         except DBAPIError:
@@ -73,7 +77,9 @@ def sweep_command(loop: bool, interval: int | None) -> None:
             return
 
 
-@click.command("rebuild-signoff-state")
+@click.command(
+    "rebuild-signoff-state", help="由签名确认事件重新计算每条记录的签名确认状态及其公开维保记录（一个事务）。"
+)
 def rebuild_command() -> None:
     """Recompute every record's sign-off state from the sign-off events, and the public history that shows
     them (one transaction)."""
@@ -84,7 +90,7 @@ def rebuild_command() -> None:
     total = rebuild_projection()
     entries = rebuild_public_history()
     db.session.commit()
-    click.echo(f"rebuilt {total} sign-off states from events, {entries} public history entries")
+    click.echo(f"已由签名确认事件重建 {total} 条签名确认状态、{entries} 条公开维保记录")
 
 
 COMMANDS = (worker_command, sweep_command, rebuild_command)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -255,11 +257,37 @@ def demo_label(app: Flask, elevator: Elevator) -> tuple[str, str]:
     return data.url, str(path)
 
 
+class PortUnavailable(RuntimeError):
+    """The demo cannot listen where it was asked to (the message says what to do instead)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The demo's listening socket, bound before anything is printed: a port already in use is reported at once,
+    not after the database is prepared and the URLs are shown."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-stopped demo's TIME_WAIT does not count
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortUnavailable(
+                f"端口 {port} 已被占用（也许另一个演示或程序正在使用它）。"
+                f"请换一个端口：make demo PORT={port + 1}（或 flask --app wsgi demo --port {port + 1}）"
+            ) from None
+        raise PortUnavailable(f"无法在 {host}:{port} 上监听：{exc.strerror}") from None
+    return sock
+
+
 def run_demo(app: Flask, host: str, port: int) -> None:
     from flask_migrate import upgrade
+    from werkzeug.serving import make_server
 
     from miniback.devtools.wechat_stub import RunningStub
 
+    listening = listen(host, port)
     base = f"http://{host}:{port}"
     if "MINIBACK_PUBLIC_BASE_URL" not in os.environ:
         app.config["PUBLIC_BASE_URL"] = base  # the QR codes must point at this very server
@@ -296,13 +324,19 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
     维保单位管理员   suian-admin       使用单位管理员   uu1-admin / uu2-admin
     平台运营         platform          区监管           regulator-tianhe      检验机构 inspector
   小程序账号（本地微信模拟，wx.login code 写作 任意:用户）: tech1…tech4, supervisor, manager1, manager2
+    与真实微信一样，每个 code 只能用一次：再次登录请换一个前缀（demo:tech1 用过后用 demo2:tech1）
 
   试一试:
     curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\
          -d '{{"username":"suian-admin","password":"{DEMO_PASSWORD}"}}'
+
+  换一个端口：make demo PORT=8000（或 flask --app wsgi demo --port 8000）
+  按 Ctrl+C 停止演示
 """,
         flush=True,
     )
-    from werkzeug.serving import run_simple
-
-    run_simple(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, fd=listening.fileno())
+    try:
+        server.serve_forever()
+    finally:
+        listening.close()

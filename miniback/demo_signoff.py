@@ -13,10 +13,14 @@ from flask import current_app
 from miniback.demo_records import signature_png, submit_demo_job
 from miniback.extensions import db
 from miniback.models import Account, Elevator, SignoffState, utcnow
+from miniback.public.history import SIGNOFF_LABELS
 from signoff.confirmation import apply_default_confirmations
 from signoff.deadlines import shanghai_text
 from signoff.operations import Signature, object_to, resolve_objection, sign
 from signoff.push import grant_subscriptions
+
+# The sign-off summary the demo prints, in the public page's words (plus the state a resolved objection leaves).
+STATE_NAMES = {**SIGNOFF_LABELS, "objection_resolved": "异议已处理"}
 
 
 def _signature(seed: int) -> Signature:
@@ -100,7 +104,7 @@ def seed_signoff(elevators: list[Elevator], people: dict[str, Account], echo: Ca
         counts[state.state] = counts.get(state.state, 0) + 1
     echo(
         "签名确认："
-        + "，".join(f"{name} {number} 条" for name, number in sorted(counts.items()))
+        + "，".join(f"{STATE_NAMES.get(name, name)} {number} 条" for name, number in sorted(counts.items()))
         + f"；记录 {late.id} 为补传，签名期限 {shanghai_text(deadline.deadline_at)}（约 1 分钟后由进程内任务默认确认）"
     )
     return deadline.deadline_at

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from miniback.cli_errors import CommandError
 from miniback.extensions import db
 from signoff.archive import ArchiveError, ArchiveStore, archive_pending, store_from_config
 from signoff.backup import restore, verify_backup
@@ -27,7 +28,7 @@ def _echo(message: str) -> None:
     click.echo(message, err=True)
 
 
-@ledger_cli.command("checkpoint")
+@ledger_cli.command("checkpoint", help="把新条目加入默克尔树、发布检查点，然后归档（与定时任务相同）。")
 def checkpoint_command() -> None:
     """Add new entries to the Merkle tree, publish a checkpoint, then archive (what the periodic job does)."""
     from jobs.ledger import seal_ledger
@@ -40,7 +41,10 @@ def checkpoint_command() -> None:
     click.echo(f"归档了 {result.archived} 条")
 
 
-@ledger_cli.command("verify")
+@ledger_cli.command(
+    "verify",
+    help="重新计算内容哈希、签名图片哈希、链接、树节点和检查点根哈希；有问题时以状态 1 退出并指出第一处。",
+)
 @click.option("--skip-content", is_flag=True, help="不重新计算记录、事件和签名图片的哈希（只核对链和树）")
 def ledger_verify_command(skip_content: bool) -> None:
     """Recompute every content hash, signature image hash, chain link, tree node and checkpoint root; exit 1 naming
@@ -61,9 +65,11 @@ def ledger_verify_command(skip_content: bool) -> None:
     sys.exit(1)
 
 
-@click.command("grants")
-@click.option("--user", default="miniback_app", show_default=True)
-@click.option("--host", default="%", show_default=True)
+@click.command(
+    "grants", help="输出生产环境的授权脚本：应用账号对记录、事件和账本没有 UPDATE/DELETE/DROP/TRUNCATE/ALTER 权限。"
+)
+@click.option("--user", default="miniback_app", show_default=True, help="应用的数据库账号")
+@click.option("--host", default="%", show_default=True, help="账号允许的来源主机")
 @click.option("--database", default=None, help="默认取当前连接的数据库名")
 def grants_command(user: str, host: str, database: str | None) -> None:
     """Print the production GRANT script: no UPDATE/DELETE/DROP/TRUNCATE/ALTER on records, events and ledger."""
@@ -76,13 +82,13 @@ def grants_command(user: str, host: str, database: str | None) -> None:
         click.echo(statement + ";")
 
 
-@backup_cli.command("archive")
+@backup_cli.command("archive", help="写入所有尚未归档的条目（故障恢复后补写）。")
 def archive_command() -> None:
     """Write everything not yet archived (catches up after an outage)."""
     click.echo(f"归档了 {archive_pending(archive_store(), _echo)} 条")
 
 
-@backup_cli.command("verify")
+@backup_cli.command("verify", help="逐条比对数据库与备份；发现不一致时以状态 1 退出并指出第一处。")
 def backup_verify_command() -> None:
     """Compare the database with the archive, entry by entry; exit 1 naming the first difference."""
     report = verify_backup(archive_store(), _echo)
@@ -96,7 +102,7 @@ def backup_verify_command() -> None:
     sys.exit(1)
 
 
-@backup_cli.command("restore")
+@backup_cli.command("restore", help="由备份重建空的（已迁移的）数据库，然后校验账本和备份。")
 def restore_command() -> None:
     """Rebuild an empty (migrated) database from the archive, then verify the ledger and the backup."""
     store = archive_store()
@@ -104,7 +110,7 @@ def restore_command() -> None:
         count = restore(store, _echo)
     except ArchiveError as exc:  # a refused restore is reported, the database is left untouched
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     db.session.commit()
     click.echo(f"已从备份恢复 {count} 条账本条目，开始校验 …")
     # The residents' pages are derived from records, sign-offs and the registry's accounts: rebuilt once the

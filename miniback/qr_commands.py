@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from miniback.cli_errors import CommandError
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceUnit
 from qr.fonts import FontMissing, find_cjk_font
@@ -17,19 +18,25 @@ from qr.labels import LABELS_PER_PAGE, label_data, write_labels_pdf
 qr_group = AppGroup("qr", help="电梯二维码与标签")
 
 
-@qr_group.command("labels")
+@qr_group.command("labels", help="把一个维保单位所有在册电梯的二维码标签生成为 A4 PDF（每页 3 × 3 张）。")
 @click.option("--unit", "unit_id", type=int, required=True, help="维保单位 id")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="输出的 PDF 文件",
+)
 @click.option("--base-url", default=None, help="二维码中的公开地址前缀（默认 PUBLIC_BASE_URL）")
 def labels_command(unit_id: int, out: Path, base_url: str | None) -> None:
     """All in-service elevators of one maintenance unit as an A4 PDF of labels (3 × 3 a page)."""
     unit = db.session.get(MaintenanceUnit, unit_id)
     if unit is None:
-        raise click.ClickException(f"找不到维保单位 {unit_id}")
+        raise CommandError(f"找不到维保单位 {unit_id}")
     try:
         find_cjk_font()
     except FontMissing as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     elevators = (
         db.session.execute(
             db.select(Elevator)
@@ -40,7 +47,7 @@ def labels_command(unit_id: int, out: Path, base_url: str | None) -> None:
         .all()
     )
     if not elevators:
-        raise click.ClickException(f"{unit.name} 名下没有在册电梯")
+        raise CommandError(f"{unit.name} 名下没有在册电梯")
     base = base_url or current_app.config["PUBLIC_BASE_URL"]
     labels = [label_data(elevator, base) for elevator in elevators]
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,8 @@ from qr.urls import public_url
 DPI = 300
 CALL_TO_ACTION = "微信扫码查看维保记录"
 RESCUE_SERVICE = "96333"
+# An elevator without a registered rescue code still says so (and still shows the 96333 number to call).
+NO_RESCUE_CODE = "未登记"
 
 
 def mm(value: float) -> int:
@@ -29,6 +31,12 @@ A4_SIZE = (mm(210), mm(297))
 LABELS_PER_ROW = 3
 ROWS_PER_PAGE = 3
 LABELS_PER_PAGE = LABELS_PER_ROW * ROWS_PER_PAGE
+# Labels sit apart on the sheet, with black crop marks in the gutters and margins on every cutting line:
+# the label's own grey outline does not survive the PDF's black-and-white threshold.
+GUTTER = mm(5)
+MARK_OFFSET = mm(1)  # marks stop short of the label, so no trace of them is left on a cut label
+MARK_LENGTH = mm(2.5)
+MARK_WIDTH = 3  # pixels at 300 dpi, about 0.25 mm
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,10 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -
     return lines
 
 
+def rescue_line(data: LabelData) -> str:
+    return f"{RESCUE_SERVICE} 救援识别码 {data.rescue_code or NO_RESCUE_CODE}"
+
+
 def render_label(data: LabelData) -> Image.Image:
     """One label as a greyscale image at 300 dpi."""
     width, height = LABEL_SIZE
@@ -103,7 +115,7 @@ def render_label(data: LabelData) -> Image.Image:
         y += step
     draw.text((margin, y), f"设备代码 {data.device_code}", font=body, fill=0)
     y += step + mm(0.5)
-    draw.text((margin, y), f"{RESCUE_SERVICE} 救援识别码 {data.rescue_code}", font=strong, fill=0)
+    draw.text((margin, y), rescue_line(data), font=strong, fill=0)
     y += mm(4.8)
     for line in _wrap(f"维保单位 {data.maintenance_unit}", body, inner, 2):
         draw.text((margin, y), line, font=body, fill=0)
@@ -118,18 +130,38 @@ def label_png(data: LabelData) -> bytes:
     return buffer.getvalue()
 
 
-def sheet_pages(labels: Iterable[LabelData]) -> Iterator[Image.Image]:
-    """A4 pages (300 dpi) of 3 × 3 labels, rendered lazily so a unit with thousands of elevators fits in memory."""
+def label_origin(slot: int) -> tuple[int, int]:
+    """Top-left pixel of the label in ``slot`` (0–8, row by row) on an A4 sheet."""
     width, height = LABEL_SIZE
-    left = (A4_SIZE[0] - LABELS_PER_ROW * width) // 2
-    top = (A4_SIZE[1] - ROWS_PER_PAGE * height) // 2
+    left = (A4_SIZE[0] - LABELS_PER_ROW * width - (LABELS_PER_ROW - 1) * GUTTER) // 2
+    top = (A4_SIZE[1] - ROWS_PER_PAGE * height - (ROWS_PER_PAGE - 1) * GUTTER) // 2
+    row, column = divmod(slot, LABELS_PER_ROW)
+    return left + column * (width + GUTTER), top + row * (height + GUTTER)
+
+
+def draw_crop_marks(page: Image.Image, slot: int) -> None:
+    """Corner marks around the label in ``slot``: each continues one of its edges outwards, off the label."""
+    draw = ImageDraw.Draw(page)
+    x0, y0 = label_origin(slot)
+    x1, y1 = x0 + LABEL_SIZE[0] - 1, y0 + LABEL_SIZE[1] - 1
+    half = MARK_WIDTH // 2
+    for x, y, out_x, out_y in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        xs = sorted((x + out_x * MARK_OFFSET, x + out_x * (MARK_OFFSET + MARK_LENGTH)))
+        ys = sorted((y + out_y * MARK_OFFSET, y + out_y * (MARK_OFFSET + MARK_LENGTH)))
+        draw.rectangle((xs[0], y - half, xs[1], y + half), fill=0)  # on the horizontal edge's line, beside it
+        draw.rectangle((x - half, ys[0], x + half, ys[1]), fill=0)  # on the vertical edge's line, above or below
+
+
+def sheet_pages(labels: Iterable[LabelData]) -> Iterator[Image.Image]:
+    """A4 pages (300 dpi) of 3 × 3 labels with crop marks, rendered lazily so a unit with thousands of elevators
+    fits in memory."""
     page: Image.Image | None = None
     slot = 0
     for data in labels:
         if page is None:
             page = Image.new("L", A4_SIZE, 255)
-        row, column = divmod(slot, LABELS_PER_ROW)
-        page.paste(render_label(data), (left + column * width, top + row * height))
+        page.paste(render_label(data), label_origin(slot))
+        draw_crop_marks(page, slot)
         slot += 1
         if slot == LABELS_PER_PAGE:
             yield page

@@ -69,7 +69,7 @@ class LocalArchive:
         try:
             os.link(temporary, path)  # fails if the name exists: never overwrite
         except FileExistsError:
-            raise ArchiveError(f"archive object {name} already exists") from None
+            raise ArchiveError(f"备份对象 {name} 已存在") from None
         finally:
             temporary.unlink()
 
@@ -77,7 +77,7 @@ class LocalArchive:
         try:
             return (self.root / name).read_bytes()
         except FileNotFoundError:
-            raise ArchiveError(f"archive object {name} is missing") from None
+            raise ArchiveError(f"备份对象 {name} 缺失") from None
 
     def __repr__(self) -> str:
         return f"LocalArchive({str(self.root)!r})"
@@ -286,10 +286,10 @@ def read_archive(store: ArchiveStore, problems: list[str] | None = None) -> Iter
     previous = ""
     for manifest, own_sha in manifests(store):
         if manifest.prev_sha256 != previous:
-            raise ArchiveError(f"manifest {manifest.number} does not follow the previous one (manifest chain broken)")
+            raise ArchiveError(f"清单 {manifest.number} 未接续上一个清单（清单链断裂）")
         data = store.get(manifest.segment)
         if hashlib.sha256(data).hexdigest() != manifest.sha256:
-            raise ArchiveError(f"segment {manifest.segment} does not match its manifest hash")
+            raise ArchiveError(f"备份段 {manifest.segment} 与清单中的哈希不符")
         for line in data.splitlines():
             yield json.loads(line)
         previous = own_sha

@@ -78,7 +78,7 @@ class S3Archive:
 
     def put(self, name: str, data: bytes) -> None:
         if self.exists(name):
-            raise ArchiveError(f"archive object {name} already exists")
+            raise ArchiveError(f"备份对象 {name} 已存在")
         self.put_if_absent(name, data)
 
     def put_if_absent(self, name: str, data: bytes) -> None:
@@ -90,7 +90,7 @@ class S3Archive:
             )
         except ClientError as exc:
             if _code(exc) in REFUSED_OVERWRITE:
-                raise ArchiveError(f"archive object {name} already exists") from None
+                raise ArchiveError(f"备份对象 {name} 已存在") from None
             raise
 
     def exists(self, name: str) -> bool:
@@ -107,7 +107,7 @@ class S3Archive:
             response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)
         except ClientError as exc:
             if _code(exc) in NOT_FOUND:
-                raise ArchiveError(f"archive object {name} is missing") from None
+                raise ArchiveError(f"备份对象 {name} 缺失") from None
             raise
         body: bytes = response["Body"].read()
         return body

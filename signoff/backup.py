@@ -218,7 +218,7 @@ def restore(store: ArchiveStore, progress: Progress = lambda _: None) -> int:
         elif line["t"] == "entry":
             row = row_from_json(LedgerEntry.__table__, line["row"])
             if line["leaf_index"] != compact.size:
-                raise ArchiveError(f"archive leaf {line['leaf_index']} out of order")
+                raise ArchiveError(f"备份中的叶子 {line['leaf_index']} 顺序错乱")
             pending.setdefault("ledger_entry", []).append(row)
             pending.setdefault("ledger_leaf", []).append({"leaf_index": compact.size, "entry_id": row["id"]})
             for level, index, h in compact.append(merkle.leaf_hash(bytes.fromhex(row["entry_hash"]))):

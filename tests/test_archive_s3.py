@@ -37,7 +37,7 @@ def test_objects_live_under_the_prefix_and_are_listed_without_it(s3_archive_conf
                             "gz/archive/segments/00000001-ab.jsonl"]  # fmt: skip
     assert store.names("manifest/") == ["manifest/00000001.json", "manifest/00000002.json"]
     assert store.get("segments/00000001-ab.jsonl") == b"s"
-    with pytest.raises(ArchiveError, match="missing"):
+    with pytest.raises(ArchiveError, match="缺失"):
         store.get("segments/nothing.jsonl")
 
 
@@ -57,9 +57,9 @@ def test_the_servers_conditional_write_refuses_an_overwrite_even_without_the_exi
     store = store_from_config(s3_archive_config, "/nonexistent")
     assert isinstance(store, S3Archive)
     store.put_if_absent("segments/race.jsonl", b"first")
-    with pytest.raises(ArchiveError, match="already exists"):
+    with pytest.raises(ArchiveError, match="已存在"):
         store.put_if_absent("segments/race.jsonl", b"second")
-    with pytest.raises(ArchiveError, match="already exists"):
+    with pytest.raises(ArchiveError, match="已存在"):
         store.put("segments/race.jsonl", b"second")
     assert store.get("segments/race.jsonl") == b"first"
 

@@ -34,6 +34,12 @@ def call(url: str, data: dict | None = None, token: str | None = None) -> dict:
         return json.loads(response.read())
 
 
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MINIBACK_")}
+    env.update(MINIBACK_ENV_MODE="demo", MINIBACK_INSTANCE_PATH=str(tmp_path))
+    return env
+
+
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read().decode()
@@ -42,13 +48,11 @@ def fetch(url: str) -> str:
 @pytest.mark.slow
 def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MINIBACK_")}
-    env.update(MINIBACK_ENV_MODE="demo", MINIBACK_INSTANCE_PATH=str(tmp_path))
     flask = str(Path(sys.executable).with_name("flask"))
     process = subprocess.Popen(
         [flask, "--app", "wsgi", "demo", "--port", str(port)],
         cwd=ROOT,
-        env=env,
+        env=demo_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -61,10 +65,13 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
             if not line:
                 break
             output.append(line)
-            if "Running on" in line or "Press CTRL+C" in line:
+            if "按 Ctrl+C 停止演示" in line:
                 break
         printed = "".join(output)
         assert f"http://127.0.0.1:{port}/api/v1/openapi.json" in printed, printed
+        # The banner tells a newcomer that demo WeChat codes are single-use, and how to pick another port.
+        assert "每个 code 只能用一次" in printed
+        assert "make demo PORT=" in printed
         base = f"http://127.0.0.1:{port}/api/v1"
         assert call(f"{base}/openapi.json")["openapi"].startswith("3.")
         password = re.search(r"密码均为 (\S+)）", printed).group(1)
@@ -99,3 +106,32 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_demo_on_a_taken_port_says_so_in_chinese_before_printing_urls(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        flask = str(Path(sys.executable).with_name("flask"))
+        result = subprocess.run(
+            [flask, "--app", "wsgi", "demo", "--port", str(port)],
+            cwd=ROOT,
+            env=demo_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed
+    assert f"端口 {port} 已被占用" in printed and f"make demo PORT={port + 1}" in printed
+    # Nothing was prepared or announced: no URL, no database.
+    assert "http://" not in printed and "正在准备演示数据库" not in printed
+    assert not (tmp_path / "demo.sqlite3").exists()
+
+
+def test_make_demo_passes_the_port_through():
+    result = subprocess.run(["make", "-n", "demo", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (command,) = [line for line in result.stdout.splitlines() if " demo " in f"{line} " and "flask" in line]
+    assert command.endswith("--port 8123"), command

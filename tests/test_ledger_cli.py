@@ -183,7 +183,7 @@ def test_archive_objects_are_write_once_and_a_tampered_segment_is_reported(app: 
     tampered = store.get(manifest.segment).replace(b'"t":"entry"', b'"t":"entry" ')
     overwrite_behind_the_archive(store, manifest.segment, tampered)
     problems = verify_backup(store).problems
-    assert problems == [f"备份本身已损坏：segment {manifest.segment} does not match its manifest hash"]
+    assert problems == [f"备份本身已损坏：备份段 {manifest.segment} 与清单中的哈希不符"]
     assert json.loads(store.get("manifest/00000001.json"))["leaf_end"] == 1
 
 
@@ -191,7 +191,7 @@ def test_a_segment_missing_from_the_archive_is_reported(app: Flask, archive: Arc
     manifest = Manifest(1, "segments/00000001-gone.jsonl", "0" * 64, 0, 0, 1, 0, "", "2026-11-25T00:00:00")
     archive.put("manifest/00000001.json", manifest.encode())
     problems = verify_backup(archive).problems
-    assert problems == ["备份本身已损坏：archive object segments/00000001-gone.jsonl is missing"]
+    assert problems == ["备份本身已损坏：备份对象 segments/00000001-gone.jsonl 缺失"]
 
 
 def test_restore_refuses_a_database_that_already_has_a_ledger(app: Flask, archive: ArchiveStore) -> None:

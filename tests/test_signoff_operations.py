@@ -208,6 +208,6 @@ def test_rebuild_command_recomputes_states_from_events(app):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rebuild-signoff-state"])
     assert result.exit_code == 0, result.output
-    assert "rebuilt 1 sign-off states from events" in result.output
+    assert "已由签名确认事件重建 1 条签名确认状态" in result.output
     db.session.commit()
     assert state_of(state.record_id).state == "signed"

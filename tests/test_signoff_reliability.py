@@ -4,6 +4,7 @@ FLUSHDB, kill -9, a MariaDB restart, 200 sign-vs-deadline races, a failing WeCha
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -213,8 +214,8 @@ def test_redis_flushed_after_submission_sweep_still_confirms_every_record_once(j
 
     first = run_flask(jobs_app, "sweep", SIGNOFF_BATCH_SIZE=15)
     second = run_flask(jobs_app, "sweep")
-    assert "default-confirmed 40" in first
-    assert "default-confirmed 0" in second
+    assert "巡检：默认签名确认 40 条" in first
+    assert "巡检：默认签名确认 0 条" in second
     assert confirmed_count() == 40
     assert_exactly_once(record_ids)
 
@@ -260,7 +261,7 @@ def test_worker_killed_mid_batch_rerun_completes_nothing_twice_nothing_missed(jo
     assert_exactly_once_or_pending(record_ids)
 
     output = run_flask(jobs_app, "sweep", SIGNOFF_BATCH_SIZE=100)
-    assert f"default-confirmed {600 - partial}" in output
+    assert f"巡检：默认签名确认 {600 - partial} 条" in output
     assert confirmed_count() == 600
     assert_exactly_once(record_ids)
 
@@ -531,6 +532,6 @@ def test_sweep_loop_process_confirms_records_that_fall_due_while_it_runs(jobs_ap
         sweeper.process.send_signal(signal.SIGTERM)  # a graceful stop: the sweep under way finishes and reports
         output = sweeper.wait(timeout=30)
     assert sweeper.process.returncode == 0, output
-    confirmed_per_sweep = [int(line.rsplit(" ", 1)[1]) for line in output.splitlines() if "default-confirmed" in line]
+    confirmed_per_sweep = [int(found) for found in re.findall(r"巡检：默认签名确认 (\d+) 条", output)]
     assert sum(confirmed_per_sweep) == 7, output
     assert_exactly_once(record_ids)

@@ -124,3 +124,22 @@ def test_technician_lists_active_colleagues_of_the_unit_for_the_second_technicia
     assert set(listed["items"][0]) == {"id", "name", "org_node_id"}
     assert other.tech1.id not in {item["id"] for item in listed["items"]}
     assert client.get("/api/v1/staff/colleagues", headers=auth(world.manager)).status_code == 403
+
+
+def test_unknown_role_filter_is_a_validation_error_like_other_enums(client):
+    world = make_world()
+    response = client.get("/api/v1/staff?role=bogus", headers=auth(world.admin))
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    assert "role" in response.json["error"]["fields"]
+    listed = client.get("/api/v1/staff?role=technician&per_page=100", headers=auth(world.admin)).json["items"]
+    assert {row["id"] for row in listed} == {world.tech1.id, world.tech2.id}
+
+
+def test_the_role_filter_accepts_every_role_the_list_can_show():
+    from typing import get_args
+
+    from miniback.api.staff import ListedRole
+    from miniback.models.accounts import ROLES
+
+    assert set(get_args(ListedRole)) == set(ROLES) - {"platform_operator"}

@@ -39,7 +39,7 @@ from miniback.models import (
     SignatureImage,
     SignoffState,
 )
-from miniback.records.drafts import add_item, draft_items, save_results, start_draft, update_draft
+from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
 from miniback.records.signature import decode_base64
 from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
@@ -318,6 +318,15 @@ def list_drafts() -> Any:
 @login_required("technician")
 def get_draft(draft_id: int) -> Any:
     return _draft_out(get_draft_or_404(draft_id, current_account()))
+
+
+@bp.delete("/drafts/<int:draft_id>")
+@documented("取消（删除）本人未提交的草稿；已提交的记录不受影响", roles=("technician",))
+@login_required("technician")
+def delete_draft(draft_id: int) -> Any:
+    discard_draft(get_draft_or_404(draft_id, current_account(), for_update=True))
+    db.session.commit()
+    return Response(status=204)
 
 
 @bp.put("/drafts/<int:draft_id>/results")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import current_app
+from flask import Response, current_app
 
 from miniback.access import (
     get_org_node_or_404,
@@ -20,15 +20,18 @@ from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.wechat_login import issue_bind_code
-from miniback.errors import Forbidden, ValidationFailed
+from miniback.errors import Forbidden, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, OrgNode
 from miniback.registry.staff import (
     create_org_node,
     create_staff,
     deactivate_staff,
+    delete_org_node,
+    move_org_node,
     move_staff,
     node_of_unit,
+    rename_org_node,
     update_staff,
 )
 
@@ -41,7 +44,10 @@ class OrgNodeIn(Schema):
 
 
 class OrgNodeUpdate(Schema):
-    name: text(100)  # type: ignore[valid-type]
+    """Rename and/or move: ``parent_id`` null moves the node to the top level; leave it out to keep the parent."""
+
+    name: text(100) | None = None  # type: ignore[valid-type]
+    parent_id: int | None = None
 
 
 class OrgNodeOut(Out):
@@ -68,9 +74,13 @@ class StaffUpdate(Schema):
     org_node_id: int | None = None
 
 
+# Every role the staff list can show (all but the platform operator); a bad value is refused like other enums.
+ListedRole = Literal["regulator", "inspector", "mu_admin", "mu_supervisor", "technician", "uu_admin", "uu_manager"]
+
+
 class StaffQuery(Page):
     org_node_id: int | None = None
-    role: str | None = None
+    role: ListedRole | None = None
     active: bool | None = None
 
 
@@ -103,14 +113,39 @@ def add_org_node() -> Any:
 
 
 @bp.patch("/org-nodes/<int:node_id>")
-@documented("重命名组织节点", body=OrgNodeUpdate, response=OrgNodeOut, roles=("mu_admin",))
+@documented(
+    "重命名组织节点，或连同下级移到本单位的另一节点下（parent_id 为 null 即移到顶层）",
+    body=OrgNodeUpdate,
+    response=OrgNodeOut,
+    roles=("mu_admin",),
+)
 @login_required("mu_admin")
-def rename_org_node(node_id: int) -> Any:
+def change_org_node(node_id: int) -> Any:
     actor = current_account()
     node = get_org_node_or_404(node_id, actor)
-    node.name = json_body(OrgNodeUpdate).name
+    data = json_body(OrgNodeUpdate)
+    if not data.model_fields_set:
+        raise ValidationFailed("请提供 name 或 parent_id", fields={"name": "必填"})
+    if data.name is not None:
+        rename_org_node(node, data.name)
+    if "parent_id" in data.model_fields_set:
+        try:
+            parent = get_org_node_or_404(data.parent_id, actor) if data.parent_id is not None else None
+        except NotFound:
+            raise NotFound("找不到该组织节点", fields={"parent_id": "不存在"}) from None
+        move_org_node(node, parent)
+    out = OrgNodeOut.model_validate(node).model_dump(mode="json")
     db.session.commit()
-    return OrgNodeOut.model_validate(node).model_dump(mode="json")
+    return out
+
+
+@bp.delete("/org-nodes/<int:node_id>")
+@documented("删除空的组织节点（没有下级节点、人员和维保记录）", roles=("mu_admin",))
+@login_required("mu_admin")
+def remove_org_node(node_id: int) -> Any:
+    delete_org_node(get_org_node_or_404(node_id, current_account()))
+    db.session.commit()
+    return Response(status=204)
 
 
 def _staff_role_allowed(actor: Account, role: str) -> None:

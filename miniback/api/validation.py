@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,6 +20,11 @@ class Schema(BaseModel):
     """Base of request schemas: unknown fields are refused, strings are stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _choices(expected: str) -> str:
+    """pydantic's English list of allowed values (``'a', 'b' or 'c'``) as ``a、b、c``."""
+    return "、".join(part.strip("'") for part in re.split(r", | or ", expected))
 
 
 def _message(err: ErrorDetails) -> str:
@@ -62,7 +68,7 @@ def _message(err: ErrorDetails) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
     if kind == "literal_error" or kind == "enum":
-        return f"取值必须是 {ctx.get('expected')} 之一"
+        return f"取值必须是以下之一：{_choices(str(ctx.get('expected', '')))}"
     if kind == "value_error":
         return str(ctx.get("error", "取值不正确"))
     if kind == "too_long":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Computed, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from miniback.extensions import db
@@ -24,10 +24,15 @@ class OrgNode(db.Model):
     """
 
     __tablename__ = "org_node"
+    # One name per parent. A unique key treats NULLs as distinct, so top-level nodes (no parent) are keyed by
+    # ``parent_key``, the parent's id or 0, computed by the database itself.
+    __table_args__ = (UniqueConstraint("maintenance_unit_id", "parent_key", "name", name="uq_org_node_sibling_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     maintenance_unit_id: Mapped[int] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))
+    # Never NULL, but declared nullable: MariaDB refuses NOT NULL on a generated column.
+    parent_key: Mapped[int] = mapped_column(Computed("coalesce(parent_id, 0)"), nullable=True)
     name: Mapped[str] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

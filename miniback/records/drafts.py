@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from miniback.errors import NotFound, ValidationFailed
+from sqlalchemy import delete
+
+from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, Elevator, MaintenanceRecord, RecordDraft, RecordDraftItem, RecordItem, utcnow
 from miniback.records.onsite import require_open
@@ -159,4 +161,14 @@ def update_draft(actor: Account, draft: RecordDraft, changes: dict[str, Any]) ->
     for name in ("remarks", "replaced_parts", "hazards"):
         if name in changes:
             setattr(draft, name, changes[name])
+    db.session.flush()
+
+
+def discard_draft(draft: RecordDraft) -> None:
+    """Cancel an unsubmitted draft: it and its items are deleted. A submitted draft stays, and so does its record
+    (a submitted record is corrected by a new record, never withdrawn)."""
+    if draft.status != "open":
+        raise Conflict("该维保记录已提交，不能删除；如需更正请提交更正记录", code="already_submitted")
+    db.session.execute(delete(RecordDraftItem).where(RecordDraftItem.draft_id == draft.id))
+    db.session.delete(draft)
     db.session.flush()

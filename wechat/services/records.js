@@ -46,6 +46,11 @@ function checkOut(draftId, point) {
   return http.post(`/drafts/${draftId}/check-out`, point);
 }
 
+// Cancel an unsubmitted draft (the server deletes it; a submitted record is never affected).
+function cancelDraft(draftId) {
+  return http.del(`/drafts/${draftId}`);
+}
+
 function submit(draftId, signaturePngBase64) {
   return http.post(`/drafts/${draftId}/submit`, {
     signature_png: signaturePngBase64,
@@ -69,6 +74,7 @@ module.exports = {
   updateDraft,
   checkIn,
   checkOut,
+  cancelDraft,
   submit,
   colleagues,
 };

@@ -10,6 +10,7 @@ jest.mock('../services/records', () => ({
   checkIn: jest.fn(),
   checkOut: jest.fn(),
   submit: jest.fn(() => Promise.resolve({ id: 41 })),
+  cancelDraft: jest.fn(() => Promise.resolve(undefined)),
   colleagues: jest.fn(() => Promise.resolve([])),
 }));
 
@@ -241,4 +242,39 @@ test('a draft that fails to load shows the error with a retry', async () => {
   await simulate.sleep(0);
   expect(page.data.status).toBe('error');
   expect(page.data.message).toBe('找不到该草稿');
+});
+
+function answerModal(confirm) {
+  wx.showModal.mockImplementationOnce((opts) => opts.success({ confirm, cancel: !confirm }));
+}
+
+test('cancelling asks first and, once confirmed, deletes the draft and goes home', async () => {
+  const page = await open();
+  answerModal(true);
+  await tap(page.querySelector('.cancel-draft'));
+  await simulate.sleep(0);
+  expect(wx.showModal).toHaveBeenCalledTimes(1);
+  expect(wx.showModal.mock.calls[0][0].content).toContain('不能恢复');
+  expect(records.cancelDraft).toHaveBeenCalledWith(5);
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+});
+
+test('cancelling and then choosing to keep filling deletes nothing', async () => {
+  const page = await open();
+  answerModal(false);
+  await tap(page.querySelector('.cancel-draft'));
+  expect(wx.showModal).toHaveBeenCalledTimes(1);
+  expect(records.cancelDraft).not.toHaveBeenCalled();
+  expect(wx.reLaunch).not.toHaveBeenCalled();
+});
+
+test('a refused cancel (already submitted) stays on the page with the message', async () => {
+  records.cancelDraft.mockRejectedValueOnce(
+    Object.assign(new Error('该维保记录已提交，不能删除'), { status: 409, code: 'already_submitted' }),
+  );
+  const page = await open();
+  answerModal(true);
+  await page.instance.cancelDraft();
+  expect(page.data.submitError).toBe('该维保记录已提交，不能删除');
+  expect(wx.reLaunch).not.toHaveBeenCalled();
 });

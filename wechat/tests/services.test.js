@@ -49,6 +49,12 @@ test('submitting sends the signature PNG as base64 with the device time', async 
   expect(Number.isNaN(Date.parse(body.device_submitted_at))).toBe(false);
 });
 
+test('cancelling a draft sends DELETE to the draft and accepts the empty 204', async () => {
+  scriptRequests(wx, [{ statusCode: 204, data: '' }]);
+  await expect(records.cancelDraft(5)).resolves.toBe('');
+  expect(sent()).toEqual(['DELETE /drafts/5']);
+});
+
 test('site confirmation sends the location and the completions separately', async () => {
   scriptRequests(wx, [{ statusCode: 201, data: { location: {}, elevator: {} } }]);
   const point = { lat: 23.13, lng: 113.26, accuracy_m: 8, coord_system: 'gcj02', captured_at: '2026-11-25T01:00:00.000Z' };

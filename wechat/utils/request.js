@@ -106,5 +106,6 @@ module.exports = {
   post: (path, data) => request({ method: 'POST', path, data }),
   put: (path, data) => request({ method: 'PUT', path, data }),
   patch: (path, data) => request({ method: 'PATCH', path, data }),
+  del: (path) => request({ method: 'DELETE', path }),
   publicPost: (path, data) => request({ method: 'POST', path, data, auth: false }),
 };

@@ -6,7 +6,7 @@ record, like the units), so those lists check the reader's scope on the sign-off
 make each rare state (pending, objected …) and the open objections a short range per district or unit.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

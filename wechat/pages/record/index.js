@@ -39,6 +39,7 @@ Component({
     secondTechnicianName: '',
     signed: false,
     submitting: false,
+    cancelling: false,
     submitError: '',
     submitted: null,
   },
@@ -331,6 +332,33 @@ Component({
       } finally {
         this.setData({ submitting: false });
       }
+    },
+
+    // Cancelling deletes the draft on the server, so it is confirmed first; a draft already gone counts as cancelled.
+    async cancelDraft() {
+      const answer = await new Promise((resolve) => {
+        wx.showModal({
+          title: '取消本次维保',
+          content: '草稿及已填写的内容将被删除，且不能恢复。确定取消吗？',
+          confirmText: '删除草稿',
+          cancelText: '继续填写',
+          success: resolve,
+          fail: () => resolve({ confirm: false }),
+        });
+      });
+      if (!answer.confirm) return;
+      this.setData({ cancelling: true, submitError: '' });
+      try {
+        await records.cancelDraft(this.draftId);
+      } catch (err) {
+        if (err.status !== 404) {
+          this.setData({ cancelling: false, submitError: err.message });
+          return;
+        }
+      }
+      this.setData({ cancelling: false });
+      wx.showToast({ title: '草稿已删除', icon: 'none' });
+      nav.restart('home');
     },
 
     scanNext() {
