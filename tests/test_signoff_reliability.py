@@ -236,8 +236,8 @@ def test_redis_flushed_after_reopening_sweep_confirms_each_reopened_round_once(j
 
     first = run_flask(jobs_app, "sweep", SIGNOFF_BATCH_SIZE=7)
     second = run_flask(jobs_app, "sweep")
-    assert "default-confirmed 30" in first
-    assert "default-confirmed 0" in second
+    assert "巡检：默认签名确认 30 条" in first
+    assert "巡检：默认签名确认 0 条" in second
     assert confirmed_count() == 30
     assert_one_terminal_per_round(record_ids)
 
