@@ -124,3 +124,16 @@ def test_technician_lists_active_colleagues_of_the_unit_for_the_second_technicia
     assert set(listed["items"][0]) == {"id", "name", "org_node_id"}
     assert other.tech1.id not in {item["id"] for item in listed["items"]}
     assert client.get("/api/v1/staff/colleagues", headers=auth(world.manager)).status_code == 403
+
+
+def test_staff_list_shows_wechat_binding_as_the_detail_does(client):
+    world = make_world()
+    world.tech1.openid = "o-staff-list-bound"
+    db.session.commit()
+    headers = auth(world.admin)
+    items = client.get("/api/v1/staff?per_page=100", headers=headers).json["items"]
+    bound = {item["id"]: item["wechat_bound"] for item in items}
+    assert bound[world.tech1.id] is True
+    assert bound[world.tech2.id] is False
+    for item in items:
+        assert client.get(f"/api/v1/staff/{item['id']}", headers=headers).json == item

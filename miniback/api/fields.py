@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -51,3 +51,8 @@ class Out(BaseModel):
     """Base of response schemas: built from ORM objects."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: object) -> dict[str, Any]:
+        """The JSON body for ``obj``, built the same way as every item of a list (``paginate``)."""
+        return cls.model_validate(obj).model_dump(mode="json")
