@@ -9,7 +9,7 @@ from flask import current_app
 from pydantic import Field
 
 from miniback.api import bp
-from miniback.api.fields import Out, Page, text
+from miniback.api.fields import Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
@@ -28,7 +28,6 @@ from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
 from signoff.push import grant_subscriptions
 
-SIGNATURE_MAX_BYTES = 2 * 1024 * 1024  # the configured SIGNATURE_MAX_BYTES is checked after decoding
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 
 
@@ -93,7 +92,7 @@ class SignoffQuery(Page):
 
 
 class SignIn(Schema):
-    signature_png: str = Field(min_length=16, max_length=SIGNATURE_MAX_BYTES * 4 // 3 + 8)
+    signature_png: SignatureB64
 
 
 class ObjectionIn(Schema):
