@@ -99,6 +99,8 @@ class ElevatorQuery(Page):
     district: District | None = None
     elevator_type: ElevatorType | None = None
     use_unit_id: int | None = None
+    # false: the elevators whose records cannot be submitted until a use unit is registered for them.
+    has_use_unit: bool | None = None
     code: text(32) | None = None  # type: ignore[valid-type]
 
 
@@ -150,6 +152,8 @@ def list_elevators() -> Any:
         query = query.where(Elevator.elevator_type == args.elevator_type)
     if args.use_unit_id is not None:
         query = query.where(Elevator.use_unit_id == args.use_unit_id)
+    if args.has_use_unit is not None:
+        query = query.where(Elevator.use_unit_id.is_not(None) if args.has_use_unit else Elevator.use_unit_id.is_(None))
     if args.code:
         query = query.where((Elevator.device_code == args.code) | (Elevator.registration_code == args.code))
     return paginate(query, args.page, args.per_page, ElevatorOut)
