@@ -76,8 +76,8 @@ def check_signature_png(data: bytes, field: str = "signature_png") -> tuple[int,
             enough_ink = has_enough_ink(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationFailed(fields={field: "签名图片已损坏或无法识别"}) from None
-    if not enough_ink:
-        raise ValidationFailed(fields={field: TOO_LITTLE_INK})
+    if not enough_ink:  # also the message: the mini-program shows it as it is, the signer must act on it
+        raise ValidationFailed(TOO_LITTLE_INK, fields={field: TOO_LITTLE_INK})
     return width, height
 
 
