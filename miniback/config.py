@@ -76,7 +76,8 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_TIME_MAX_AGE_HOURS": 72,
     # Location fixes worse than this (metres) are refused as useless for the on-site check.
     "LOCATION_MAX_ACCURACY_M": 1000,
-    # Technician signature: PNG, at most this many bytes and pixels per side.
+    # Signatures (technician and manager): PNG, at most this many bytes (decoded: the one size rule, also bounding
+    # the base64 text in the request; it must fit MAX_CONTENT_LENGTH) and pixels per side.
     "SIGNATURE_MAX_BYTES": 200 * 1024,
     "SIGNATURE_MIN_SIDE": 16,
     "SIGNATURE_MAX_SIDE": 2000,
@@ -115,6 +116,28 @@ ARCHIVE_S3_OPTIONAL = ("ARCHIVE_S3_PREFIX", "ARCHIVE_S3_ENDPOINT_URL")
 
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
+
+
+# A signature travels as base64 (4 characters per 3 bytes, optionally after this prefix) in a JSON body that also
+# holds a few short fields (this much room is kept for them).
+PNG_DATA_URL = "data:image/png;base64,"
+SIGNATURE_BODY_ROOM = 1024
+
+
+def signature_base64_length(max_bytes: int) -> int:
+    """The longest signature text whose decoded PNG can be within ``max_bytes``."""
+    return len(PNG_DATA_URL) + 4 * -(-max_bytes // 3)
+
+
+def check_signature_limit(config: Mapping[str, Any]) -> None:
+    """Refuse a signature size limit whose largest allowed signature the body limit would cut off first."""
+    body_limit = config.get("MAX_CONTENT_LENGTH")
+    needed = signature_base64_length(config["SIGNATURE_MAX_BYTES"]) + SIGNATURE_BODY_ROOM
+    if body_limit is not None and needed > body_limit:
+        raise ConfigError(
+            f"MINIBACK_SIGNATURE_MAX_BYTES={config['SIGNATURE_MAX_BYTES']} needs request bodies of {needed} bytes,"
+            f" more than MINIBACK_MAX_CONTENT_LENGTH={body_limit}: lower the first or raise the second"
+        )
 
 
 def archive_s3_configured(config: Mapping[str, Any]) -> bool:
@@ -175,6 +198,7 @@ def check_production(config: dict[str, Any]) -> None:
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or not 0 <= proxies <= 5:
         raise ConfigError("MINIBACK_TRUSTED_PROXIES must be a whole number of proxies from 0 to 5")
+    check_signature_limit(config)
     if config["ENV_MODE"] != "production":
         return
     missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]

@@ -9,7 +9,7 @@ import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from PIL import Image
+from PIL import Image, ImageDraw
 from sqlalchemy import insert
 
 from miniback.extensions import db
@@ -23,9 +23,12 @@ TECH_SIGNATURE = "b" * 64
 
 
 def signature(seed: int = 0) -> Signature:
+    """A manager's signature: real strokes (a blank image is refused), a distinct image per seed."""
     buffer = io.BytesIO()
     image = Image.new("RGB", (120, 40), (255, 255, 255))
-    image.putpixel((0, 0), (seed % 256, seed // 256 % 256, seed // 65536 % 256))  # a distinct image per seed
+    strokes = [(8 + 15 * i, 20 + ((seed + i * 7) % 13) - 6) for i in range(8)]
+    ImageDraw.Draw(image).line([(8, 8), *strokes, (112, 32)], fill=(20, 20, 60), width=2)
+    image.putpixel((0, 0), (seed % 256, seed // 256 % 256, seed // 65536 % 256))  # distinct beyond the strokes
     image.save(buffer, "PNG")
     return Signature(png=buffer.getvalue(), width=120, height=40)
 

@@ -143,3 +143,16 @@ def test_the_role_filter_accepts_every_role_the_list_can_show():
     from miniback.models.accounts import ROLES
 
     assert set(get_args(ListedRole)) == set(ROLES) - {"platform_operator"}
+
+
+def test_staff_list_shows_wechat_binding_as_the_detail_does(client):
+    world = make_world()
+    world.tech1.openid = "o-staff-list-bound"
+    db.session.commit()
+    headers = auth(world.admin)
+    items = client.get("/api/v1/staff?per_page=100", headers=headers).json["items"]
+    bound = {item["id"]: item["wechat_bound"] for item in items}
+    assert bound[world.tech1.id] is True
+    assert bound[world.tech2.id] is False
+    for item in items:
+        assert client.get(f"/api/v1/staff/{item['id']}", headers=headers).json == item

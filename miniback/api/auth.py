@@ -49,13 +49,7 @@ class AccountOut(Out):
     use_unit_id: int | None
     district: str | None
     active: bool
-    wechat_bound: bool = False
-
-    @classmethod
-    def of(cls, account: Account) -> dict[str, Any]:
-        data = cls.model_validate(account).model_dump(mode="json")
-        data["wechat_bound"] = account.openid is not None
-        return data
+    wechat_bound: bool  # ``Account.wechat_bound``: every way of building this output reads the same property
 
 
 class TokenOut(Out):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
+from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
 from miniback.api import bp
@@ -18,7 +21,14 @@ from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
-from miniback.registry.elevators import register_elevator, transfer_elevator, update_elevator, use_unit_by_credit_code
+from miniback.registry.elevators import (
+    is_duplicate_rescue_code,
+    register_elevator,
+    rescue_code_taken,
+    transfer_elevator,
+    update_elevator,
+    use_unit_by_credit_code,
+)
 from miniback.registry.history import history_of
 
 ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
@@ -89,6 +99,8 @@ class ElevatorQuery(Page):
     district: District | None = None
     elevator_type: ElevatorType | None = None
     use_unit_id: int | None = None
+    # false: the elevators whose records cannot be submitted until a use unit is registered for them.
+    has_use_unit: bool | None = None
     code: text(32) | None = None  # type: ignore[valid-type]
 
 
@@ -100,6 +112,18 @@ class AssignmentOut(Out):
     maintenance_unit_id: int
     started_at: datetime
     ended_at: datetime | None
+
+
+@contextmanager
+def _one_elevator_per_rescue_code() -> Iterator[None]:
+    """Commit inside: a concurrent request that took the same rescue code first is a 409 too, never a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        db.session.rollback()
+        if is_duplicate_rescue_code(exc):
+            raise rescue_code_taken() from None
+        raise
 
 
 def _out(elevator: Elevator) -> dict[str, Any]:
@@ -128,6 +152,8 @@ def list_elevators() -> Any:
         query = query.where(Elevator.elevator_type == args.elevator_type)
     if args.use_unit_id is not None:
         query = query.where(Elevator.use_unit_id == args.use_unit_id)
+    if args.has_use_unit is not None:
+        query = query.where(Elevator.use_unit_id.is_not(None) if args.has_use_unit else Elevator.use_unit_id.is_(None))
     if args.code:
         query = query.where((Elevator.device_code == args.code) | (Elevator.registration_code == args.code))
     return paginate(query, args.page, args.per_page, ElevatorOut)
@@ -142,8 +168,9 @@ def add_elevator() -> Any:
     actor = current_account()
     require_active_unit(actor)
     data = json_body(ElevatorIn)
-    elevator, matched = register_elevator(actor, _fields(data))
-    db.session.commit()
+    with _one_elevator_per_rescue_code():
+        elevator, matched = register_elevator(actor, _fields(data))
+        db.session.commit()
     return {"elevator": _out(elevator), "matched": matched}, (200 if matched else 201)
 
 
@@ -173,8 +200,10 @@ def elevator_by_public_code(public_code: str) -> Any:
 def change_elevator(elevator_id: int) -> Any:
     actor = current_account()
     elevator = get_elevator_or_404(elevator_id, actor)
-    update_elevator(actor, elevator, _fields(json_body(ElevatorUpdate)))
-    db.session.commit()
+    changes = _fields(json_body(ElevatorUpdate))
+    with _one_elevator_per_rescue_code():
+        update_elevator(actor, elevator, changes)
+        db.session.commit()
     return _out(elevator)
 
 

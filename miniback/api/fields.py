@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from miniback.records.signature import check_signature_text
 from miniback.registry.credit_code import credit_code_problem
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 
@@ -38,6 +39,16 @@ District = Literal[GUANGZHOU_DISTRICTS]  # type: ignore[valid-type]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,32}$")]
+# Technician's and manager's signatures: one size rule, the configured decoded SIGNATURE_MAX_BYTES.
+SignatureB64 = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    AfterValidator(check_signature_text),
+    Field(
+        description="签名：PNG 图片的 Base64 编码（可带 data:image/png;base64, 前缀），"
+        "解码后不超过 SIGNATURE_MAX_BYTES（默认 200 KB）"
+    ),
+]
 
 
 class Page(BaseModel):
@@ -51,3 +62,8 @@ class Out(BaseModel):
     """Base of response schemas: built from ORM objects."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: object) -> dict[str, Any]:
+        """The JSON body for ``obj``, built the same way as every item of a list (``paginate``)."""
+        return cls.model_validate(obj).model_dump(mode="json")

@@ -21,7 +21,7 @@ from miniback.access import (
     signoff_scope,
 )
 from miniback.api import bp
-from miniback.api.fields import Code, District, Out, text
+from miniback.api.fields import Code, District, Out, SignatureB64, text
 from miniback.api.record_fields import Category, Hazard, ItemOut, ItemResult, PointIn, ReplacedPart, point_out
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
@@ -41,14 +41,12 @@ from miniback.models import (
 )
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
-from miniback.records.signature import decode_base64
+from miniback.records.signature import decode_signature
 from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
 from miniback.records.templates import get_unit_template_for, tsg_template, unit_template
 from miniback.registry.staff import subtree_node_ids
 
 Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
-# A 200 KB PNG is ~270 KB of Base64; the limit on bytes is checked after decoding.
-SignatureB64 = Annotated[str, StringConstraints(min_length=1, max_length=400_000)]
 
 
 class DraftIn(Schema):
@@ -89,7 +87,7 @@ class DraftUpdate(Schema):
 
 
 class SubmitIn(Schema):
-    signature_png: SignatureB64 = Field(description="技术人员签名，PNG 图片的 Base64 编码")
+    signature_png: SignatureB64
     device_submitted_at: AwareDatetime | None = None
 
 
@@ -400,7 +398,7 @@ def check_out_view(draft_id: int) -> Any:
 def submit_draft(draft_id: int) -> Any:
     actor = current_account()
     data = json_body(SubmitIn)
-    signature = decode_base64(data.signature_png, "signature_png")
+    signature = decode_signature(data.signature_png, "signature_png")
     # Locking the draft serialises retried submissions: the second one finds it submitted.
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     try:

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api import bp
-from miniback.api.fields import Out, Page, text
+from miniback.api.fields import Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
@@ -39,7 +39,6 @@ from signoff.push import (
     unreached,
 )
 
-SIGNATURE_MAX_BYTES = 2 * 1024 * 1024  # the configured SIGNATURE_MAX_BYTES is checked after decoding
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
 RecipientOutcomeName = Literal[tuple(RECIPIENT_LABELS)]  # type: ignore[valid-type]
@@ -147,7 +146,7 @@ class SignoffQuery(Page):
 
 
 class SignIn(Schema):
-    signature_png: str = Field(min_length=16, max_length=SIGNATURE_MAX_BYTES * 4 // 3 + 8)
+    signature_png: SignatureB64
 
 
 class ObjectionIn(Schema):

@@ -62,6 +62,11 @@ class Account(db.Model):
 
     org_node: Mapped[OrgNode | None] = relationship()
 
+    @property
+    def wechat_bound(self) -> bool:
+        """Whether a WeChat account is bound (the openid itself is never shown)."""
+        return self.openid is not None
+
 
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""

@@ -20,6 +20,8 @@ class Elevator(db.Model):
     __table_args__ = (
         Index("ix_elevator_mu_district", "maintenance_unit_id", "district"),
         Index("ix_elevator_use_unit", "use_unit_id"),
+        # One rescue identification code names one elevator to the 96333 dispatcher; NULL (none yet) for many.
+        Index("uq_elevator_rescue_code", "rescue_code", unique=True),
         TABLE_OPTIONS,
     )
 
@@ -28,7 +30,7 @@ class Elevator(db.Model):
     device_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     registration_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     use_certificate_no: Mapped[str | None] = mapped_column(String(50))
-    rescue_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    rescue_code: Mapped[str | None] = mapped_column(String(16))
     elevator_type: Mapped[str] = mapped_column(String(16))
     make: Mapped[str | None] = mapped_column(String(100))
     model: Mapped[str | None] = mapped_column(String(100))

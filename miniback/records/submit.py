@@ -50,6 +50,7 @@ ELEVATOR_COLUMNS = (
     Elevator.use_unit_id,
     Elevator.district,
 )
+NO_USE_UNIT = "该电梯尚未登记使用单位，无法提交维保记录，请联系维保单位管理员补充"
 # The overlap check looks this far back for another job of the same technician.
 OVERLAP_LOOKBACK = timedelta(hours=24)
 _INSERT_RECORD, _INSERT_ITEMS = insert(MaintenanceRecord.__table__), insert(RecordItem.__table__)
@@ -207,6 +208,9 @@ def submit_record(
     db.session.flush()  # the reads below run on the connection, past the session's autoflush
     elevator = db.session.connection().execute(_ELEVATOR, {"elevator_id": draft.elevator_id}).one()
     require_maintainer(actor, elevator)
+    if elevator.use_unit_id is None:
+        # Nobody could sign it off: it would only be default-confirmed unseen (README, "Elevators without a use unit").
+        raise Conflict(NO_USE_UNIT, code="no_use_unit")
     received_at = received_at or utcnow()
     if device_submitted_at is not None:
         check_device_time(device_submitted_at, "device_submitted_at", received_at)

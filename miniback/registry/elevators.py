@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 
 from miniback.errors import Conflict, NotFound
 from miniback.extensions import db
@@ -15,6 +16,27 @@ from miniback.registry.history import apply_changes
 # Lower-case letters and digits without look-alikes; 16 characters ≈ 78 bits, fits WeChat's 32-char scene.
 PUBLIC_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 PUBLIC_CODE_LENGTH = 16
+
+
+def rescue_code_taken() -> Conflict:
+    return Conflict("应急救援识别码已被其他电梯使用", fields={"rescue_code": "已存在"}, code="duplicate_rescue_code")
+
+
+def is_duplicate_rescue_code(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is the unique index on the rescue code refusing a second elevator (MySQL and SQLite)."""
+    message = str(exc.orig)
+    return "uq_elevator_rescue_code" in message or "elevator.rescue_code" in message
+
+
+def _check_rescue_code(rescue_code: str | None, elevator_id: int | None) -> None:
+    """A clear 409 for a code another elevator carries; the unique index settles concurrent requests."""
+    if not rescue_code:
+        return
+    query = db.select(Elevator.id).where(Elevator.rescue_code == rescue_code)
+    if elevator_id is not None:
+        query = query.where(Elevator.id != elevator_id)
+    if db.session.execute(query.limit(1)).first():
+        raise rescue_code_taken()
 
 
 def new_public_code() -> str:
@@ -60,8 +82,10 @@ def register_elevator(actor: Account, data: dict[str, Any]) -> tuple[Elevator, b
         if existing.maintenance_unit_id is None:
             _assign(existing, unit_id, actor)
             blanks = {key: value for key, value in data.items() if getattr(existing, key, None) is None}
+            _check_rescue_code(blanks.get("rescue_code"), existing.id)
             apply_changes(existing, "elevator", blanks, actor)
         return existing, True
+    _check_rescue_code(data.get("rescue_code"), None)
     elevator = Elevator(public_code=new_public_code(), **data)
     db.session.add(elevator)
     db.session.flush()
@@ -96,6 +120,8 @@ def update_elevator(actor: Account, elevator: Elevator, changes: dict[str, Any])
             and db.session.execute(db.select(Elevator.id).where(getattr(Elevator, code_field) == value)).first()
         ):
             raise Conflict("该代码已被另一台电梯使用", fields={code_field: "已存在"}, code="duplicate_code")
+    if changes.get("rescue_code") != elevator.rescue_code:
+        _check_rescue_code(changes.get("rescue_code"), elevator.id)
     return apply_changes(elevator, "elevator", changes, actor)
 
 

@@ -5,7 +5,7 @@ A unique key treats NULLs as distinct, so the top level (``parent_id`` NULL) is 
 (``一组（#12）``), oldest node first keeping its name, so the key can be added to a database in use.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 08:50:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
