@@ -102,6 +102,11 @@ class AssignmentOut(Out):
     ended_at: datetime | None
 
 
+class ElevatorRegisteredOut(Out):
+    elevator: ElevatorOut
+    matched: bool = Field(description="true：代码已登记，匹配到已有电梯（200）；false：新登记（201）")
+
+
 def _out(elevator: Elevator) -> dict[str, Any]:
     return ElevatorOut.model_validate(elevator).model_dump(mode="json")
 
@@ -135,7 +140,12 @@ def list_elevators() -> Any:
 
 @bp.post("/elevators")
 @documented(
-    "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建", body=ElevatorIn, response=ElevatorOut, roles=("mu_admin",)
+    "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建",
+    body=ElevatorIn,
+    response=ElevatorRegisteredOut,
+    roles=("mu_admin",),
+    status=201,
+    responses={200: "代码已登记：匹配到已有电梯（matched 为 true）"},
 )
 @login_required("mu_admin")
 def add_elevator() -> Any:

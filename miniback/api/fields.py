@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from miniback.api.validation import Schema
 from miniback.registry.credit_code import credit_code_problem
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 
@@ -40,9 +41,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,32}$")]
 
 
-class Page(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Page(Schema):
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(20, ge=1, le=100)
 
