@@ -87,7 +87,9 @@ def _error_statuses(op: Operation) -> list[str]:
 
 
 def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"summary": op.summary, "responses": {}}
+    # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
+    tags = op.tags or [rule.rule.removeprefix(bp.url_prefix or "").strip("/").split("/")[0]]
+    out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
     params = [_path_parameter(name, rule._converters[name]) for name in rule.arguments]
     if op.query is not None:
         params += _query_parameters(op.query, components)
