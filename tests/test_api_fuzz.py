@@ -29,6 +29,8 @@ from tests.conftest import IsolatedClient
 from tests.factories import auth, make_authority, make_staff, make_world
 from tests.record_helpers import submitted_record
 
+pytestmark = pytest.mark.slow  # about a minute per database on CI's two cores
+
 EXAMPLES_PER_OPERATION = 6
 
 
