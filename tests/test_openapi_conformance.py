@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -195,7 +196,7 @@ def test_a_response_unlike_its_schema_is_caught(checked: ContractClient, contrac
     assert response.status_code == 200 and contract.problems == []
     body = response.get_json()
     del body["public_code"]
-    response.set_data(__import__("json").dumps(body))
+    response.set_data(json.dumps(body))
     contract.check("GET", f"/api/v1/elevators/{world.elevators[0].id}", response)
     response.status_code = 201
     contract.check("GET", f"/api/v1/elevators/{world.elevators[0].id}", response)

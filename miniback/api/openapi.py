@@ -90,6 +90,7 @@ def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[st
     # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
     tags = op.tags or [rule.rule.removeprefix(bp.url_prefix or "").strip("/").split("/")[0]]
     out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
+    # werkzeug keeps a rule's converters (one per path argument) in ``_converters``; it has no public accessor.
     params = [_path_parameter(name, rule._converters[name]) for name in rule.arguments]
     if op.query is not None:
         params += _query_parameters(op.query, components)
