@@ -48,4 +48,4 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

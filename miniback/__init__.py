@@ -44,6 +44,9 @@ def _trust_proxies(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("MINIBACK_INSTANCE_PATH") or None)
+    from miniback.api.validation import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids in URLs are bounded like ids in bodies
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("MINIBACK")
     if config:
@@ -84,6 +87,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_views()
     app.register_blueprint(api_bp)
+
+    from miniback.api.docs import init_docs
+
+    init_docs(app)
 
     from miniback.public import init_public
 

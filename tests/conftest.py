@@ -197,3 +197,24 @@ class IsolatedClient(FlaskClient):
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, wechat_stub: StubState, wechat_stub_server: RunningStub) -> Iterator[Flask]:
+    """The app on a migrated SQLite file, as the demo runs it (SQLite's INTEGER is signed 64-bit, no wider)."""
+    from flask_migrate import upgrade
+
+    uri = f"sqlite:///{tmp_path / 'miniback.sqlite3'}"
+    app = create_app(test_config(SQLALCHEMY_DATABASE_URI=uri, WECHAT_API_BASE=wechat_stub_server.url))
+    app.test_client_class = IsolatedClient
+    with redis.Redis.from_url(REDIS_URL) as connection:
+        connection.flushdb()
+    with app.app_context():
+        upgrade()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+            close_connection(app)

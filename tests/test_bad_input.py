@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceUnit
+from tests.conftest import IsolatedClient
 from tests.factories import PASSWORD, auth, maintenance_unit_data, make_world
 
 
@@ -162,3 +163,55 @@ def test_elevator_numbers_out_of_range_are_422(client):
     }
     error = assert_error(client.post("/api/v1/elevators", headers=auth(world.admin), json=body), 422)
     assert {"rated_speed_mps", "stops", "rated_load_kg"} <= set(error["fields"])
+
+
+HUGE = 186320767589747752960  # beyond 64 bits: SQLite (the demo) cannot even compare it
+
+
+@pytest.fixture(params=["mariadb", "sqlite"])
+def any_client(request):
+    """A test client on MariaDB and one on SQLite (the demo's database)."""
+    app = request.getfixturevalue("app" if request.param == "mariadb" else "sqlite_app")
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+def test_integers_beyond_64_bits_in_bodies_and_queries_are_422_naming_the_field(any_client):
+    world = make_world()
+    before = fingerprint() if db.engine.dialect.name == "mysql" else None
+    notice = {
+        "elevator_ids": [HUGE],
+        "cause": "other",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-01-02",
+        "explanation": "台风",
+    }
+    error = assert_error(any_client.post("/api/v1/delay-notices", json=notice, headers=auth(world.admin)), 422)
+    assert error["fields"] == {"elevator_ids.0": "不能大于 9223372036854775807"}
+    url = "/api/v1/records?org_node_id=-74641276221413564401648018619629568"
+    records = any_client.get(url, headers=auth(world.admin))
+    assert assert_error(records, 422)["fields"] == {"org_node_id": "不能小于 1"}
+    elevators = any_client.get(f"/api/v1/elevators?use_unit_id={HUGE}", headers=auth(world.admin))
+    assert "use_unit_id" in assert_error(elevators, 422)["fields"]
+    draft = {"elevator_id": world.elevators[0].id, "category": "half_month", "second_technician_id": -(2**64)}
+    error = assert_error(any_client.post("/api/v1/drafts", json=draft, headers=auth(world.tech1)), 422)
+    assert error["fields"] == {"second_technician_id": "不能小于 1"}
+    assert before is None or fingerprint() == before
+
+
+@pytest.mark.parametrize("number", [HUGE, 2**63, 0, "9" * 5000])
+def test_ids_in_urls_beyond_64_bits_or_below_1_are_404(any_client, number):
+    world = make_world()
+    for url in (f"/api/v1/elevators/{number}", f"/api/v1/records/{number}", f"/api/v1/staff/{number}/bind-code"):
+        method = any_client.post if url.endswith("bind-code") else any_client.get
+        assert_error(method(url, headers=auth(world.admin)), 404, "not_found")
+
+
+def test_the_document_states_the_integer_bounds(client):
+    document = client.get("/api/v1/openapi.json").json
+    notice = document["components"]["schemas"]["DelayNoticeIn"]["properties"]["elevator_ids"]["items"]
+    assert (notice["minimum"], notice["maximum"]) == (1, 2**63 - 1)
+    path = document["paths"]["/api/v1/elevators/{elevator_id}"]["get"]["parameters"][0]["schema"]
+    assert path == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    records = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/records"]["get"]["parameters"]}
+    assert records["org_node_id"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}

@@ -129,7 +129,7 @@ def test_subscription_accepts_are_counted(client, app):
             "/api/v1/wechat/subscriptions", json={"template_ids": [template]}, headers=auth(world.manager)
         )
         assert response.status_code == 200
-        assert response.json["items"] == [{"template_id": template, "remaining": expected}]
+        assert response.json == {"quotas": [{"template_id": template, "remaining": expected}]}
     unknown = client.post("/api/v1/wechat/subscriptions", json={"template_ids": ["x"]}, headers=auth(world.manager))
     assert unknown.status_code == 422
     quota = db.session.execute(select(SubscriptionQuota)).scalar_one()

@@ -58,6 +58,10 @@ class TokenOut(Out):
     account: AccountOut
 
 
+class LoggedOutOut(Out):
+    ok: bool
+
+
 def _token_response(account: Account) -> dict[str, Any]:
     token, expires_at = issue_token(account, current_app.config["TOKEN_TTL_SECONDS"])
     db.session.commit()
@@ -103,7 +107,7 @@ def wechat_bind() -> Any:
 
 
 @bp.post("/auth/logout")
-@documented("退出登录（令牌立即失效）")
+@documented("退出登录（令牌立即失效）", response=LoggedOutOut)
 @login_required()
 def logout() -> Any:
     revoke_token(bearer_token())

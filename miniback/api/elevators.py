@@ -124,6 +124,9 @@ def _one_elevator_per_rescue_code() -> Iterator[None]:
         if is_duplicate_rescue_code(exc):
             raise rescue_code_taken() from None
         raise
+class ElevatorRegisteredOut(Out):
+    elevator: ElevatorOut
+    matched: bool = Field(description="true：代码已登记，匹配到已有电梯（200）；false：新登记（201）")
 
 
 def _out(elevator: Elevator) -> dict[str, Any]:
@@ -161,7 +164,12 @@ def list_elevators() -> Any:
 
 @bp.post("/elevators")
 @documented(
-    "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建", body=ElevatorIn, response=ElevatorOut, roles=("mu_admin",)
+    "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建",
+    body=ElevatorIn,
+    response=ElevatorRegisteredOut,
+    roles=("mu_admin",),
+    status=201,
+    responses={200: "代码已登记：匹配到已有电梯（matched 为 true）"},
 )
 @login_required("mu_admin")
 def add_elevator() -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from miniback.records.signature import check_signature_text
+from miniback.api.validation import Schema
 from miniback.registry.credit_code import credit_code_problem
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 
@@ -51,9 +52,7 @@ SignatureB64 = Annotated[
 ]
 
 
-class Page(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Page(Schema):
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(20, ge=1, le=100)
 

@@ -139,6 +139,7 @@ def elevator_template(elevator_id: int) -> Any:
     body=UnitTemplateIn,
     response=UnitTemplateOut,
     roles=("mu_admin",),
+    status=201,
 )
 @login_required("mu_admin")
 def add_unit_template() -> Any:
@@ -163,17 +164,17 @@ def _unit_template_out(template: UnitTemplate) -> dict[str, Any]:
 
 
 @bp.get("/unit-templates")
-@documented("本单位自定义维保模板", response=UnitTemplateOut, list_response=True)
+@documented("本单位自定义维保模板", query=Page, response=UnitTemplateOut, list_response=True)
 @login_required("mu_admin", "mu_supervisor", "technician")
 def list_unit_templates() -> Any:
+    args = query_args(Page)
     actor = current_account()
-    rows = db.session.execute(
+    query = (
         db.select(UnitTemplate)
         .where(UnitTemplate.maintenance_unit_id == actor.maintenance_unit_id, UnitTemplate.active.is_(True))
         .order_by(UnitTemplate.id)
-    ).scalars()
-    items = [_unit_template_out(row) for row in rows]
-    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+    )
+    return paginate(query, args.page, args.per_page, serialize=_unit_template_out)
 
 
 @bp.post("/elevators/<int:elevator_id>/site-confirmations")
@@ -182,6 +183,7 @@ def list_unit_templates() -> Any:
     body=SiteConfirmationIn,
     response=SiteConfirmationOut,
     roles=("technician",),
+    status=201,
 )
 @login_required("technician")
 def confirm_site_view(elevator_id: int) -> Any:
@@ -198,7 +200,7 @@ def confirm_site_view(elevator_id: int) -> Any:
 
 
 @bp.post("/elevators/<int:elevator_id>/location")
-@documented("单位管理员更正电梯位置（保留历史）", body=PointIn, response=LocationOut, roles=("mu_admin",))
+@documented("单位管理员更正电梯位置（保留历史）", body=PointIn, response=LocationOut, roles=("mu_admin",), status=201)
 @login_required("mu_admin")
 def correct_location_view(elevator_id: int) -> Any:
     actor = current_account()

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import current_app
 from pydantic import BaseModel
+from werkzeug.routing import BaseConverter, Rule
+from werkzeug.routing.converters import NumberConverter
 
 from miniback.api import bp
 from miniback.api.validation import Operation
@@ -14,10 +16,12 @@ from miniback.api.validation import Operation
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
+    "additionalProperties": False,
     "properties": {
         "error": {
             "type": "object",
             "required": ["code", "message"],
+            "additionalProperties": False,
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string", "description": "给人看的中文说明"},
@@ -36,8 +40,10 @@ def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema()
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -45,34 +51,66 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(op: Operation, path_params: list[str], components: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"summary": op.summary, "responses": {}}
-    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in path_params]
+def _path_parameter(name: str, converter: BaseConverter) -> dict[str, Any]:
+    """A path parameter typed from the route's own converter, so a new route is documented right unaided."""
+    schema: dict[str, Any]
+    if isinstance(converter, NumberConverter):
+        schema = {"type": "integer"}
+        if converter.min is not None:
+            schema["minimum"] = converter.min
+        if converter.max is not None:
+            schema["maximum"] = converter.max
+    else:
+        schema = {"type": "string", "pattern": f"^{converter.regex}$"}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _page_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+def _error_statuses(op: Operation) -> list[str]:
+    """The error statuses of an operation, all in the one error shape; ``4XX`` covers the rarer ones (413, 423,
+    429…)."""
+    statuses = ["401", "403"] if op.auth else []
+    return [*statuses, "404", "409", "422", "4XX", "503"]
+
+
+def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[str, Any]:
+    # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
+    tags = op.tags or [rule.rule.removeprefix(bp.url_prefix or "").strip("/").split("/")[0]]
+    out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
+    # werkzeug keeps a rule's converters (one per path argument) in ``_converters``; it has no public accessor.
+    params = [_path_parameter(name, rule._converters[name]) for name in rule.arguments]
     if op.query is not None:
-        params += _query_parameters(op.query)
+        params += _query_parameters(op.query, components)
     if params:
         out["parameters"] = params
     if op.body is not None:
         out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body, components)}}}
-    ok: dict[str, Any] = {"description": "成功"}
-    if op.response is not None:
-        item = _ref(op.response, components)
-        schema = item
-        if op.list_response:
-            schema = {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": item},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                    "total": {"type": "integer"},
-                },
-            }
-        ok["content"] = {"application/json": {"schema": schema}}
-    out["responses"]["200"] = ok
-    error = {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    for status in ("400", "401", "403", "404", "409", "422"):
-        out["responses"][status] = error
+    content: dict[str, Any] | None = None
+    if op.media_type != "application/json":
+        content = {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
+    elif op.response is not None:
+        schema = _ref(op.response, components)
+        content = {"application/json": {"schema": _page_of(schema) if op.list_response else schema}}
+    for status, description in {op.status: "成功", **op.responses}.items():
+        ok: dict[str, Any] = {"description": description}
+        if content is not None:
+            ok["content"] = content
+        out["responses"][str(status)] = ok
+    for status in _error_statuses(op):
+        out["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
     if op.auth:
         out["security"] = [{"bearer": []}]
     if op.roles:
@@ -88,15 +126,23 @@ def build_document() -> dict[str, Any]:
         op: Operation | None = getattr(view, "_operation", None)
         if op is None:
             continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(op, list(rule.arguments), components)
+            paths.setdefault(path, {})[method.lower()] = _operation(op, rule, components)
+    error = {
+        "description": "错误（统一格式；message 为中文说明，fields 指出出错的字段）",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "miniback — 电梯无纸化维保 API", "version": "1"},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": components,
+            "responses": {"Error": error},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 

@@ -21,7 +21,8 @@ from miniback.access import (
     signoff_scope,
 )
 from miniback.api import bp
-from miniback.api.fields import Code, District, Out, SignatureB64, text
+from miniback.api.fields import Code, District, Out, Page, SignatureB64, text
+from miniback.api.pagination import paginate
 from miniback.api.record_fields import Category, Hazard, ItemOut, ItemResult, PointIn, ReplacedPart, point_out
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
@@ -280,7 +281,9 @@ def _template_for(actor: Account, elevator: Elevator, category: str, unit_templa
 
 
 @bp.post("/drafts")
-@documented("开始一条维保记录（按电梯与类别生成项目快照）", body=DraftIn, response=DraftOut, roles=("technician",))
+@documented(
+    "开始一条维保记录（按电梯与类别生成项目快照）", body=DraftIn, response=DraftOut, roles=("technician",), status=201
+)
 @login_required("technician")
 def add_draft() -> Any:
     actor = current_account()
@@ -297,18 +300,19 @@ def add_draft() -> Any:
 
 
 @bp.get("/drafts")
-@documented("本人未提交的维保记录草稿", response=DraftOut, list_response=True, roles=("technician",))
+@documented(
+    "本人未提交的维保记录草稿（最新的在前）", query=Page, response=DraftOut, list_response=True, roles=("technician",)
+)
 @login_required("technician")
 def list_drafts() -> Any:
+    args = query_args(Page)
     actor = current_account()
-    rows = db.session.execute(
+    query = (
         db.select(RecordDraft)
         .where(RecordDraft.technician_id == actor.id, RecordDraft.status == "open")
         .order_by(RecordDraft.id.desc())
-        .limit(100)
-    ).scalars()
-    items = [_draft_out(draft) for draft in rows]
-    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+    )
+    return paginate(query, args.page, args.per_page, serialize=_draft_out)
 
 
 @bp.get("/drafts/<int:draft_id>")
@@ -339,7 +343,7 @@ def save_draft_results(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/items")
-@documented("增加自定义维保项目", body=AddedItemIn, response=DraftOut, roles=("technician",))
+@documented("增加自定义维保项目", body=AddedItemIn, response=DraftOut, roles=("technician",), status=201)
 @login_required("technician")
 def add_draft_item(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, current_account(), for_update=True)
@@ -393,6 +397,8 @@ def check_out_view(draft_id: int) -> Any:
     body=SubmitIn,
     response=RecordOut,
     roles=("technician",),
+    status=201,
+    responses={200: "该草稿已提交过：返回同一条记录"},
 )
 @login_required("technician")
 def submit_draft(draft_id: int) -> Any:
@@ -581,7 +587,7 @@ def get_record(record_id: int) -> Any:
 
 
 @bp.get("/records/<int:record_id>/signature.png")
-@documented("维保记录的维保人员签名图片（PNG）")
+@documented("维保记录的维保人员签名图片（PNG）", media_type="image/png")
 @login_required()
 def record_signature(record_id: int) -> Any:
     record = get_record_or_404(record_id, current_account())
@@ -596,6 +602,7 @@ def record_signature(record_id: int) -> Any:
     body=CorrectionIn,
     response=DraftOut,
     roles=("technician",),
+    status=201,
 )
 @login_required("technician")
 def correct_record(record_id: int) -> Any:

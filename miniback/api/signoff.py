@@ -166,6 +166,10 @@ class QuotaOut(Out):
     remaining: int
 
 
+class SubscriptionsOut(Out):
+    quotas: list[QuotaOut] = Field(description="上报的每个模板此后剩余的可推送次数")
+
+
 def _signature(encoded: str) -> Signature:
     encoded = encoded.removeprefix("data:image/png;base64,")
     png = decode_base64(encoded, "signature_png")
@@ -224,7 +228,14 @@ def get_signoff(record_id: int) -> Any:
 
 
 @bp.post("/signoff/records/<int:record_id>/sign")
-@documented("签名确认（截止时间前；重复签名不改变结果）", body=SignIn, response=SignoffOut, roles=("uu_manager",))
+@documented(
+    "签名确认（截止时间前；重复签名不改变结果）",
+    body=SignIn,
+    response=SignoffOut,
+    roles=("uu_manager",),
+    status=201,
+    responses={200: "已签名过：结果不变"},
+)
 @login_required("uu_manager")
 def sign_record(record_id: int) -> Any:
     actor = current_account()
@@ -237,7 +248,11 @@ def sign_record(record_id: int) -> Any:
 
 @bp.post("/signoff/records/<int:record_id>/objection")
 @documented(
-    "提出异议：截止前代替签名，或默认签名确认后的异议期内", body=ObjectionIn, response=SignoffOut, roles=("uu_manager",)
+    "提出异议：截止前代替签名，或默认签名确认后的异议期内",
+    body=ObjectionIn,
+    response=SignoffOut,
+    roles=("uu_manager",),
+    status=201,
 )
 @login_required("uu_manager")
 def object_to_record(record_id: int) -> Any:
@@ -274,8 +289,7 @@ def resolve_record_objection(record_id: int) -> Any:
 @documented(
     "小程序上报 wx.requestSubscribeMessage 中用户同意（accept）的模板，每次同意计一次可推送额度",
     body=SubscriptionsIn,
-    response=QuotaOut,
-    list_response=True,
+    response=SubscriptionsOut,
     roles=WECHAT_ROLES,
 )
 @login_required(*WECHAT_ROLES)
@@ -290,8 +304,8 @@ def report_subscriptions() -> Any:
         raise ValidationFailed(fields={"template_ids": f"未知的订阅消息模板：{', '.join(unknown)}"})
     grant_subscriptions(actor, template_ids, now=utcnow())
     db.session.commit()
-    items = [{"template_id": t, "remaining": remaining_quota(actor.id, t)} for t in sorted(set(template_ids))]
-    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+    quotas = [{"template_id": t, "remaining": remaining_quota(actor.id, t)} for t in sorted(set(template_ids))]
+    return {"quotas": quotas}
 
 
 class UnreachedQuery(Page):

@@ -99,7 +99,9 @@ def list_org_nodes() -> Any:
 
 
 @bp.post("/org-nodes")
-@documented("新建组织节点（分公司、班组……任意层级）", body=OrgNodeIn, response=OrgNodeOut, roles=("mu_admin",))
+@documented(
+    "新建组织节点（分公司、班组……任意层级）", body=OrgNodeIn, response=OrgNodeOut, roles=("mu_admin",), status=201
+)
 @login_required("mu_admin")
 def add_org_node() -> Any:
     actor = current_account()
@@ -181,6 +183,7 @@ def list_staff() -> Any:
     body=StaffIn,
     response=AccountOut,
     roles=ADMINS,
+    status=201,
 )
 @login_required(*ADMINS)
 def add_staff() -> Any:
@@ -276,7 +279,7 @@ def deactivate_staff_view(account_id: int) -> Any:
 
 
 @bp.post("/staff/<int:account_id>/bind-code")
-@documented("发放一次性微信绑定码（有效期内只能使用一次，旧码作废）", response=BindCodeOut, roles=ADMINS)
+@documented("发放一次性微信绑定码（有效期内只能使用一次，旧码作废）", response=BindCodeOut, roles=ADMINS, status=201)
 @login_required(*ADMINS)
 def bind_code_for_staff(account_id: int) -> Any:
     actor, account = _managed_staff(account_id)

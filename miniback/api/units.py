@@ -111,13 +111,29 @@ class ChangeOut(Out):
     changed_at: datetime
 
 
+class MaintenanceUnitRegisteredOut(Out):
+    unit: MaintenanceUnitOut
+    admin_account_id: int
+
+
+class UseUnitRegisteredOut(Out):
+    unit: UseUnitOut
+    admin_account_id: int
+
+
 def _registered(unit: Any, account: Any, out: type[Out]) -> tuple[dict[str, Any], int]:
     db.session.commit()
     return {"unit": out.model_validate(unit).model_dump(mode="json"), "admin_account_id": account.id}, 201
 
 
 @bp.post("/maintenance-units")
-@documented("维保单位注册（待平台审核），同时创建系统管理员账号", body=MaintenanceUnitRegistration, auth=False)
+@documented(
+    "维保单位注册（待平台审核），同时创建系统管理员账号",
+    body=MaintenanceUnitRegistration,
+    response=MaintenanceUnitRegisteredOut,
+    auth=False,
+    status=201,
+)
 def register_maintenance_unit_view() -> Any:
     data = json_body(MaintenanceUnitRegistration)
     check_strength(data.admin.password)
@@ -184,7 +200,13 @@ def set_maintenance_unit_status(unit_id: int) -> Any:
 
 
 @bp.post("/use-units")
-@documented("使用单位注册（待平台审核），同时创建管理员账号", body=UseUnitRegistration, auth=False)
+@documented(
+    "使用单位注册（待平台审核），同时创建管理员账号",
+    body=UseUnitRegistration,
+    response=UseUnitRegisteredOut,
+    auth=False,
+    status=201,
+)
 def register_use_unit_view() -> Any:
     data = json_body(UseUnitRegistration)
     check_strength(data.admin.password)

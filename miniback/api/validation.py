@@ -3,23 +3,67 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic_core import CoreSchema, ErrorDetails
+from werkzeug.routing import IntegerConverter
 
 from miniback.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
+# Every integer that crosses the edge fits a signed 64-bit column (SQLite's INTEGER, MariaDB's BIGINT); an id,
+# a ``*_id`` or ``*_ids`` field, is also at least 1. Tighter bounds a field declares itself are kept.
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+
+def _is_id(name: str) -> bool:
+    return name == "id" or name.endswith(("_id", "_ids"))
+
+
+def _bound_integers(schema: Any, is_id: bool = False) -> None:
+    """Give every ``int`` in a pydantic core schema the bounds above, where it has none of its own."""
+    if isinstance(schema, list):
+        for item in schema:
+            _bound_integers(item, is_id)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "int":
+        schema.setdefault("le", INT64_MAX)
+        schema.setdefault("ge", 1 if is_id else INT64_MIN)
+    for key, value in schema.items():
+        if key == "fields" and schema.get("type") in ("model-fields", "typed-dict"):
+            for name, field_schema in value.items():
+                _bound_integers(field_schema, _is_id(name))
+        elif key != "metadata":
+            _bound_integers(value, is_id)
+
 
 class Schema(BaseModel):
-    """Base of request schemas: unknown fields are refused, strings are stripped."""
+    """Base of request schemas: unknown fields are refused, strings are stripped, integers are bounded."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)
+        _bound_integers(schema)
+        return schema
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: an id from 1 to the signed 64-bit maximum; anything else does not match (404)."""
+
+    regex = r"\d{1,19}"
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1, max: int | None = INT64_MAX) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)
 
 
 def _choices(expected: str) -> str:
@@ -113,7 +157,11 @@ def query_args(schema: type[M]) -> M:
 
 @dataclass
 class Operation:
-    """What the OpenAPI document says of one endpoint; filled by ``documented``."""
+    """What the OpenAPI document says of one endpoint; filled by ``documented``.
+
+    ``status`` is the success status (201 for a create); ``responses`` names further success statuses with the
+    same body (e.g. ``{200: "已存在"}`` for an idempotent create); ``media_type`` is the body's type (a PNG…).
+    """
 
     summary: str
     body: type[BaseModel] | None = None
@@ -123,6 +171,9 @@ class Operation:
     roles: tuple[str, ...] = ()
     list_response: bool = False
     tags: list[str] = field(default_factory=list)
+    status: int = 200
+    responses: Mapping[int, str] = field(default_factory=dict)
+    media_type: str = "application/json"
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,11 +188,29 @@ def documented(
     auth: bool = True,
     list_response: bool = False,
     roles: tuple[str, ...] = (),
+    status: int = 200,
+    responses: Mapping[int, str] | None = None,
+    media_type: str = "application/json",
 ) -> Callable[[F], F]:
-    """Attach the schemas a view validates with, so the OpenAPI document is generated from them."""
+    """Attach the schemas a view validates with, so the OpenAPI document is generated from them.
+
+    ``list_response=True`` documents ``{items, page, per_page, total}`` around ``response``; ``status`` is the
+    success status; ``responses`` adds other success statuses (same body) with their descriptions.
+    """
 
     def decorate(view: F) -> F:
-        view.__dict__["_operation"] = Operation(summary, body, query, response, auth, roles, list_response)
+        view.__dict__["_operation"] = Operation(
+            summary,
+            body,
+            query,
+            response,
+            auth,
+            roles,
+            list_response,
+            status=status,
+            responses=dict(responses or {}),
+            media_type=media_type,
+        )
         return view
 
     return decorate

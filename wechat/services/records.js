@@ -14,9 +14,9 @@ function startDraft({ elevatorId, category, secondTechnicianId }) {
   return http.post('/drafts', body);
 }
 
-// The technician's own unsubmitted drafts, newest first, so unfinished work can be resumed.
+// The technician's own unsubmitted drafts, newest first, so unfinished work can be resumed (the largest page).
 async function openDrafts() {
-  const page = await http.get('/drafts');
+  const page = await http.get('/drafts', { per_page: 100 });
   return page.items || [];
 }
 
