@@ -119,6 +119,8 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.get("/api/v1/org-nodes", headers=admin))
     node = ok(c.post("/api/v1/org-nodes", json={"name": "三组", "parent_id": world.branch.id}, headers=admin), 201)
     ok(c.patch(f"/api/v1/org-nodes/{node['id']}", json={"name": "三组（东）"}, headers=admin))
+    empty = ok(c.post("/api/v1/org-nodes", json={"name": "临时组", "parent_id": world.branch.id}, headers=admin), 201)
+    ok(c.delete(f"/api/v1/org-nodes/{empty['id']}", headers=admin), 204)
     staff = {"name": "王五", "mobile": "13900001111", "role": "technician", "org_node_id": node["id"]}
     person = ok(c.post("/api/v1/staff", json=staff, headers=admin), 201)
     ok(c.get("/api/v1/staff", headers=admin))
@@ -136,6 +138,10 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.post(f"/api/v1/drafts/{draft['id']}/items", json={"item": "轿厢照明", "result": "normal"}, headers=tech), 201)
     ok(c.patch(f"/api/v1/drafts/{draft['id']}", json={"remarks": "运行正常"}, headers=tech))
     ok(c.get("/api/v1/drafts", headers=tech))
+    cancelled = ok(
+        c.post("/api/v1/drafts", json={"elevator_id": other.id, "category": "half_month"}, headers=tech), 201
+    )
+    ok(c.delete(f"/api/v1/drafts/{cancelled['id']}", headers=tech), 204)
     ok(c.get(f"/api/v1/drafts/{draft['id']}", headers=tech))
     record = ok(submit(c, world.tech1, draft["id"]), 201)
     assert ok(submit(c, world.tech1, draft["id"]))["id"] == record["id"]
@@ -166,6 +172,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.post(f"/api/v1/signoff/records/{objected['id']}/objection/resolve", json=resolution, headers=admin))
     subscriptions = {"template_ids": [app.config["WECHAT_SIGNOFF_TEMPLATE_ID"]]}
     ok(c.post("/api/v1/wechat/subscriptions", json=subscriptions, headers=manager))
+    ok(c.get("/api/v1/signoff/unreached", headers=admin))
     first_size = ok(c.get("/api/v1/ledger/checkpoints/latest"))["tree_size"]
     build_checkpoint()
     db.session.commit()

@@ -124,6 +124,8 @@ def _one_elevator_per_rescue_code() -> Iterator[None]:
         if is_duplicate_rescue_code(exc):
             raise rescue_code_taken() from None
         raise
+
+
 class ElevatorRegisteredOut(Out):
     elevator: ElevatorOut
     matched: bool = Field(description="true：代码已登记，匹配到已有电梯（200）；false：新登记（201）")

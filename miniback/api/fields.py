@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from miniback.records.signature import check_signature_text
 from miniback.api.validation import Schema
+from miniback.records.signature import check_signature_text
 from miniback.registry.credit_code import credit_code_problem
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 

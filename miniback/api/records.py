@@ -323,7 +323,7 @@ def get_draft(draft_id: int) -> Any:
 
 
 @bp.delete("/drafts/<int:draft_id>")
-@documented("取消（删除）本人未提交的草稿；已提交的记录不受影响", roles=("technician",))
+@documented("取消（删除）本人未提交的草稿；已提交的记录不受影响", status=204, roles=("technician",))
 @login_required("technician")
 def delete_draft(draft_id: int) -> Any:
     discard_draft(get_draft_or_404(draft_id, current_account(), for_update=True))

@@ -142,7 +142,7 @@ def change_org_node(node_id: int) -> Any:
 
 
 @bp.delete("/org-nodes/<int:node_id>")
-@documented("删除空的组织节点（没有下级节点、人员和维保记录）", roles=("mu_admin",))
+@documented("删除空的组织节点（没有下级节点、人员和维保记录）", status=204, roles=("mu_admin",))
 @login_required("mu_admin")
 def remove_org_node(node_id: int) -> Any:
     delete_org_node(get_org_node_or_404(node_id, current_account()))
