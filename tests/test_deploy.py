@@ -152,7 +152,7 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
             timeout=300,
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        assert "已创建 platform_operator 账号 ops" in done.stdout
+        assert "已创建平台运营方账号 ops" in done.stdout
         # The commands ran the installed package (with its migrations), not the checkout.
         where = subprocess.run(
             [venv / "bin" / "python", "-c", "import miniback; print(miniback.MIGRATIONS_DIR)"],

@@ -151,19 +151,26 @@ def test_a_change_racing_another_for_the_same_rescue_code_is_409(app, client):
     assert _carrying("44016") == [first.id]
 
 
+# The migration that makes the code unique, and the one before it (where a failed upgrade must leave the database).
+UNIQUE_RESCUE_CODE, BEFORE_UNIQUE_RESCUE_CODE = "0010", "0009"
+
+
 def test_the_migration_names_duplicate_rescue_codes_instead_of_half_migrating(tmp_path, capfd):
     app = create_app(app_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.db'}"))
     with app.app_context():
-        upgrade(revision="0007")
+        upgrade(revision=BEFORE_UNIQUE_RESCUE_CODE)
         row = {"elevator_type": "traction", "address": "广州市天河区某路 3 号", "district": "天河区"}
         row |= {"status": "in_service", "created_at": utcnow(), "rescue_code": "44017"}
         with db.engine.begin() as connection:
             for public_code in ("dup0000000000001", "dup0000000000002"):
                 connection.execute(insert(Elevator.__table__).values(public_code=public_code, **row))
         with pytest.raises(SystemExit):
-            upgrade()  # ``flask db upgrade`` prints the error and exits 1
+            upgrade(revision=UNIQUE_RESCUE_CODE)  # ``flask db upgrade`` prints the error and exits 1
         printed = capfd.readouterr().err
         assert "rescue_code must be unique" in printed and "44017" in printed
         with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
+            assert (
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+                == BEFORE_UNIQUE_RESCUE_CODE
+            )
         db.engine.dispose()
