@@ -310,6 +310,7 @@ def run_demo(app: Flask, host: str, port: int) -> None:
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
 
+  API 文档 (可交互):   {base}/api/v1/docs/
   API 文档 (OpenAPI):  {base}/api/v1/openapi.json
   电梯列表 (需登录):   {base}/api/v1/elevators
   维保记录 (需登录):   {base}/api/v1/records

@@ -69,6 +69,7 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
                 break
         printed = "".join(output)
         assert f"http://127.0.0.1:{port}/api/v1/openapi.json" in printed, printed
+        assert f"http://127.0.0.1:{port}/api/v1/docs/" in printed, printed
         # The banner tells a newcomer that demo WeChat codes are single-use, and how to pick another port.
         assert "每个 code 只能用一次" in printed
         assert "make demo PORT=" in printed
