@@ -9,7 +9,7 @@ Entries are bulk-generated straight into ``ledger_entry`` (valid chains over 20,
 make them); the checkpoint builder then grows the Merkle tree, ``verify_ledger`` re-checks every chain link, tree
 node and checkpoint root (the content re-hash of records/events is not included: there are no content rows), and
 inclusion proofs are fetched through the API. Targets: verify ≥ 50,000 entries/s, proof p95 ≤ 20 ms.
-Finally the signature-image pass of ``ledger verify`` (``signoff.blobs.rehash_blobs``) re-hashes ``--signatures``
+Finally the signature-image pass of ``ledger verify`` (``signoff.ledger.blobs.rehash_blobs``) re-hashes ``--signatures``
 stored images of 6 KB (reported, no target: it is bounded by reading the images).
 """
 
@@ -28,11 +28,11 @@ from flask_migrate import upgrade
 
 from miniback import create_app
 from miniback.extensions import db
-from signoff import merkle
-from signoff.blobs import rehash_blobs
-from signoff.checkpoints import build_checkpoint
-from signoff.ledger import entry_hash
-from signoff.verify import verify_ledger
+from signoff.ledger import merkle
+from signoff.ledger.blobs import rehash_blobs
+from signoff.ledger.chain import entry_hash
+from signoff.ledger.checkpoints import build_checkpoint
+from signoff.ledger.verify import verify_ledger
 
 VERIFY_TARGET = 50_000
 PROOF_P95_TARGET_MS = 20.0

@@ -9,10 +9,10 @@ from datetime import datetime
 from flask import current_app
 from redis.client import Pipeline
 from redis.exceptions import RedisError
-from rq import Retry
 from rq.job import Job
 
-from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE, queue, redis_connection
+from jobs.connection import queue, redis_connection
+from jobs.declare import job_spec
 
 log = logging.getLogger("miniback.jobs")
 # A deadline job in one of these states will still fire; any other (or none) means it must be scheduled again.
@@ -32,9 +32,8 @@ def schedule_deadline(deadline: datetime) -> str:
     """One job per distinct deadline (not per record), fired by RQ's scheduler at that moment."""
     from jobs.signoff import apply_deadline
 
-    config = current_app.config
     job_id = deadline_job_id(deadline)
-    deadlines = queue(DEADLINES_QUEUE)
+    deadlines = queue(job_spec(apply_deadline).queue)
     existing = deadlines.fetch_job(job_id)
     if existing is not None and existing.get_status(refresh=False) in LIVE_STATUSES:
         return job_id
@@ -43,10 +42,7 @@ def schedule_deadline(deadline: datetime) -> str:
         apply_deadline,
         deadline.isoformat(),
         job_id=job_id,
-        retry=Retry(max=len(config["DEADLINE_RETRY_INTERVALS"]), interval=config["DEADLINE_RETRY_INTERVALS"]),
-        job_timeout=config["JOBS_TIMEOUT_SECONDS"],
-        result_ttl=24 * 3600,
-        failure_ttl=30 * 24 * 3600,
+        **job_spec(apply_deadline).options(current_app.config),
     )
     return job_id
 
@@ -56,23 +52,22 @@ def enqueue_push(record_id: int, pipeline: Pipeline | None = None, round_no: int
     caller executes)."""
     from jobs.signoff import push_record
 
-    config = current_app.config
-    job = queue(PUSH_QUEUE).enqueue(
+    spec = job_spec(push_record)
+    job = queue(spec.queue).enqueue(
         push_record,
         record_id,
         pipeline=pipeline,
         job_id=push_job_id(record_id, round_no),
-        retry=Retry(max=len(config["PUSH_RETRY_INTERVALS"]), interval=config["PUSH_RETRY_INTERVALS"]),
-        job_timeout=60,
-        result_ttl=24 * 3600,
-        failure_ttl=30 * 24 * 3600,
+        **spec.options(current_app.config),
     )
     return job.id
 
 
 def enqueue_push_if_lost(record_id: int) -> bool:
     """Re-enqueue a record's push only if Redis no longer knows its job (e.g. after a FLUSHALL)."""
-    if queue(PUSH_QUEUE).fetch_job(push_job_id(record_id)) is not None:
+    from jobs.signoff import push_record
+
+    if queue(job_spec(push_record).queue).fetch_job(push_job_id(record_id)) is not None:
         return False
     enqueue_push(record_id)
     return True

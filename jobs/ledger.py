@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from flask import current_app
 
 from miniback.extensions import db
-from signoff.archive import ArchiveStore, archive_pending, store_from_config
-from signoff.checkpoints import build_checkpoint, lock_state
-from signoff.ledger import EVENTS_PER_RUN, ledger_new_events
+from signoff.archive.segments import archive_pending
+from signoff.archive.settings import store_from_config
+from signoff.archive.store import ArchiveStore
+from signoff.ledger.chain import EVENTS_PER_RUN, ledger_new_events
+from signoff.ledger.checkpoints import build_checkpoint, lock_state
 
 log = logging.getLogger("miniback.jobs.ledger")
 

@@ -16,7 +16,9 @@ from sqlalchemy import distinct, exists, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
+from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE
 from jobs.context import job_context
+from jobs.declare import job
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
@@ -53,6 +55,7 @@ def _category(record_id: int) -> str:
     return record.category if record else ""
 
 
+@job(PUSH_QUEUE, timeout=60, retry_intervals="PUSH_RETRY_INTERVALS")
 def push_record(record_id: int) -> dict[str, int]:
     """Send the sign-off request of one record to every bound manager of its use unit who has quota.
 
@@ -179,6 +182,7 @@ def _error_code(exc: DBAPIError) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
+@job(DEADLINES_QUEUE, timeout="JOBS_TIMEOUT_SECONDS", retry_intervals="DEADLINE_RETRY_INTERVALS")
 def apply_deadline(deadline_iso: str) -> int:
     """The job scheduled at a deadline: confirm everything due by then (earlier stragglers included)."""
     return run_default_confirmations(datetime.fromisoformat(deadline_iso))

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from miniback.errors import ConfigError
+
 DEFAULTS: dict[str, Any] = {
     # "demo" runs on SQLite with in-process jobs and known demo secrets; "production" refuses weak settings.
     "ENV_MODE": "production",
@@ -104,20 +106,6 @@ LOCAL_DEFAULTS: dict[str, Any] = {
 REDIS_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-# Together these name one S3 archive; setting some but not all of them is a mistake, never a fallback.
-ARCHIVE_S3_REQUIRED = (
-    "ARCHIVE_S3_BUCKET",
-    "ARCHIVE_S3_REGION",
-    "ARCHIVE_S3_ACCESS_KEY_ID",
-    "ARCHIVE_S3_SECRET_ACCESS_KEY",
-)
-ARCHIVE_S3_OPTIONAL = ("ARCHIVE_S3_PREFIX", "ARCHIVE_S3_ENDPOINT_URL")
-
-
-class ConfigError(RuntimeError):
-    """The app cannot start with this configuration."""
-
-
 # A signature travels as base64 (4 characters per 3 bytes, optionally after this prefix) in a JSON body that also
 # holds a few short fields (this much room is kept for them).
 PNG_DATA_URL = "data:image/png;base64,"
@@ -138,25 +126,6 @@ def check_signature_limit(config: Mapping[str, Any]) -> None:
             f"MINIBACK_SIGNATURE_MAX_BYTES={config['SIGNATURE_MAX_BYTES']} needs request bodies of {needed} bytes,"
             f" more than MINIBACK_MAX_CONTENT_LENGTH={body_limit}: lower the first or raise the second"
         )
-
-
-def archive_s3_configured(config: Mapping[str, Any]) -> bool:
-    """Whether the archive is meant to be on S3 (any S3 setting given); ``check_archive`` says if it is complete."""
-    return any(config.get(key) for key in ARCHIVE_S3_REQUIRED + ARCHIVE_S3_OPTIONAL)
-
-
-def check_archive(config: Mapping[str, Any]) -> None:
-    """Refuse a half-configured S3 archive (it would silently archive to a local directory, or nowhere)."""
-    if not archive_s3_configured(config):
-        return
-    missing = [key for key in ARCHIVE_S3_REQUIRED if not config.get(key)]
-    if missing:
-        names = ", ".join(f"MINIBACK_{key}" for key in missing)
-        raise ConfigError(f"the S3 archive is half-configured: {names} must be set too (or no MINIBACK_ARCHIVE_S3_*)")
-    if config.get("ARCHIVE_DIR"):
-        raise ConfigError("MINIBACK_ARCHIVE_DIR and MINIBACK_ARCHIVE_S3_BUCKET are both set: choose one archive")
-    if config.get("ARCHIVE_S3_ADDRESSING_STYLE", "auto") not in ("auto", "path", "virtual"):
-        raise ConfigError("MINIBACK_ARCHIVE_S3_ADDRESSING_STYLE must be auto, path or virtual")
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -210,4 +179,7 @@ def check_production(config: dict[str, Any]) -> None:
     if not str(config["REDIS_URL"]).startswith(REDIS_URL_SCHEMES):
         raise ConfigError("MINIBACK_REDIS_URL must be a redis://, rediss:// or unix:// URL")
     check_public_base_url(str(config["PUBLIC_BASE_URL"]))
+    # The archive reads its own settings; imported here, not at the top, because signoff imports miniback.errors.
+    from signoff.archive.settings import check_archive
+
     check_archive(config)

@@ -10,6 +10,10 @@ from werkzeug.exceptions import HTTPException
 from miniback.public.ratelimit import RETRY_AFTER_SECONDS
 
 
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
 class ApiError(Exception):
     """Base of every error a person or client can cause; the message is shown to people (Chinese)."""
 

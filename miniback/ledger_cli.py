@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from jobs.ledger import archive_store
 from miniback.cli_errors import CommandError
 from miniback.extensions import db
-from signoff.archive import ArchiveError, ArchiveStore, archive_pending, store_from_config
-from signoff.backup import restore, verify_backup
-from signoff.verify import verify_ledger
+from signoff.archive.backup import restore, verify_backup
+from signoff.archive.segments import archive_pending
+from signoff.archive.store import ArchiveError
+from signoff.ledger.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="防篡改账本：检查点、校验")
 backup_cli = AppGroup("backup", help="数据双备份：归档、比对、恢复")
-
-
-def archive_store() -> ArchiveStore:
-    return store_from_config(current_app.config, os.path.join(current_app.instance_path, "archive"))
 
 
 def _echo(message: str) -> None:

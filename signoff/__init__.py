@@ -1,1 +1,2 @@
-"""The sign-off domain: lifecycle states, deadlines, sign / object / default-confirm, record hashing, ledger."""
+"""The use unit's sign-off: lifecycle (sign / object / default-confirm), deadlines, push, signature images; the
+integrity ledger in ``signoff.ledger`` and the second store in ``signoff.archive``."""

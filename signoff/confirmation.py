@@ -12,7 +12,7 @@ from sqlalchemy import insert, literal, select, update
 from miniback.extensions import db
 from miniback.models import SignoffEvent, SignoffState
 from miniback.models.signoff import terminal_key_of
-from signoff.rows import rowcount
+from signoff.rowcount import rowcount
 
 
 class ConfirmationMismatch(RuntimeError):

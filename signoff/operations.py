@@ -7,7 +7,6 @@ says who won, and the event table's unique (record, once_key) refuses a second t
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -16,12 +15,14 @@ from sqlalchemy import insert, update
 
 from miniback.errors import Conflict
 from miniback.extensions import db
-from miniback.models import Account, SignatureImage, SignoffEvent, SignoffState, utcnow
+from miniback.models import Account, SignoffEvent, SignoffState
 from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, reopen_key, terminal_key
 from miniback.public.entries import sync_public_signoff
 from signoff.confirmation import apply_default_confirmations
 from signoff.deadlines import reopened_deadline, shanghai_text, signoff_deadline
-from signoff.rows import rowcount
+from signoff.ledger.hashing import sha256_hex
+from signoff.rowcount import rowcount
+from signoff.signatures import store_signature
 
 
 class SubmittedRecord(Protocol):
@@ -97,27 +98,6 @@ def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: time
     return state
 
 
-def store_signature(png: bytes, width: int, height: int, uploaded_by_id: int) -> str:
-    """Keep the signature image once under its SHA-256 (a concurrent identical insert is not an error)."""
-    digest = hashlib.sha256(png).hexdigest()
-    dialect = db.session.get_bind().dialect.name
-    ignore = "OR IGNORE" if dialect == "sqlite" else "IGNORE"
-    db.session.execute(
-        insert(SignatureImage)
-        .prefix_with(ignore)
-        .values(
-            sha256=digest,
-            content=png,
-            width=width,
-            height=height,
-            size_bytes=len(png),
-            uploaded_by_id=uploaded_by_id,
-            created_at=utcnow(),
-        )
-    )
-    return digest
-
-
 def _refusal(state: SignoffState, now: datetime) -> SignoffRefused:
     deadline = shanghai_text(state.deadline_at)
     if state.state == "default_confirmed" or (state.state == "pending" and now >= state.deadline_at):
@@ -147,7 +127,7 @@ def sign(record_id: int, signer: Account, signature: Signature, *, now: datetime
 
     Returns the state and whether this call signed it.
     """
-    digest = hashlib.sha256(signature.png).hexdigest()
+    digest = sha256_hex(signature.png)
     result = db.session.execute(
         update(SignoffState)
         .where(

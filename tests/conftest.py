@@ -23,7 +23,8 @@ from jobs.connection import close_connection
 from miniback import create_app
 from miniback.devtools.wechat_stub import RunningStub, StubState
 from miniback.extensions import db
-from signoff.archive import ArchiveStore, store_from_config
+from signoff.archive.settings import store_from_config
+from signoff.archive.store import ArchiveStore
 
 DB_NAME = os.environ.get("MINIBACK_TEST_DATABASE", "miniback_test")
 DB_HOST = os.environ.get("MINIBACK_TEST_DB_HOST", "127.0.0.1")

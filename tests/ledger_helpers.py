@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceRecord, RecordDraft, SignatureImage
-from signoff.ledger import append_entry
+from signoff.ledger.chain import append_entry
 
 _seq = itertools.count(1)
 

@@ -9,9 +9,10 @@ import boto3
 import pytest
 
 from miniback import create_app
-from miniback.config import ConfigError
-from signoff.archive import ArchiveError, store_from_config
-from signoff.archive_s3 import S3Archive
+from miniback.errors import ConfigError
+from signoff.archive.s3 import S3Archive
+from signoff.archive.settings import store_from_config
+from signoff.archive.store import ArchiveError
 from tests import conftest
 
 

@@ -10,7 +10,7 @@ from miniback.demo import seed_demo
 from miniback.demo_records import JOBS
 from miniback.extensions import db
 from miniback.models import ElevatorDue, MaintenanceRecord
-from signoff.hashing import verify_canonical
+from signoff.ledger.hashing import verify_canonical
 
 
 def test_demo_seeds_records_that_sqlite_refuses_to_change(tmp_path):

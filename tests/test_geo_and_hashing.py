@@ -6,7 +6,7 @@ import pytest
 
 from miniback.records.calendar import add_months
 from miniback.records.geo import haversine_m, to_gcj02, wgs84_to_gcj02
-from signoff.hashing import canonical_json, content_hash, sha256_hex, verify_canonical
+from signoff.ledger.hashing import canonical_json, content_hash, sha256_hex, verify_canonical
 
 
 def test_wgs84_to_gcj02_shifts_guangzhou_by_the_known_offset():

@@ -15,11 +15,11 @@ from sqlalchemy.exc import OperationalError
 from miniback import create_app
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerHead
-from signoff import checkpoints, merkle
-from signoff.checkpoints import build_checkpoint
-from signoff.ledger import append_entry, entry_hash
-from signoff.rawsql import insert_computed, keyset
-from signoff.verify import verify_ledger
+from signoff.ledger import checkpoints, merkle
+from signoff.ledger.bulk import insert_computed, keyset
+from signoff.ledger.chain import append_entry, entry_hash
+from signoff.ledger.checkpoints import build_checkpoint
+from signoff.ledger.verify import verify_ledger
 from tests import conftest
 from tests.factories import make_world
 from tests.ledger_helpers import submit_record

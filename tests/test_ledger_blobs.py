@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import LedgerEntry, MaintenanceRecord, SignatureImage, SignoffEvent
-from signoff import blobs
-from signoff.archive import ArchiveStore
-from signoff.backup import verify_backup
-from signoff.verify import verify_ledger
+from signoff.archive.backup import verify_backup
+from signoff.archive.store import ArchiveStore
+from signoff.ledger import blobs
+from signoff.ledger.verify import verify_ledger
 from tests.conftest import recreate_database
 from tests.factories import auth, make_world
 from tests.ledger_helpers import attacker, submit_record

@@ -12,18 +12,12 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import LedgerEntry
-from signoff.archive import (
-    ArchiveError,
-    ArchiveStore,
-    LocalArchive,
-    Manifest,
-    archive_pending,
-    manifests,
-    read_archive,
-)
-from signoff.archive_s3 import S3Archive
-from signoff.backup import restore, verify_backup
-from signoff.checkpoints import build_checkpoint
+from signoff.archive.backup import restore, verify_backup
+from signoff.archive.local import LocalArchive
+from signoff.archive.s3 import S3Archive
+from signoff.archive.segments import Manifest, archive_pending, manifests, read_archive
+from signoff.archive.store import ArchiveError, ArchiveStore
+from signoff.ledger.checkpoints import build_checkpoint
 from tests.conftest import recreate_database
 from tests.factories import make_world
 from tests.ledger_helpers import attacker, submit_record

@@ -15,9 +15,10 @@ from miniback import create_app
 from miniback.extensions import db
 from miniback.grants import APPEND_ONLY_FOR_APP, grant_statements
 from miniback.models import LedgerEntry
-from signoff.archive import LocalArchive, archive_pending
-from signoff.checkpoints import build_checkpoint
-from signoff.verify import verify_ledger
+from signoff.archive.local import LocalArchive
+from signoff.archive.segments import archive_pending
+from signoff.ledger.checkpoints import build_checkpoint
+from signoff.ledger.verify import verify_ledger
 from tests import conftest
 from tests.conftest import DB_HOST, DB_NAME
 from tests.factories import make_world

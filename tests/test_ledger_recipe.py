@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from miniback.extensions import db
-from signoff.checkpoints import build_checkpoint
+from signoff.ledger.checkpoints import build_checkpoint
 from tests.factories import make_world
 from tests.ledger_helpers import submit_record
 

@@ -7,11 +7,11 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import LedgerEntry, MaintenanceRecord, SignoffEvent
-from signoff import merkle
-from signoff.archive import ArchiveStore
-from signoff.backup import verify_backup
-from signoff.checkpoints import build_checkpoint
-from signoff.verify import verify_ledger
+from signoff.archive.backup import verify_backup
+from signoff.archive.store import ArchiveStore
+from signoff.ledger import merkle
+from signoff.ledger.checkpoints import build_checkpoint
+from signoff.ledger.verify import verify_ledger
 from tests.factories import make_world
 from tests.ledger_helpers import attacker
 from tests.record_helpers import submitted_record

@@ -12,12 +12,13 @@ from sqlalchemy import text
 
 from miniback.extensions import db
 from miniback.models import Elevator, LedgerCheckpoint, LedgerEntry, MaintenanceRecord
-from signoff import merkle
-from signoff.archive import ArchiveStore, archive_pending
-from signoff.backup import restore, verify_backup
-from signoff.checkpoints import build_checkpoint
-from signoff.ledger import entry_hash
-from signoff.verify import verify_ledger
+from signoff.archive.backup import restore, verify_backup
+from signoff.archive.segments import archive_pending
+from signoff.archive.store import ArchiveStore
+from signoff.ledger import merkle
+from signoff.ledger.chain import entry_hash
+from signoff.ledger.checkpoints import build_checkpoint
+from signoff.ledger.verify import verify_ledger
 from tests.conftest import recreate_database
 from tests.factories import make_world
 from tests.ledger_helpers import attacker, submit_record

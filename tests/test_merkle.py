@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from signoff.merkle import (
+from signoff.ledger.merkle import (
     EMPTY_ROOT,
     CompactRange,
     MemoryTree,

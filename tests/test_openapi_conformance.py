@@ -13,7 +13,7 @@ from sqlalchemy import select
 from miniback.extensions import db
 from miniback.models import LedgerEntry, utcnow
 from miniback.records.calendar import local_day
-from signoff.checkpoints import build_checkpoint
+from signoff.ledger.checkpoints import build_checkpoint
 from tests.factories import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 from tests.openapi_contract import Contract, ContractClient
 from tests.record_helpers import complete_draft, point, signature_b64, submit

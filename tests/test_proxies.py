@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from miniback import create_app
-from miniback.config import ConfigError
+from miniback.errors import ConfigError
 from tests.conftest import IsolatedClient
 from tests.conftest import test_config as config_for_tests
 from tests.factories import make_world

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordDraft, utcnow
-from signoff.hashing import sha256_hex
+from signoff.ledger.hashing import sha256_hex
 from tests.factories import auth, make_world
 from tests.record_helpers import (
     complete_draft,

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from miniback import create_app
-from miniback.config import PNG_DATA_URL, ConfigError, signature_base64_length
+from miniback.config import PNG_DATA_URL, signature_base64_length
+from miniback.errors import ConfigError
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, SignoffEvent
 from miniback.records.signature import TOO_LITTLE_INK, has_enough_ink

@@ -17,7 +17,7 @@ from miniback.api.fields import Out
 from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.public.ratelimit import proof_limit
-from signoff import checkpoints
+from signoff.ledger import checkpoints
 
 
 class CheckpointOut(Out):

@@ -39,7 +39,7 @@ class LedgerEntry(db.Model):
     """One record submission or sign-off event, chained to the previous entry of the same elevator.
 
     ``entry_hash`` = SHA-256 of ``elevator_id|chain_pos|kind|ref_id|content_hash|prev_hash`` (see
-    ``signoff.ledger.entry_hash``); the Merkle leaf is ``H(0x00 ‖ entry_hash)``.
+    ``signoff.ledger.chain.entry_hash``); the Merkle leaf is ``H(0x00 ‖ entry_hash)``.
     """
 
     __tablename__ = "ledger_entry"

@@ -1,4 +1,5 @@
-"""Signature images (technician and manager): PNG only, size, dimensions and ink checked, stored once by SHA-256."""
+"""Signature images (technician and manager) as they arrive: PNG only, size, dimensions and ink checked (stored by
+``signoff.signatures.store_signature``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,9 @@ import io
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import insert
-from sqlalchemy.dialects import sqlite
 
 from miniback.config import PNG_DATA_URL, signature_base64_length
 from miniback.errors import ValidationFailed
-from miniback.extensions import db
-from miniback.models import Account, SignatureImage, utcnow
-from signoff.hashing import sha256_hex
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -99,33 +95,3 @@ def has_enough_ink(image: Image.Image) -> bool:
         return False
     left, top, right, bottom = box
     return right - left >= INK_MIN_WIDTH_SHARE * width and bottom - top >= INK_MIN_HEIGHT_SHARE * height
-
-
-# The generic insert with MySQL's prefix, not ``mysql.insert``: that construct has no cache key, so SQLAlchemy would
-# compile it again on every submission.
-_INSERT_UNLESS_PRESENT = {
-    "mysql": insert(SignatureImage.__table__).prefix_with("IGNORE"),
-    "sqlite": sqlite.insert(SignatureImage.__table__).on_conflict_do_nothing(index_elements=["sha256"]),
-}
-
-
-def store_signature(data: bytes, uploaded_by: Account | None, field: str = "signature_png") -> str:
-    """Check and store a signature PNG (deduplicated by hash); returns its SHA-256 hex, the reference to it."""
-    width, height = check_signature_png(data, field)
-    digest = sha256_hex(data)
-    row = {
-        "sha256": digest,
-        "content": data,
-        "width": width,
-        "height": height,
-        "size_bytes": len(data),
-        "uploaded_by_id": uploaded_by.id if uploaded_by else None,
-        "created_at": utcnow(),
-    }
-    # Insert unless present, in one statement and without a look-up first (a new signature, the usual case, would
-    # pay a second round trip): the same image stored again or concurrently is neither an error nor a deadlock
-    # (a savepoint + locking read of the missing key deadlocked under load). INSERT IGNORE, not ON DUPLICATE KEY
-    # UPDATE, which would fire the table's refuse-UPDATE trigger; the row is validated above.
-    connection = db.session.connection()
-    connection.execute(_INSERT_UNLESS_PRESENT[connection.dialect.name], row)
-    return digest

@@ -30,10 +30,11 @@ from miniback.records.calendar import local_day
 from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
-from miniback.records.signature import store_signature
-from signoff.hashing import content_hash
-from signoff.ledger import append_entry
+from miniback.records.signature import check_signature_png
+from signoff.ledger.chain import append_entry
+from signoff.ledger.hashing import content_hash
 from signoff.operations import open_signoff
+from signoff.signatures import store_signature
 
 CONTENT_SCHEMA = "miniback.maintenance_record/1"
 # What a record keeps of each draft item (its content and its record_item row).
@@ -218,7 +219,8 @@ def submit_record(
     missing = _missing(draft, items)
     if missing:
         raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
-    signature_sha256 = store_signature(signature_png, actor)
+    width, height = check_signature_png(signature_png, "signature_png")
+    signature_sha256 = store_signature(signature_png, width, height, actor.id)
     assert draft.check_in_at is not None and draft.check_out_at is not None
 
     technicians = [_technician(actor, "primary")]

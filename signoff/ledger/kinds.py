@@ -8,7 +8,6 @@ content to check.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, Table
 
 from miniback.extensions import db
+from signoff.ledger.hashing import sha256_hex
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,11 @@ KINDS: dict[str, ContentKind] = {
 }
 
 
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def rehash_stored(kind: str, row: dict[str, object]) -> str | None:
     """The SHA-256 the stored row gives now: a record's stored canonical content (the exact text hashed at
     submission); a sign-off event's columns, canonicalised."""
     if kind == "event":
-        from signoff.ledger import event_content
+        from signoff.ledger.chain import event_content
 
         return sha256_hex(event_content(row))
     canonical = row.get("canonical_content")

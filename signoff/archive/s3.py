@@ -18,8 +18,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from miniback.config import check_archive
-from signoff.archive import ArchiveError
+from signoff.archive.settings import check_archive
+from signoff.archive.store import ArchiveError
 
 # Codes an S3 server answers when the object exists (412) or a concurrent conditional write won (409).
 REFUSED_OVERWRITE = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}

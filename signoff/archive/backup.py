@@ -10,10 +10,11 @@ from sqlalchemy import Table, func, insert, text
 
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerLeaf, LedgerState, MerkleNode, utcnow
-from signoff import merkle
-from signoff.archive import ArchiveError, ArchiveStore, read_archive, row_from_json, row_to_json
-from signoff.blobs import short
-from signoff.content import BLOB_KINDS, KINDS, ContentKind
+from signoff.archive.segments import read_archive, row_from_json, row_to_json
+from signoff.archive.store import ArchiveError, ArchiveStore
+from signoff.ledger import merkle
+from signoff.ledger.blobs import short
+from signoff.ledger.kinds import BLOB_KINDS, KINDS, ContentKind
 
 Progress = Callable[[str], None]
 RESTORE_CHUNK = 5_000

@@ -1,6 +1,6 @@
 """``ledger verify``'s checks of the stored blobs (signature images) that records and events refer to by hash.
 
-A row's content holds only a blob's SHA-256 (``BLOB_KINDS`` in ``signoff.content``), so the content hash proves
+A row's content holds only a blob's SHA-256 (``BLOB_KINDS`` in ``signoff.ledger.kinds``), so the content hash proves
 nothing about the bytes unless the bytes are hashed again. Two checks:
 
 - ``missing_blobs``: for each batch of records/events the content pass already loaded, every hash they refer to
@@ -16,8 +16,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 
 from miniback.extensions import db
-from signoff.content import BLOB_KINDS, KINDS, BlobKind, BlobReference, ContentKind
-from signoff.rawsql import fetch_all
+from signoff.ledger.bulk import fetch_all
+from signoff.ledger.kinds import BLOB_KINDS, KINDS, BlobKind, BlobReference, ContentKind
 
 # Rows per read when the blobs come to this process: at most 200 × SIGNATURE_MAX_BYTES (200 KB) = 40 MB held at
 # once, typically a few MB; when the database hashes them, only digests come back.

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, func, insert, text, update
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerEntry, LedgerHead, utcnow
 from miniback.models.ledger import ENTRY_KINDS
-from signoff.hashing import canonical_json
+from signoff.ledger.hashing import canonical_json
 
 
 def entry_hash(elevator_id: int, chain_pos: int, kind: str, ref_id: int, content_hash: str, prev_hash: str) -> str:

@@ -1,7 +1,7 @@
 """The second store (数据双备份): write-once segment files plus a hash-chained manifest per segment.
 
 Layout of an archive (a local directory by default, S3-compatible object storage when configured — see
-``signoff.archive_s3`` — or any store with write-once objects):
+``signoff.archive.s3`` — or any store with write-once objects):
 
 - ``segments/<n>-<sha256[:16]>.jsonl`` — one JSON object per line: the content rows of a record or event
   (``{"t": "row", "table", "row"}``), then its ledger entry with its leaf index (``{"t": "entry", …}``), and the
@@ -18,87 +18,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Date, LargeBinary, Numeric, Table
 
-from miniback.config import archive_s3_configured, check_archive
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
 from miniback.models.types import UTCDateTime
-from signoff.content import KINDS
+from signoff.archive.store import ArchiveError, ArchiveStore
+from signoff.ledger.kinds import KINDS
 
 SEGMENT_LEAVES = 10_000
 Progress = Callable[[str], None]
-
-
-class ArchiveError(RuntimeError):
-    """The archive refused a write (the object exists) or is inconsistent."""
-
-
-class ArchiveStore(Protocol):
-    def put(self, name: str, data: bytes) -> None:
-        """Store a new object; raise ``ArchiveError`` if ``name`` exists (objects are write-once)."""
-
-    def get(self, name: str) -> bytes: ...
-
-    def names(self, prefix: str) -> list[str]:
-        """Names starting with ``prefix``, sorted."""
-
-
-class LocalArchive:
-    """A directory: objects are files written to a temporary name, synced, then hard-linked into place."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def put(self, name: str, data: bytes) -> None:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)  # fails if the name exists: never overwrite
-        except FileExistsError:
-            raise ArchiveError(f"备份对象 {name} 已存在") from None
-        finally:
-            temporary.unlink()
-
-    def get(self, name: str) -> bytes:
-        try:
-            return (self.root / name).read_bytes()
-        except FileNotFoundError:
-            raise ArchiveError(f"备份对象 {name} 缺失") from None
-
-    def __repr__(self) -> str:
-        return f"LocalArchive({str(self.root)!r})"
-
-    def names(self, prefix: str) -> list[str]:
-        folder, _, start = prefix.rpartition("/")
-        directory = self.root / folder
-        if not directory.is_dir():
-            return []
-        return sorted(f"{folder}/{p.name}" for p in directory.iterdir() if p.name.startswith(start) and p.is_file())
-
-
-def store_from_config(config: Mapping[str, Any], default_dir: str | os.PathLike[str]) -> ArchiveStore:
-    """The configured archive: S3-compatible storage if ``ARCHIVE_S3_*`` is set, else ``ARCHIVE_DIR`` (or
-    ``default_dir``). A half-configured S3 setting raises ``ConfigError`` rather than falling back to a directory."""
-    check_archive(config)
-    if archive_s3_configured(config):
-        from signoff.archive_s3 import S3Archive  # boto3 is loaded only where the archive is on S3
-
-        return S3Archive.from_config(config)
-    return LocalArchive(config.get("ARCHIVE_DIR") or default_dir)
 
 
 # --- rows as JSON and back ---------------------------------------------------------------------------------

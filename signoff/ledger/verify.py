@@ -1,5 +1,5 @@
 """``ledger verify``: recompute every content hash, every chain link, every tree node and every checkpoint root,
-and re-hash every stored blob (signature image) the records and events refer to by hash (``signoff.blobs``).
+and re-hash every stored blob (signature image) the records and events refer to by hash (``signoff.ledger.blobs``).
 
 One keyset-paginated pass in Merkle-leaf order (plain DBAPI tuples: the ORM would cost more than the hashing),
 then one pass per tree level; memory holds the leaf level only.
@@ -19,11 +19,11 @@ from sqlalchemy import Engine, func
 
 from miniback.extensions import db
 from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
-from signoff import merkle
-from signoff.blobs import missing_blobs, rehash_blobs, short
-from signoff.content import KINDS, columns_differing, load_children, load_rows, rehash_stored
-from signoff.ledger import entry_hash
-from signoff.rawsql import keyset, paused_gc
+from signoff.ledger import merkle
+from signoff.ledger.blobs import missing_blobs, rehash_blobs, short
+from signoff.ledger.bulk import keyset, paused_gc
+from signoff.ledger.chain import entry_hash
+from signoff.ledger.kinds import KINDS, columns_differing, load_children, load_rows, rehash_stored
 
 BATCH = 10_000
 NEW_CHAIN = (0, GENESIS_HASH)

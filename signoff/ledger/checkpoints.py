@@ -16,8 +16,8 @@ from sqlalchemy import RowMapping, func, insert, select
 
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
-from signoff import merkle
-from signoff.rawsql import fetch_all, insert_computed, keyset, paused_gc
+from signoff.ledger import merkle
+from signoff.ledger.bulk import fetch_all, insert_computed, keyset, paused_gc
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
