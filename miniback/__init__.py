@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 
-    from miniback import pool
+    from miniback.database import pool
     from miniback.extensions import db, migrate
     from miniback.public.reads import add_public_read_bind
 

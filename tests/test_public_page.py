@@ -10,9 +10,9 @@ from markupsafe import escape
 
 from miniback.extensions import db
 from miniback.models import DelayNotice, DelayNoticeElevator, PublicHistoryEntry, utcnow
-from miniback.public.entries import stored_signoff
+from miniback.projections.masking import mask_name, mask_phone, mask_phones_in_text
+from miniback.projections.public_history import stored_signoff
 from miniback.public.history import local_today, public_record, resolved_signoff
-from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
 

@@ -1,6 +1,6 @@
 """What residents may see of an elevator: one typed read, masked on the server, with no internal ids.
 
-Records come from the ``public_history_entry`` read model (kept by ``miniback.public.entries`` with every
+Records come from the ``public_history_entry`` read model (kept by ``miniback.projections.public_history`` with every
 record and sign-off change: masked names, a superseded record replaced by its correction), due dates from the
 ``elevator_due`` projection (the same numbers the regulators' overdue list uses) and delay notices from
 ``delay_notice``. What depends on the clock (overdue, a default confirmation at its deadline) is decided here,
@@ -28,7 +28,7 @@ from miniback.models import (
     UseUnit,
     utcnow,
 )
-from miniback.public.masking import mask_phones_in_text
+from miniback.projections.masking import mask_phones_in_text
 from miniback.public.reads import on_mariadb, read_scalar
 from qr.urls import is_public_code
 
