@@ -32,7 +32,6 @@ DEFAULT_PUBLIC_RATE_LIMIT = "60 per minute"
 # records stays well below it; a bulk audit should read the checkpoints and run ``ledger verify`` instead.
 DEFAULT_PROOF_RATE_LIMIT = "120 per minute"
 PROOF_SCOPE = "ledger-proofs"
-RETRY_AFTER_SECONDS = 60
 KEY_PREFIX = "miniback-public"
 EXTENSION = "miniback_public_limits"
 P = ParamSpec("P")
