@@ -247,7 +247,7 @@ def seed_public_history(app: object) -> None:
     """The public history read model, built the way an operator would: ``flask public rebuild-history``'s
     function, from the records, sign-off states and accounts just seeded."""
     from miniback.extensions import db
-    from miniback.public.entries import rebuild_public_history
+    from miniback.projections.public_history import rebuild_public_history
 
     started = time.monotonic()
     with app.app_context():  # type: ignore[attr-defined]

@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 
-    from miniback import pool
+    from miniback.database import pool
     from miniback.extensions import db, migrate
     from miniback.public.reads import add_public_read_bind
 
@@ -78,9 +78,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    from jobs.connection import init_app as init_jobs
+    from miniback.extensions import init_app as init_clients
 
-    init_jobs(app)
+    init_clients(app)  # Redis (one client per purpose) and WeChat
 
     from miniback.api import bp as api_bp
     from miniback.api import register_views

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from miniback.public.ratelimit import RETRY_AFTER_SECONDS
+# A 429's Retry-After: the rate limits count per minute (``miniback.public.ratelimit``), so a refused client
+# may come back after one window.
+RETRY_AFTER_SECONDS = 60
 
 
 class ConfigError(RuntimeError):

@@ -1,9 +1,16 @@
-"""Extension objects, created unbound and initialised in ``create_app``."""
+"""Extension objects, created unbound and initialised in ``create_app``: the database, migrations, the Redis
+clients (one per purpose) and the WeChat client (one)."""
 
+from __future__ import annotations
+
+from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from miniback.wechat_client import WeChat
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,3 +32,58 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+class RedisClients:
+    """The app's Redis clients, one per purpose, each created on first use (creating the app never touches Redis):
+
+    - ``jobs``: RQ's queues and the WeChat access token every process shares (``REDIS_URL``; an in-memory
+      fakeredis when ``JOBS_MODE=inline``, the embedded demo);
+    - ``cache``: bytes kept for every worker, such as the mini-program codes (``REDIS_URL``);
+    - ``rate_limits``: the public rate limits' counters (``RATELIMIT_STORAGE_URI``).
+    """
+
+    PURPOSES = ("jobs", "cache", "rate_limits")
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[REDIS_EXTENSION] = {}
+
+    def client(self, purpose: str, app: Flask | None = None) -> Redis:
+        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        clients: dict[str, Redis] = app.extensions[REDIS_EXTENSION]
+        client = clients.get(purpose)
+        if client is None:
+            client = clients[purpose] = self._connect(purpose, app)
+        return client
+
+    def close(self, app: Flask, purpose: str) -> None:
+        """Disconnect and forget one purpose's client (tests and short-lived CLI processes); the next use makes a
+        new one from the configuration of the moment."""
+        client: Redis | None = app.extensions[REDIS_EXTENSION].pop(purpose, None)
+        if client is not None:
+            client.close()
+
+    @staticmethod
+    def _connect(purpose: str, app: Flask) -> Redis:
+        if purpose == "jobs":
+            if app.config["JOBS_MODE"] == "inline":
+                import fakeredis
+
+                return fakeredis.FakeRedis()
+            return Redis.from_url(app.config["REDIS_URL"])
+        if purpose == "cache":
+            return Redis.from_url(app.config["REDIS_URL"])
+        if purpose == "rate_limits":
+            return Redis.from_url(app.config["RATELIMIT_STORAGE_URI"])
+        raise KeyError(f"no Redis client for {purpose!r} (one of {', '.join(RedisClients.PURPOSES)})")
+
+
+REDIS_EXTENSION = "miniback_redis"
+redis_clients = RedisClients()
+wechat = WeChat()
+
+
+def init_app(app: Flask) -> None:
+    """The Redis clients and the WeChat client (its access token kept on the ``jobs`` Redis client)."""
+    redis_clients.init_app(app)
+    wechat.init_app(app, token_redis=lambda: redis_clients.client("jobs", app))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from wechatpy import WeChatClient
 from wechatpy.client.api import WeChatWxa
 from wechatpy.exceptions import WeChatClientException
-from wechatpy.session.memorystorage import MemoryStorage
 
 from miniback.errors import Unavailable
 
@@ -50,18 +50,56 @@ class MinibackWeChatClient(WeChatClient):
         return result
 
 
-def wechat_client() -> MinibackWeChatClient:
-    config = current_app.config
+class WeChat:
+    """The app's one WeChat API client (a Flask extension: ``init_app`` in ``miniback.extensions``), built on first
+    use from the ``WECHAT_*`` settings of that moment. Its access token is kept in Redis, so every worker and web
+    process uses (and refreshes) one."""
+
+    def init_app(self, app: Flask, token_redis: Callable[[], Any]) -> None:
+        from wechatpy.session.redisstorage import RedisStorage
+
+        class LazyRedis:
+            """Connects on first use: creating the app never touches Redis."""
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(token_redis(), name)
+
+            def get(self, key: str) -> Any:
+                return token_redis().get(key)
+
+            def set(self, key: str, value: Any, ex: int | None = None) -> Any:
+                return token_redis().set(key, value, ex=ex)
+
+            def delete(self, key: str) -> Any:
+                return token_redis().delete(key)
+
+        app.extensions[EXTENSION] = {"token_storage": RedisStorage(LazyRedis(), prefix="miniback:wechat")}
+
+    def client(self, app: Flask | None = None) -> MinibackWeChatClient:
+        return wechat_client(app)
+
+
+EXTENSION = "miniback_wechat"
+
+
+def wechat_client(app: Flask | None = None) -> MinibackWeChatClient:
+    """The app's one WeChat client (``miniback.extensions.wechat``), made on first use; 503 when WeChat is not
+    configured."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
     if not config.get("WECHAT_APPID") or not config.get("WECHAT_SECRET"):
         raise Unavailable("微信登录未配置")
-    storage = current_app.extensions.get("wechat_token_storage") or MemoryStorage()
-    return MinibackWeChatClient(
-        config["WECHAT_APPID"],
-        config["WECHAT_SECRET"],
-        config["WECHAT_API_BASE"],
-        session=storage,
-        timeout=config["WECHAT_TIMEOUT_SECONDS"],
-    )
+    state: dict[str, Any] = app.extensions[EXTENSION]
+    client: MinibackWeChatClient | None = state.get("client")
+    if client is None:
+        client = state["client"] = MinibackWeChatClient(
+            config["WECHAT_APPID"],
+            config["WECHAT_SECRET"],
+            config["WECHAT_API_BASE"],
+            session=state["token_storage"],
+            timeout=config["WECHAT_TIMEOUT_SECONDS"],
+        )
+    return client
 
 
-__all__ = ["MinibackWeChatClient", "WeChatClientException", "wechat_client"]
+__all__ = ["MinibackWeChatClient", "WeChat", "WeChatClientException", "wechat_client"]

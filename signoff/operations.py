@@ -17,7 +17,7 @@ from miniback.errors import Conflict
 from miniback.extensions import db
 from miniback.models import Account, SignoffEvent, SignoffState
 from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, reopen_key, terminal_key
-from miniback.public.entries import sync_public_signoff
+from miniback.projections.public_history import sync_public_signoff
 from signoff.confirmation import apply_default_confirmations
 from signoff.deadlines import reopened_deadline, shanghai_text, signoff_deadline
 from signoff.ledger.hashing import sha256_hex

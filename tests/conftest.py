@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from jobs.connection import close_connection
 from miniback import create_app
-from miniback.devtools.wechat_stub import RunningStub, StubState
+from miniback.demo.wechat_stub import RunningStub, StubState
 from miniback.extensions import db
 from signoff.archive.settings import store_from_config
 from signoff.archive.store import ArchiveStore

@@ -22,7 +22,7 @@ from miniback.models import (
     RecordTechnician,
     SignatureImage,
 )
-from miniback.public.entries import add_public_entry
+from miniback.projections.public_history import add_public_entry
 
 _counter = itertools.count(1)
 

@@ -6,8 +6,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from miniback import create_app
-from miniback.demo import seed_demo
-from miniback.demo_records import JOBS
+from miniback.demo.records import JOBS
+from miniback.demo.seed import seed_demo
 from miniback.extensions import db
 from miniback.models import ElevatorDue, MaintenanceRecord
 from signoff.ledger.hashing import verify_canonical

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from miniback import create_app
+from miniback.database.grants import APPEND_ONLY_FOR_APP, grant_statements
 from miniback.extensions import db
-from miniback.grants import APPEND_ONLY_FOR_APP, grant_statements
 from miniback.models import LedgerEntry
 from signoff.archive.local import LocalArchive
 from signoff.archive.segments import archive_pending

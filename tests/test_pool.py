@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from miniback import pool
+from miniback.database import pool
 from miniback.extensions import db
 from miniback.models import Account
 from tests.conftest import DB_HOST

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from miniback.extensions import db
 from miniback.models import PublicHistoryEntry, utcnow
-from miniback.public.entries import project_public_history, rebuild_public_history
+from miniback.projections.public_history import project_public_history, rebuild_public_history
 from miniback.public.history import local_today
 from signoff.confirmation import apply_default_confirmations
 from signoff.operations import record_submitted

@@ -10,9 +10,9 @@ from markupsafe import escape
 
 from miniback.extensions import db
 from miniback.models import DelayNotice, DelayNoticeElevator, PublicHistoryEntry, utcnow
-from miniback.public.entries import stored_signoff
+from miniback.projections.masking import mask_name, mask_phone, mask_phones_in_text
+from miniback.projections.public_history import stored_signoff
 from miniback.public.history import local_today, public_record, resolved_signoff
-from miniback.public.masking import mask_name, mask_phone, mask_phones_in_text
 from tests.factories import make_staff, make_world
 from tests.public_records import insert_record
 
@@ -409,13 +409,14 @@ def test_pages_stay_up_and_limited_in_memory_while_redis_is_down(client, app):
 
 
 def test_page_views_fall_back_to_memory_counts_when_redis_goes_away(client, app):
+    import redis
     from limits.storage import MemoryStorage
     from limits.strategies import FixedWindowRateLimiter
 
     from miniback.public.ratelimit import EXTENSION, PublicLimiter, RedisWindows
 
     app.config["PUBLIC_RATE_LIMIT"] = "2 per minute"
-    unreachable = RedisWindows("redis://127.0.0.1:1/0?socket_connect_timeout=0.2")
+    unreachable = RedisWindows(redis.Redis.from_url("redis://127.0.0.1:1/0?socket_connect_timeout=0.2"))
     app.extensions[EXTENSION] = PublicLimiter(unreachable, FixedWindowRateLimiter(MemoryStorage()))
     world = make_world()
     url = f"/e/{world.elevators[0].public_code}"

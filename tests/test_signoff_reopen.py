@@ -22,7 +22,7 @@ from jobs.enqueue import after_record_submitted, deadline_job_id
 from jobs.signoff import sweep
 from miniback.extensions import db
 from miniback.models import PublicHistoryEntry, PushDelivery, SignoffEvent, SignoffState, utcnow
-from miniback.public.entries import project_public_history, sync_public_signoff
+from miniback.projections.public_history import project_public_history, sync_public_signoff
 from miniback.public.history import local_today
 from signoff.confirmation import apply_default_confirmations
 from signoff.deadlines import SHANGHAI, ceil_to_minute, end_of_maintenance_day, shanghai_text

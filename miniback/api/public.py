@@ -2,56 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from dataclasses import fields as dataclass_fields
+from typing import Any, get_type_hints
 
 from flask import jsonify
+from pydantic import create_model
 
 from miniback.api import bp
 from miniback.api.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
-from miniback.public.history import public_history
+from miniback.public.history import (
+    PAGE_ONLY_FIELDS,
+    PublicDelayNotice,
+    PublicHistory,
+    PublicRecord,
+    public_history,
+)
 from miniback.public.ratelimit import check_public_rate_limit
 from miniback.public.views import cacheable
 
 
-class PublicRecordOut(Out):
-    maintained_on: date
-    category: str
-    category_name: str
-    technicians: list[str]
-    signoff_state: str
-    signoff_label: str
-    late_upload: bool
+def _schema(source: type, name: str, nested: dict[str, Any] | None = None) -> type[Out]:
+    """The JSON twin's schema of the page's own type ``source`` (a named tuple or a dataclass): the same fields and
+    types, all required, without the page's ready-made text; ``nested`` replaces a field's type by its schema."""
+    hints = get_type_hints(source)
+    names: list[str] = list(getattr(source, "_fields", None) or [item.name for item in dataclass_fields(source)])
+    shown: dict[str, Any] = {
+        field: ((nested or {}).get(field, hints[field]), ...) for field in names if field not in PAGE_ONLY_FIELDS
+    }
+    schema: type[Out] = create_model(name, __base__=Out, **shown)
+    return schema
 
 
-class PublicDelayNoticeOut(Out):
-    cause: str
-    starts_on: date
-    ends_on: date
-    text: str
-
-
-class PublicElevatorOut(Out):
-    public_code: str
-    address: str
-    position: str
-    elevator_type: str
-    elevator_type_name: str
-    status: str
-    status_name: str
-    device_code: str
-    rescue_code: str
-    use_unit: str
-    maintenance_unit: str
-    emergency_phone: str
-    last_maintained_on: date | None
-    next_due_on: date | None
-    overdue: bool
-    overdue_days: int
-    delay_notice: PublicDelayNoticeOut | None
-    records: list[PublicRecordOut]
+PublicRecordOut = _schema(PublicRecord, "PublicRecordOut")
+PublicDelayNoticeOut = _schema(PublicDelayNotice, "PublicDelayNoticeOut")
+PublicElevatorOut = _schema(
+    PublicHistory,
+    "PublicElevatorOut",
+    {"delay_notice": PublicDelayNoticeOut | None, "records": tuple[PublicRecordOut, ...]},  # type: ignore[valid-type]
+)
 
 
 @bp.get("/public/elevators/<string:code>")

@@ -12,6 +12,7 @@ from miniback.access import get_elevator_or_404
 from miniback.api import bp
 from miniback.api.validation import documented
 from miniback.auth.current import current_account, login_required
+from miniback.extensions import redis_clients
 from miniback.models import MU_ROLES, UU_ROLES, Elevator
 from miniback.wechat_client import wechat_client
 from qr.labels import label_data, label_png
@@ -65,12 +66,7 @@ def wxacode_cache() -> BytesCache:
     """Redis, shared by all workers; the embedded demo (no Redis) keeps the codes in its instance folder."""
     if current_app.config["ENV_MODE"] == "demo":
         return FileBytesCache(Path(current_app.instance_path) / "wxacode")
-    import redis
-
-    client = current_app.extensions.get("qr_redis")
-    if client is None:
-        client = current_app.extensions["qr_redis"] = redis.Redis.from_url(current_app.config["REDIS_URL"])
-    return RedisBytesCache(client)
+    return RedisBytesCache(redis_clients.client("cache"))
 
 
 @bp.get("/elevators/<int:elevator_id>/wxacode.png")

@@ -20,7 +20,7 @@ class PublicHistoryEntry(db.Model):
     """A record on the elevator's public page (``/e/<code>``): day, category, masked technicians, late mark and
     sign-off as residents see it. A superseded record has no entry (its correction has one).
 
-    Written in the same transaction as the record and every sign-off change (``miniback.public.entries``);
+    Written in the same transaction as the record and every sign-off change (``miniback.projections.public_history``);
     ``flask public rebuild-history`` recomputes it from the source tables. The primary key clusters an
     elevator's entries by day, so the page reads one short range.
     """

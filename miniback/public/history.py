@@ -1,6 +1,6 @@
 """What residents may see of an elevator: one typed read, masked on the server, with no internal ids.
 
-Records come from the ``public_history_entry`` read model (kept by ``miniback.public.entries`` with every
+Records come from the ``public_history_entry`` read model (kept by ``miniback.projections.public_history`` with every
 record and sign-off change: masked names, a superseded record replaced by its correction), due dates from the
 ``elevator_due`` projection (the same numbers the regulators' overdue list uses) and delay notices from
 ``delay_notice``. What depends on the clock (overdue, a default confirmation at its deadline) is decided here,
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy import Row, bindparam, func, literal_column
 
 from miniback.extensions import db
 from miniback.models import (
@@ -28,7 +28,7 @@ from miniback.models import (
     UseUnit,
     utcnow,
 )
-from miniback.public.masking import mask_phones_in_text
+from miniback.projections.masking import mask_phones_in_text
 from miniback.public.reads import on_mariadb, read_scalar
 from qr.urls import is_public_code
 
@@ -59,16 +59,13 @@ DELAY_CAUSE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class DelayNoticeRow:
-    cause: str
-    starts_on: date
-    ends_on: date
-    text: str
-
-
 class PublicRecord(NamedTuple):
-    """A record as residents see it. A named tuple: a page builds 24 of them per view."""
+    """A record as residents see it. A named tuple: a page builds 24 of them per view.
+
+    These types (``PublicRecord``, ``PublicDelayNotice``, ``PublicHistory``) are the one definition of what the page
+    and its JSON twin show: the twin's OpenAPI schema is derived from them (``miniback.api.public``), leaving out
+    ``PAGE_ONLY_FIELDS``.
+    """
 
     maintained_on: date
     category: str
@@ -82,6 +79,10 @@ class PublicRecord(NamedTuple):
     technicians_text: str
     # When the clock alone changes what residents see (a pending record's deadline: default-confirmed from then).
     changes_at: datetime | None
+
+
+# The page's ready-made text and its clock: not part of the JSON twin.
+PAGE_ONLY_FIELDS = frozenset({"maintained_text", "technicians_text", "changes_at"})
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def _page_rows(code: str, now: datetime) -> tuple[PageRow, list[PublicRecord]] |
     return row, _row_entries(row.id, now)
 
 
-def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
+def _delay_notice_row(elevator_id: int, today: date) -> Row[Any] | None:
     """The latest delay notice covering ``today``, if the unit filed one for this elevator."""
     with db.engine.connect() as connection:
         notice = connection.execute(
@@ -311,9 +312,7 @@ def _delay_notice_row(elevator_id: int, today: date) -> DelayNoticeRow | None:
             .order_by(DelayNotice.id.desc())
             .limit(1)
         ).first()
-    if notice is None:
-        return None
-    return DelayNoticeRow(notice.cause, notice.starts_on, notice.ends_on, notice.explanation)
+    return notice
 
 
 def _due(elevator: PageRow, records: tuple[PublicRecord, ...]) -> tuple[date | None, date | None]:
@@ -354,7 +353,7 @@ def public_history(code: str, today: date | None = None, now: datetime | None = 
             cause=DELAY_CAUSE_NAMES.get(notice_row.cause, "其他"),
             starts_on=notice_row.starts_on,
             ends_on=notice_row.ends_on,
-            text=mask_phones_in_text(notice_row.text),
+            text=mask_phones_in_text(notice_row.explanation),
         )
         if notice_row is not None
         else None

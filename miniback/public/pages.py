@@ -27,7 +27,8 @@ from werkzeug.http import generate_etag
 
 from miniback.extensions import db
 from miniback.models import PublicPage, utcnow
-from miniback.public import history, masking
+from miniback.projections import masking
+from miniback.public import history
 from miniback.public.history import LOCAL_TZ, PublicHistory, public_history
 from miniback.public.reads import has_public_reads, read_row
 from qr.urls import is_public_code

@@ -26,13 +26,14 @@ from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
+from miniback.extensions import redis_clients
+
 DEFAULT_PUBLIC_RATE_LIMIT = "60 per minute"
 # The ledger's proof endpoints (anyone, no log-in) assemble a Merkle path per request: a limit of their own, shared
 # by all of them so a flood cannot simply move to the next endpoint. An inspector's script checking a batch of
 # records stays well below it; a bulk audit should read the checkpoints and run ``ledger verify`` instead.
 DEFAULT_PROOF_RATE_LIMIT = "120 per minute"
 PROOF_SCOPE = "ledger-proofs"
-RETRY_AFTER_SECONDS = 60
 KEY_PREFIX = "miniback-public"
 EXTENSION = "miniback_public_limits"
 P = ParamSpec("P")
@@ -49,8 +50,8 @@ class RedisWindows:
     script per count, which costs Redis several times an INCR. A window's key is never reused, so one whose EXPIRE
     was lost (the process died in between) only lingers; it cannot hold anyone back."""
 
-    def __init__(self, url: str) -> None:
-        self.redis = redis.Redis.from_url(url)
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
 
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         return self.answer(self.send(item, *identifiers))
@@ -175,5 +176,6 @@ def init_rate_limits(app: Flask) -> None:
     )
     uri = app.config["RATELIMIT_STORAGE_URI"]
     memory = FixedWindowRateLimiter(MemoryStorage())
-    shared = RedisWindows(uri) if uri.startswith(("redis://", "rediss://", "unix://")) else memory
+    redis_url = uri.startswith(("redis://", "rediss://", "unix://"))
+    shared = RedisWindows(redis_clients.client("rate_limits", app)) if redis_url else memory
     app.extensions[EXTENSION] = PublicLimiter(shared, memory)

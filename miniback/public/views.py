@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Response, current_app, make_response, render_template, request
 
+from miniback.errors import RETRY_AFTER_SECONDS
 from miniback.public import bp
 from miniback.public.pages import page_for, stored_page
-from miniback.public.ratelimit import RETRY_AFTER_SECONDS, check_public_rate_limit, public_view_counted
+from miniback.public.ratelimit import check_public_rate_limit, public_view_counted
 
 # Every page of the blueprint (404s included, so guessing codes costs the same) counts against one limit: the
 # resident's page counts while it looks its page up, the others before they answer.

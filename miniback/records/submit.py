@@ -25,7 +25,7 @@ from miniback.models import (
     RecordTechnician,
     utcnow,
 )
-from miniback.public.entries import add_public_entry
+from miniback.projections.public_history import add_public_entry
 from miniback.records.calendar import local_day
 from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done

@@ -11,7 +11,7 @@ from miniback.auth.tokens import revoke_all_tokens
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, BindCode, MaintenanceRecord, MaintenanceUnit, OrgNode, utcnow
-from miniback.public.entries import refresh_public_technicians
+from miniback.projections.public_history import refresh_public_technicians
 from miniback.registry.history import apply_changes
 
 MAX_DEPTH = 8

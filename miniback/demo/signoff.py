@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 
-from miniback.demo_records import signature_png, submit_demo_job
+from miniback.demo.records import signature_png, submit_demo_job
 from miniback.extensions import db
 from miniback.models import Account, Elevator, SignoffState, utcnow
 from miniback.public.history import SIGNOFF_LABELS

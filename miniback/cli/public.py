@@ -23,7 +23,7 @@ def public_cli() -> None:
 def rebuild_history_command(batch: int) -> None:
     """Recompute every elevator's public history from the records, sign-off states and accounts (one
     transaction: pages show the old or the new history, never a half-built one)."""
-    from miniback.public.entries import rebuild_public_history
+    from miniback.projections.public_history import rebuild_public_history
 
     total = rebuild_public_history(batch, progress=lambda done: click.echo(f"  {done} 条 …"))
     db.session.commit()
@@ -47,3 +47,6 @@ def render_stale_pages() -> None:
     click.echo("生成电梯公示页面 …")
     total = render_pages(progress=lambda done: click.echo(f"  {done} 页（{time.monotonic() - started:.0f} 秒）"))
     click.echo(f"已生成 {total} 个电梯公示页面，用时 {time.monotonic() - started:.0f} 秒")
+
+
+COMMANDS = (public_cli,)

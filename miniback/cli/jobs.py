@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
-from miniback.cli_errors import CommandError
+from miniback.cli.errors import CommandError
 
 log = logging.getLogger("miniback.jobs")
 
@@ -80,11 +80,11 @@ def sweep_command(loop: bool, interval: int | None) -> None:
 @click.command(
     "rebuild-signoff-state", help="由签名确认事件重新计算每条记录的签名确认状态及其公开维保记录（一个事务）。"
 )
-def rebuild_command() -> None:
+def rebuild_signoff_state_command() -> None:
     """Recompute every record's sign-off state from the sign-off events, and the public history that shows
     them (one transaction)."""
     from miniback.extensions import db
-    from miniback.public.entries import rebuild_public_history
+    from miniback.projections.public_history import rebuild_public_history
     from signoff.projection import rebuild_projection
 
     total = rebuild_projection()
@@ -93,4 +93,4 @@ def rebuild_command() -> None:
     click.echo(f"已由签名确认事件重建 {total} 条签名确认状态、{entries} 条公开维保记录")
 
 
-COMMANDS = (worker_command, sweep_command, rebuild_command)
+COMMANDS = (worker_command, sweep_command, rebuild_signoff_state_command)

@@ -23,7 +23,7 @@ from miniback.models import (
     RecordTechnician,
     SignoffState,
 )
-from miniback.public.masking import mask_name
+from miniback.projections.masking import mask_name
 
 REBUILD_BATCH = 5000
 

@@ -1,4 +1,4 @@
-"""``flask --app miniback qr …``: print a maintenance unit's QR labels."""
+"""``flask qr …``: print a maintenance unit's QR labels."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from miniback.cli_errors import CommandError
+from miniback.cli.errors import CommandError
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceUnit
 from qr.fonts import FontMissing, find_cjk_font
 from qr.labels import LABELS_PER_PAGE, label_data, write_labels_pdf
 
-qr_group = AppGroup("qr", help="电梯二维码与标签")
+qr_cli = AppGroup("qr", help="电梯二维码与标签")
 
 
-@qr_group.command("labels", help="把一个维保单位所有在册电梯的二维码标签生成为 A4 PDF（每页 3 × 3 张）。")
+@qr_cli.command("labels", help="把一个维保单位所有在册电梯的二维码标签生成为 A4 PDF（每页 3 × 3 张）。")
 @click.option("--unit", "unit_id", type=int, required=True, help="维保单位 id")
 @click.option(
     "--out",
@@ -60,3 +60,6 @@ def labels_command(unit_id: int, out: Path, base_url: str | None) -> None:
 
     pages = write_labels_pdf(labels, out, progress)
     click.echo(f"已生成 {out}（{pages} 页 A4）")
+
+
+COMMANDS = (qr_cli,)

@@ -1,0 +1,111 @@
+"""The embedded demo server (``flask --app wsgi demo``): migrate, seed once, start the WeChat stub, serve."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from pathlib import Path
+
+from flask import Flask
+
+from miniback.demo.seed import DEMO_PASSWORD, seed_demo
+from miniback.extensions import db
+from miniback.models import Account, Elevator
+
+
+def demo_label(app: Flask, elevator: Elevator) -> tuple[str, str]:
+    """Render the elevator's printable label into the instance folder; returns its public URL and the file."""
+    from qr.labels import label_data, label_png
+
+    data = label_data(elevator, app.config["PUBLIC_BASE_URL"])
+    path = Path(app.instance_path) / "labels" / f"{elevator.public_code}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(label_png(data))
+    return data.url, str(path)
+
+
+class PortUnavailable(RuntimeError):
+    """The demo cannot listen where it was asked to (the message says what to do instead)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The demo's listening socket, bound before anything is printed: a port already in use is reported at once,
+    not after the database is prepared and the URLs are shown."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a just-stopped demo's TIME_WAIT does not count
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortUnavailable(
+                f"端口 {port} 已被占用（也许另一个演示或程序正在使用它）。"
+                f"请换一个端口：make demo PORT={port + 1}（或 flask --app wsgi demo --port {port + 1}）"
+            ) from None
+        raise PortUnavailable(f"无法在 {host}:{port} 上监听：{exc.strerror}") from None
+    return sock
+
+
+def run_demo(app: Flask, host: str, port: int) -> None:
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from miniback.demo.wechat_stub import RunningStub
+
+    listening = listen(host, port)
+    base = f"http://{host}:{port}"
+    if "MINIBACK_PUBLIC_BASE_URL" not in os.environ:
+        app.config["PUBLIC_BASE_URL"] = base  # the QR codes must point at this very server
+    with app.app_context():
+        print("正在准备演示数据库 …", flush=True)
+        upgrade()
+        if not db.session.execute(db.select(Account.id)).first():
+            seed_demo()
+            db.session.commit()
+        elevator = db.session.execute(db.select(Elevator).order_by(Elevator.id)).scalars().first()
+        public_page, label_path = demo_label(app, elevator) if elevator else ("", "")
+    stub = RunningStub().start()
+    app.config["WECHAT_API_BASE"] = stub.url
+    if app.config["JOBS_MODE"] == "inline":
+        from jobs.worker import InlineRunner
+
+        # Jobs run in this process: pushes after submissions, deadline jobs, and the sweep.
+        InlineRunner(app).start()
+    print(
+        f"""
+miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
+
+  API 文档 (可交互):   {base}/api/v1/docs/
+  API 文档 (OpenAPI):  {base}/api/v1/openapi.json
+  电梯列表 (需登录):   {base}/api/v1/elevators
+  维保记录 (需登录):   {base}/api/v1/records
+  签名确认 (安全管理人员 manager1 登录): {base}/api/v1/signoff/records?state=pending
+                       ?state=signed / objected / default_confirmed；补传记录约 1 分钟后到期并默认确认
+  演示电梯:            {elevator.address if elevator else ""} {elevator.position if elevator else ""}
+                       公开编码 {elevator.public_code if elevator else ""}
+  公开维保页面:        {public_page}
+  二维码标签 (PNG):    {label_path}
+
+  演示账号（密码均为 {DEMO_PASSWORD}）:
+    维保单位管理员   suian-admin       使用单位管理员   uu1-admin / uu2-admin
+    平台运营         platform          区监管           regulator-tianhe      检验机构 inspector
+  小程序账号（本地微信模拟，wx.login code 写作 任意:用户）: tech1…tech4, supervisor, manager1, manager2
+    与真实微信一样，每个 code 只能用一次：再次登录请换一个前缀（demo:tech1 用过后用 demo2:tech1）
+
+  试一试:
+    curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\
+         -d '{{"username":"suian-admin","password":"{DEMO_PASSWORD}"}}'
+
+  换一个端口：make demo PORT=8000（或 flask --app wsgi demo --port 8000）
+  按 Ctrl+C 停止演示
+""",
+        flush=True,
+    )
+    server = make_server(host, port, app, threaded=True, fd=listening.fileno())
+    try:
+        server.serve_forever()
+    finally:
+        listening.close()

@@ -1,1 +1,0 @@
-"""Development helpers: the local WeChat API stub used by tests and the embedded demo."""
