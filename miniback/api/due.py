@@ -159,9 +159,7 @@ def overdue_list() -> Any:
 
 
 @bp.post("/delay-notices")
-@documented(
-    "提交维保延期说明（维保单位）", body=DelayNoticeIn, response=DelayNoticeOut, roles=("mu_admin",), status=201
-)
+@documented("提交维保延期说明（维保单位）", body=DelayNoticeIn, response=DelayNoticeOut, status=201)
 @login_required("mu_admin")
 def add_delay_notice() -> Any:
     actor = current_account()

@@ -169,7 +169,6 @@ def list_elevators() -> Any:
     "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建",
     body=ElevatorIn,
     response=ElevatorRegisteredOut,
-    roles=("mu_admin",),
     status=201,
     responses={200: "代码已登记：匹配到已有电梯（matched 为 true）"},
 )
@@ -205,7 +204,7 @@ def elevator_by_public_code(public_code: str) -> Any:
 
 
 @bp.patch("/elevators/<int:elevator_id>")
-@documented("修改电梯信息（留存变更历史）", body=ElevatorUpdate, response=ElevatorOut, roles=("mu_admin",))
+@documented("修改电梯信息（留存变更历史）", body=ElevatorUpdate, response=ElevatorOut)
 @login_required("mu_admin")
 def change_elevator(elevator_id: int) -> Any:
     actor = current_account()
@@ -222,7 +221,6 @@ def change_elevator(elevator_id: int) -> Any:
     "移交给其他维保单位：原单位保留历史记录，但不再承接新工作",
     body=TransferIn,
     response=ElevatorOut,
-    roles=("mu_admin", "uu_admin", "platform_operator"),
 )
 @login_required("mu_admin", "uu_admin", "platform_operator")
 def transfer_elevator_view(elevator_id: int) -> Any:

@@ -37,7 +37,7 @@ def _name(elevator: Elevator, suffix: str) -> str:
 
 
 @bp.get("/elevators/<int:elevator_id>/qr.png")
-@documented("电梯二维码（PNG），内容为公开页面地址", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯二维码（PNG），内容为公开页面地址", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_qr_png(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -45,7 +45,7 @@ def elevator_qr_png(elevator_id: int) -> Any:
 
 
 @bp.get("/elevators/<int:elevator_id>/qr.svg")
-@documented("电梯二维码（SVG，可任意缩放印刷）", roles=LABEL_ROLES, media_type="image/svg+xml")
+@documented("电梯二维码（SVG，可任意缩放印刷）", media_type="image/svg+xml")
 @login_required(*LABEL_ROLES)
 def elevator_qr_svg(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -53,7 +53,7 @@ def elevator_qr_svg(elevator_id: int) -> Any:
 
 
 @bp.get("/elevators/<int:elevator_id>/label.png")
-@documented("电梯二维码标签（PNG，300 dpi，60×90 mm）", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯二维码标签（PNG，300 dpi，60×90 mm）", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_label_png(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -74,7 +74,7 @@ def wxacode_cache() -> BytesCache:
 
 
 @bp.get("/elevators/<int:elevator_id>/wxacode.png")
-@documented("电梯的微信小程序码（scene 为公开编码，生成一次后缓存）", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯的微信小程序码（scene 为公开编码，生成一次后缓存）", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_wxacode(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())

@@ -281,9 +281,7 @@ def _template_for(actor: Account, elevator: Elevator, category: str, unit_templa
 
 
 @bp.post("/drafts")
-@documented(
-    "开始一条维保记录（按电梯与类别生成项目快照）", body=DraftIn, response=DraftOut, roles=("technician",), status=201
-)
+@documented("开始一条维保记录（按电梯与类别生成项目快照）", body=DraftIn, response=DraftOut, status=201)
 @login_required("technician")
 def add_draft() -> Any:
     actor = current_account()
@@ -300,9 +298,7 @@ def add_draft() -> Any:
 
 
 @bp.get("/drafts")
-@documented(
-    "本人未提交的维保记录草稿（最新的在前）", query=Page, response=DraftOut, list_response=True, roles=("technician",)
-)
+@documented("本人未提交的维保记录草稿（最新的在前）", query=Page, response=DraftOut, list_response=True)
 @login_required("technician")
 def list_drafts() -> Any:
     args = query_args(Page)
@@ -316,14 +312,14 @@ def list_drafts() -> Any:
 
 
 @bp.get("/drafts/<int:draft_id>")
-@documented("草稿详情", response=DraftOut, roles=("technician",))
+@documented("草稿详情", response=DraftOut)
 @login_required("technician")
 def get_draft(draft_id: int) -> Any:
     return _draft_out(get_draft_or_404(draft_id, current_account()))
 
 
 @bp.delete("/drafts/<int:draft_id>")
-@documented("取消（删除）本人未提交的草稿；已提交的记录不受影响", status=204, roles=("technician",))
+@documented("取消（删除）本人未提交的草稿；已提交的记录不受影响", status=204)
 @login_required("technician")
 def delete_draft(draft_id: int) -> Any:
     discard_draft(get_draft_or_404(draft_id, current_account(), for_update=True))
@@ -332,7 +328,7 @@ def delete_draft(draft_id: int) -> Any:
 
 
 @bp.put("/drafts/<int:draft_id>/results")
-@documented("逐项保存维保结果", body=ResultsIn, response=DraftOut, roles=("technician",))
+@documented("逐项保存维保结果", body=ResultsIn, response=DraftOut)
 @login_required("technician")
 def save_draft_results(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, current_account(), for_update=True)
@@ -343,7 +339,7 @@ def save_draft_results(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/items")
-@documented("增加自定义维保项目", body=AddedItemIn, response=DraftOut, roles=("technician",), status=201)
+@documented("增加自定义维保项目", body=AddedItemIn, response=DraftOut, status=201)
 @login_required("technician")
 def add_draft_item(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, current_account(), for_update=True)
@@ -353,9 +349,7 @@ def add_draft_item(draft_id: int) -> Any:
 
 
 @bp.patch("/drafts/<int:draft_id>")
-@documented(
-    "修改草稿：备注、更换配件、发现隐患、第二维保人员", body=DraftUpdate, response=DraftOut, roles=("technician",)
-)
+@documented("修改草稿：备注、更换配件、发现隐患、第二维保人员", body=DraftUpdate, response=DraftOut)
 @login_required("technician")
 def change_draft(draft_id: int) -> Any:
     actor = current_account()
@@ -372,7 +366,7 @@ def change_draft(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/check-in")
-@documented("现场签到（时间与位置）", body=PointIn, response=DraftOut, roles=("technician",))
+@documented("现场签到（时间与位置）", body=PointIn, response=DraftOut)
 @login_required("technician")
 def check_in_view(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, current_account(), for_update=True)
@@ -382,7 +376,7 @@ def check_in_view(draft_id: int) -> Any:
 
 
 @bp.post("/drafts/<int:draft_id>/check-out")
-@documented("现场签退（时间与位置）", body=PointIn, response=DraftOut, roles=("technician",))
+@documented("现场签退（时间与位置）", body=PointIn, response=DraftOut)
 @login_required("technician")
 def check_out_view(draft_id: int) -> Any:
     draft = get_draft_or_404(draft_id, current_account(), for_update=True)
@@ -396,7 +390,6 @@ def check_out_view(draft_id: int) -> Any:
     "签名并提交：记录即被冻结（内容哈希），提交后不可修改；重复提交返回同一条记录（201 新建 / 200 已存在）",
     body=SubmitIn,
     response=RecordOut,
-    roles=("technician",),
     status=201,
     responses={200: "该草稿已提交过：返回同一条记录"},
 )
@@ -601,7 +594,6 @@ def record_signature(record_id: int) -> Any:
     "更正：以原记录为底稿新建草稿，提交后成为引用原记录的新记录（原记录保持不变、仍可查）",
     body=CorrectionIn,
     response=DraftOut,
-    roles=("technician",),
     status=201,
 )
 @login_required("technician")

@@ -198,7 +198,6 @@ def _detail(state: SignoffState) -> dict[str, Any]:
     query=SignoffQuery,
     response=SignoffOut,
     list_response=True,
-    roles=ROLES,
 )
 @login_required(*ROLES)
 def list_signoffs() -> Any:
@@ -221,7 +220,7 @@ def signoff_page(actor: Account, args: SignoffQuery) -> dict[str, Any]:
 
 
 @bp.get("/signoff/records/<int:record_id>")
-@documented("维保记录签名确认详情（含签名确认事件）；可查看该记录的人都可查看", response=SignoffDetailOut, roles=ROLES)
+@documented("维保记录签名确认详情（含签名确认事件）；可查看该记录的人都可查看", response=SignoffDetailOut)
 @login_required(*ROLES)
 def get_signoff(record_id: int) -> Any:
     return _detail(get_signoff_or_404(record_id, current_account()))
@@ -232,7 +231,6 @@ def get_signoff(record_id: int) -> Any:
     "签名确认（截止时间前；重复签名不改变结果）",
     body=SignIn,
     response=SignoffOut,
-    roles=("uu_manager",),
     status=201,
     responses={200: "已签名过：结果不变"},
 )
@@ -251,7 +249,6 @@ def sign_record(record_id: int) -> Any:
     "提出异议：截止前代替签名，或默认签名确认后的异议期内",
     body=ObjectionIn,
     response=SignoffOut,
-    roles=("uu_manager",),
     status=201,
 )
 @login_required("uu_manager")
@@ -270,7 +267,6 @@ def object_to_record(record_id: int) -> Any:
     "异议处理完毕（维保单位处理后登记，或安全管理人员撤回）；截止前提出的异议处理后重新开放签名确认（新的截止时间）",
     body=ResolveIn,
     response=SignoffOut,
-    roles=("uu_manager", "mu_admin", "mu_supervisor"),
 )
 @login_required("uu_manager", "mu_admin", "mu_supervisor")
 def resolve_record_objection(record_id: int) -> Any:
@@ -290,7 +286,6 @@ def resolve_record_objection(record_id: int) -> Any:
     "小程序上报 wx.requestSubscribeMessage 中用户同意（accept）的模板，每次同意计一次可推送额度",
     body=SubscriptionsIn,
     response=SubscriptionsOut,
-    roles=WECHAT_ROLES,
 )
 @login_required(*WECHAT_ROLES)
 def report_subscriptions() -> Any:
@@ -322,7 +317,6 @@ UNREACHED_ROLES = ("mu_admin", "mu_supervisor", "uu_admin")
     query=UnreachedQuery,
     response=SignoffOut,
     list_response=True,
-    roles=UNREACHED_ROLES,
 )
 @login_required(*UNREACHED_ROLES)
 def list_unreached_signoffs() -> Any:

@@ -187,9 +187,7 @@ def maintenance_unit_history(unit_id: int) -> Any:
 
 
 @bp.post("/maintenance-units/<int:unit_id>/status")
-@documented(
-    "平台审核通过、暂停或恢复维保单位", body=StatusChange, response=MaintenanceUnitOut, roles=("platform_operator",)
-)
+@documented("平台审核通过、暂停或恢复维保单位", body=StatusChange, response=MaintenanceUnitOut)
 @login_required("platform_operator")
 def set_maintenance_unit_status(unit_id: int) -> Any:
     actor = current_account()
@@ -263,7 +261,7 @@ def use_unit_history(unit_id: int) -> Any:
 
 
 @bp.post("/use-units/<int:unit_id>/status")
-@documented("平台审核通过、暂停或恢复使用单位", body=StatusChange, response=UseUnitOut, roles=("platform_operator",))
+@documented("平台审核通过、暂停或恢复使用单位", body=StatusChange, response=UseUnitOut)
 @login_required("platform_operator")
 def set_use_unit_status(unit_id: int) -> Any:
     actor = current_account()
