@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api import bp
 from miniback.api.fields import Out, Page, text
 from miniback.api.record_fields import DelayCause
 from miniback.api.validation import Schema, documented, json_body, query_args
@@ -25,6 +25,8 @@ from miniback.records.due import (
     notices_covering,
     overdue_query,
 )
+
+bp = Blueprint("due", __name__)
 
 CAUSE_LABELS = {
     "natural_disaster": "自然灾害",

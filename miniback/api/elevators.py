@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from flask import Blueprint
 from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
-from miniback.api import bp
 from miniback.api.fields import Code, CreditCode, District, Out, Page, text
 from miniback.api.pagination import paginate
 from miniback.api.units import ChangeOut
@@ -30,6 +30,8 @@ from miniback.registry.elevators import (
     use_unit_by_credit_code,
 )
 from miniback.registry.history import history_of
+
+bp = Blueprint("elevators", __name__)
 
 ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
 ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]

@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import get_elevator_or_404, require_active_unit, require_maintainer
-from miniback.api import bp
 from miniback.api.elevators import ElevatorFields, ElevatorOut
 from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
@@ -27,6 +27,8 @@ from miniback.records.templates import (
     unit_template,
     unit_template_version,
 )
+
+bp = Blueprint("onsite", __name__)
 
 
 class TemplateQuery(Schema):

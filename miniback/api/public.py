@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from miniback.api import bp
 from miniback.api.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
 from miniback.public.history import public_history
 from miniback.public.ratelimit import check_public_rate_limit
 from miniback.public.views import cacheable
+
+bp = Blueprint("public", __name__)
 
 
 class PublicRecordOut(Out):

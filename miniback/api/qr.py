@@ -6,10 +6,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file
+from flask import Blueprint, Response, current_app, send_file
 
 from miniback.access import get_elevator_or_404
-from miniback.api import bp
 from miniback.api.validation import documented
 from miniback.auth.current import current_account, login_required
 from miniback.models import MU_ROLES, UU_ROLES, Elevator
@@ -18,6 +17,8 @@ from qr.labels import label_data, label_png
 from qr.render import qr_png, qr_svg
 from qr.urls import public_url
 from qr.wxacode import BytesCache, FileBytesCache, RedisBytesCache, wxa_code_png
+
+bp = Blueprint("qr", __name__)
 
 LABEL_ROLES = (*MU_ROLES, *UU_ROLES, "platform_operator")
 

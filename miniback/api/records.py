@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from flask import Response
+from flask import Blueprint, Response
 from pydantic import AwareDatetime, Field, StringConstraints
 from sqlalchemy import or_, true
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,6 @@ from miniback.access import (
     require_maintainer,
     signoff_scope,
 )
-from miniback.api import bp
 from miniback.api.fields import Code, District, Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
 from miniback.api.record_fields import Category, Hazard, ItemOut, ItemResult, PointIn, ReplacedPart, point_out
@@ -46,6 +45,8 @@ from miniback.records.signature import decode_signature
 from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
 from miniback.records.templates import get_unit_template_for, tsg_template, unit_template
 from miniback.registry.staff import subtree_node_ids
+
+bp = Blueprint("records", __name__)
 
 Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
 

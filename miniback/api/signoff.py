@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from flask import current_app
+from flask import Blueprint, current_app
 from pydantic import Field, model_validator
 
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
-from miniback.api import bp
 from miniback.api.fields import Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
@@ -38,6 +37,8 @@ from signoff.push import (
     push_statuses,
     unreached,
 )
+
+bp = Blueprint("signoff", __name__)
 
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Response, current_app
+from flask import Blueprint, Response, current_app
 
 from miniback.access import (
     get_org_node_or_404,
@@ -13,7 +13,6 @@ from miniback.access import (
     require_active_unit,
     staff_scope,
 )
-from miniback.api import bp
 from miniback.api.auth import AccountOut
 from miniback.api.fields import Mobile, Out, Page, text
 from miniback.api.pagination import paginate
@@ -34,6 +33,8 @@ from miniback.registry.staff import (
     rename_org_node,
     update_staff,
 )
+
+bp = Blueprint("staff", __name__)
 
 ADMINS = ("mu_admin", "uu_admin")
 

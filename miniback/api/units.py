@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from flask import Blueprint
+
 from miniback.access import (
     get_maintenance_unit_or_404,
     get_use_unit_or_404,
@@ -12,7 +14,6 @@ from miniback.access import (
     require_admin_of,
     use_unit_scope,
 )
-from miniback.api import bp
 from miniback.api.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
 from miniback.api.pagination import paginate
 from miniback.api.validation import Schema, documented, json_body, query_args
@@ -22,6 +23,8 @@ from miniback.extensions import db
 from miniback.models import MaintenanceUnit, UseUnit
 from miniback.registry.history import history_of
 from miniback.registry.units import register_maintenance_unit, register_use_unit, set_unit_status, update_unit
+
+bp = Blueprint("units", __name__)
 
 
 class AdminIn(Schema):
