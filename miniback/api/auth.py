@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from miniback.api.fields import Out, Password, Username, text
+from miniback.api.schemas.fields import Out, Password, Username, text
 from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
 from miniback.auth.current import bearer_token, current_account, login_required

@@ -9,8 +9,8 @@ from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api.fields import Out, Page, text
-from miniback.api.record_fields import DelayCause
+from miniback.api.schemas.fields import Out, Page, text
+from miniback.api.schemas.records import DelayCause
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import NotFound

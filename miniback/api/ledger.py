@@ -13,7 +13,7 @@ from flask import Blueprint
 from pydantic import Field
 from sqlalchemy import RowMapping
 
-from miniback.api.fields import Out
+from miniback.api.schemas.fields import Out
 from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.public.ratelimit import proof_limit

@@ -11,9 +11,9 @@ from pydantic import Field
 
 from miniback.access import get_elevator_or_404, require_active_unit, require_maintainer
 from miniback.api.elevators import ElevatorFields, ElevatorOut
-from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
-from miniback.api.record_fields import Category, PointIn
+from miniback.api.schemas.fields import Out, Page, text
+from miniback.api.schemas.records import Category, PointIn
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db

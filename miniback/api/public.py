@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from miniback.api.fields import Out
+from miniback.api.schemas.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
 from miniback.public.history import public_history

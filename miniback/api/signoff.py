@@ -11,8 +11,8 @@ from pydantic import Field, model_validator
 
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
-from miniback.api.fields import Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
+from miniback.api.schemas.fields import Out, Page, SignatureB64, text
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed

@@ -14,8 +14,8 @@ from miniback.access import (
     staff_scope,
 )
 from miniback.api.auth import AccountOut
-from miniback.api.fields import Mobile, Out, Page, text
 from miniback.api.pagination import paginate
+from miniback.api.schemas.fields import Mobile, Out, Page, text
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.wechat_login import issue_bind_code

@@ -14,8 +14,8 @@ from miniback.access import (
     require_admin_of,
     use_unit_scope,
 )
-from miniback.api.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
 from miniback.api.pagination import paginate
+from miniback.api.schemas.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.passwords import check_strength
