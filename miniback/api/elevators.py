@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
 from miniback.api.pagination import paginate
 from miniback.api.schemas.fields import Code, CreditCode, District, Out, Page, text
-from miniback.api.units import ChangeOut
+from miniback.api.schemas.units import ChangeOut
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound

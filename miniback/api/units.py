@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, Literal
+from typing import Any, Generic
 
 from flask import Blueprint
 
@@ -17,8 +16,21 @@ from miniback.access import (
     use_unit_scope,
 )
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
-from miniback.api.validation import Schema, documented, json_body, query_args
+from miniback.api.schemas.fields import Out, Page
+from miniback.api.schemas.units import (
+    ChangeOut,
+    MaintenanceUnitOut,
+    MaintenanceUnitRegisteredOut,
+    MaintenanceUnitRegistration,
+    MaintenanceUnitUpdate,
+    StatusChange,
+    UnitQuery,
+    UseUnitOut,
+    UseUnitRegisteredOut,
+    UseUnitRegistration,
+    UseUnitUpdate,
+)
+from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.passwords import check_strength
 from miniback.extensions import db
@@ -27,103 +39,6 @@ from miniback.registry.history import history_of
 from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, U, UnitKind, register_unit, set_unit_status, update_unit
 
 bp = Blueprint("units", __name__)
-
-
-class AdminIn(Schema):
-    name: text(50)  # type: ignore[valid-type]
-    username: Username
-    password: Password
-    mobile: Mobile | None = None
-
-
-class MaintenanceUnitFields(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    filing_no: text(50)  # type: ignore[valid-type]
-    address: text(200)  # type: ignore[valid-type]
-    office_address: text(200)  # type: ignore[valid-type]
-    contact_name: text(50)  # type: ignore[valid-type]
-    contact_phone: Phone
-    emergency_phone: Phone
-
-
-class MaintenanceUnitRegistration(MaintenanceUnitFields):
-    credit_code: CreditCode
-    admin: AdminIn
-
-
-class MaintenanceUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    filing_no: text(50) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
-    office_address: text(200) | None = None  # type: ignore[valid-type]
-    contact_name: text(50) | None = None  # type: ignore[valid-type]
-    contact_phone: Phone | None = None
-    emergency_phone: Phone | None = None
-
-
-class MaintenanceUnitOut(Out):
-    id: int
-    name: str
-    credit_code: str
-    filing_no: str
-    address: str
-    office_address: str
-    contact_name: str
-    contact_phone: str
-    emergency_phone: str
-    status: str
-    created_at: datetime
-
-
-class UseUnitRegistration(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    credit_code: CreditCode
-    address: text(200)  # type: ignore[valid-type]
-    district: District
-    admin: AdminIn
-
-
-class UseUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
-    district: District | None = None
-
-
-class UseUnitOut(Out):
-    id: int
-    name: str
-    credit_code: str
-    address: str
-    district: str
-    status: str
-    created_at: datetime
-
-
-class UnitQuery(Page):
-    status: Literal["pending", "active", "suspended"] | None = None
-    credit_code: str | None = None
-
-
-class StatusChange(Schema):
-    status: Literal["active", "suspended"]
-
-
-class ChangeOut(Out):
-    field: str
-    old_value: str | None
-    new_value: str | None
-    actor_id: int | None
-    changed_at: datetime
-
-
-class MaintenanceUnitRegisteredOut(Out):
-    unit: MaintenanceUnitOut
-    admin_account_id: int
-
-
-class UseUnitRegisteredOut(Out):
-    unit: UseUnitOut
-    admin_account_id: int
 
 
 @dataclass(frozen=True)
