@@ -32,10 +32,11 @@ services:
 	@bash .ci/services.sh
 
 lint: $(STAMP)
-	@echo "==> ruff / mypy"
+	@echo "==> ruff / mypy / import-linter"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
+	@$(BIN)/lint-imports
 
 js-test:
 	@if [ -f wechat/package.json ]; then \

@@ -57,6 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for key, value in LOCAL_DEFAULTS.items():
             app.config[key] = app.config.get(key) or value
     check_production(app.config)
+    if app.config["ENV_MODE"] == "production":
+        from signoff.archive.settings import check_archive
+
+        check_archive(app.config)  # outside production the store is built, and checked, when first used
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _trust_proxies(app)
 

@@ -35,14 +35,14 @@ def _rename_duplicates() -> None:
             seen.add(key)
 
 
-def upgrade():
+def upgrade() -> None:
     _rename_duplicates()
     with op.batch_alter_table("org_node") as batch_op:
         batch_op.add_column(sa.Column("parent_key", sa.Integer(), sa.Computed("coalesce(parent_id, 0)")))
         batch_op.create_unique_constraint("uq_org_node_sibling_name", ["maintenance_unit_id", "parent_key", "name"])
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("org_node") as batch_op:
         batch_op.drop_constraint("uq_org_node_sibling_name", type_="unique")
         batch_op.drop_column("parent_key")
