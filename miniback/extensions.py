@@ -64,7 +64,7 @@ class RedisClients:
         app.extensions[REDIS_EXTENSION] = {}
 
     def client(self, purpose: str, app: Flask | None = None) -> Redis:
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
         clients: dict[str, Redis] = app.extensions[REDIS_EXTENSION]
         client = clients.get(purpose)
         if client is None:
