@@ -111,7 +111,7 @@ def seed(app: object, elevators: int, records: int) -> None:
     from miniback.extensions import db
     from miniback.registry.credit_code import check_character
     from miniback.registry.staff import create_staff
-    from miniback.registry.units import register_maintenance_unit, register_use_unit
+    from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, register_unit
 
     started = time.monotonic()
     print(f"准备数据：{elevators} 台电梯，{records} 条维保记录 …", flush=True)
@@ -133,7 +133,8 @@ def seed(app: object, elevators: int, records: int) -> None:
     ):
         sql(f"TRUNCATE TABLE `{table}`")
     with app.app_context():  # type: ignore[attr-defined]
-        unit, admin = register_maintenance_unit(
+        unit, admin = register_unit(
+            MAINTENANCE_UNIT,
             {
                 "name": "广州基准电梯维保有限公司",
                 "credit_code": "91440106MA59B0002" + check_character("91440106MA59B0002"),
@@ -147,7 +148,8 @@ def seed(app: object, elevators: int, records: int) -> None:
             {"name": "管理员", "username": "bench-admin", "password": "Bench2026pass"},
         )
         unit.status = "active"
-        use_unit, _ = register_use_unit(
+        use_unit, _ = register_unit(
+            USE_UNIT,
             {
                 "name": "广州基准物业管理有限公司",
                 "credit_code": "91440104MA59D0004" + check_character("91440104MA59D0004"),

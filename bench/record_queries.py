@@ -227,7 +227,8 @@ def main() -> None:
     from sqlalchemy.dialects import mysql
 
     from miniback import create_app
-    from miniback.api.records import RecordQuery, record_page
+    from miniback.api.records import record_page
+    from miniback.api.schemas.records import RecordQuery
     from miniback.api.signoff import SignoffQuery, signoff_page
     from miniback.extensions import db
     from miniback.models import Account
@@ -353,11 +354,11 @@ def main() -> None:
 
 def explain_key(db: Any, make: Any, mysql: Any) -> str:
     """The index MariaDB uses for the records table in this query."""
-    from miniback.api.records import _scoped_queries
+    from miniback.records.queries import RecordFilters, scoped_queries
 
     account, args = make()
     keys = []
-    for query in _scoped_queries(account, args):
+    for query in scoped_queries(account, RecordFilters(**args.model_dump())):
         query = query.limit(21)
         sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
         rows = db.session.execute(db.text(f"EXPLAIN {sql}")).mappings().all()

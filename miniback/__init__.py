@@ -89,11 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_clients(app)  # Redis (one client per purpose) and WeChat
 
-    from miniback.api import bp as api_bp
-    from miniback.api import register_views
+    from miniback.api import create_blueprint as create_api_blueprint
 
-    register_views()
-    app.register_blueprint(api_bp)
+    app.register_blueprint(create_api_blueprint())
 
     from miniback.api.docs import init_docs
 

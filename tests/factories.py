@@ -14,7 +14,7 @@ from miniback.models import Account, Elevator, MaintenanceUnit, OrgNode, UseUnit
 from miniback.registry.credit_code import check_character
 from miniback.registry.elevators import register_elevator
 from miniback.registry.staff import create_org_node, create_staff
-from miniback.registry.units import register_maintenance_unit, register_use_unit
+from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, register_unit
 
 PASSWORD = "Secret2026pass"
 _counter = itertools.count(1)
@@ -42,8 +42,10 @@ def maintenance_unit_data(**overrides: Any) -> dict[str, Any]:
 
 def make_maintenance_unit(status: str = "active", **overrides: Any) -> tuple[MaintenanceUnit, Account]:
     n = next(_counter)
-    unit, admin = register_maintenance_unit(
-        maintenance_unit_data(**overrides), {"name": f"管理员{n}", "username": f"mu-admin-{n}", "password": PASSWORD}
+    unit, admin = register_unit(
+        MAINTENANCE_UNIT,
+        maintenance_unit_data(**overrides),
+        {"name": f"管理员{n}", "username": f"mu-admin-{n}", "password": PASSWORD},
     )
     unit.status = status
     db.session.flush()
@@ -52,7 +54,8 @@ def make_maintenance_unit(status: str = "active", **overrides: Any) -> tuple[Mai
 
 def make_use_unit(district: str = "天河区", status: str = "active") -> tuple[UseUnit, Account]:
     n = next(_counter)
-    unit, admin = register_use_unit(
+    unit, admin = register_unit(
+        USE_UNIT,
         {
             "name": f"测试物业{n}",
             "credit_code": credit_code("91440104MA"),

@@ -1,22 +1,18 @@
-"""The JSON API under ``/api/v1``."""
+"""The JSON API under ``/api/v1``: one blueprint per area, nested under one ``api_v1`` blueprint."""
 
 from flask import Blueprint
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+URL_PREFIX = "/api/v1"
 
 
-def register_views() -> None:
-    from miniback.api import (  # noqa: F401
-        auth,
-        due,
-        elevators,
-        ledger,
-        onsite,
-        openapi,
-        public,
-        qr,
-        records,
-        signoff,
-        staff,
-        units,
-    )
+def create_blueprint() -> Blueprint:
+    """The ``api_v1`` blueprint with every area's blueprint nested in it.
+
+    Made anew for each app: Flask registers a blueprint once per app, and the tests make many apps.
+    """
+    from miniback.api import auth, due, elevators, ledger, onsite, openapi, public, qr, records, signoff, staff, units
+
+    api_v1 = Blueprint("api_v1", __name__, url_prefix=URL_PREFIX)
+    for area in (auth, due, elevators, ledger, onsite, openapi, public, qr, records, signoff, staff, units):
+        api_v1.register_blueprint(area.bp)
+    return api_v1

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Blueprint, current_app
 
-from miniback.api import bp
-from miniback.api.fields import Out, Password, Username, text
+from miniback.api.schemas.fields import Out, Password, Username, text
 from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
 from miniback.auth.current import bearer_token, current_account, login_required
@@ -17,6 +16,8 @@ from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import Account
 from miniback.wechat_client import wechat_client
+
+bp = Blueprint("auth", __name__)
 
 
 class PasswordLogin(Schema):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api import bp
-from miniback.api.fields import Out, Page, text
-from miniback.api.record_fields import DelayCause
+from miniback.api.schemas.fields import Out, Page, text
+from miniback.api.schemas.records import DelayCause
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import NotFound
@@ -25,6 +25,8 @@ from miniback.records.due import (
     notices_covering,
     overdue_query,
 )
+
+bp = Blueprint("due", __name__)
 
 CAUSE_LABELS = {
     "natural_disaster": "自然灾害",
@@ -159,9 +161,7 @@ def overdue_list() -> Any:
 
 
 @bp.post("/delay-notices")
-@documented(
-    "提交维保延期说明（维保单位）", body=DelayNoticeIn, response=DelayNoticeOut, roles=("mu_admin",), status=201
-)
+@documented("提交维保延期说明（维保单位）", body=DelayNoticeIn, response=DelayNoticeOut, status=201)
 @login_required("mu_admin")
 def add_delay_notice() -> Any:
     actor = current_account()

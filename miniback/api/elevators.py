@@ -8,14 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from flask import Blueprint
 from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
-from miniback.api import bp
-from miniback.api.fields import Code, CreditCode, District, Out, Page, text
 from miniback.api.pagination import paginate
-from miniback.api.units import ChangeOut
+from miniback.api.schemas.fields import Code, CreditCode, District, Out, Page, text
+from miniback.api.schemas.units import ChangeOut
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
@@ -30,6 +30,8 @@ from miniback.registry.elevators import (
     use_unit_by_credit_code,
 )
 from miniback.registry.history import history_of
+
+bp = Blueprint("elevators", __name__)
 
 ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
 ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]
@@ -169,7 +171,6 @@ def list_elevators() -> Any:
     "录入/登记电梯；代码已存在时匹配到已有电梯而不重复创建",
     body=ElevatorIn,
     response=ElevatorRegisteredOut,
-    roles=("mu_admin",),
     status=201,
     responses={200: "代码已登记：匹配到已有电梯（matched 为 true）"},
 )
@@ -205,7 +206,7 @@ def elevator_by_public_code(public_code: str) -> Any:
 
 
 @bp.patch("/elevators/<int:elevator_id>")
-@documented("修改电梯信息（留存变更历史）", body=ElevatorUpdate, response=ElevatorOut, roles=("mu_admin",))
+@documented("修改电梯信息（留存变更历史）", body=ElevatorUpdate, response=ElevatorOut)
 @login_required("mu_admin")
 def change_elevator(elevator_id: int) -> Any:
     actor = current_account()
@@ -222,7 +223,6 @@ def change_elevator(elevator_id: int) -> Any:
     "移交给其他维保单位：原单位保留历史记录，但不再承接新工作",
     body=TransferIn,
     response=ElevatorOut,
-    roles=("mu_admin", "uu_admin", "platform_operator"),
 )
 @login_required("mu_admin", "uu_admin", "platform_operator")
 def transfer_elevator_view(elevator_id: int) -> Any:

@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import Blueprint
 from pydantic import Field
 from sqlalchemy import RowMapping
 
-from miniback.api import bp
-from miniback.api.fields import Out
+from miniback.api.schemas.fields import Out
 from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.public.ratelimit import proof_limit
 from signoff.ledger import checkpoints
+
+bp = Blueprint("ledger", __name__)
 
 
 class CheckpointOut(Out):

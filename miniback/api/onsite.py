@@ -6,14 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import get_elevator_or_404, require_active_unit, require_maintainer
-from miniback.api import bp
 from miniback.api.elevators import ElevatorFields, ElevatorOut
-from miniback.api.fields import Out, Page, text
 from miniback.api.pagination import paginate
-from miniback.api.record_fields import Category, PointIn
+from miniback.api.schemas.fields import Out, Page, text
+from miniback.api.schemas.records import Category, PointIn
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db
@@ -27,6 +27,8 @@ from miniback.records.templates import (
     unit_template,
     unit_template_version,
 )
+
+bp = Blueprint("onsite", __name__)
 
 
 class TemplateQuery(Schema):
@@ -138,7 +140,6 @@ def elevator_template(elevator_id: int) -> Any:
     "新建本单位自定义维保模板（消防员电梯、防爆电梯等按制造单位要求）",
     body=UnitTemplateIn,
     response=UnitTemplateOut,
-    roles=("mu_admin",),
     status=201,
 )
 @login_required("mu_admin")
@@ -182,7 +183,6 @@ def list_unit_templates() -> Any:
     "现场确认电梯位置并补全空缺的登记信息（首次确认设定电梯位置；每次确认均留存）",
     body=SiteConfirmationIn,
     response=SiteConfirmationOut,
-    roles=("technician",),
     status=201,
 )
 @login_required("technician")
@@ -200,7 +200,7 @@ def confirm_site_view(elevator_id: int) -> Any:
 
 
 @bp.post("/elevators/<int:elevator_id>/location")
-@documented("单位管理员更正电梯位置（保留历史）", body=PointIn, response=LocationOut, roles=("mu_admin",), status=201)
+@documented("单位管理员更正电梯位置（保留历史）", body=PointIn, response=LocationOut, status=201)
 @login_required("mu_admin")
 def correct_location_view(elevator_id: int) -> Any:
     actor = current_account()

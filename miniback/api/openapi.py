@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app
+from flask import Blueprint, current_app
 from pydantic import BaseModel
 from werkzeug.routing import BaseConverter, Rule
 from werkzeug.routing.converters import NumberConverter
 
-from miniback.api import bp
+from miniback.api import URL_PREFIX
 from miniback.api.validation import Operation
+
+bp = Blueprint("openapi", __name__)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -88,7 +90,7 @@ def _error_statuses(op: Operation) -> list[str]:
 
 def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[str, Any]:
     # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
-    tags = op.tags or [rule.rule.removeprefix(bp.url_prefix or "").strip("/").split("/")[0]]
+    tags = op.tags or [rule.rule.removeprefix(URL_PREFIX).strip("/").split("/")[0]]
     out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
     # werkzeug keeps a rule's converters (one per path argument) in ``_converters``; it has no public accessor.
     params = [_path_parameter(name, rule._converters[name]) for name in rule.arguments]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 from typing import Any, get_type_hints
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from pydantic import create_model
 
-from miniback.api import bp
-from miniback.api.fields import Out
+from miniback.api.schemas.fields import Out
 from miniback.api.validation import documented
 from miniback.errors import NotFound
 from miniback.public.history import (
@@ -21,6 +20,8 @@ from miniback.public.history import (
 )
 from miniback.public.ratelimit import check_public_rate_limit
 from miniback.public.views import cacheable
+
+bp = Blueprint("public", __name__)
 
 
 def _schema(source: type, name: str, nested: dict[str, Any] | None = None) -> type[Out]:

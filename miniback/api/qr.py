@@ -6,10 +6,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file
+from flask import Blueprint, Response, current_app, send_file
 
 from miniback.access import get_elevator_or_404
-from miniback.api import bp
 from miniback.api.validation import documented
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import redis_clients
@@ -19,6 +18,8 @@ from qr.labels import label_data, label_png
 from qr.render import qr_png, qr_svg
 from qr.urls import public_url
 from qr.wxacode import BytesCache, FileBytesCache, RedisBytesCache, wxa_code_png
+
+bp = Blueprint("qr", __name__)
 
 LABEL_ROLES = (*MU_ROLES, *UU_ROLES, "platform_operator")
 
@@ -38,7 +39,7 @@ def _name(elevator: Elevator, suffix: str) -> str:
 
 
 @bp.get("/elevators/<int:elevator_id>/qr.png")
-@documented("电梯二维码（PNG），内容为公开页面地址", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯二维码（PNG），内容为公开页面地址", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_qr_png(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -46,7 +47,7 @@ def elevator_qr_png(elevator_id: int) -> Any:
 
 
 @bp.get("/elevators/<int:elevator_id>/qr.svg")
-@documented("电梯二维码（SVG，可任意缩放印刷）", roles=LABEL_ROLES, media_type="image/svg+xml")
+@documented("电梯二维码（SVG，可任意缩放印刷）", media_type="image/svg+xml")
 @login_required(*LABEL_ROLES)
 def elevator_qr_svg(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -54,7 +55,7 @@ def elevator_qr_svg(elevator_id: int) -> Any:
 
 
 @bp.get("/elevators/<int:elevator_id>/label.png")
-@documented("电梯二维码标签（PNG，300 dpi，60×90 mm）", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯二维码标签（PNG，300 dpi，60×90 mm）", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_label_png(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())
@@ -70,7 +71,7 @@ def wxacode_cache() -> BytesCache:
 
 
 @bp.get("/elevators/<int:elevator_id>/wxacode.png")
-@documented("电梯的微信小程序码（scene 为公开编码，生成一次后缓存）", roles=LABEL_ROLES, media_type="image/png")
+@documented("电梯的微信小程序码（scene 为公开编码，生成一次后缓存）", media_type="image/png")
 @login_required(*LABEL_ROLES)
 def elevator_wxacode(elevator_id: int) -> Any:
     elevator = get_elevator_or_404(elevator_id, current_account())

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from flask import current_app
+from flask import Blueprint, current_app
 from pydantic import Field, model_validator
 
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
-from miniback.api import bp
-from miniback.api.fields import Out, Page, SignatureB64, text
 from miniback.api.pagination import paginate
+from miniback.api.schemas.fields import Out, Page, SignatureB64, text
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -38,6 +37,8 @@ from signoff.push import (
     push_statuses,
     unreached,
 )
+
+bp = Blueprint("signoff", __name__)
 
 SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
 PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
@@ -198,7 +199,6 @@ def _detail(state: SignoffState) -> dict[str, Any]:
     query=SignoffQuery,
     response=SignoffOut,
     list_response=True,
-    roles=ROLES,
 )
 @login_required(*ROLES)
 def list_signoffs() -> Any:
@@ -221,7 +221,7 @@ def signoff_page(actor: Account, args: SignoffQuery) -> dict[str, Any]:
 
 
 @bp.get("/signoff/records/<int:record_id>")
-@documented("维保记录签名确认详情（含签名确认事件）；可查看该记录的人都可查看", response=SignoffDetailOut, roles=ROLES)
+@documented("维保记录签名确认详情（含签名确认事件）；可查看该记录的人都可查看", response=SignoffDetailOut)
 @login_required(*ROLES)
 def get_signoff(record_id: int) -> Any:
     return _detail(get_signoff_or_404(record_id, current_account()))
@@ -232,7 +232,6 @@ def get_signoff(record_id: int) -> Any:
     "签名确认（截止时间前；重复签名不改变结果）",
     body=SignIn,
     response=SignoffOut,
-    roles=("uu_manager",),
     status=201,
     responses={200: "已签名过：结果不变"},
 )
@@ -251,7 +250,6 @@ def sign_record(record_id: int) -> Any:
     "提出异议：截止前代替签名，或默认签名确认后的异议期内",
     body=ObjectionIn,
     response=SignoffOut,
-    roles=("uu_manager",),
     status=201,
 )
 @login_required("uu_manager")
@@ -270,7 +268,6 @@ def object_to_record(record_id: int) -> Any:
     "异议处理完毕（维保单位处理后登记，或安全管理人员撤回）；截止前提出的异议处理后重新开放签名确认（新的截止时间）",
     body=ResolveIn,
     response=SignoffOut,
-    roles=("uu_manager", "mu_admin", "mu_supervisor"),
 )
 @login_required("uu_manager", "mu_admin", "mu_supervisor")
 def resolve_record_objection(record_id: int) -> Any:
@@ -290,7 +287,6 @@ def resolve_record_objection(record_id: int) -> Any:
     "小程序上报 wx.requestSubscribeMessage 中用户同意（accept）的模板，每次同意计一次可推送额度",
     body=SubscriptionsIn,
     response=SubscriptionsOut,
-    roles=WECHAT_ROLES,
 )
 @login_required(*WECHAT_ROLES)
 def report_subscriptions() -> Any:
@@ -322,7 +318,6 @@ UNREACHED_ROLES = ("mu_admin", "mu_supervisor", "uu_admin")
     query=UnreachedQuery,
     response=SignoffOut,
     list_response=True,
-    roles=UNREACHED_ROLES,
 )
 @login_required(*UNREACHED_ROLES)
 def list_unreached_signoffs() -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Response, current_app
+from flask import Blueprint, Response, current_app
 
 from miniback.access import (
     get_org_node_or_404,
@@ -13,10 +13,9 @@ from miniback.access import (
     require_active_unit,
     staff_scope,
 )
-from miniback.api import bp
 from miniback.api.auth import AccountOut
-from miniback.api.fields import Mobile, Out, Page, text
 from miniback.api.pagination import paginate
+from miniback.api.schemas.fields import Mobile, Out, Page, text
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.wechat_login import issue_bind_code
@@ -34,6 +33,8 @@ from miniback.registry.staff import (
     rename_org_node,
     update_staff,
 )
+
+bp = Blueprint("staff", __name__)
 
 ADMINS = ("mu_admin", "uu_admin")
 
@@ -99,9 +100,7 @@ def list_org_nodes() -> Any:
 
 
 @bp.post("/org-nodes")
-@documented(
-    "新建组织节点（分公司、班组……任意层级）", body=OrgNodeIn, response=OrgNodeOut, roles=("mu_admin",), status=201
-)
+@documented("新建组织节点（分公司、班组……任意层级）", body=OrgNodeIn, response=OrgNodeOut, status=201)
 @login_required("mu_admin")
 def add_org_node() -> Any:
     actor = current_account()
@@ -119,7 +118,6 @@ def add_org_node() -> Any:
     "重命名组织节点，或连同下级移到本单位的另一节点下（parent_id 为 null 即移到顶层）",
     body=OrgNodeUpdate,
     response=OrgNodeOut,
-    roles=("mu_admin",),
 )
 @login_required("mu_admin")
 def change_org_node(node_id: int) -> Any:
@@ -142,7 +140,7 @@ def change_org_node(node_id: int) -> Any:
 
 
 @bp.delete("/org-nodes/<int:node_id>")
-@documented("删除空的组织节点（没有下级节点、人员和维保记录）", status=204, roles=("mu_admin",))
+@documented("删除空的组织节点（没有下级节点、人员和维保记录）", status=204)
 @login_required("mu_admin")
 def remove_org_node(node_id: int) -> Any:
     delete_org_node(get_org_node_or_404(node_id, current_account()))
@@ -182,7 +180,6 @@ def list_staff() -> Any:
     "新增人员：维保单位管理员建主管/维保人员，使用单位管理员建安全管理人员",
     body=StaffIn,
     response=AccountOut,
-    roles=ADMINS,
     status=201,
 )
 @login_required(*ADMINS)
@@ -213,7 +210,6 @@ class ColleagueOut(Out):
     query=Page,
     response=ColleagueOut,
     list_response=True,
-    roles=("technician", "mu_supervisor"),
 )
 @login_required("technician", "mu_supervisor")
 def list_colleagues() -> Any:
@@ -249,7 +245,7 @@ def _managed_staff(account_id: int) -> tuple[Account, Account]:
 
 
 @bp.patch("/staff/<int:account_id>")
-@documented("修改人员信息或调动到其他节点（留存历史）", body=StaffUpdate, response=AccountOut, roles=ADMINS)
+@documented("修改人员信息或调动到其他节点（留存历史）", body=StaffUpdate, response=AccountOut)
 @login_required(*ADMINS)
 def change_staff(account_id: int) -> Any:
     actor, account = _managed_staff(account_id)
@@ -269,7 +265,7 @@ def change_staff(account_id: int) -> Any:
 
 
 @bp.post("/staff/<int:account_id>/deactivate")
-@documented("停用人员：立即不能登录，历史记录保留", response=AccountOut, roles=ADMINS)
+@documented("停用人员：立即不能登录，历史记录保留", response=AccountOut)
 @login_required(*ADMINS)
 def deactivate_staff_view(account_id: int) -> Any:
     actor, account = _managed_staff(account_id)
@@ -279,7 +275,7 @@ def deactivate_staff_view(account_id: int) -> Any:
 
 
 @bp.post("/staff/<int:account_id>/bind-code")
-@documented("发放一次性微信绑定码（有效期内只能使用一次，旧码作废）", response=BindCodeOut, roles=ADMINS, status=201)
+@documented("发放一次性微信绑定码（有效期内只能使用一次，旧码作废）", response=BindCodeOut, status=201)
 @login_required(*ADMINS)
 def bind_code_for_staff(account_id: int) -> Any:
     actor, account = _managed_staff(account_id)

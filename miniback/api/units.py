@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic
+
+from flask import Blueprint
 
 from miniback.access import (
     get_maintenance_unit_or_404,
@@ -12,135 +15,161 @@ from miniback.access import (
     require_admin_of,
     use_unit_scope,
 )
-from miniback.api import bp
-from miniback.api.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
 from miniback.api.pagination import paginate
-from miniback.api.validation import Schema, documented, json_body, query_args
+from miniback.api.schemas.fields import Out, Page
+from miniback.api.schemas.units import (
+    ChangeOut,
+    MaintenanceUnitOut,
+    MaintenanceUnitRegisteredOut,
+    MaintenanceUnitRegistration,
+    MaintenanceUnitUpdate,
+    StatusChange,
+    UnitQuery,
+    UseUnitOut,
+    UseUnitRegisteredOut,
+    UseUnitRegistration,
+    UseUnitUpdate,
+)
+from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.passwords import check_strength
 from miniback.extensions import db
-from miniback.models import MaintenanceUnit, UseUnit
+from miniback.models import Account, MaintenanceUnit, UseUnit
 from miniback.registry.history import history_of
-from miniback.registry.units import register_maintenance_unit, register_use_unit, set_unit_status, update_unit
+from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, U, UnitKind, register_unit, set_unit_status, update_unit
+
+bp = Blueprint("units", __name__)
 
 
-class AdminIn(Schema):
-    name: text(50)  # type: ignore[valid-type]
-    username: Username
-    password: Password
-    mobile: Mobile | None = None
+@dataclass(frozen=True)
+class UnitViews(Generic[U]):
+    """What the views of one kind of unit differ in: its path, its Chinese name, its schemas and its loader."""
+
+    kind: UnitKind[U]
+    path: str
+    label: str
+    registration_summary: str
+    registration: type[MaintenanceUnitRegistration] | type[UseUnitRegistration]
+    update: type[MaintenanceUnitUpdate] | type[UseUnitUpdate]
+    out: type[Out]
+    registered_out: type[Out]
+    get_or_404: Callable[[int, Account], U]
 
 
-class MaintenanceUnitFields(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    filing_no: text(50)  # type: ignore[valid-type]
-    address: text(200)  # type: ignore[valid-type]
-    office_address: text(200)  # type: ignore[valid-type]
-    contact_name: text(50)  # type: ignore[valid-type]
-    contact_phone: Phone
-    emergency_phone: Phone
+def add_unit_views(views: UnitViews[Any]) -> None:
+    """Registration, details, change, history and review (status) of one kind of unit, on ``bp``."""
+    name = views.kind.name
+
+    def register() -> Any:
+        data = json_body(views.registration)
+        check_strength(data.admin.password)
+        unit, admin = register_unit(views.kind, data.model_dump(exclude={"admin"}), data.admin.model_dump())
+        db.session.commit()
+        return {"unit": views.out.model_validate(unit).model_dump(mode="json"), "admin_account_id": admin.id}, 201
+
+    def details(unit_id: int) -> Any:
+        unit = views.get_or_404(unit_id, current_account())
+        return views.out.model_validate(unit).model_dump(mode="json")
+
+    def change(unit_id: int) -> Any:
+        actor = current_account()
+        unit = views.get_or_404(unit_id, actor)
+        require_admin_of(actor, unit)
+        data = json_body(views.update)
+        update_unit(unit, data.model_dump(exclude_none=True), actor)
+        db.session.commit()
+        return views.out.model_validate(unit).model_dump(mode="json")
+
+    def history(unit_id: int) -> Any:
+        args = query_args(Page)
+        unit = views.get_or_404(unit_id, current_account())
+        return paginate(history_of(name, unit.id), args.page, args.per_page, ChangeOut)
+
+    def review(unit_id: int) -> Any:
+        actor = current_account()
+        unit = views.get_or_404(unit_id, actor)
+        set_unit_status(unit, json_body(StatusChange).status, actor)
+        db.session.commit()
+        return views.out.model_validate(unit).model_dump(mode="json")
+
+    path, label = f"/{views.path}", views.label
+    routes: list[tuple[str, str, str, Callable[..., Any]]] = [
+        (
+            "POST",
+            path,
+            "register",
+            documented(
+                views.registration_summary,
+                body=views.registration,
+                response=views.registered_out,
+                auth=False,
+                status=201,
+            )(register),
+        ),
+        (
+            "GET",
+            f"{path}/<int:unit_id>",
+            "details",
+            documented(f"{label}详情", response=views.out)(login_required()(details)),
+        ),
+        (
+            "PATCH",
+            f"{path}/<int:unit_id>",
+            "change",
+            documented(f"{label}管理员更新单位信息（留存变更历史）", body=views.update, response=views.out)(
+                login_required()(change)
+            ),
+        ),
+        (
+            "GET",
+            f"{path}/<int:unit_id>/history",
+            "history",
+            documented(f"{label}信息变更历史", query=Page, response=ChangeOut, list_response=True)(
+                login_required()(history)
+            ),
+        ),
+        (
+            "POST",
+            f"{path}/<int:unit_id>/status",
+            "review",
+            documented(f"平台审核通过、暂停或恢复{label}", body=StatusChange, response=views.out)(
+                login_required("platform_operator")(review)
+            ),
+        ),
+    ]
+    for method, rule, verb, view in routes:
+        bp.add_url_rule(rule, endpoint=f"{name}_{verb}", view_func=view, methods=[method])
 
 
-class MaintenanceUnitRegistration(MaintenanceUnitFields):
-    credit_code: CreditCode
-    admin: AdminIn
-
-
-class MaintenanceUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    filing_no: text(50) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
-    office_address: text(200) | None = None  # type: ignore[valid-type]
-    contact_name: text(50) | None = None  # type: ignore[valid-type]
-    contact_phone: Phone | None = None
-    emergency_phone: Phone | None = None
-
-
-class MaintenanceUnitOut(Out):
-    id: int
-    name: str
-    credit_code: str
-    filing_no: str
-    address: str
-    office_address: str
-    contact_name: str
-    contact_phone: str
-    emergency_phone: str
-    status: str
-    created_at: datetime
-
-
-class UseUnitRegistration(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    credit_code: CreditCode
-    address: text(200)  # type: ignore[valid-type]
-    district: District
-    admin: AdminIn
-
-
-class UseUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
-    district: District | None = None
-
-
-class UseUnitOut(Out):
-    id: int
-    name: str
-    credit_code: str
-    address: str
-    district: str
-    status: str
-    created_at: datetime
-
-
-class UnitQuery(Page):
-    status: Literal["pending", "active", "suspended"] | None = None
-    credit_code: str | None = None
-
-
-class StatusChange(Schema):
-    status: Literal["active", "suspended"]
-
-
-class ChangeOut(Out):
-    field: str
-    old_value: str | None
-    new_value: str | None
-    actor_id: int | None
-    changed_at: datetime
-
-
-class MaintenanceUnitRegisteredOut(Out):
-    unit: MaintenanceUnitOut
-    admin_account_id: int
-
-
-class UseUnitRegisteredOut(Out):
-    unit: UseUnitOut
-    admin_account_id: int
-
-
-def _registered(unit: Any, account: Any, out: type[Out]) -> tuple[dict[str, Any], int]:
-    db.session.commit()
-    return {"unit": out.model_validate(unit).model_dump(mode="json"), "admin_account_id": account.id}, 201
-
-
-@bp.post("/maintenance-units")
-@documented(
-    "维保单位注册（待平台审核），同时创建系统管理员账号",
-    body=MaintenanceUnitRegistration,
-    response=MaintenanceUnitRegisteredOut,
-    auth=False,
-    status=201,
+add_unit_views(
+    UnitViews(
+        MAINTENANCE_UNIT,
+        "maintenance-units",
+        "维保单位",
+        "维保单位注册（待平台审核），同时创建系统管理员账号",
+        MaintenanceUnitRegistration,
+        MaintenanceUnitUpdate,
+        MaintenanceUnitOut,
+        MaintenanceUnitRegisteredOut,
+        get_maintenance_unit_or_404,
+    )
 )
-def register_maintenance_unit_view() -> Any:
-    data = json_body(MaintenanceUnitRegistration)
-    check_strength(data.admin.password)
-    unit, admin = register_maintenance_unit(data.model_dump(exclude={"admin"}), data.admin.model_dump())
-    return _registered(unit, admin, MaintenanceUnitOut)
+add_unit_views(
+    UnitViews(
+        USE_UNIT,
+        "use-units",
+        "使用单位",
+        "使用单位注册（待平台审核），同时创建管理员账号",
+        UseUnitRegistration,
+        UseUnitUpdate,
+        UseUnitOut,
+        UseUnitRegisteredOut,
+        get_use_unit_or_404,
+    )
+)
 
 
+# The lists differ: a unit admin may look a use unit up by its exact credit code.
 @bp.get("/maintenance-units")
 @documented(
     "维保单位列表（平台、监管看全部，单位看自己）", query=UnitQuery, response=MaintenanceUnitOut, list_response=True
@@ -154,64 +183,6 @@ def list_maintenance_units() -> Any:
     if args.credit_code:
         query = query.where(MaintenanceUnit.credit_code == args.credit_code.upper())
     return paginate(query, args.page, args.per_page, MaintenanceUnitOut)
-
-
-@bp.get("/maintenance-units/<int:unit_id>")
-@documented("维保单位详情", response=MaintenanceUnitOut)
-@login_required()
-def get_maintenance_unit(unit_id: int) -> Any:
-    unit = get_maintenance_unit_or_404(unit_id, current_account())
-    return MaintenanceUnitOut.model_validate(unit).model_dump(mode="json")
-
-
-@bp.patch("/maintenance-units/<int:unit_id>")
-@documented("维保单位管理员更新单位信息（留存变更历史）", body=MaintenanceUnitUpdate, response=MaintenanceUnitOut)
-@login_required()
-def update_maintenance_unit(unit_id: int) -> Any:
-    actor = current_account()
-    unit = get_maintenance_unit_or_404(unit_id, actor)
-    require_admin_of(actor, unit)
-    data = json_body(MaintenanceUnitUpdate)
-    update_unit(unit, data.model_dump(exclude_none=True), actor)
-    db.session.commit()
-    return MaintenanceUnitOut.model_validate(unit).model_dump(mode="json")
-
-
-@bp.get("/maintenance-units/<int:unit_id>/history")
-@documented("维保单位信息变更历史", query=Page, response=ChangeOut, list_response=True)
-@login_required()
-def maintenance_unit_history(unit_id: int) -> Any:
-    args = query_args(Page)
-    unit = get_maintenance_unit_or_404(unit_id, current_account())
-    return paginate(history_of("maintenance_unit", unit.id), args.page, args.per_page, ChangeOut)
-
-
-@bp.post("/maintenance-units/<int:unit_id>/status")
-@documented(
-    "平台审核通过、暂停或恢复维保单位", body=StatusChange, response=MaintenanceUnitOut, roles=("platform_operator",)
-)
-@login_required("platform_operator")
-def set_maintenance_unit_status(unit_id: int) -> Any:
-    actor = current_account()
-    unit = get_maintenance_unit_or_404(unit_id, actor)
-    set_unit_status(unit, json_body(StatusChange).status, actor)
-    db.session.commit()
-    return MaintenanceUnitOut.model_validate(unit).model_dump(mode="json")
-
-
-@bp.post("/use-units")
-@documented(
-    "使用单位注册（待平台审核），同时创建管理员账号",
-    body=UseUnitRegistration,
-    response=UseUnitRegisteredOut,
-    auth=False,
-    status=201,
-)
-def register_use_unit_view() -> Any:
-    data = json_body(UseUnitRegistration)
-    check_strength(data.admin.password)
-    unit, admin = register_use_unit(data.model_dump(exclude={"admin"}), data.admin.model_dump())
-    return _registered(unit, admin, UseUnitOut)
 
 
 @bp.get("/use-units")
@@ -230,44 +201,3 @@ def list_use_units() -> Any:
     if args.credit_code:
         query = query.where(UseUnit.credit_code == args.credit_code.upper())
     return paginate(query, args.page, args.per_page, UseUnitOut)
-
-
-@bp.get("/use-units/<int:unit_id>")
-@documented("使用单位详情", response=UseUnitOut)
-@login_required()
-def get_use_unit(unit_id: int) -> Any:
-    unit = get_use_unit_or_404(unit_id, current_account())
-    return UseUnitOut.model_validate(unit).model_dump(mode="json")
-
-
-@bp.patch("/use-units/<int:unit_id>")
-@documented("使用单位管理员更新单位信息（留存变更历史）", body=UseUnitUpdate, response=UseUnitOut)
-@login_required()
-def update_use_unit(unit_id: int) -> Any:
-    actor = current_account()
-    unit = get_use_unit_or_404(unit_id, actor)
-    require_admin_of(actor, unit)
-    data = json_body(UseUnitUpdate)
-    update_unit(unit, data.model_dump(exclude_none=True), actor)
-    db.session.commit()
-    return UseUnitOut.model_validate(unit).model_dump(mode="json")
-
-
-@bp.get("/use-units/<int:unit_id>/history")
-@documented("使用单位信息变更历史", query=Page, response=ChangeOut, list_response=True)
-@login_required()
-def use_unit_history(unit_id: int) -> Any:
-    args = query_args(Page)
-    unit = get_use_unit_or_404(unit_id, current_account())
-    return paginate(history_of("use_unit", unit.id), args.page, args.per_page, ChangeOut)
-
-
-@bp.post("/use-units/<int:unit_id>/status")
-@documented("平台审核通过、暂停或恢复使用单位", body=StatusChange, response=UseUnitOut, roles=("platform_operator",))
-@login_required("platform_operator")
-def set_use_unit_status(unit_id: int) -> Any:
-    actor = current_account()
-    unit = get_use_unit_or_404(unit_id, actor)
-    set_unit_status(unit, json_body(StatusChange).status, actor)
-    db.session.commit()
-    return UseUnitOut.model_validate(unit).model_dump(mode="json")

@@ -187,7 +187,6 @@ def documented(
     response: type[BaseModel] | None = None,
     auth: bool = True,
     list_response: bool = False,
-    roles: tuple[str, ...] = (),
     status: int = 200,
     responses: Mapping[int, str] | None = None,
     media_type: str = "application/json",
@@ -195,7 +194,8 @@ def documented(
     """Attach the schemas a view validates with, so the OpenAPI document is generated from them.
 
     ``list_response=True`` documents ``{items, page, per_page, total}`` around ``response``; ``status`` is the
-    success status; ``responses`` adds other success statuses (same body) with their descriptions.
+    success status; ``responses`` adds other success statuses (same body) with their descriptions. The roles
+    (``x-roles``) are the ones ``login_required`` attached to the view, so ``documented`` must sit above it.
     """
 
     def decorate(view: F) -> F:
@@ -205,7 +205,7 @@ def documented(
             query,
             response,
             auth,
-            roles,
+            view.__dict__.get("required_roles", ()),
             list_response,
             status=status,
             responses=dict(responses or {}),

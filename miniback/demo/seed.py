@@ -12,7 +12,7 @@ from miniback.models import Account, Elevator
 from miniback.registry.credit_code import check_character
 from miniback.registry.elevators import register_elevator
 from miniback.registry.staff import create_org_node, create_staff
-from miniback.registry.units import register_maintenance_unit, register_use_unit
+from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, register_unit
 
 DEMO_PASSWORD = "Demo2026pass"
 
@@ -156,7 +156,8 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     db.session.add_all([operator, regulator, inspector])
     db.session.flush()
 
-    unit, mu_admin = register_maintenance_unit(
+    unit, mu_admin = register_unit(
+        MAINTENANCE_UNIT,
         {
             "name": "广州穗安电梯工程有限公司",
             "credit_code": credit_code("91440106MA59B0002"),
@@ -202,7 +203,8 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
             ("广州名盛物业服务有限公司", "91440104MA59D0004", "广州市越秀区北京路 238 号", "越秀区", "何文", "吴秀英"),
         ]
     ):
-        use_unit, uu_admin = register_use_unit(
+        use_unit, uu_admin = register_unit(
+            USE_UNIT,
             {"name": name, "credit_code": credit_code(code17), "address": address, "district": district},
             {"name": admin_name, "username": f"uu{index + 1}-admin", "password": DEMO_PASSWORD},
         )

@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from miniback.errors import NotFound, ValidationFailed
+from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import CATEGORIES, Account, UnitTemplate, UnitTemplateItem
+from miniback.models import CATEGORIES, Account, Elevator, MaintenanceRecord, UnitTemplate, UnitTemplateItem
 
 # Bump the suffix whenever the CSV changes: every record stores the version it was filled against.
 TSG_TEMPLATE_VERSION = "TSG-T5002-2017/1"
@@ -72,6 +72,14 @@ def unit_template_version(template: UnitTemplate) -> str:
     return f"UNIT-{template.id}/{template.version}"
 
 
+def unit_template_id_of(template_version: str) -> int | None:
+    """The unit template's id in a template version ``UNIT-<id>/<version>`` (see ``unit_template_version``);
+    ``None`` for a TSG version."""
+    if not template_version.startswith("UNIT-"):
+        return None
+    return int(template_version.removeprefix("UNIT-").split("/")[0])
+
+
 def unit_template(template: UnitTemplate, category: str) -> Template:
     """A unit-defined checklist, cumulative by category like the TSG one."""
     rank = category_rank(category)
@@ -120,4 +128,22 @@ def get_unit_template_for(actor: Account, template_id: int, elevator_type: str) 
         raise NotFound("找不到该自定义维保模板", fields={"unit_template_id": "不存在"})
     if template.elevator_type != elevator_type:
         raise ValidationFailed(fields={"unit_template_id": "模板的电梯类型与该电梯不符"})
+    return template
+
+
+def template_for(actor: Account, elevator: Elevator, category: str, unit_template_id: int | None) -> Template:
+    """The checklist a new draft is filled against: the unit's own template if one is named, else the TSG one."""
+    if unit_template_id is not None:
+        return unit_template(get_unit_template_for(actor, unit_template_id, elevator.elevator_type), category)
+    return tsg_template(elevator.elevator_type, category)
+
+
+def correction_template(actor: Account, elevator: Elevator, record: MaintenanceRecord) -> Template:
+    """The correction is filled against the same checklist version as the record it corrects."""
+    template_id = unit_template_id_of(record.template_version)
+    if template_id is not None:
+        return unit_template(get_unit_template_for(actor, template_id, elevator.elevator_type), record.category)
+    template = tsg_template(elevator.elevator_type, record.category)
+    if template.version != record.template_version:
+        raise Conflict("原记录所用模板版本已停用，请新建维保记录", code="template_retired")
     return template

@@ -1,8 +1,15 @@
-"""Registering units, keeping their details current (with history), suspending them."""
+"""Registering units, keeping their details current (with history), suspending them.
+
+Both kinds of unit, maintenance units and use units, go through the same operations; a ``UnitKind`` says what
+differs between them (the table, the admin's role, the account column that ties staff to the unit).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import InstrumentedAttribute
 
 from miniback.auth.passwords import hash_password
 from miniback.auth.tokens import revoke_all_tokens
@@ -11,50 +18,49 @@ from miniback.extensions import db
 from miniback.models import Account, MaintenanceUnit, UseUnit
 from miniback.registry.history import apply_changes
 
+U = TypeVar("U", MaintenanceUnit, UseUnit)
+
+
+@dataclass(frozen=True)
+class UnitKind(Generic[U]):
+    """One kind of unit: ``name`` is also its entity name in the change history."""
+
+    name: str
+    model: type[U]
+    admin_role: str
+    account_column: InstrumentedAttribute[int | None]
+
+
+MAINTENANCE_UNIT: UnitKind[MaintenanceUnit] = UnitKind(
+    "maintenance_unit", MaintenanceUnit, "mu_admin", Account.maintenance_unit_id
+)
+USE_UNIT: UnitKind[UseUnit] = UnitKind("use_unit", UseUnit, "uu_admin", Account.use_unit_id)
+
+
+def kind_of(unit: MaintenanceUnit | UseUnit) -> UnitKind[Any]:
+    return MAINTENANCE_UNIT if isinstance(unit, MaintenanceUnit) else USE_UNIT
+
 
 def _username_free(username: str) -> None:
     if db.session.execute(db.select(Account.id).where(Account.username == username)).first():
         raise Conflict("该登录名已被使用", fields={"admin.username": "已被使用"}, code="duplicate_username")
 
 
-def register_maintenance_unit(details: dict[str, Any], admin: dict[str, Any]) -> tuple[MaintenanceUnit, Account]:
-    """A new maintenance unit (pending review) and its system admin account."""
-    if db.session.execute(
-        db.select(MaintenanceUnit.id).where(MaintenanceUnit.credit_code == details["credit_code"])
-    ).first():
+def register_unit(kind: UnitKind[U], details: dict[str, Any], admin: dict[str, Any]) -> tuple[U, Account]:
+    """A new unit of this kind (pending review) and its admin account."""
+    if db.session.execute(db.select(kind.model.id).where(kind.model.credit_code == details["credit_code"])).first():
         raise Conflict("该统一社会信用代码已注册", fields={"credit_code": "已注册"}, code="duplicate_unit")
     _username_free(admin["username"])
-    unit = MaintenanceUnit(status="pending", **details)
+    unit = kind.model(status="pending", **details)
     db.session.add(unit)
     db.session.flush()
     account = Account(
-        role="mu_admin",
+        role=kind.admin_role,
         name=admin["name"],
         mobile=admin.get("mobile"),
         username=admin["username"],
         password_hash=hash_password(admin["password"]),
-        maintenance_unit_id=unit.id,
-    )
-    db.session.add(account)
-    db.session.flush()
-    return unit, account
-
-
-def register_use_unit(details: dict[str, Any], admin: dict[str, Any]) -> tuple[UseUnit, Account]:
-    """A new use unit (pending review) and its admin account."""
-    if db.session.execute(db.select(UseUnit.id).where(UseUnit.credit_code == details["credit_code"])).first():
-        raise Conflict("该统一社会信用代码已注册", fields={"credit_code": "已注册"}, code="duplicate_unit")
-    _username_free(admin["username"])
-    unit = UseUnit(status="pending", **details)
-    db.session.add(unit)
-    db.session.flush()
-    account = Account(
-        role="uu_admin",
-        name=admin["name"],
-        mobile=admin.get("mobile"),
-        username=admin["username"],
-        password_hash=hash_password(admin["password"]),
-        use_unit_id=unit.id,
+        **{kind.account_column.key: unit.id},
     )
     db.session.add(account)
     db.session.flush()
@@ -62,8 +68,7 @@ def register_use_unit(details: dict[str, Any], admin: dict[str, Any]) -> tuple[U
 
 
 def update_unit(unit: MaintenanceUnit | UseUnit, changes: dict[str, Any], actor: Account) -> list[str]:
-    entity = "maintenance_unit" if isinstance(unit, MaintenanceUnit) else "use_unit"
-    return apply_changes(unit, entity, changes, actor)
+    return apply_changes(unit, kind_of(unit).name, changes, actor)
 
 
 def set_unit_status(unit: MaintenanceUnit | UseUnit, status: str, actor: Account) -> None:
@@ -71,6 +76,6 @@ def set_unit_status(unit: MaintenanceUnit | UseUnit, status: str, actor: Account
     update_unit(unit, {"status": status}, actor)
     if status != "suspended":
         return
-    column = Account.maintenance_unit_id if isinstance(unit, MaintenanceUnit) else Account.use_unit_id
+    column = kind_of(unit).account_column
     for account_id in db.session.execute(db.select(Account.id).where(column == unit.id)).scalars():
         revoke_all_tokens(account_id)

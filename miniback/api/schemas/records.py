@@ -1,0 +1,242 @@
+"""The record schemas: points, items, parts and hazards (shared with the on-site, due and sign-off endpoints),
+drafts, records and the records query."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from miniback.api.schemas.fields import Code, District, Out, SignatureB64, text
+from miniback.api.validation import Schema
+from miniback.models import CATEGORIES, COORD_SYSTEMS, DELAY_CAUSES, ITEM_RESULTS, SIGNOFF_STATES
+from miniback.records.onsite import Point
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+CoordSystem = Literal[COORD_SYSTEMS]  # type: ignore[valid-type]
+ItemResult = Literal[ITEM_RESULTS]  # type: ignore[valid-type]
+DelayCause = Literal[DELAY_CAUSES]  # type: ignore[valid-type]
+
+
+class PointIn(Schema):
+    """A location fix from ``wx.getLocation``: WGS-84 unless the mini-program asked for GCJ-02."""
+
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=100000)
+    coord_system: CoordSystem
+    captured_at: AwareDatetime
+
+    def point(self) -> Point:
+        accuracy = Decimal(f"{self.accuracy_m:.1f}") if self.accuracy_m is not None else None
+        return Point(
+            Decimal(f"{self.lat:.7f}"), Decimal(f"{self.lng:.7f}"), accuracy, self.coord_system, self.captured_at
+        )
+
+
+class ReplacedPart(Schema):
+    name: text(100)  # type: ignore[valid-type]
+    model: text(100) | None = None  # type: ignore[valid-type]
+    quantity: int = Field(1, ge=1, le=1000)
+    note: text(200) | None = None  # type: ignore[valid-type]
+
+
+class Hazard(Schema):
+    description: text(500)  # type: ignore[valid-type]
+    action: text(200) | None = None  # type: ignore[valid-type]
+
+
+class PointOut(Out):
+    lat: Decimal | None
+    lng: Decimal | None
+    accuracy_m: Decimal | None
+    coord_system: str | None
+    at: datetime | None
+    distance_m: Decimal | None
+
+
+def point_out(obj: Any, prefix: str) -> dict[str, Any] | None:
+    if getattr(obj, f"{prefix}_at") is None:
+        return None
+    return PointOut(
+        lat=getattr(obj, f"{prefix}_lat"),
+        lng=getattr(obj, f"{prefix}_lng"),
+        accuracy_m=getattr(obj, f"{prefix}_accuracy_m"),
+        coord_system=getattr(obj, f"{prefix}_coord_system"),
+        at=getattr(obj, f"{prefix}_at"),
+        distance_m=getattr(obj, f"{prefix}_distance_m"),
+    ).model_dump(mode="json")
+
+
+class ItemOut(Out):
+    seq: int
+    code: str
+    item: str
+    requirement: str
+    added: bool
+    result: str | None
+    note: str | None
+    remark: str | None
+
+
+class DayRange(Schema):
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+Cursor = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}\.\d{1,12}$")]
+
+
+class DraftIn(Schema):
+    elevator_id: int
+    category: Category
+    unit_template_id: int | None = None
+    second_technician_id: int | None = None
+
+
+class CorrectionIn(Schema):
+    second_technician_id: int | None = None
+
+
+class ResultIn(Schema):
+    code: text(32)  # type: ignore[valid-type]
+    result: ItemResult
+    note: text(500) | None = None  # type: ignore[valid-type]
+    remark: text(500) | None = None  # type: ignore[valid-type]
+
+
+class ResultsIn(Schema):
+    results: list[ResultIn] = Field(min_length=1, max_length=300)
+
+
+class AddedItemIn(Schema):
+    item: text(200)  # type: ignore[valid-type]
+    requirement: text(500) | None = None  # type: ignore[valid-type]
+    result: ItemResult | None = None
+    note: text(500) | None = None  # type: ignore[valid-type]
+    remark: text(500) | None = None  # type: ignore[valid-type]
+
+
+class DraftUpdate(Schema):
+    remarks: text(2000) | None = None  # type: ignore[valid-type]
+    replaced_parts: list[ReplacedPart] | None = Field(None, max_length=50)
+    hazards: list[Hazard] | None = Field(None, max_length=50)
+    second_technician_id: int | None = None
+
+
+class SubmitIn(Schema):
+    signature_png: SignatureB64
+    device_submitted_at: AwareDatetime | None = None
+
+
+class DraftOut(Out):
+    id: int
+    elevator_id: int
+    maintenance_unit_id: int
+    technician_id: int
+    second_technician_id: int | None
+    category: str
+    template_version: str
+    supersedes_id: int | None
+    status: str
+    check_in: dict[str, Any] | None
+    check_out: dict[str, Any] | None
+    remarks: str | None
+    replaced_parts: list[Any]
+    hazards: list[Any]
+    items: list[ItemOut]
+    record_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecordOut(Out):
+    id: int
+    elevator_id: int
+    elevator_type: str
+    maintenance_unit_id: int
+    use_unit_id: int | None
+    district: str
+    technician_id: int
+    org_node_id: int | None
+    category: str
+    template_version: str
+    maintenance_day: date
+    check_in_at: datetime
+    check_out_at: datetime
+    duration_seconds: int
+    check_in_distance_m: Decimal | None
+    check_out_distance_m: Decimal | None
+    received_at: datetime
+    late_upload: bool
+    flagged: bool
+    flag_distance: bool
+    flag_duration: bool
+    flag_overlap: bool
+    supersedes_id: int | None
+    source: str
+    signature_sha256: str
+    content_hash: str
+
+
+class RecordSignoffOut(Out):
+    """The record's current sign-off (``/signoff/records/<id>`` has its events)."""
+
+    state: str
+    deadline_at: datetime
+    pushed_at: datetime | None
+    decided_at: datetime | None
+    signed_by_id: int | None
+    objection_open: bool
+    objection_reason: str | None
+
+
+class RecordListItemOut(RecordOut):
+    signoff: RecordSignoffOut | None = Field(description="签名确认状态（无则为 null）")
+
+
+class TechnicianOut(Out):
+    account_id: int
+    name: str
+    certificate_no: str | None
+    role: str
+
+
+class RecordDetailOut(RecordListItemOut):
+    check_in: dict[str, Any]
+    check_out: dict[str, Any]
+    device_submitted_at: datetime | None
+    remarks: str | None
+    replaced_parts: list[Any]
+    hazards: list[Any]
+    signature_url: str
+    technicians: list[TechnicianOut]
+    items: list[ItemOut]
+    superseded_by: list[int]
+    canonical_content: str
+
+
+class RecordQuery(Schema):
+    elevator_id: int | None = None
+    device_code: Code | None = None
+    maintenance_unit_id: int | None = None
+    org_node_id: int | None = None
+    use_unit_id: int | None = None
+    technician_id: int | None = None
+    district: District | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    category: Category | None = None
+    flagged: bool | None = None
+    flag: Literal["distance", "duration", "overlap"] | None = None
+    late_upload: bool | None = None
+    signoff_state: Literal[SIGNOFF_STATES] | None = Field(None, description="按签名确认状态筛选")  # type: ignore[valid-type]
+    cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class RecordPageOut(Out):
+    items: list[RecordListItemOut]
+    next_cursor: str | None

@@ -1,0 +1,106 @@
+"""The unit schemas: registration (with the unit's admin), details, changes, review and the change history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from miniback.api.schemas.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
+from miniback.api.validation import Schema
+
+
+class AdminIn(Schema):
+    name: text(50)  # type: ignore[valid-type]
+    username: Username
+    password: Password
+    mobile: Mobile | None = None
+
+
+class MaintenanceUnitFields(Schema):
+    name: text(100)  # type: ignore[valid-type]
+    filing_no: text(50)  # type: ignore[valid-type]
+    address: text(200)  # type: ignore[valid-type]
+    office_address: text(200)  # type: ignore[valid-type]
+    contact_name: text(50)  # type: ignore[valid-type]
+    contact_phone: Phone
+    emergency_phone: Phone
+
+
+class MaintenanceUnitRegistration(MaintenanceUnitFields):
+    credit_code: CreditCode
+    admin: AdminIn
+
+
+class MaintenanceUnitUpdate(Schema):
+    name: text(100) | None = None  # type: ignore[valid-type]
+    filing_no: text(50) | None = None  # type: ignore[valid-type]
+    address: text(200) | None = None  # type: ignore[valid-type]
+    office_address: text(200) | None = None  # type: ignore[valid-type]
+    contact_name: text(50) | None = None  # type: ignore[valid-type]
+    contact_phone: Phone | None = None
+    emergency_phone: Phone | None = None
+
+
+class MaintenanceUnitOut(Out):
+    id: int
+    name: str
+    credit_code: str
+    filing_no: str
+    address: str
+    office_address: str
+    contact_name: str
+    contact_phone: str
+    emergency_phone: str
+    status: str
+    created_at: datetime
+
+
+class UseUnitRegistration(Schema):
+    name: text(100)  # type: ignore[valid-type]
+    credit_code: CreditCode
+    address: text(200)  # type: ignore[valid-type]
+    district: District
+    admin: AdminIn
+
+
+class UseUnitUpdate(Schema):
+    name: text(100) | None = None  # type: ignore[valid-type]
+    address: text(200) | None = None  # type: ignore[valid-type]
+    district: District | None = None
+
+
+class UseUnitOut(Out):
+    id: int
+    name: str
+    credit_code: str
+    address: str
+    district: str
+    status: str
+    created_at: datetime
+
+
+class UnitQuery(Page):
+    status: Literal["pending", "active", "suspended"] | None = None
+    credit_code: str | None = None
+
+
+class StatusChange(Schema):
+    status: Literal["active", "suspended"]
+
+
+class ChangeOut(Out):
+    field: str
+    old_value: str | None
+    new_value: str | None
+    actor_id: int | None
+    changed_at: datetime
+
+
+class MaintenanceUnitRegisteredOut(Out):
+    unit: MaintenanceUnitOut
+    admin_account_id: int
+
+
+class UseUnitRegisteredOut(Out):
+    unit: UseUnitOut
+    admin_account_id: int
