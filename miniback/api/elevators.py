@@ -44,9 +44,9 @@ class ElevatorFields(Schema):
     rescue_code: RescueCode | None = None
     make: text(100) | None = None  # type: ignore[valid-type]
     model: text(100) | None = None  # type: ignore[valid-type]
-    rated_load_kg: int | None = Field(None, ge=0, le=100000)
+    rated_load_kg: int | None = Field(default=None, ge=0, le=100000)
     rated_speed_mps: Speed | None = None
-    stops: int | None = Field(None, ge=0, le=300)
+    stops: int | None = Field(default=None, ge=0, le=300)
     position: text(100) | None = None  # type: ignore[valid-type]
 
 

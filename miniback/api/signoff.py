@@ -81,7 +81,7 @@ class SignoffOut(Out):
     objection_reason: str | None
     elevator: ElevatorBrief
     # Whether the sign-off request reached a manager, so nobody mistakes silence for a record nobody needs to see.
-    push_outcome: PushStatusName  # type: ignore[valid-type]
+    push_outcome: PushStatusName
     push_outcome_label: str
     push_recipients: list[PushRecipientOut]
 
@@ -138,7 +138,7 @@ class SignoffDetailOut(SignoffOut):
 
 
 class SignoffQuery(Page):
-    state: SignoffStateName | None = Field(  # type: ignore[valid-type]
+    state: SignoffStateName | None = Field(
         None,
         description="签名确认状态；pending 只列仍可签名（未过截止时间）的记录。"
         "state 与 objection_open 都不给时为 pending（安全管理人员的待签名列表）",
@@ -305,7 +305,7 @@ def report_subscriptions() -> Any:
 
 
 class UnreachedQuery(Page):
-    state: SignoffStateName = "pending"  # type: ignore[valid-type]
+    state: SignoffStateName = "pending"
 
 
 UNREACHED_ROLES = ("mu_admin", "mu_supervisor", "uu_admin")
