@@ -49,4 +49,4 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis

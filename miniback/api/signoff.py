@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Out, Page, SignatureB64, text
+from miniback.api.schemas.fields import Out, Page, SignatureB64, Text64, Text500
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -151,15 +151,15 @@ class SignIn(Schema):
 
 
 class ObjectionIn(Schema):
-    reason: text(500)  # type: ignore[valid-type]
+    reason: Text500
 
 
 class ResolveIn(Schema):
-    note: text(500)  # type: ignore[valid-type]
+    note: Text500
 
 
 class SubscriptionsIn(Schema):
-    template_ids: list[text(64)] = Field(min_length=1, max_length=10)  # type: ignore[valid-type]
+    template_ids: list[Text64] = Field(min_length=1, max_length=10)
 
 
 class QuotaOut(Out):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from miniback.api.schemas.fields import Code, District, Out, SignatureB64, text
+from miniback.api.schemas.fields import Code, District, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
 from miniback.api.validation import Schema
 from miniback.models import CATEGORIES, COORD_SYSTEMS, DELAY_CAUSES, ITEM_RESULTS, SIGNOFF_STATES
 from miniback.records.onsite import Point
@@ -37,15 +37,15 @@ class PointIn(Schema):
 
 
 class ReplacedPart(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    model: text(100) | None = None  # type: ignore[valid-type]
+    name: Text100
+    model: Text100 | None = None
     quantity: int = Field(1, ge=1, le=1000)
-    note: text(200) | None = None  # type: ignore[valid-type]
+    note: Text200 | None = None
 
 
 class Hazard(Schema):
-    description: text(500)  # type: ignore[valid-type]
-    action: text(200) | None = None  # type: ignore[valid-type]
+    description: Text500
+    action: Text200 | None = None
 
 
 class PointOut(Out):
@@ -101,10 +101,10 @@ class CorrectionIn(Schema):
 
 
 class ResultIn(Schema):
-    code: text(32)  # type: ignore[valid-type]
+    code: Text32
     result: ItemResult
-    note: text(500) | None = None  # type: ignore[valid-type]
-    remark: text(500) | None = None  # type: ignore[valid-type]
+    note: Text500 | None = None
+    remark: Text500 | None = None
 
 
 class ResultsIn(Schema):
@@ -112,15 +112,15 @@ class ResultsIn(Schema):
 
 
 class AddedItemIn(Schema):
-    item: text(200)  # type: ignore[valid-type]
-    requirement: text(500) | None = None  # type: ignore[valid-type]
+    item: Text200
+    requirement: Text500 | None = None
     result: ItemResult | None = None
-    note: text(500) | None = None  # type: ignore[valid-type]
-    remark: text(500) | None = None  # type: ignore[valid-type]
+    note: Text500 | None = None
+    remark: Text500 | None = None
 
 
 class DraftUpdate(Schema):
-    remarks: text(2000) | None = None  # type: ignore[valid-type]
+    remarks: Text2000 | None = None
     replaced_parts: list[ReplacedPart] | None = Field(None, max_length=50)
     hazards: list[Hazard] | None = Field(None, max_length=50)
     second_technician_id: int | None = None
