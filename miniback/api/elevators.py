@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import Field, StringConstraints, model_validator
@@ -14,13 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Code, CreditCode, District, Out, Page, Text32, Text50, Text100, Text200
+from miniback.api.schemas.fields import Code, CreditCode, Out, Page, Text32, Text50, Text100, Text200
 from miniback.api.schemas.units import ChangeOut
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
-from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.models.elevators import ElevatorStatus, ElevatorType
+from miniback.registry.districts import District
 from miniback.registry.elevators import (
     is_duplicate_rescue_code,
     register_elevator,
@@ -33,8 +35,6 @@ from miniback.registry.history import history_of
 
 bp = Blueprint("elevators", __name__)
 
-ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
-ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]
 RescueCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,16}$")]
 Speed = Annotated[Decimal, Field(ge=0, le=20, max_digits=5, decimal_places=2)]
 

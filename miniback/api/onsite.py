@@ -13,11 +13,12 @@ from miniback.access import get_elevator_or_404, require_active_unit, require_ma
 from miniback.api.elevators import ElevatorFields, ElevatorOut
 from miniback.api.pagination import paginate
 from miniback.api.schemas.fields import Out, Page, Text100, Text200, Text500
-from miniback.api.schemas.records import Category, PointIn
+from miniback.api.schemas.records import PointIn
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db
 from miniback.models import ElevatorLocation, UnitTemplate
+from miniback.models.records import Category
 from miniback.records.onsite import confirm_site, correct_location
 from miniback.records.templates import (
     Template,

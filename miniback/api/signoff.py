@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, current_app
 from pydantic import Field, model_validator
@@ -19,7 +19,6 @@ from miniback.errors import ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
     ROLES,
-    SIGNOFF_STATES,
     WECHAT_ROLES,
     Account,
     MaintenanceRecord,
@@ -27,22 +26,19 @@ from miniback.models import (
     SignoffState,
     utcnow,
 )
+from miniback.models.signoff import SignoffStateName
 from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
 from signoff.push import (
-    PUSH_STATUSES,
-    RECIPIENT_LABELS,
     PushStatus,
+    PushStatusName,
+    RecipientOutcomeName,
     grant_subscriptions,
     push_statuses,
     unreached,
 )
 
 bp = Blueprint("signoff", __name__)
-
-SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
-PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
-RecipientOutcomeName = Literal[tuple(RECIPIENT_LABELS)]  # type: ignore[valid-type]
 
 
 class ElevatorBrief(Out):
@@ -57,7 +53,7 @@ class ElevatorBrief(Out):
 class PushRecipientOut(Out):
     account_id: int
     name: str
-    outcome: RecipientOutcomeName  # type: ignore[valid-type]
+    outcome: RecipientOutcomeName
     label: str
     at: datetime | None
 

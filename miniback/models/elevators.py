@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
-ELEVATOR_TYPES = ("traction", "hydraulic", "dumbwaiter", "escalator")
-ELEVATOR_STATUSES = ("in_service", "out_of_service", "decommissioned")
+ElevatorType = Literal["traction", "hydraulic", "dumbwaiter", "escalator"]
+ELEVATOR_TYPES: tuple[ElevatorType, ...] = get_args(ElevatorType)
+ElevatorStatus = Literal["in_service", "out_of_service", "decommissioned"]
+ELEVATOR_STATUSES: tuple[ElevatorStatus, ...] = get_args(ElevatorStatus)
 
 
 class Elevator(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -14,10 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
-CATEGORIES = ("half_month", "quarter", "half_year", "year")
-COORD_SYSTEMS = ("gcj02", "wgs84")
-ITEM_RESULTS = ("normal", "adjusted", "replaced", "not_applicable", "hazard")
-DELAY_CAUSES = ("natural_disaster", "emergency_control", "area_lockdown", "other")
+# Each list of allowed values is a Literal type (what the API's schemas accept) and the tuple of its values.
+Category = Literal["half_month", "quarter", "half_year", "year"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+CoordSystem = Literal["gcj02", "wgs84"]
+COORD_SYSTEMS: tuple[CoordSystem, ...] = get_args(CoordSystem)
+ItemResult = Literal["normal", "adjusted", "replaced", "not_applicable", "hazard"]
+ITEM_RESULTS: tuple[ItemResult, ...] = get_args(ItemResult)
+DelayCause = Literal["natural_disaster", "emergency_control", "area_lockdown", "other"]
+DELAY_CAUSES: tuple[DelayCause, ...] = get_args(DelayCause)
 LOCATION_KINDS = ("initial", "confirmed", "mismatch", "corrected")
 
 # Record content (items, notes, the canonical JSON) can exceed MySQL's 64 KB TEXT.

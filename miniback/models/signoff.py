@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import BigInteger, ColumnElement, Date, ForeignKey, Index, Integer, String, UniqueConstraint, case, cast
 from sqlalchemy import literal as sql_literal
@@ -26,7 +27,8 @@ SIGNOFF_EVENT_KINDS = (
 # before any confirmation reopens the sign-off (``reopened``: pending again, a new round with a new deadline), in
 # the same transaction, so ``objection_resolved`` is only ever a state of records resolved before reopening
 # existed (the sweep reopens them).
-SIGNOFF_STATES = ("pending", "signed", "default_confirmed", "objected", "objection_resolved")
+SignoffStateName = Literal["pending", "signed", "default_confirmed", "objected", "objection_resolved"]
+SIGNOFF_STATES: tuple[SignoffStateName, ...] = get_args(SignoffStateName)
 # ``once_key`` values: the database allows one event per (record, once_key), so a record gets exactly one
 # ``submitted``, one ``pushed`` and, per sign-off round, one opening and one terminal outcome (signed /
 # default_confirmed / objected before either). Round 1 is opened by ``submitted`` and ends with ``terminal``;

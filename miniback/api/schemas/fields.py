@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from miniback.api.validation import Schema
 from miniback.records.signature import check_signature_text
 from miniback.registry.credit_code import credit_code_problem
-from miniback.registry.districts import GUANGZHOU_DISTRICTS
 
 
 def _credit_code(value: str) -> str:
@@ -49,7 +48,6 @@ CreditCode = Annotated[str, StringConstraints(min_length=18, max_length=18), Aft
 Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
 # Landlines (020-12345678), mobiles, and short service numbers such as 96333.
 Phone = Annotated[str, StringConstraints(pattern=r"^(\d{3,4}-?)?\d{5,8}$|^1[3-9]\d{9}$")]
-District = Literal[GUANGZHOU_DISTRICTS]  # type: ignore[valid-type]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,32}$")]

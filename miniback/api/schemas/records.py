@@ -9,15 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from miniback.api.schemas.fields import Code, District, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
+from miniback.api.schemas.fields import Code, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
 from miniback.api.validation import Schema
-from miniback.models import CATEGORIES, COORD_SYSTEMS, DELAY_CAUSES, ITEM_RESULTS, SIGNOFF_STATES
+from miniback.models.records import Category, CoordSystem, ItemResult
+from miniback.models.signoff import SignoffStateName
 from miniback.records.onsite import Point
-
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-CoordSystem = Literal[COORD_SYSTEMS]  # type: ignore[valid-type]
-ItemResult = Literal[ITEM_RESULTS]  # type: ignore[valid-type]
-DelayCause = Literal[DELAY_CAUSES]  # type: ignore[valid-type]
+from miniback.registry.districts import District
 
 
 class PointIn(Schema):
@@ -232,7 +229,7 @@ class RecordQuery(Schema):
     flagged: bool | None = None
     flag: Literal["distance", "duration", "overlap"] | None = None
     late_upload: bool | None = None
-    signoff_state: Literal[SIGNOFF_STATES] | None = Field(None, description="按签名确认状态筛选")  # type: ignore[valid-type]
+    signoff_state: SignoffStateName | None = Field(None, description="按签名确认状态筛选")
     cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
     per_page: int = Field(20, ge=1, le=100)
 

@@ -7,7 +7,6 @@ from typing import Literal
 
 from miniback.api.schemas.fields import (
     CreditCode,
-    District,
     Mobile,
     Out,
     Page,
@@ -19,6 +18,7 @@ from miniback.api.schemas.fields import (
     Username,
 )
 from miniback.api.validation import Schema
+from miniback.registry.districts import District
 
 
 class AdminIn(Schema):
