@@ -32,10 +32,11 @@ services:
 	@bash .ci/services.sh
 
 lint: $(STAMP)
-	@echo "==> ruff / mypy"
+	@echo "==> ruff / mypy / import-linter"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
+	@$(BIN)/lint-imports
 
 js-test:
 	@if [ -f wechat/package.json ]; then \
@@ -48,4 +49,4 @@ pytest: $(STAMP)
 	@$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis

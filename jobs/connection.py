@@ -25,5 +25,5 @@ def close_connection(app: Flask) -> None:
 
 
 def queue(name: str, app: Flask | None = None) -> Queue:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     return Queue(name, connection=redis_connection(app), default_timeout=app.config["JOBS_TIMEOUT_SECONDS"])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from miniback.config import DEFAULTS, LOCAL_DEFAULTS, check_production
 
@@ -39,6 +40,7 @@ def _trust_proxies(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Flask's documented way to add WSGI middleware; mypy sees the assignment as replacing a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
@@ -57,7 +59,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for key, value in LOCAL_DEFAULTS.items():
             app.config[key] = app.config.get(key) or value
     check_production(app.config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config["ENV_MODE"] == "production":
+        from signoff.archive.settings import check_archive
+
+        check_archive(app.config)  # outside production the store is built, and checked, when first used
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, the one this app keeps
+        app.json.ensure_ascii = False
     _trust_proxies(app)
 
     from miniback.database import pool

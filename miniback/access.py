@@ -234,10 +234,14 @@ def get_draft_or_404(draft_id: int, actor: Account, *, for_update: bool = False)
 
 
 class MaintainedElevator(Protocol):
-    """What the maintainer check reads of an elevator (an ``Elevator`` or a row of those columns)."""
+    """What the maintainer check reads of an elevator (an ``Elevator`` or a row of those columns); read-only, so
+    an ``Elevator``, whose unit may be unset, fits as well as a row whose unit is not."""
 
-    maintenance_unit_id: int
-    status: str
+    @property
+    def maintenance_unit_id(self) -> int | None: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 def require_maintainer(actor: Account, elevator: MaintainedElevator) -> None:

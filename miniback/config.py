@@ -163,7 +163,10 @@ def check_public_base_url(url: str) -> None:
 
 
 def check_production(config: dict[str, Any]) -> None:
-    """Refuse to start with settings that cannot work, and in production mode without real secrets."""
+    """Refuse to start with settings that cannot work, and in production mode without real secrets.
+
+    The archive's own settings are checked by ``signoff.archive.settings.check_archive`` (``create_app`` calls it
+    after this): configuration sits below the domain and imports none of it."""
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or not 0 <= proxies <= 5:
         raise ConfigError("MINIBACK_TRUSTED_PROXIES must be a whole number of proxies from 0 to 5")
@@ -179,7 +182,3 @@ def check_production(config: dict[str, Any]) -> None:
     if not str(config["REDIS_URL"]).startswith(REDIS_URL_SCHEMES):
         raise ConfigError("MINIBACK_REDIS_URL must be a redis://, rediss:// or unix:// URL")
     check_public_base_url(str(config["PUBLIC_BASE_URL"]))
-    # The archive reads its own settings; imported here, not at the top, because signoff imports miniback.errors.
-    from signoff.archive.settings import check_archive
-
-    check_archive(config)

@@ -3,11 +3,13 @@ clients (one per purpose) and the WeChat client (one)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from miniback.wechat_client import WeChat
@@ -27,11 +29,24 @@ TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_c
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    __table_args__ = TABLE_OPTIONS
+    # A model's own arguments are a tuple of constraints and indexes that ends with these options.
+    __table_args__: tuple[Any, ...] | dict[str, Any] = TABLE_OPTIONS
 
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+# Every model subclasses ``Model``: ``db.Model`` at run time. ``db.Model`` is an attribute, which mypy does not
+# accept as a base class; to it ``Model`` is what ``db.Model`` is made of, ``Base`` plus Flask-SQLAlchemy's mixin.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+
+    class Model(Base, _FlaskSQLAlchemyModel):
+        __abstract__ = True
+        # SQLAlchemy types it as any FromClause (a class may be mapped to a join or a select); ours are tables.
+        __table__: ClassVar[Table]
+else:
+    Model = db.Model
 
 
 class RedisClients:
@@ -49,7 +64,7 @@ class RedisClients:
         app.extensions[REDIS_EXTENSION] = {}
 
     def client(self, purpose: str, app: Flask | None = None) -> Redis:
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
         clients: dict[str, Redis] = app.extensions[REDIS_EXTENSION]
         client = clients.get(purpose)
         if client is None:

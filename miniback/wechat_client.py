@@ -85,7 +85,7 @@ EXTENSION = "miniback_wechat"
 def wechat_client(app: Flask | None = None) -> MinibackWeChatClient:
     """The app's one WeChat client (``miniback.extensions.wechat``), made on first use; 503 when WeChat is not
     configured."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     config = app.config
     if not config.get("WECHAT_APPID") or not config.get("WECHAT_SECRET"):
         raise Unavailable("微信登录未配置")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import mysql, sqlite
@@ -178,18 +179,20 @@ def record_no_recipient(record_id: int, *, attempt: int, now: datetime) -> None:
 
 # What became of a record's push, as the sign-off shows it. ``pending``: the push has not run yet or is being
 # retried; the others are final until a later push reaches someone.
-PUSH_STATUS_LABELS = {
+PushStatusName = Literal["pending", "delivered", "no_recipient", "no_quota", "failed"]
+PUSH_STATUS_LABELS: dict[PushStatusName, str] = {
     "pending": "推送中",
     "delivered": "已推送提醒",
     "no_recipient": "未推送：使用单位没有已绑定微信的安全管理人员",
     "no_quota": "未推送：安全管理人员未开启提醒（订阅次数已用完）",
     "failed": "推送失败",
 }
-PUSH_STATUSES = tuple(PUSH_STATUS_LABELS)
+PUSH_STATUSES: tuple[PushStatusName, ...] = get_args(PushStatusName)
 # Final delivery outcomes, in the order the sign-off names them when nobody was reached.
-UNREACHED_OUTCOMES = ("failed", "no_quota", "no_recipient")
+UNREACHED_OUTCOMES: tuple[PushStatusName, ...] = ("failed", "no_quota", "no_recipient")
 # Per manager: the last delivery of this record to them, or why there is none.
-RECIPIENT_LABELS = {
+RecipientOutcomeName = Literal["pending", "retrying", "delivered", "no_quota", "failed", "not_bound", "bound_later"]
+RECIPIENT_LABELS: dict[RecipientOutcomeName, str] = {
     "pending": "待推送",
     "retrying": "推送失败，正在重试",
     "delivered": "已推送",
@@ -198,7 +201,12 @@ RECIPIENT_LABELS = {
     "not_bound": "未绑定微信",
     "bound_later": "推送时尚未绑定微信",
 }
-RECIPIENT_OUTCOMES = {"sent": "delivered", "error": "retrying", "failed": "failed", "no_quota": "no_quota"}
+RECIPIENT_OUTCOMES: dict[str, RecipientOutcomeName] = {
+    "sent": "delivered",
+    "error": "retrying",
+    "failed": "failed",
+    "no_quota": "no_quota",
+}
 
 
 @dataclass(frozen=True)
@@ -217,7 +225,7 @@ class PushStatus:
     recipients: list[RecipientPush]
 
 
-def push_outcome(delivery_outcomes: Iterable[str]) -> str:
+def push_outcome(delivery_outcomes: Iterable[str]) -> PushStatusName:
     """One record's push status from the outcomes of all its deliveries (see ``unreached``, its SQL twin)."""
     outcomes = set(delivery_outcomes)
     if "sent" in outcomes:
@@ -263,6 +271,7 @@ def _status(state: SignoffState, deliveries: list[PushDelivery], accounts: list[
     recipients = []
     for account in accounts:
         delivery = last.get(account.id)
+        outcome: RecipientOutcomeName
         if delivery is not None:
             outcome = RECIPIENT_OUTCOMES[delivery.outcome]
         elif account.use_unit_id != state.use_unit_id or account.role != "uu_manager" or not account.active:
@@ -273,5 +282,5 @@ def _status(state: SignoffState, deliveries: list[PushDelivery], accounts: list[
             outcome = "bound_later" if deliveries else "pending"
         at = delivery.created_at if delivery is not None else None
         recipients.append(RecipientPush(account.id, account.name, outcome, RECIPIENT_LABELS[outcome], at))
-    outcome = push_outcome(d.outcome for d in deliveries)
-    return PushStatus(outcome, PUSH_STATUS_LABELS[outcome], recipients)
+    status = push_outcome(d.outcome for d in deliveries)
+    return PushStatus(status, PUSH_STATUS_LABELS[status], recipients)

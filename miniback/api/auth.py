@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from miniback.api.schemas.fields import Out, Password, Username, text
+from miniback.api.schemas.fields import Out, Password, Text16, Text128, Username
 from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
 from miniback.auth.current import bearer_token, current_account, login_required
@@ -26,12 +26,12 @@ class PasswordLogin(Schema):
 
 
 class WeChatLogin(Schema):
-    code: text(128)  # type: ignore[valid-type]
+    code: Text128
 
 
 class WeChatBind(Schema):
-    code: text(128)  # type: ignore[valid-type]
-    bind_code: text(16, 4)  # type: ignore[valid-type]
+    code: Text128
+    bind_code: Text16
 
 
 class PasswordChange(Schema):

@@ -9,13 +9,13 @@ from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api.schemas.fields import Out, Page, text
-from miniback.api.schemas.records import DelayCause
+from miniback.api.schemas.fields import Out, Page, Text2000
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import NotFound
 from miniback.extensions import db
 from miniback.models import DelayNotice, Elevator, utcnow
+from miniback.models.records import DelayCause
 from miniback.records.calendar import local_day
 from miniback.records.due import (
     due_dates,
@@ -79,7 +79,7 @@ class DelayNoticeIn(Schema):
     cause: DelayCause
     starts_on: date
     ends_on: date
-    explanation: text(2000)  # type: ignore[valid-type]
+    explanation: Text2000
 
 
 class DelayNoticeOut(Out):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import Field, StringConstraints, model_validator
@@ -14,13 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Code, CreditCode, District, Out, Page, text
+from miniback.api.schemas.fields import Code, CreditCode, Out, Page, Text32, Text50, Text100, Text200
 from miniback.api.schemas.units import ChangeOut
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
-from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.models.elevators import ElevatorStatus, ElevatorType
+from miniback.registry.districts import District
 from miniback.registry.change_log import history_of
 from miniback.registry.elevators import (
     is_duplicate_rescue_code,
@@ -33,28 +35,26 @@ from miniback.registry.elevators import (
 
 bp = Blueprint("elevators", __name__)
 
-ElevatorType = Literal[ELEVATOR_TYPES]  # type: ignore[valid-type]
-ElevatorStatus = Literal[ELEVATOR_STATUSES]  # type: ignore[valid-type]
 RescueCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,16}$")]
 Speed = Annotated[Decimal, Field(ge=0, le=20, max_digits=5, decimal_places=2)]
 
 
 class ElevatorFields(Schema):
-    use_certificate_no: text(50) | None = None  # type: ignore[valid-type]
+    use_certificate_no: Text50 | None = None
     rescue_code: RescueCode | None = None
-    make: text(100) | None = None  # type: ignore[valid-type]
-    model: text(100) | None = None  # type: ignore[valid-type]
-    rated_load_kg: int | None = Field(None, ge=0, le=100000)
+    make: Text100 | None = None
+    model: Text100 | None = None
+    rated_load_kg: int | None = Field(default=None, ge=0, le=100000)
     rated_speed_mps: Speed | None = None
-    stops: int | None = Field(None, ge=0, le=300)
-    position: text(100) | None = None  # type: ignore[valid-type]
+    stops: int | None = Field(default=None, ge=0, le=300)
+    position: Text100 | None = None
 
 
 class ElevatorIn(ElevatorFields):
     device_code: Code | None = None
     registration_code: Code | None = None
     elevator_type: ElevatorType
-    address: text(200)  # type: ignore[valid-type]
+    address: Text200
     district: District
     use_unit_credit_code: CreditCode | None = None
 
@@ -69,7 +69,7 @@ class ElevatorUpdate(ElevatorFields):
     device_code: Code | None = None
     registration_code: Code | None = None
     elevator_type: ElevatorType | None = None
-    address: text(200) | None = None  # type: ignore[valid-type]
+    address: Text200 | None = None
     district: District | None = None
     status: ElevatorStatus | None = None
     use_unit_credit_code: CreditCode | None = None
@@ -103,7 +103,7 @@ class ElevatorQuery(Page):
     use_unit_id: int | None = None
     # false: the elevators whose records cannot be submitted until a use unit is registered for them.
     has_use_unit: bool | None = None
-    code: text(32) | None = None  # type: ignore[valid-type]
+    code: Text32 | None = None
 
 
 class TransferIn(Schema):

@@ -12,12 +12,13 @@ from pydantic import Field
 from miniback.access import get_elevator_or_404, require_active_unit, require_maintainer
 from miniback.api.elevators import ElevatorFields, ElevatorOut
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Out, Page, text
-from miniback.api.schemas.records import Category, PointIn
+from miniback.api.schemas.fields import Out, Page, Text100, Text200, Text500
+from miniback.api.schemas.records import PointIn
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db
 from miniback.models import ElevatorLocation, UnitTemplate
+from miniback.models.records import Category
 from miniback.records.onsite import confirm_site, correct_location
 from miniback.records.templates import (
     Template,
@@ -84,12 +85,12 @@ class SiteConfirmationOut(Out):
 
 class UnitTemplateItemIn(Schema):
     category: Category
-    item: text(200)  # type: ignore[valid-type]
-    requirement: text(500)  # type: ignore[valid-type]
+    item: Text200
+    requirement: Text500
 
 
 class UnitTemplateIn(Schema):
-    name: text(100)  # type: ignore[valid-type]
+    name: Text100
     elevator_type: Literal["traction", "hydraulic", "dumbwaiter", "escalator"]
     items: list[UnitTemplateItemIn] = Field(min_length=1, max_length=200)
 

@@ -111,8 +111,8 @@ def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[st
         if content is not None:
             ok["content"] = content
         out["responses"][str(status)] = ok
-    for status in _error_statuses(op):
-        out["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
+    for error_status in _error_statuses(op):
+        out["responses"][error_status] = {"$ref": "#/components/responses/Error"}
     if op.auth:
         out["security"] = [{"bearer": []}]
     if op.roles:

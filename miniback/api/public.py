@@ -41,6 +41,7 @@ PublicDelayNoticeOut = _schema(PublicDelayNotice, "PublicDelayNoticeOut")
 PublicElevatorOut = _schema(
     PublicHistory,
     "PublicElevatorOut",
+    # The two schemas are made at run time (create_model), which a type checker cannot follow into a type.
     {"delay_notice": PublicDelayNoticeOut | None, "records": tuple[PublicRecordOut, ...]},  # type: ignore[valid-type]
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, current_app
 from pydantic import Field, model_validator
@@ -12,14 +12,13 @@ from pydantic import Field, model_validator
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Out, Page, SignatureB64, text
+from miniback.api.schemas.fields import Out, Page, SignatureB64, Text64, Text500
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
     ROLES,
-    SIGNOFF_STATES,
     WECHAT_ROLES,
     Account,
     MaintenanceRecord,
@@ -27,22 +26,19 @@ from miniback.models import (
     SignoffState,
     utcnow,
 )
+from miniback.models.signoff import SignoffStateName
 from miniback.records.signature import check_signature_png, decode_base64
 from signoff.operations import Signature, object_to, resolve_objection, sign
 from signoff.push import (
-    PUSH_STATUSES,
-    RECIPIENT_LABELS,
     PushStatus,
+    PushStatusName,
+    RecipientOutcomeName,
     grant_subscriptions,
     push_statuses,
     unreached,
 )
 
 bp = Blueprint("signoff", __name__)
-
-SignoffStateName = Literal[SIGNOFF_STATES]  # type: ignore[valid-type]
-PushStatusName = Literal[PUSH_STATUSES]  # type: ignore[valid-type]
-RecipientOutcomeName = Literal[tuple(RECIPIENT_LABELS)]  # type: ignore[valid-type]
 
 
 class ElevatorBrief(Out):
@@ -57,7 +53,7 @@ class ElevatorBrief(Out):
 class PushRecipientOut(Out):
     account_id: int
     name: str
-    outcome: RecipientOutcomeName  # type: ignore[valid-type]
+    outcome: RecipientOutcomeName
     label: str
     at: datetime | None
 
@@ -81,7 +77,7 @@ class SignoffOut(Out):
     objection_reason: str | None
     elevator: ElevatorBrief
     # Whether the sign-off request reached a manager, so nobody mistakes silence for a record nobody needs to see.
-    push_outcome: PushStatusName  # type: ignore[valid-type]
+    push_outcome: PushStatusName
     push_outcome_label: str
     push_recipients: list[PushRecipientOut]
 
@@ -138,7 +134,7 @@ class SignoffDetailOut(SignoffOut):
 
 
 class SignoffQuery(Page):
-    state: SignoffStateName | None = Field(  # type: ignore[valid-type]
+    state: SignoffStateName | None = Field(
         None,
         description="签名确认状态；pending 只列仍可签名（未过截止时间）的记录。"
         "state 与 objection_open 都不给时为 pending（安全管理人员的待签名列表）",
@@ -151,15 +147,15 @@ class SignIn(Schema):
 
 
 class ObjectionIn(Schema):
-    reason: text(500)  # type: ignore[valid-type]
+    reason: Text500
 
 
 class ResolveIn(Schema):
-    note: text(500)  # type: ignore[valid-type]
+    note: Text500
 
 
 class SubscriptionsIn(Schema):
-    template_ids: list[text(64)] = Field(min_length=1, max_length=10)  # type: ignore[valid-type]
+    template_ids: list[Text64] = Field(min_length=1, max_length=10)
 
 
 class QuotaOut(Out):
@@ -305,7 +301,7 @@ def report_subscriptions() -> Any:
 
 
 class UnreachedQuery(Page):
-    state: SignoffStateName = "pending"  # type: ignore[valid-type]
+    state: SignoffStateName = "pending"
 
 
 UNREACHED_ROLES = ("mu_admin", "mu_supervisor", "uu_admin")

@@ -15,7 +15,7 @@ from miniback.access import (
 )
 from miniback.api.auth import AccountOut
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Mobile, Out, Page, text
+from miniback.api.schemas.fields import Mobile, Out, Page, Text50, Text100
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.wechat_login import issue_bind_code
@@ -40,14 +40,14 @@ ADMINS = ("mu_admin", "uu_admin")
 
 
 class OrgNodeIn(Schema):
-    name: text(100)  # type: ignore[valid-type]
+    name: Text100
     parent_id: int | None = None
 
 
 class OrgNodeUpdate(Schema):
     """Rename and/or move: ``parent_id`` null moves the node to the top level; leave it out to keep the parent."""
 
-    name: text(100) | None = None  # type: ignore[valid-type]
+    name: Text100 | None = None
     parent_id: int | None = None
 
 
@@ -60,17 +60,17 @@ class OrgNodeOut(Out):
 
 
 class StaffIn(Schema):
-    name: text(50)  # type: ignore[valid-type]
+    name: Text50
     mobile: Mobile
-    certificate_no: text(50) | None = None  # type: ignore[valid-type]
+    certificate_no: Text50 | None = None
     role: Literal["mu_supervisor", "technician", "uu_manager"]
     org_node_id: int | None = None
 
 
 class StaffUpdate(Schema):
-    name: text(50) | None = None  # type: ignore[valid-type]
+    name: Text50 | None = None
     mobile: Mobile | None = None
-    certificate_no: text(50) | None = None  # type: ignore[valid-type]
+    certificate_no: Text50 | None = None
     role: Literal["mu_supervisor", "technician"] | None = None
     org_node_id: int | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, request
 
@@ -40,7 +40,7 @@ def login_required(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         wrapper.__dict__["required_roles"] = tuple(roles)
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)  # functools.wraps gives it the view's name, signature and attributes
 
     return decorate
 

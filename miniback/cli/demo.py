@@ -32,7 +32,7 @@ def demo_command(host: str, port: int) -> None:
         raise CommandError("demo 只能在演示模式运行：MINIBACK_ENV_MODE=demo")
     try:
         # The real app object, not the context-local proxy: the server handles requests outside this context.
-        run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+        run_demo(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]  # Flask types the proxy as the app
     except PortUnavailable as exc:
         raise CommandError(str(exc)) from None
 

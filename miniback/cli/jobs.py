@@ -25,7 +25,7 @@ def worker_command(burst: bool, name: str | None) -> None:
     if current_app.config["JOBS_MODE"] != "rq":
         raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     production_worker(app, name).work(burst=burst, with_scheduler=True)
 
 
@@ -46,7 +46,7 @@ def sweep_command(loop: bool, interval: int | None) -> None:
     from jobs.signoff import sweep
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     use_app(app)
     every = interval or app.config["SIGNOFF_SWEEP_INTERVAL_SECONDS"]
     stopping = threading.Event()

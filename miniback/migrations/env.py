@@ -4,6 +4,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 
 config = context.config
@@ -28,8 +30,11 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def process_revision_directives(context, revision, directives):  # type: ignore[no-untyped-def]
-        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+    def process_revision_directives(
+        context: MigrationContext, revision: str | tuple[str, ...], directives: list[MigrationScript]
+    ) -> None:
+        upgrade_ops = directives[0].upgrade_ops
+        if getattr(config.cmd_opts, "autogenerate", False) and upgrade_ops is not None and upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Computed, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from miniback.extensions import db
+from miniback.extensions import Model
 from miniback.models.types import UTCDateTime, utcnow
 
 MU_ROLES = ("mu_admin", "mu_supervisor", "technician")
@@ -17,7 +17,7 @@ ROLES = AUTHORITY_ROLES + MU_ROLES + UU_ROLES
 WECHAT_ROLES = ("mu_supervisor", "technician", "uu_manager")
 
 
-class OrgNode(db.Model):
+class OrgNode(Model):
     """A node of a maintenance unit's hierarchy (company → branch → team, any depth).
 
     ``path`` is the materialised path of ids (``/1/4/9/``) so a subtree is one indexed prefix query.
@@ -39,7 +39,7 @@ class OrgNode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Account(db.Model):
+class Account(Model):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class Account(db.Model):
         return self.openid is not None
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
 
     __tablename__ = "api_token"
@@ -82,7 +82,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class BindCode(db.Model):
+class BindCode(Model):
     """A one-time, expiring code an admin hands to a person to bind their WeChat to an account."""
 
     __tablename__ = "bind_code"

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
-ELEVATOR_TYPES = ("traction", "hydraulic", "dumbwaiter", "escalator")
-ELEVATOR_STATUSES = ("in_service", "out_of_service", "decommissioned")
+ElevatorType = Literal["traction", "hydraulic", "dumbwaiter", "escalator"]
+ELEVATOR_TYPES: tuple[ElevatorType, ...] = get_args(ElevatorType)
+ElevatorStatus = Literal["in_service", "out_of_service", "decommissioned"]
+ELEVATOR_STATUSES: tuple[ElevatorStatus, ...] = get_args(ElevatorStatus)
 
 
-class Elevator(db.Model):
+class Elevator(Model):
     __tablename__ = "elevator"
     __table_args__ = (
         Index("ix_elevator_mu_district", "maintenance_unit_id", "district"),
@@ -46,7 +49,7 @@ class Elevator(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ElevatorAssignment(db.Model):
+class ElevatorAssignment(Model):
     """Which maintenance unit looked after an elevator, from when to when (transfers keep the history)."""
 
     __tablename__ = "elevator_assignment"

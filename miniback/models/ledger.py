@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -24,7 +24,7 @@ APPEND_ONLY_LEDGER_TABLES = ("ledger_entry", "ledger_leaf", "merkle_node", "ledg
 Hash = String(64)
 
 
-class LedgerHead(db.Model):
+class LedgerHead(Model):
     """The newest entry of one elevator's chain; appends lock this row (``SELECT … FOR UPDATE``)."""
 
     __tablename__ = "ledger_head"
@@ -35,7 +35,7 @@ class LedgerHead(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One record submission or sign-off event, chained to the previous entry of the same elevator.
 
     ``entry_hash`` = SHA-256 of ``elevator_id|chain_pos|kind|ref_id|content_hash|prev_hash`` (see
@@ -60,7 +60,7 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LedgerLeaf(db.Model):
+class LedgerLeaf(Model):
     """The position of an entry in the Merkle tree, assigned by the checkpoint builder in commit order."""
 
     __tablename__ = "ledger_leaf"
@@ -69,7 +69,7 @@ class LedgerLeaf(db.Model):
     entry_id: Mapped[int] = mapped_column(BigInteger, unique=True)
 
 
-class MerkleNode(db.Model):
+class MerkleNode(Model):
     """The hash of a complete subtree: leaves ``[idx·2^level, (idx+1)·2^level)``; level 0 is the leaf hash."""
 
     __tablename__ = "merkle_node"
@@ -79,7 +79,7 @@ class MerkleNode(db.Model):
     hash: Mapped[str] = mapped_column(Hash)
 
 
-class LedgerCheckpoint(db.Model):
+class LedgerCheckpoint(Model):
     """A published tree head: the root over the first ``tree_size`` leaves at ``created_at``."""
 
     __tablename__ = "ledger_checkpoint"
@@ -91,7 +91,7 @@ class LedgerCheckpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LedgerState(db.Model):
+class LedgerState(Model):
     """One row (id 1): the tree size built so far; the checkpoint builder and the archiver lock it."""
 
     __tablename__ = "ledger_state"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime
 
 # What residents see of a record's sign-off, as stored: ``awaiting`` is pending until ``deadline_at`` and
@@ -16,7 +16,7 @@ from miniback.models.types import UTCDateTime
 PUBLIC_SIGNOFF = ("signed", "objected", "awaiting", "pending")
 
 
-class PublicHistoryEntry(db.Model):
+class PublicHistoryEntry(Model):
     """A record on the elevator's public page (``/e/<code>``): day, category, masked technicians, late mark and
     sign-off as residents see it. A superseded record has no entry (its correction has one).
 
@@ -39,7 +39,7 @@ class PublicHistoryEntry(db.Model):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class PublicPage(db.Model):
+class PublicPage(Model):
     """The resident's page of one elevator as last rendered (``miniback.public.pages``): what a view sends
     when nothing it shows has changed since.
 

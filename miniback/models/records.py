@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
-CATEGORIES = ("half_month", "quarter", "half_year", "year")
-COORD_SYSTEMS = ("gcj02", "wgs84")
-ITEM_RESULTS = ("normal", "adjusted", "replaced", "not_applicable", "hazard")
-DELAY_CAUSES = ("natural_disaster", "emergency_control", "area_lockdown", "other")
+# Each list of allowed values is a Literal type (what the API's schemas accept) and the tuple of its values.
+Category = Literal["half_month", "quarter", "half_year", "year"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+CoordSystem = Literal["gcj02", "wgs84"]
+COORD_SYSTEMS: tuple[CoordSystem, ...] = get_args(CoordSystem)
+ItemResult = Literal["normal", "adjusted", "replaced", "not_applicable", "hazard"]
+ITEM_RESULTS: tuple[ItemResult, ...] = get_args(ItemResult)
+DelayCause = Literal["natural_disaster", "emergency_control", "area_lockdown", "other"]
+DELAY_CAUSES: tuple[DelayCause, ...] = get_args(DelayCause)
 LOCATION_KINDS = ("initial", "confirmed", "mismatch", "corrected")
 
 # Record content (items, notes, the canonical JSON) can exceed MySQL's 64 KB TEXT.
@@ -26,7 +31,7 @@ ImageBytes = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql")
 Coordinate = Numeric(10, 7)
 
 
-class ElevatorLocation(db.Model):
+class ElevatorLocation(Model):
     """Every on-site location confirmation of an elevator, kept as history.
 
     The reference location (what check-ins are compared with) is the latest ``initial``/``corrected`` row;
@@ -52,7 +57,7 @@ class ElevatorLocation(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class UnitTemplate(db.Model):
+class UnitTemplate(Model):
     """A maintenance unit's own checklist (firefighter / explosion-proof lifts use the maker's items)."""
 
     __tablename__ = "unit_template"
@@ -67,7 +72,7 @@ class UnitTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class UnitTemplateItem(db.Model):
+class UnitTemplateItem(Model):
     __tablename__ = "unit_template_item"
     __table_args__ = (Index("ix_unit_template_item_template", "template_id", "seq"), TABLE_OPTIONS)
 
@@ -80,7 +85,7 @@ class UnitTemplateItem(db.Model):
     requirement: Mapped[str] = mapped_column(String(500))
 
 
-class RecordDraft(db.Model):
+class RecordDraft(Model):
     """A record being filled on site; only its technician changes it; frozen into a record on submission."""
 
     __tablename__ = "record_draft"
@@ -117,7 +122,7 @@ class RecordDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class RecordDraftItem(db.Model):
+class RecordDraftItem(Model):
     """One checklist line of a draft: the template snapshot (or an added item) and its result so far."""
 
     __tablename__ = "record_draft_item"
@@ -140,7 +145,7 @@ class RecordDraftItem(db.Model):
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class SignatureImage(db.Model):
+class SignatureImage(Model):
     """A hand-written signature (PNG), stored once and referenced by its SHA-256. Insert-only."""
 
     __tablename__ = "signature_image"
@@ -154,7 +159,7 @@ class SignatureImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MaintenanceRecord(db.Model):
+class MaintenanceRecord(Model):
     """A submitted maintenance record. Insert-only: the database refuses UPDATE and DELETE.
 
     Scope columns (units, org node, district) are copied at submission so every list is one indexed range
@@ -218,7 +223,7 @@ class MaintenanceRecord(db.Model):
     canonical_content: Mapped[str] = mapped_column(LongText)
 
 
-class RecordTechnician(db.Model):
+class RecordTechnician(Model):
     """Who did the job (the submitter and the second technician); times copied for the overlap check."""
 
     __tablename__ = "record_technician"
@@ -239,7 +244,7 @@ class RecordTechnician(db.Model):
     check_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class RecordItem(db.Model):
+class RecordItem(Model):
     """One checklist line of a submitted record. Insert-only."""
 
     __tablename__ = "record_item"
@@ -257,7 +262,7 @@ class RecordItem(db.Model):
     remark: Mapped[str | None] = mapped_column(String(500))
 
 
-class ElevatorDue(db.Model):
+class ElevatorDue(Model):
     """Per elevator, the last maintenance day that counts for each category (kept current on submission).
 
     A projection of ``maintenance_record`` so the overdue list is an indexed range, not a scan of records.
@@ -275,7 +280,7 @@ class ElevatorDue(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class DelayNotice(db.Model):
+class DelayNotice(Model):
     """维保延期说明: filed by the maintenance unit; excuses — never erases — overdue elevators."""
 
     __tablename__ = "delay_notice"
@@ -291,7 +296,7 @@ class DelayNotice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DelayNoticeElevator(db.Model):
+class DelayNoticeElevator(Model):
     __tablename__ = "delay_notice_elevator"
     __table_args__ = (
         UniqueConstraint("notice_id", "elevator_id", name="uq_delay_notice_elevator_notice_elevator"),

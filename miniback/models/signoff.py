@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import BigInteger, ColumnElement, Date, ForeignKey, Index, Integer, String, UniqueConstraint, case, cast
 from sqlalchemy import literal as sql_literal
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.elevators import Elevator
 from miniback.models.types import UTCDateTime, utcnow
 
@@ -26,7 +27,8 @@ SIGNOFF_EVENT_KINDS = (
 # before any confirmation reopens the sign-off (``reopened``: pending again, a new round with a new deadline), in
 # the same transaction, so ``objection_resolved`` is only ever a state of records resolved before reopening
 # existed (the sweep reopens them).
-SIGNOFF_STATES = ("pending", "signed", "default_confirmed", "objected", "objection_resolved")
+SignoffStateName = Literal["pending", "signed", "default_confirmed", "objected", "objection_resolved"]
+SIGNOFF_STATES: tuple[SignoffStateName, ...] = get_args(SignoffStateName)
 # ``once_key`` values: the database allows one event per (record, once_key), so a record gets exactly one
 # ``submitted``, one ``pushed`` and, per sign-off round, one opening and one terminal outcome (signed /
 # default_confirmed / objected before either). Round 1 is opened by ``submitted`` and ends with ``terminal``;
@@ -57,7 +59,7 @@ def reopen_key(round_no: int) -> str:
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class SignoffEvent(db.Model):
+class SignoffEvent(Model):
     """One sign-off fact about a record. The database refuses UPDATE and DELETE (triggers)."""
 
     __tablename__ = "signoff_event"
@@ -80,7 +82,7 @@ class SignoffEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class SignoffState(db.Model):
+class SignoffState(Model):
     """The current sign-off state of one record: a projection of its events (``rebuild_projection``)."""
 
     __tablename__ = "signoff_state"
@@ -122,7 +124,7 @@ class SignoffState(db.Model):
     elevator: Mapped[Elevator] = relationship(lazy="selectin")
 
 
-class SubscriptionQuota(db.Model):
+class SubscriptionQuota(Model):
     """One-time subscribe-message grants (wx.requestSubscribeMessage accepts) not yet used, per template.
 
     WeChat offers no API to read the remaining count, so the backend counts: +1 per reported accept,
@@ -140,7 +142,7 @@ class SubscriptionQuota(db.Model):
 PUSH_OUTCOMES = ("sent", "error", "failed", "no_quota", "no_recipient")
 
 
-class PushDelivery(db.Model):
+class PushDelivery(Model):
     """One attempt to push a record to one manager: sent, a retryable error, the final failure, or no quota.
 
     ``no_recipient`` (no account): the push found no active, WeChat-bound manager to send to.

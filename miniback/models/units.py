@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from miniback.extensions import TABLE_OPTIONS, db
+from miniback.extensions import TABLE_OPTIONS, Model
 from miniback.models.types import UTCDateTime, utcnow
 
 UNIT_STATUSES = ("pending", "active", "suspended")
 
 
-class MaintenanceUnit(db.Model):
+class MaintenanceUnit(Model):
     __tablename__ = "maintenance_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class MaintenanceUnit(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class UseUnit(db.Model):
+class UseUnit(Model):
     __tablename__ = "use_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class UseUnit(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ChangeLog(db.Model):
+class ChangeLog(Model):
     """One changed field of a registry object: who changed it, when, old → new. Never updated."""
 
     __tablename__ = "change_log"

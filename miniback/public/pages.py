@@ -59,12 +59,13 @@ class StoredPage(NamedTuple):
     valid_until: datetime | None
     format: str | None
 
-    def current(self, now: datetime, page_format: str) -> bool:
-        return (
-            self.gzipped is not None
-            and self.format == page_format
-            and (self.valid_until is None or now < self.valid_until)
-        )
+    def if_current(self, now: datetime, page_format: str) -> RenderedPage | None:
+        """The stored page while it is current (stored, rendered in ``page_format``, before ``valid_until``)."""
+        if self.gzipped is None or self.etag is None or self.format != page_format:
+            return None
+        if self.valid_until is not None and now >= self.valid_until:
+            return None
+        return RenderedPage(self.gzipped, self.etag)
 
 
 _STORED = db.select(
@@ -110,8 +111,10 @@ def page_format() -> str:
         for source_file in (history.__file__, masking.__file__, __file__):
             digest.update(Path(str(source_file)).read_bytes())
         environment = current_app.jinja_env
+        loader = environment.loader
+        assert loader is not None  # Flask always gives its Jinja environment a loader (the app's templates)
         for name in ("public/base.html", TEMPLATE):
-            source, _, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr]
+            source, _, _ = loader.get_source(environment, name)
             digest.update(source.encode())
         known = current_app.extensions[FORMAT_KEY] = digest.hexdigest()[:32]
     return str(known)
@@ -198,8 +201,9 @@ def page_for(code: str, stored: StoredPage | None, now: datetime | None = None) 
     """The page for ``code`` given its ``stored_page``: the stored bytes while current, else a fresh rendering
     (kept for the next views if no write intervened). Not a code: ``public_history`` answers ``None``."""
     now = now or utcnow()
-    if stored is not None and stored.current(now, page_format()):
-        return RenderedPage(stored.gzipped, stored.etag)  # type: ignore[arg-type]
+    current = stored.if_current(now, page_format()) if stored is not None else None
+    if current is not None:
+        return current
     page = public_history(code, now=now)  # every elevator has a page row; this also answers if one went missing
     if page is None:
         return None

@@ -1,6 +1,8 @@
 """Guangzhou's districts (广州市辖区), the unit of regulator scope."""
 
-GUANGZHOU_DISTRICTS = (
+from typing import Literal, get_args
+
+District = Literal[
     "越秀区",
     "海珠区",
     "荔湾区",
@@ -12,4 +14,5 @@ GUANGZHOU_DISTRICTS = (
     "南沙区",
     "从化区",
     "增城区",
-)
+]
+GUANGZHOU_DISTRICTS: tuple[District, ...] = get_args(District)

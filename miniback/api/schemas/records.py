@@ -9,15 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from miniback.api.schemas.fields import Code, District, Out, SignatureB64, text
+from miniback.api.schemas.fields import Code, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
 from miniback.api.validation import Schema
-from miniback.models import CATEGORIES, COORD_SYSTEMS, DELAY_CAUSES, ITEM_RESULTS, SIGNOFF_STATES
+from miniback.models.records import Category, CoordSystem, ItemResult
+from miniback.models.signoff import SignoffStateName
 from miniback.records.onsite import Point
-
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
-CoordSystem = Literal[COORD_SYSTEMS]  # type: ignore[valid-type]
-ItemResult = Literal[ITEM_RESULTS]  # type: ignore[valid-type]
-DelayCause = Literal[DELAY_CAUSES]  # type: ignore[valid-type]
+from miniback.registry.districts import District
 
 
 class PointIn(Schema):
@@ -37,15 +34,15 @@ class PointIn(Schema):
 
 
 class ReplacedPart(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    model: text(100) | None = None  # type: ignore[valid-type]
+    name: Text100
+    model: Text100 | None = None
     quantity: int = Field(1, ge=1, le=1000)
-    note: text(200) | None = None  # type: ignore[valid-type]
+    note: Text200 | None = None
 
 
 class Hazard(Schema):
-    description: text(500)  # type: ignore[valid-type]
-    action: text(200) | None = None  # type: ignore[valid-type]
+    description: Text500
+    action: Text200 | None = None
 
 
 class PointOut(Out):
@@ -101,10 +98,10 @@ class CorrectionIn(Schema):
 
 
 class ResultIn(Schema):
-    code: text(32)  # type: ignore[valid-type]
+    code: Text32
     result: ItemResult
-    note: text(500) | None = None  # type: ignore[valid-type]
-    remark: text(500) | None = None  # type: ignore[valid-type]
+    note: Text500 | None = None
+    remark: Text500 | None = None
 
 
 class ResultsIn(Schema):
@@ -112,15 +109,15 @@ class ResultsIn(Schema):
 
 
 class AddedItemIn(Schema):
-    item: text(200)  # type: ignore[valid-type]
-    requirement: text(500) | None = None  # type: ignore[valid-type]
+    item: Text200
+    requirement: Text500 | None = None
     result: ItemResult | None = None
-    note: text(500) | None = None  # type: ignore[valid-type]
-    remark: text(500) | None = None  # type: ignore[valid-type]
+    note: Text500 | None = None
+    remark: Text500 | None = None
 
 
 class DraftUpdate(Schema):
-    remarks: text(2000) | None = None  # type: ignore[valid-type]
+    remarks: Text2000 | None = None
     replaced_parts: list[ReplacedPart] | None = Field(None, max_length=50)
     hazards: list[Hazard] | None = Field(None, max_length=50)
     second_technician_id: int | None = None
@@ -232,7 +229,7 @@ class RecordQuery(Schema):
     flagged: bool | None = None
     flag: Literal["distance", "duration", "overlap"] | None = None
     late_upload: bool | None = None
-    signoff_state: Literal[SIGNOFF_STATES] | None = Field(None, description="按签名确认状态筛选")  # type: ignore[valid-type]
+    signoff_state: SignoffStateName | None = Field(None, description="按签名确认状态筛选")
     cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
     per_page: int = Field(20, ge=1, le=100)
 

@@ -5,23 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from miniback.api.schemas.fields import CreditCode, District, Mobile, Out, Page, Password, Phone, Username, text
+from miniback.api.schemas.fields import (
+    CreditCode,
+    Mobile,
+    Out,
+    Page,
+    Password,
+    Phone,
+    Text50,
+    Text100,
+    Text200,
+    Username,
+)
 from miniback.api.validation import Schema
+from miniback.registry.districts import District
 
 
 class AdminIn(Schema):
-    name: text(50)  # type: ignore[valid-type]
+    name: Text50
     username: Username
     password: Password
     mobile: Mobile | None = None
 
 
 class MaintenanceUnitFields(Schema):
-    name: text(100)  # type: ignore[valid-type]
-    filing_no: text(50)  # type: ignore[valid-type]
-    address: text(200)  # type: ignore[valid-type]
-    office_address: text(200)  # type: ignore[valid-type]
-    contact_name: text(50)  # type: ignore[valid-type]
+    name: Text100
+    filing_no: Text50
+    address: Text200
+    office_address: Text200
+    contact_name: Text50
     contact_phone: Phone
     emergency_phone: Phone
 
@@ -32,11 +44,11 @@ class MaintenanceUnitRegistration(MaintenanceUnitFields):
 
 
 class MaintenanceUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    filing_no: text(50) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
-    office_address: text(200) | None = None  # type: ignore[valid-type]
-    contact_name: text(50) | None = None  # type: ignore[valid-type]
+    name: Text100 | None = None
+    filing_no: Text50 | None = None
+    address: Text200 | None = None
+    office_address: Text200 | None = None
+    contact_name: Text50 | None = None
     contact_phone: Phone | None = None
     emergency_phone: Phone | None = None
 
@@ -56,16 +68,16 @@ class MaintenanceUnitOut(Out):
 
 
 class UseUnitRegistration(Schema):
-    name: text(100)  # type: ignore[valid-type]
+    name: Text100
     credit_code: CreditCode
-    address: text(200)  # type: ignore[valid-type]
+    address: Text200
     district: District
     admin: AdminIn
 
 
 class UseUnitUpdate(Schema):
-    name: text(100) | None = None  # type: ignore[valid-type]
-    address: text(200) | None = None  # type: ignore[valid-type]
+    name: Text100 | None = None
+    address: Text200 | None = None
     district: District | None = None
 
 

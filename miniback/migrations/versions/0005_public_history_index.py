@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     # Create the new index before dropping the old one: the elevator foreign key needs an index at all times.
     op.create_index(
         "ix_record_elevator_day_cover",
@@ -27,7 +27,7 @@ def upgrade():
     op.drop_index("ix_record_elevator_day", table_name="maintenance_record")
 
 
-def downgrade():
+def downgrade() -> None:
     op.create_index(
         "ix_record_elevator_day", "maintenance_record", ["elevator_id", "maintenance_day", "id"], unique=False
     )

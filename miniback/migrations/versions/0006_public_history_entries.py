@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "public_history_entry",
         sa.Column("elevator_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -44,6 +44,6 @@ def upgrade():
     op.create_index("ix_public_history_entry_record", "public_history_entry", ["record_id"], unique=True)
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_index("ix_public_history_entry_record", table_name="public_history_entry")
     op.drop_table("public_history_entry")

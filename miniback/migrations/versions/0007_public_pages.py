@@ -93,7 +93,7 @@ def _statement(template: str, dialect: str) -> str:
     return "".join(out)
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "public_page",
         sa.Column("elevator_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -120,7 +120,7 @@ def upgrade():
             op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW BEGIN {statement}; END")
 
 
-def downgrade():
+def downgrade() -> None:
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("public_page")

@@ -23,13 +23,13 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table("signoff_state") as batch:
         batch.add_column(sa.Column("round_no", sa.Integer(), server_default="1", nullable=False))
         batch.add_column(sa.Column("reopened_at", miniback.models.types.UTCDateTime(), nullable=True))
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("signoff_state") as batch:
         batch.drop_column("reopened_at")
         batch.drop_column("round_no")

@@ -18,12 +18,12 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table("push_delivery") as batch:
         batch.alter_column("account_id", existing_type=sa.Integer(), nullable=True)
 
 
-def downgrade():
+def downgrade() -> None:
     op.execute("DELETE FROM push_delivery WHERE account_id IS NULL")
     with op.batch_alter_table("push_delivery") as batch:
         batch.alter_column("account_id", existing_type=sa.Integer(), nullable=False)

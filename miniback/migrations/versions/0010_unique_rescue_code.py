@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     duplicates = (
         op.get_bind()
         .execute(
@@ -39,6 +39,6 @@ def upgrade():
     op.drop_index("ix_elevator_rescue_code", table_name="elevator")
 
 
-def downgrade():
+def downgrade() -> None:
     op.create_index("ix_elevator_rescue_code", "elevator", ["rescue_code"], unique=False)
     op.drop_index("uq_elevator_rescue_code", table_name="elevator")

@@ -35,7 +35,7 @@ def _rename_duplicates() -> None:
             seen.add(key)
 
 
-def upgrade():
+def upgrade() -> None:
     _rename_duplicates()
     with op.batch_alter_table("org_node") as batch_op:
         parent_key = sa.Computed("coalesce(parent_id, 0)", persisted=True)
@@ -43,7 +43,7 @@ def upgrade():
         batch_op.create_unique_constraint("uq_org_node_sibling_name", ["maintenance_unit_id", "parent_key", "name"])
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("org_node") as batch_op:
         batch_op.drop_constraint("uq_org_node_sibling_name", type_="unique")
         batch_op.drop_column("parent_key")

@@ -27,7 +27,7 @@ INDEXES = {
 FK_ORG_NODE = "fk_signoff_state_org_node_id_org_node"
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table("signoff_state") as batch:
         batch.add_column(sa.Column("district", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("org_node_id", sa.Integer(), nullable=True))
@@ -41,7 +41,7 @@ def upgrade():
         op.create_index(name, "signoff_state", columns, unique=False)
 
 
-def downgrade():
+def downgrade() -> None:
     for name in reversed(INDEXES):
         op.drop_index(name, table_name="signoff_state")
     with op.batch_alter_table("signoff_state") as batch:

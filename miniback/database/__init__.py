@@ -1,0 +1,1 @@
+"""The database engine around SQLAlchemy: the connection pool's options and the accounts' grants."""
