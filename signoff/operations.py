@@ -165,7 +165,7 @@ def object_to(
     record_id: int, manager: Account, reason: str, *, now: datetime, objection_period: timedelta
 ) -> SignoffState:
     """Object to a record: before the deadline instead of signing (in any round), or within ``objection_period``
-    after the default confirmation (which stays in the history; the objection is a further event)."""
+    after the default confirmation (which stays among the events; the objection is a further event)."""
     state = current_state(record_id)
     if state.state == "pending" and now < state.deadline_at:
         result = db.session.execute(

@@ -21,6 +21,7 @@ from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.registry.change_log import history_of
 from miniback.registry.elevators import (
     is_duplicate_rescue_code,
     register_elevator,
@@ -29,7 +30,6 @@ from miniback.registry.elevators import (
     update_elevator,
     use_unit_by_credit_code,
 )
-from miniback.registry.history import history_of
 
 bp = Blueprint("elevators", __name__)
 

@@ -35,7 +35,7 @@ from miniback.auth.current import current_account, login_required
 from miniback.auth.passwords import check_strength
 from miniback.extensions import db
 from miniback.models import Account, MaintenanceUnit, UseUnit
-from miniback.registry.history import history_of
+from miniback.registry.change_log import history_of
 from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, U, UnitKind, register_unit, set_unit_status, update_unit
 
 bp = Blueprint("units", __name__)

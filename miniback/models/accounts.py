@@ -31,8 +31,9 @@ class OrgNode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     maintenance_unit_id: Mapped[int] = mapped_column(ForeignKey("maintenance_unit.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))
-    # Never NULL, but declared nullable: MariaDB refuses NOT NULL on a generated column.
-    parent_key: Mapped[int] = mapped_column(Computed("coalesce(parent_id, 0)"), nullable=True)
+    # Never NULL, but declared nullable: MariaDB refuses NOT NULL on a generated column. Stored, not virtual: the
+    # row itself holds the key the unique index is built from, and row checksums read it like any column.
+    parent_key: Mapped[int] = mapped_column(Computed("coalesce(parent_id, 0)", persisted=True), nullable=True)
     name: Mapped[str] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

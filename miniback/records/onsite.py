@@ -13,7 +13,7 @@ from miniback.errors import Conflict, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, Elevator, ElevatorLocation, RecordDraft, utcnow
 from miniback.records.geo import haversine_m, to_gcj02
-from miniback.registry.history import apply_changes
+from miniback.registry.change_log import apply_changes
 
 # Fields a technician may complete on site when the register has them blank; changing a value is the admin's.
 COMPLETABLE_FIELDS = (

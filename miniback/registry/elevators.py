@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from miniback.errors import Conflict, NotFound
 from miniback.extensions import db
 from miniback.models import Account, Elevator, ElevatorAssignment, MaintenanceUnit, UseUnit, utcnow
-from miniback.registry.history import apply_changes
+from miniback.registry.change_log import apply_changes
 
 # Lower-case letters and digits without look-alikes; 16 characters ≈ 78 bits, fits WeChat's 32-char scene.
 PUBLIC_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"

@@ -12,7 +12,7 @@ from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, BindCode, MaintenanceRecord, MaintenanceUnit, OrgNode, utcnow
 from miniback.projections.public_history import refresh_public_technicians
-from miniback.registry.history import apply_changes
+from miniback.registry.change_log import apply_changes
 
 MAX_DEPTH = 8
 

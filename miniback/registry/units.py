@@ -16,7 +16,7 @@ from miniback.auth.tokens import revoke_all_tokens
 from miniback.errors import Conflict
 from miniback.extensions import db
 from miniback.models import Account, MaintenanceUnit, UseUnit
-from miniback.registry.history import apply_changes
+from miniback.registry.change_log import apply_changes
 
 U = TypeVar("U", MaintenanceUnit, UseUnit)
 

@@ -166,7 +166,9 @@ def test_failing_wechat_retries_then_records_failure_and_deadline_still_applies(
     outcomes = [outcome for _, outcome in deliveries(state.record_id)]
     assert outcomes == ["error", "error", "error", "error", "failed", "failed"]
     assert FailedJobRegistry(PUSH_QUEUE, connection=redis_connection()).get_job_ids() == [push_job_id(state.record_id)]
-    assert apply_deadline(state.deadline_at.isoformat()) == 1
+    # The deadline has passed, so the worker may have run its job already; either way it applies exactly once.
+    already = kinds(state.record_id).count("default_confirmed")
+    assert apply_deadline(state.deadline_at.isoformat()) == 1 - already
     db.session.commit()  # ends this session's snapshot (REPEATABLE READ) so the jobs' writes are visible
     assert kinds(state.record_id) == ["submitted", "default_confirmed"]
     confirmed = db.session.execute(select(SignoffEvent).where(SignoffEvent.kind == "default_confirmed")).scalar_one()

@@ -38,7 +38,8 @@ def _rename_duplicates() -> None:
 def upgrade():
     _rename_duplicates()
     with op.batch_alter_table("org_node") as batch_op:
-        batch_op.add_column(sa.Column("parent_key", sa.Integer(), sa.Computed("coalesce(parent_id, 0)")))
+        parent_key = sa.Computed("coalesce(parent_id, 0)", persisted=True)
+        batch_op.add_column(sa.Column("parent_key", sa.Integer(), parent_key))
         batch_op.create_unique_constraint("uq_org_node_sibling_name", ["maintenance_unit_id", "parent_key", "name"])
 
 
