@@ -59,8 +59,8 @@ def seed(app: Flask, records: int) -> object:
     """Migrate, then ``records`` submitted records all pending at one deadline (set-based inserts)."""
     from flask_migrate import upgrade
 
-    from tests.factories import make_world
-    from tests.signoff_factories import record_rows, today_shanghai
+    from tests.factories.registry import make_world
+    from tests.factories.signoff import record_rows, today_shanghai
 
     with app.app_context():
         upgrade()

@@ -78,7 +78,7 @@ def seed(drafts_needed: int) -> list[tuple[str, int]]:
     from miniback.records.drafts import draft_items, start_draft
     from miniback.records.onsite import Point, distance_to_elevator
     from miniback.records.templates import tsg_template
-    from tests.factories import make_elevator, make_staff, make_world
+    from tests.factories.registry import make_elevator, make_staff, make_world
 
     app = create_app()
     pairs: list[tuple[str, int]] = []
@@ -243,7 +243,7 @@ def main() -> None:
     print(f"seeding {args.requests + at_rate + WARMUP_SUBMISSIONS} complete drafts into {DB_NAME} …", flush=True)
     pairs = seed(args.requests + at_rate + WARMUP_SUBMISSIONS)
 
-    from tests.record_helpers import signature_png
+    from tests.factories.signatures import signature_png
 
     signature = base64.b64encode(signature_png()).decode()
     app_url, bare_url = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{BARE_PORT}"

@@ -30,6 +30,8 @@ DB_NAME = os.environ.get("MINIBACK_TEST_DATABASE", "miniback_test")
 DB_HOST = os.environ.get("MINIBACK_TEST_DB_HOST", "127.0.0.1")
 DATABASE_URL = f"mysql+pymysql://root@{DB_HOST}/{DB_NAME}?charset=utf8mb4"
 REDIS_URL = os.environ.get("MINIBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The repository: tests that read its files (README, docs, deploy/, wechat/) find them from here.
+ROOT = Path(__file__).resolve().parent.parent
 
 # Tables whose rows the database refuses to delete (triggers); TRUNCATE, which bypasses them, empties them.
 APPEND_ONLY_TABLES: set[str] = {

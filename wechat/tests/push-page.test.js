@@ -1,5 +1,5 @@
 // The page of a real sign-off push, captured from the local WeChat stub by the backend's tests
-// (tests/test_signoff_jobs.py keeps fixtures/push-payload.json equal to what the backend sends).
+// (tests/jobs/test_signoff_jobs.py keeps fixtures/push-payload.json equal to what the backend sends).
 const fs = require('fs');
 const path = require('path');
 const simulate = require('miniprogram-simulate');

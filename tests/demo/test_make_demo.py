@@ -1,0 +1,138 @@
+"""`make demo` really works: the demo command migrates a SQLite file, seeds it, serves, prints URLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(url: str, data: dict | None = None, token: str | None = None) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MINIBACK_")}
+    env.update(MINIBACK_ENV_MODE="demo", MINIBACK_INSTANCE_PATH=str(tmp_path))
+    return env
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+@pytest.mark.slow
+def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
+    port = free_port()
+    flask = str(Path(sys.executable).with_name("flask"))
+    process = subprocess.Popen(
+        [flask, "--app", "wsgi", "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "按 Ctrl+C 停止演示" in line:
+                break
+        printed = "".join(output)
+        assert f"http://127.0.0.1:{port}/api/v1/openapi.json" in printed, printed
+        assert f"http://127.0.0.1:{port}/api/v1/docs/" in printed, printed
+        # The banner tells a newcomer that demo WeChat codes are single-use, and how to pick another port.
+        assert "每个 code 只能用一次" in printed
+        assert "make demo PORT=" in printed
+        base = f"http://127.0.0.1:{port}/api/v1"
+        assert call(f"{base}/openapi.json")["openapi"].startswith("3.")
+        password = re.search(r"密码均为 (\S+)）", printed).group(1)
+        token = call(f"{base}/auth/login", {"username": "suian-admin", "password": password})["token"]
+        elevators = call(f"{base}/elevators?per_page=100", token=token)
+        assert elevators["total"] == 12
+        assert {e["elevator_type"] for e in elevators["items"]} == {"traction", "hydraulic", "dumbwaiter", "escalator"}
+        # The mini-program log-in works against the demo's local WeChat stub.
+        technician = call(f"{base}/auth/wechat/login", {"code": "demo:tech1"})
+        assert technician["account"]["role"] == "technician"
+        # No sign-off is stuck: a resolved objection reopened its record, which was then signed.
+        manager = call(f"{base}/auth/wechat/login", {"code": "stuck:manager1"})["token"]
+        assert call(f"{base}/signoff/records?state=objection_resolved", token=manager)["total"] == 0
+        assert call(f"{base}/signoff/records?state=pending", token=manager)["total"] >= 1
+        # The resident's page, stored after its first view (SQLite's triggers mark it stale on an edit too).
+        page_url = re.search(r"公开维保页面:\s+(\S+)", printed).group(1)
+        first, again = fetch(page_url), fetch(page_url)
+        assert "维保记录" in first and again == first
+        code = page_url.rsplit("/", 1)[1]
+        with closing(sqlite3.connect(tmp_path / "demo.sqlite3")) as demo_db:
+            query = "SELECT html_gzip IS NOT NULL FROM public_page WHERE public_code = ?"
+            assert demo_db.execute(query, (code,)).fetchone() == (1,)
+        (elevator,) = [e for e in elevators["items"] if e["public_code"] == code]
+        edit = urllib.request.Request(
+            f"{base}/elevators/{elevator['id']}", data=json.dumps({"position": "演示 9 号梯"}).encode(), method="PATCH"
+        )
+        edit.add_header("Content-Type", "application/json")
+        edit.add_header("Authorization", f"Bearer {token}")
+        urllib.request.urlopen(edit, timeout=10).close()
+        assert "演示 9 号梯" in fetch(page_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_demo_on_a_taken_port_says_so_in_chinese_before_printing_urls(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        flask = str(Path(sys.executable).with_name("flask"))
+        result = subprocess.run(
+            [flask, "--app", "wsgi", "demo", "--port", str(port)],
+            cwd=ROOT,
+            env=demo_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed
+    assert f"端口 {port} 已被占用" in printed and f"make demo PORT={port + 1}" in printed
+    # Nothing was prepared or announced: no URL, no database.
+    assert "http://" not in printed and "正在准备演示数据库" not in printed
+    assert not (tmp_path / "demo.sqlite3").exists()
+
+
+def test_make_demo_passes_the_port_through():
+    result = subprocess.run(["make", "-n", "demo", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (command,) = [line for line in result.stdout.splitlines() if " demo " in f"{line} " and "flask" in line]
+    assert command.endswith("--port 8123"), command
