@@ -22,8 +22,8 @@ from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit
 from miniback.models.elevators import ElevatorStatus, ElevatorType
-from miniback.registry.districts import District
 from miniback.registry.change_log import history_of
+from miniback.registry.districts import District
 from miniback.registry.elevators import (
     is_duplicate_rescue_code,
     register_elevator,
