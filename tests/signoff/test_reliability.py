@@ -323,11 +323,10 @@ def test_mariadb_restarted_mid_sweep_sweep_resumes_and_totals_are_exact(jobs_app
     assert_exactly_once(record_ids)
 
 
-def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_event(jobs_app):
-    world = make_world()
-    record_ids = due_records(world, 200)
+def race_signs_against_two_sweeps(jobs_app, manager_id: int, record_ids: list[int]) -> tuple[dict[str, int], int, int]:
+    """The manager signs every record a microsecond before its (shared) deadline while two sweeps confirm them at
+    it; returns the signers' outcomes, the ``signed`` events and the default confirmations."""
     deadline = db.session.get(SignoffState, record_ids[0]).deadline_at
-    manager_id = world.manager.id
     db.session.commit()
     go = threading.Event()
     outcomes: dict[str, int] = {"signed": 0, "refused": 0, "deadlock_retried": 0}
@@ -338,7 +337,6 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
         for _ in range(10):
             with jobs_app.app_context():
                 try:
-                    # The manager pressed "sign" a microsecond before the deadline; the workers run at the deadline.
                     manager = db.session.get(Account, manager_id)
                     _, signed_now = sign(
                         record_id, manager, signature(record_id), now=deadline - timedelta(microseconds=1)
@@ -385,6 +383,13 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
     ).scalar_one()
     confirmed = confirmed_count()
     print(f"race outcomes: {outcomes}, signed events {signed}, default confirmations {confirmed}")
+    return outcomes, signed, confirmed
+
+
+def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_event(jobs_app):
+    world = make_world()
+    record_ids = due_records(world, 200)
+    outcomes, signed, confirmed = race_signs_against_two_sweeps(jobs_app, world.manager.id, record_ids)
     assert signed + confirmed == 200
     assert signed > 0 and confirmed > 0  # both sides really raced
     assert signed == outcomes["signed"]
@@ -395,64 +400,7 @@ def test_200_concurrent_sign_vs_deadline_races_end_with_exactly_one_terminal_eve
 def test_200_signs_of_reopened_signoffs_racing_their_new_deadline_end_with_one_terminal_per_round(jobs_app):
     world = make_world()
     record_ids = reopened_due_records(world, 200)
-    deadline = db.session.get(SignoffState, record_ids[0]).deadline_at
-    manager_id = world.manager.id
-    db.session.commit()
-    go = threading.Event()
-    outcomes: dict[str, int] = {"signed": 0, "refused": 0, "deadlock_retried": 0}
-    lock = threading.Lock()
-
-    def race(record_id: int) -> None:
-        go.wait()
-        for _ in range(10):
-            with jobs_app.app_context():
-                try:
-                    # The manager signs the reopened round a microsecond before its new deadline.
-                    manager = db.session.get(Account, manager_id)
-                    _, signed_now = sign(
-                        record_id, manager, signature(record_id), now=deadline - timedelta(microseconds=1)
-                    )
-                    db.session.commit()
-                    with lock:
-                        outcomes["signed" if signed_now else "refused"] += 1
-                    return
-                except SignoffRefused:
-                    db.session.rollback()
-                    with lock:
-                        outcomes["refused"] += 1
-                    return
-                except OperationalError as exc:
-                    db.session.rollback()
-                    if exc.orig.args[0] not in (1213, 1205):
-                        raise
-                    with lock:
-                        outcomes["deadlock_retried"] += 1
-                finally:
-                    db.session.remove()
-        raise AssertionError(f"record {record_id}: sign kept deadlocking")
-
-    settings = {"SIGNOFF_BATCH_SIZE": 5, "SIGNOFF_CHUNK_PAUSE_SECONDS": 0.02}
-    sweeps = [flask_process(jobs_app, "sweep", **settings) for _ in range(2)]
-    try:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(race, record_id) for record_id in reversed(record_ids)]
-            try:
-                wait_for(lambda: confirmed_count() > 0, timeout=60, every=0.005)
-            finally:
-                go.set()
-            for future in futures:
-                future.result(timeout=120)
-    finally:
-        outputs = [sweep.wait(timeout=120) for sweep in sweeps]
-    for sweep, output in zip(sweeps, outputs, strict=True):
-        assert sweep.process.returncode == 0, output
-
-    db.session.commit()
-    signed = db.session.execute(
-        select(func.count()).select_from(SignoffEvent).where(SignoffEvent.kind == "signed")
-    ).scalar_one()
-    confirmed = confirmed_count()
-    print(f"reopened race outcomes: {outcomes}, signed events {signed}, default confirmations {confirmed}")
+    outcomes, signed, confirmed = race_signs_against_two_sweeps(jobs_app, world.manager.id, record_ids)
     assert signed + confirmed == 200
     assert signed > 0 and confirmed > 0  # both sides really raced
     assert signed == outcomes["signed"]
