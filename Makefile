@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint services js-test pytest clean
+.PHONY: demo test lint services js-test pytest console clean
 
 $(STAMP): pyproject.toml
 	@echo "==> 安装 Python 依赖到 $(VENV)"
@@ -17,12 +17,29 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' $(QUIET_PIP)
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+## make console: the web console (console/, Vue + Vite) built into miniback/console/dist, served at /console.
+## Rebuilt only when its sources or lockfile change; `npm ci` only when the lockfile does.
+CONSOLE_SOURCES := $(shell find console/src console/index.html console/vite.config.js console/package.json -type f 2>/dev/null)
+CONSOLE_BUILD := miniback/console/dist/index.html
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+
+$(CONSOLE_DEPS): console/package-lock.json
+	@echo "==> 安装网页工作台依赖 (npm ci)"
+	@cd console && npm ci --no-audit --no-fund --loglevel=error
+
+$(CONSOLE_BUILD): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
+	@echo "==> 构建网页工作台 (vite build)"
+	@cd console && npx vite build --logLevel warn
+	@touch $(CONSOLE_BUILD)
+
+console: $(CONSOLE_BUILD)
+
 ## make demo: SQLite, in-process jobs, demo data, local WeChat stub; prints URLs and log-ins.
 ## make demo PORT=8000 (HOST=0.0.0.0) serves elsewhere than 127.0.0.1:5000. Plain assignments: only the command
 ## line overrides them, not a PORT or HOST that happens to be in the environment.
 PORT = 5000
 HOST = 127.0.0.1
-demo: $(STAMP)
+demo: $(STAMP) $(CONSOLE_BUILD)
 	MINIBACK_ENV_MODE=demo $(BIN)/flask --app wsgi demo --host $(HOST) --port $(PORT)
 
 ## make test: services (MariaDB, Redis, system packages), lint, JavaScript tests, then pytest last.
@@ -38,15 +55,18 @@ lint: $(STAMP)
 	@$(BIN)/mypy
 	@$(BIN)/lint-imports
 
-js-test:
+js-test: $(CONSOLE_DEPS)
 	@if [ -f wechat/package.json ]; then \
 		echo "==> 小程序 jest 测试"; \
 		cd wechat && npm ci --no-audit --no-fund --loglevel=error && npx jest --ci; \
 	fi
+	@echo "==> 网页工作台 Vitest 测试"
+	@cd console && npx vitest run
 
-pytest: $(STAMP)
+# The browser journeys (tests/console/) drive the built console.
+pytest: $(STAMP) $(CONSOLE_BUILD)
 	@echo "==> pytest (MariaDB + Redis)"
 	@$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis
+	rm -rf $(VENV) instance console/node_modules miniback/console/dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis

@@ -101,6 +101,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_public(app)
 
+    from miniback.console import init_console
+
+    init_console(app)
+
     from miniback.cli import register_commands
 
     register_commands(app)

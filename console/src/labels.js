@@ -1,0 +1,58 @@
+// Chinese names of the API's codes, one definition for every screen. Times are shown in Asia/Shanghai, where
+// every calendar rule of the platform is computed.
+export const CATEGORY = { half_month: '半月', quarter: '季度', half_year: '半年', year: '年度' }
+export const ELEVATOR_TYPE = {
+  traction: '曳引与强制驱动电梯',
+  hydraulic: '液压电梯',
+  dumbwaiter: '杂物电梯',
+  escalator: '自动扶梯与自动人行道',
+}
+export const SIGNOFF_STATE = {
+  pending: '待签名确认',
+  signed: '已签名确认',
+  default_confirmed: '默认签名确认',
+  objected: '有异议',
+  objection_resolved: '异议已处理',
+}
+export const SIGNOFF_STATE_TAG = {
+  pending: 'warning',
+  signed: 'success',
+  default_confirmed: 'info',
+  objected: 'danger',
+  objection_resolved: '',
+}
+export const UNIT_STATUS = { pending: '待审核', active: '正常', suspended: '已暂停' }
+export const UNIT_STATUS_TAG = { pending: 'warning', active: 'success', suspended: 'danger' }
+export const FLAG = { distance: '位置不符', duration: '用时过短', overlap: '同一时间两处作业', late_upload: '超时上传' }
+export const ITEM_RESULT = { normal: '正常', adjusted: '调整', replaced: '更换', not_applicable: '不适用', hazard: '有隐患' }
+
+export const GUANGZHOU_DISTRICTS = [
+  '越秀区', '海珠区', '荔湾区', '天河区', '白云区', '黄埔区', '番禺区', '花都区', '南沙区', '从化区', '增城区',
+]
+
+const DATE_TIME = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+})
+
+/** An API timestamp (ISO 8601, UTC) as Beijing time, e.g. 2026/12/03 18:52. */
+export function dateTime(value) {
+  if (!value) return '—'
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? String(value) : DATE_TIME.format(date)
+}
+
+export function label(table, code) {
+  return (code && table[code]) || code || '—'
+}
+export const DELAY_CAUSE = {
+  natural_disaster: '自然灾害',
+  emergency_control: '应急管控',
+  area_lockdown: '区域封锁',
+  other: '其他',
+}
