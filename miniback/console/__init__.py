@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, send_from_directory
+from flask.typing import ResponseReturnValue
 
 from miniback.console.headers import CONSOLE_CSP
 
@@ -33,7 +34,7 @@ def _not_built() -> Response:
 
 
 @bp.get("/console")
-def console_root() -> Response:
+def console_root() -> ResponseReturnValue:
     return current_app.redirect("/console/", 308)
 
 
