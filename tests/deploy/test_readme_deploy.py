@@ -128,7 +128,8 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
     console_build, wheel_build = build.split(" && ")
     built = subprocess.run(shlex.split(console_build), cwd=source, capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    subprocess.run([sys.executable, "-m", *shlex.split(wheel_build)], cwd=source, env=env, check=True, capture_output=True)
+    wheel_command = [sys.executable, "-m", *shlex.split(wheel_build)]
+    subprocess.run(wheel_command, cwd=source, env=env, check=True, capture_output=True)
     server_dir.mkdir()
     (wheel,) = (source / "dist").glob("miniback-*.whl")
     shutil.copy(wheel, server_dir)  # the server gets the wheel and nothing else of the checkout
