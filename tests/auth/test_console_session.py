@@ -248,3 +248,16 @@ def test_suspending_a_unit_ends_its_admins_console_session(client, app):
     db.session.execute(update(ApiToken).values(revoked_at=None))  # and the unit's status alone also ends it
     response = client.get("/api/v1/me")
     assert response.status_code == 401 and response.json["error"]["code"] == "account_inactive"
+
+
+def test_the_demos_sqlite_database_keeps_console_sessions_going(sqlite_app):
+    """The once-a-minute ``last_used_at`` write uses its own connection: SQLite must not find itself locked."""
+    client = sqlite_app.test_client()
+    unit, admin = make_maintenance_unit()
+    db.session.commit()
+    assert console_login(client, admin.username).status_code == 200
+    earlier = utcnow() - timedelta(seconds=120)
+    db.session.execute(update(ApiToken).values(last_used_at=earlier))
+    response = client.patch(f"/api/v1/maintenance-units/{unit.id}", json=UNIT_CHANGE, headers=csrf(client))
+    assert response.status_code == 200 and contact_name(unit.id) == UNIT_CHANGE["contact_name"]
+    assert console_row().last_used_at > earlier
