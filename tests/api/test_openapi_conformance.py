@@ -93,6 +93,9 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     sessions = ok(c.get("/api/v1/me/sessions"))["items"]
     phone_session = next(s["id"] for s in sessions if not s["current"])
     ok(c.delete(f"/api/v1/me/sessions/{phone_session}", headers=console), 204)
+    change = {"old_password": "Changed2026pass", "new_password": "Console2026pass"}
+    ok(c.post("/api/v1/me/password", json=change, headers=console))
+    console = {"X-CSRF-Token": c.get_cookie("miniback_csrf").value}
     ok(c.post("/api/v1/auth/logout", headers=console))
 
     # A password reset by link: issued by the operator, inspected and used once.

@@ -261,3 +261,23 @@ def test_the_demos_sqlite_database_keeps_console_sessions_going(sqlite_app):
     response = client.patch(f"/api/v1/maintenance-units/{unit.id}", json=UNIT_CHANGE, headers=csrf(client))
     assert response.status_code == 200 and contact_name(unit.id) == UNIT_CHANGE["contact_name"]
     assert console_row().last_used_at > earlier
+
+
+def test_a_password_change_in_the_console_renews_the_session_in_cookies_not_in_the_body(client):
+    unit, admin = make_maintenance_unit()
+    phone = auth(admin)
+    console_login(client, admin.username)
+    old_token, old_csrf = session_token(client), csrf(client)
+    change = {"old_password": PASSWORD, "new_password": "Changed2026pass"}
+    response = client.post("/api/v1/me/password", json=change, headers=old_csrf)
+    assert response.status_code == 200
+    assert set(response.json) == {"account", "expires_at", "idle_seconds"}
+    new_token = session_token(client)
+    assert new_token and new_token != old_token and new_token not in response.get_data(as_text=True)
+    assert client.get("/api/v1/me", headers=phone).status_code == 401  # every other session has ended
+    stale = client.patch(f"/api/v1/maintenance-units/{unit.id}", json=UNIT_CHANGE, headers=old_csrf)
+    assert stale.status_code == 403  # the old CSRF token belonged to the old session
+    fresh = client.patch(f"/api/v1/maintenance-units/{unit.id}", json=UNIT_CHANGE, headers=csrf(client))
+    assert fresh.status_code == 200
+    client.set_cookie(SESSION_COOKIE, old_token)
+    assert client.get("/api/v1/me").status_code == 401
