@@ -133,7 +133,9 @@ def test_maintenance_admin_resolves_an_objection_and_the_sign_off_reopens(desk: 
     expect(desk.page.locator(".el-table__row")).to_have_count(2)
     row_of(desk, f"#{ids['objected']}").get_by_role("link", name="查看异议").click()
     expect(desk.page.get_by_text("登记处理完毕后，签名确认重新开放", exact=False)).to_be_visible()
-    desk.page.get_by_placeholder("例如：已于当日重新派人到场维保").fill("已于当日下午重新派人到场维保，并已电话告知物业")
+    desk.page.get_by_placeholder("例如：已于当日重新派人到场维保").fill(
+        "已于当日下午重新派人到场维保，并已电话告知物业"
+    )
     desk.page.get_by_role("button", name="登记异议处理完毕").click()
     desk.page.get_by_role("button", name="确认登记").click()
     expect(desk.page.get_by_text("已登记异议处理完毕")).to_be_visible()

@@ -215,7 +215,9 @@ class RecordDetailOut(RecordListItemOut):
     canonical_content: str
 
 
-class RecordQuery(Schema):
+class RecordFilterQuery(Schema):
+    """The records list's filters: the list pages through them (``RecordQuery``), the export writes them all."""
+
     elevator_id: int | None = None
     device_code: Code | None = None
     maintenance_unit_id: int | None = None
@@ -230,6 +232,9 @@ class RecordQuery(Schema):
     flag: Literal["distance", "duration", "overlap"] | None = None
     late_upload: bool | None = None
     signoff_state: SignoffStateName | None = Field(None, description="按签名确认状态筛选")
+
+
+class RecordQuery(RecordFilterQuery):
     cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
     per_page: int = Field(20, ge=1, le=100)
 
