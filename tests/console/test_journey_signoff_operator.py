@@ -52,7 +52,7 @@ def login(desk: Desk, username: str | None, password: str = DESK_PASSWORD) -> No
 
 
 def log_out(desk: Desk, name: str) -> None:
-    desk.page.get_by_text(name, exact=True).click()
+    desk.page.locator(".header").get_by_text(name, exact=True).click()
     desk.page.get_by_role("menuitem", name="退出登录").click()
     desk.page.wait_for_url(re.compile(r"/console/login"))
 
@@ -200,7 +200,7 @@ def test_operator_creates_a_regulator_and_hands_out_a_reset_link(desk: Desk) -> 
     shot(desk, "accounts")
 
     desk.page.get_by_role("button", name="新建监管、检验或运营账号").click()
-    dialog = desk.page.locator(".el-dialog", has_text="新建账号")
+    dialog = desk.page.get_by_role("dialog", name="新建账号")
     dialog.locator(".el-select").click()
     desk.page.get_by_role("option", name="海珠区（区市场监管局）").click()
     dialog.get_by_label("姓名").fill("海珠区市场监管局 王科长")
@@ -223,7 +223,7 @@ def test_operator_creates_a_regulator_and_hands_out_a_reset_link(desk: Desk) -> 
 
     regulator_row.get_by_role("button", name="重置密码链接").click()
     desk.page.locator(".el-message-box").get_by_role("button", name="发放").click()
-    link_dialog = desk.page.locator(".el-dialog", has_text="密码重置链接")
+    link_dialog = desk.page.get_by_role("dialog", name="密码重置链接")
     link_input = link_dialog.get_by_label("密码重置链接")
     expect(link_input).to_have_value(re.compile(r"/console/reset-password\?token="))
     expect(link_dialog).to_contain_text(re.compile(r"还有 23 小时"))
