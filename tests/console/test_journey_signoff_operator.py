@@ -63,6 +63,12 @@ SETTLE = """() => Promise.all(document.getAnimations()
   .map((a) => a.finished.catch(() => null)))"""
 
 
+def operator_account() -> Account:
+    operator = make_authority("platform_operator")
+    operator.name = "监控中心 刘值班"
+    return operator
+
+
 def shot(desk: Desk, label: str) -> None:
     """A screenshot once the page is still: dialogs, drawers and messages finished fading in."""
     desk.page.wait_for_load_state("networkidle")
@@ -147,7 +153,7 @@ def test_maintenance_admin_resolves_an_objection_and_the_sign_off_reopens(desk: 
 
 
 def test_operator_approves_a_unit_whose_admin_then_logs_in(desk: Desk) -> None:
-    operator = give_password(make_authority("platform_operator"))
+    operator = give_password(operator_account())
     unit, unit_admin = make_maintenance_unit(status="pending", name="广州速达电梯维保有限公司")
     make_use_unit(status="pending")
     make_maintenance_unit(status="active", name="广州老牌电梯工程有限公司")
@@ -192,7 +198,7 @@ def test_operator_approves_a_unit_whose_admin_then_logs_in(desk: Desk) -> None:
 
 
 def test_operator_creates_a_regulator_and_hands_out_a_reset_link(desk: Desk) -> None:
-    operator = give_password(make_authority("platform_operator"))
+    operator = give_password(operator_account())
     desk.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     login(desk, operator.username)
     desk.open("/platform/accounts")
