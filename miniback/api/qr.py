@@ -26,9 +26,10 @@ from qr.wxacode import BytesCache, FileBytesCache, RedisBytesCache, wxa_code_png
 bp = Blueprint("qr", __name__)
 
 LABEL_ROLES = (*MU_ROLES, *UU_ROLES, "platform_operator")
-# One request renders every label of the sheet before answering (about 0.1 s a label on one core): a unit with
-# more elevators prints them in batches (``elevator_id``), or all at once with ``flask qr labels``.
-LABEL_SHEET_MAX = 30 * LABELS_PER_PAGE
+# One request renders every label of the sheet before answering (about 0.1 s a label on this project's busy
+# two-core machine): 12 pages stay well inside gunicorn's 30 s worker timeout. A unit with more elevators prints them in
+# batches (``elevator_id``), or all at once with ``flask qr labels``.
+LABEL_SHEET_MAX = 12 * LABELS_PER_PAGE
 
 
 class LabelSheetQuery(Schema):
