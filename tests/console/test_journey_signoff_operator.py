@@ -130,6 +130,11 @@ def test_use_unit_admin_reviews_an_objection(desk: Desk) -> None:
     expect(desk.page.locator(".el-table__row")).to_have_count(1)
     shot(desk, "unreached")
 
+    desk.page.set_viewport_size({"width": 1024, "height": 768})  # a tablet
+    desk.open(f"/signoff/{ids['objected']}")
+    expect(desk.page.locator(".objection")).to_contain_text(world.manager.name)
+    shot(desk, "objection-review-tablet")
+
 
 def test_maintenance_admin_resolves_an_objection_and_the_sign_off_reopens(desk: Desk) -> None:
     world, ids = signoff_world()
