@@ -56,3 +56,49 @@ export const DELAY_CAUSE = {
   area_lockdown: '区域封锁',
   other: '其他',
 }
+export const SIGNOFF_EVENT = {
+  submitted: '提交维保记录',
+  pushed: '推送签名提醒',
+  signed: '安全管理人员签名确认',
+  default_confirmed: '默认签名确认（截止时未签名）',
+  objected: '提出异议',
+  objection_resolved: '异议处理完毕',
+  reopened: '重新开放签名确认',
+}
+export const SIGNOFF_EVENT_TYPE = {
+  submitted: 'primary',
+  pushed: 'info',
+  signed: 'success',
+  default_confirmed: 'info',
+  objected: 'danger',
+  objection_resolved: 'success',
+  reopened: 'warning',
+}
+export const PUSH_OUTCOME_TAG = {
+  pending: 'info',
+  delivered: 'success',
+  no_recipient: 'danger',
+  no_quota: 'warning',
+  failed: 'danger',
+}
+export const RECIPIENT_OUTCOME_TAG = {
+  pending: 'info',
+  retrying: 'warning',
+  delivered: 'success',
+  no_quota: 'warning',
+  failed: 'danger',
+  not_bound: 'danger',
+  bound_later: 'info',
+}
+export const UNIT_FIELD = {
+  name: '单位名称',
+  credit_code: '统一社会信用代码',
+  filing_no: '备案编号',
+  address: '地址',
+  office_address: '办公地址',
+  contact_name: '维保联系人',
+  contact_phone: '联系电话',
+  emergency_phone: '24 小时应急救援电话',
+  district: '所在区',
+  status: '状态',
+}
