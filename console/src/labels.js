@@ -56,3 +56,16 @@ export const DELAY_CAUSE = {
   area_lockdown: '区域封锁',
   other: '其他',
 }
+// The unit fields as the registration form, the details card and the change history name them.
+export const UNIT_FIELD = {
+  name: '单位名称',
+  credit_code: '统一社会信用代码',
+  filing_no: '维保备案编号',
+  address: '单位地址',
+  office_address: '办公地址',
+  contact_name: '维保负责人',
+  contact_phone: '维保负责人电话',
+  emergency_phone: '24 小时应急救援电话',
+  district: '所在区',
+  status: '状态',
+}
