@@ -11,6 +11,9 @@ export const CREATABLE_ROLES = {
 // makes sense only for them; technicians and managers log in with WeChat only.
 export const PASSWORD_ROLES = ['platform_operator', 'regulator', 'inspector', 'mu_admin', 'mu_supervisor', 'uu_admin']
 
+// The roles that use the mini-program and bind their WeChat (miniback.models.WECHAT_ROLES).
+export const WECHAT_ROLES = ['mu_supervisor', 'technician', 'uu_manager']
+
 /** The rows an admin may change: people of the roles they create (never another admin). */
 export function manages(adminRole, row) {
   return (CREATABLE_ROLES[adminRole] || []).includes(row.role)
