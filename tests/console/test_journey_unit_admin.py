@@ -111,6 +111,28 @@ def test_unit_admins_keep_details_org_tree_and_staff(
     _fresh()
     team3 = db.session.execute(db.select(OrgNode).where(OrgNode.name == "三组")).scalar_one()
     assert team3.parent_id == world.branch.id
+    # Rename it, then move it (with anything under it) to the top of the tree.
+    node = tree.locator(".node", has=page.get_by_text("三组", exact=True))
+    node.get_by_role("button", name="重命名").click()
+    dialog = page.get_by_role("dialog", name="重命名组织节点")
+    dialog.get_by_label("节点名称").fill("三班")
+    dialog.get_by_role("button", name="保存").click()
+    node = tree.locator(".node", has=page.get_by_text("三班", exact=True))
+    node.wait_for()
+    node.get_by_role("button", name="移动").click()
+    dialog = page.get_by_role("dialog", name="移动组织节点")
+    # Neither the node itself nor its current parent is offered.
+    dialog.get_by_label("移到").click()
+    options = page.locator(".el-select-dropdown__item:visible")
+    options.first.wait_for()
+    offered = [text.strip() for text in options.all_inner_texts()]
+    assert "公司 / 分公司" not in offered and not any("三班" in text for text in offered), offered
+    options.filter(has_text=re.compile(r"^公司$")).click()
+    dialog.get_by_role("button", name="保存").click()
+    dialog.wait_for(state="hidden")
+    _fresh()
+    db.session.refresh(team3)
+    assert (team3.name, team3.parent_id) == ("三班", world.company.id)
     desk.expect_failure(409, r"/api/v1/org-nodes/\d+$")
     tree.locator(".node", has=page.get_by_text("一组", exact=True)).get_by_role("button", name="删除").click()
     page.get_by_role("dialog", name="删除组织节点").get_by_role("button", name="删除").click()
@@ -123,15 +145,23 @@ def test_unit_admins_keep_details_org_tree_and_staff(
     page.get_by_text("张伟明").wait_for()
     _shot(desk, "staff-list")
     dialog = _open_create_staff(desk)
-    _fill_technician(desk, dialog, "王小明", "13711112222", "三组")
+    _fill_technician(desk, dialog, "王小明", "13711112222", "三班")
     _shot(desk, "staff-create")
     dialog.get_by_role("button", name="创建").click()
     row = page.locator(".staff-table .el-table__row", has_text="王小明")
     row.wait_for()
-    assert "公司 / 分公司 / 三组" in row.inner_text()
+    assert "公司 / 三班" in row.inner_text()
     _fresh()
     created = db.session.execute(db.select(Account).where(Account.name == "王小明")).scalar_one()
     assert (created.role, created.org_node_id, created.mobile) == ("technician", team3.id, "13711112222")
+
+    # Move them to 一组 (PATCH): the list shows the new node.
+    row.get_by_role("button", name="编辑/调动").click()
+    dialog = page.get_by_role("dialog", name="编辑人员")
+    _choose(desk, dialog.get_by_label("所属节点"), "一组")
+    dialog.get_by_role("button", name="保存").click()
+    page.locator(".staff-table .el-table__row", has_text="王小明").get_by_text("公司 / 分公司 / 一组").wait_for()
+    assert _count(Account, Account.id == created.id, Account.org_node_id == world.team1.id) == 1
 
     # Filters: by name, and by node (the URL keeps them).
     page.locator(".filters").get_by_label("姓名").fill("小明")
@@ -169,6 +199,11 @@ def test_unit_admins_keep_details_org_tree_and_staff(
     assert reset.get_by_text("链接有效期至").count() == 1
     _shot(desk, "reset-link")
     reset.get_by_role("button", name="完成").click()
+
+    # Usable on a tablet: the table scrolls, the actions stay at hand.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _shot(desk, "staff-tablet")
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # Deactivate, after a confirmation.
     page.locator(".el-table__row", has_text="李国强").last.get_by_role("button", name="停用").click()

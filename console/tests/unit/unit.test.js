@@ -35,3 +35,13 @@ describe('registration', () => {
     expect(changedFields({ ...UNIT, filing_no: null }, { filing_no: '' }, ['filing_no'])).toEqual({})
   })
 })
+
+describe('registration route', () => {
+  it('is a top-level page anyone may open, beside log-in', async () => {
+    const { FRAME_ROUTES, guard } = await import('../../src/router')
+    const register = FRAME_ROUTES.find((route) => route.name === 'register')
+    expect(register.path).toBe('/register')
+    const visitor = { loaded: true, account: null, load: async () => {} }
+    expect(await guard(register, visitor)).toBe(true)
+  })
+})
