@@ -67,7 +67,8 @@ def add_unit_views(views: UnitViews[Any]) -> None:
             check_strength(data.admin.password)
         except ValidationFailed as weak:
             # The password is the admin's: name the field as the body nests it, like every other field error.
-            raise ValidationFailed(fields={"admin.password": (weak.fields or {}).get("password", weak.message)}) from None
+            reason = (weak.fields or {}).get("password", weak.message)
+            raise ValidationFailed(fields={"admin.password": reason}) from None
         unit, admin = register_unit(views.kind, data.model_dump(exclude={"admin"}), data.admin.model_dump())
         db.session.commit()
         return {"unit": views.out.model_validate(unit).model_dump(mode="json"), "admin_account_id": admin.id}, 201
