@@ -90,14 +90,15 @@ export const RECIPIENT_OUTCOME_TAG = {
   not_bound: 'danger',
   bound_later: 'info',
 }
+// The unit fields as the registration form, the details card and the change history name them.
 export const UNIT_FIELD = {
   name: '单位名称',
   credit_code: '统一社会信用代码',
-  filing_no: '备案编号',
-  address: '地址',
+  filing_no: '维保备案编号',
+  address: '单位地址',
   office_address: '办公地址',
-  contact_name: '维保联系人',
-  contact_phone: '联系电话',
+  contact_name: '维保负责人',
+  contact_phone: '维保负责人电话',
   emergency_phone: '24 小时应急救援电话',
   district: '所在区',
   status: '状态',
