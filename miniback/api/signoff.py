@@ -13,6 +13,7 @@ from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
 from miniback.api.schemas.fields import Out, Page, SignatureB64, Text64, Text500
+from miniback.api.schemas.records import ElevatorBrief
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -39,15 +40,6 @@ from signoff.push import (
 )
 
 bp = Blueprint("signoff", __name__)
-
-
-class ElevatorBrief(Out):
-    id: int
-    public_code: str
-    device_code: str | None
-    registration_code: str | None
-    address: str
-    position: str | None
 
 
 class PushRecipientOut(Out):
@@ -108,6 +100,7 @@ class EventOut(Out):
     id: int
     kind: str
     actor_id: int | None
+    actor_name: str | None = Field(None, description="签名、异议、处理异议的人（系统事件为 null）")
     occurred_at: datetime
     deadline_at: datetime | None
     pushed_at: datetime | None
@@ -180,12 +173,21 @@ def _out(state: SignoffState) -> dict[str, Any]:
 
 def _detail(state: SignoffState) -> dict[str, Any]:
     record = db.session.get(MaintenanceRecord, state.record_id)
-    events = db.session.execute(
-        db.select(SignoffEvent).where(SignoffEvent.record_id == state.record_id).order_by(SignoffEvent.id)
-    ).scalars()
+    events = list(
+        db.session.execute(
+            db.select(SignoffEvent).where(SignoffEvent.record_id == state.record_id).order_by(SignoffEvent.id)
+        ).scalars()
+    )
+    actor_ids = {event.actor_id for event in events if event.actor_id is not None}
+    names = dict(db.session.execute(db.select(Account.id, Account.name).where(Account.id.in_(actor_ids))).tuples())
     data = _out(state)
     data["record"] = RecordBrief.model_validate(record).model_dump(mode="json")
-    data["events"] = [EventOut.model_validate(event).model_dump(mode="json") for event in events]
+    data["events"] = [
+        EventOut.model_validate(event)
+        .model_copy(update={"actor_name": names.get(event.actor_id)})
+        .model_dump(mode="json")
+        for event in events
+    ]
     return data
 
 
