@@ -179,7 +179,10 @@ def _detail(state: SignoffState) -> dict[str, Any]:
         ).scalars()
     )
     actor_ids = {event.actor_id for event in events if event.actor_id is not None}
-    names = dict(db.session.execute(db.select(Account.id, Account.name).where(Account.id.in_(actor_ids))).tuples())
+    names = {
+        row.id: row.name
+        for row in db.session.execute(db.select(Account.id, Account.name).where(Account.id.in_(actor_ids)))
+    }
     data = _out(state)
     data["record"] = RecordBrief.model_validate(record).model_dump(mode="json")
     data["events"] = [
