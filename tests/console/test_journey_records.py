@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from playwright.sync_api import expect
 
 from miniback.extensions import db
 from miniback.models import Account, Elevator, utcnow
@@ -162,10 +163,26 @@ def test_supervisor_filters_flagged_records_of_their_subtree(desk: Desk, client:
     assert _rows(desk).count() == 4
     desk.shot("records-all")
 
+    # Pages by cursor: forward with the page's next_cursor, back along the kept ones.
+    desk.open("/records?per_page=3")
+    expect(_rows(desk)).to_have_count(3)
+    first_page = _rows(desk).locator(".mono").all_inner_texts()
+    assert page.get_by_role("button", name="上一页").is_disabled()
+    page.get_by_role("button", name="下一页").click()
+    page.wait_for_url(re.compile(r"pages=\d{4}-\d{2}-\d{2}\.\d+"))
+    page.get_by_text("第 2 页").wait_for()
+    expect(_rows(desk)).to_have_count(1)
+    assert page.get_by_role("button", name="下一页").is_disabled()
+    desk.shot("records-page-2")
+    page.get_by_role("button", name="上一页").click()
+    page.get_by_text("第 1 页").wait_for()
+    expect(_rows(desk)).to_have_count(3)
+    assert _rows(desk).locator(".mono").all_inner_texts() == first_page
+
     _choose(desk, "异常标记", "有标记")
     page.get_by_role("button", name="查询").click()
     page.wait_for_url(re.compile(r"flagged=true"))
-    page.wait_for_function("document.querySelectorAll('.el-table__body-wrapper tbody tr').length === 2")
+    expect(_rows(desk)).to_have_count(2)
     codes = _rows(desk).locator(".mono").all_inner_texts()
     far_code = records.world.elevators[1].device_code
     assert sorted(codes) == sorted([far_code, _device_code(records.short)])
@@ -242,7 +259,7 @@ def test_inspector_finds_a_record_by_elevator_code_and_opens_it(desk: Desk, clie
     page.get_by_placeholder("设备代码或注册代码").fill(_device_code(records.walked))
     page.get_by_role("button", name="查询").click()
     page.wait_for_url(re.compile(r"device_code="))
-    page.wait_for_function("document.querySelectorAll('.el-table__body-wrapper tbody tr').length === 1")
+    expect(_rows(desk)).to_have_count(1)
     desk.shot("search")
 
     _rows(desk).first.click()
@@ -257,7 +274,7 @@ def test_inspector_finds_a_record_by_elevator_code_and_opens_it(desk: Desk, clie
 
     image = page.get_by_alt_text("维保人员签名")
     image.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('.signature-img').complete")
+    expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") > 0
 
     timeline = page.locator(".events").inner_text()
