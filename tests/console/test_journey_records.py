@@ -229,6 +229,9 @@ def test_regulator_opens_records_and_the_overdue_list(desk: Desk, client: FlaskC
     assert _rows(desk).count() == 5
     assert page.locator(".el-table__body-wrapper").get_by_text(records.world.unit.name).count() == 5
     desk.shot("records")
+    page.set_viewport_size({"width": 1024, "height": 768})  # a tablet: the table scrolls inside the page
+    desk.shot("records-tablet")
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     _rows(desk).filter(has_text=_device_code(records.walked)).get_by_role("link", name="查看").click()
     page.get_by_text("签名确认经过").wait_for()
@@ -328,3 +331,10 @@ def test_unit_admin_files_a_delay_notice_after_a_field_error(desk: Desk, client:
     row = _rows(desk).filter(has_text=records.unexcused.device_code)
     row.get_by_text("已说明（有延期说明）").wait_for()
     desk.shot("overdue-after")
+
+    page.get_by_role("menuitem", name="维保延期说明").click()
+    page.wait_for_url(re.compile(r"/delay-notices$"))
+    page.locator(".notices").wait_for()
+    expect(_rows(desk)).to_have_count(2)
+    assert "台风“海燕”期间全市应急管控" in _rows(desk).first.inner_text()
+    desk.shot("delay-notices")
