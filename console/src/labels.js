@@ -103,3 +103,7 @@ export const UNIT_FIELD = {
   district: '所在区',
   status: '状态',
 }
+export const COORD_SYSTEM = { gcj02: 'GCJ-02（国测局坐标）', wgs84: 'WGS-84（GPS 坐标）' }
+export const TECHNICIAN_ROLE = { primary: '第一维保人员', second: '第二维保人员' }
+export const RECORD_SOURCE = { miniprogram: '微信小程序' }
+export const LEDGER_KIND = { record: '维保记录', event: '签名确认事件' }

@@ -190,8 +190,23 @@ class RecordSignoffOut(Out):
     objection_reason: str | None
 
 
+class ElevatorBrief(Out):
+    id: int
+    public_code: str
+    device_code: str | None
+    registration_code: str | None
+    address: str
+    position: str | None
+
+
 class RecordListItemOut(RecordOut):
     signoff: RecordSignoffOut | None = Field(description="签名确认状态（无则为 null）")
+    # Names to show beside the ids, so a desk client needs no lookup per row (and none that a transferred
+    # elevator's new scope would refuse).
+    elevator: ElevatorBrief
+    maintenance_unit_name: str
+    use_unit_name: str | None
+    technician_name: str
 
 
 class TechnicianOut(Out):
