@@ -56,24 +56,6 @@ export const DELAY_CAUSE = {
   area_lockdown: '区域封锁',
   other: '其他',
 }
-export const SIGNOFF_EVENT = {
-  submitted: '提交维保记录',
-  pushed: '推送签名提醒',
-  signed: '安全管理人员签名确认',
-  default_confirmed: '默认签名确认（截止时未签名）',
-  objected: '提出异议',
-  objection_resolved: '异议处理完毕',
-  reopened: '重新开放签名确认',
-}
-export const SIGNOFF_EVENT_TYPE = {
-  submitted: 'primary',
-  pushed: 'info',
-  signed: 'success',
-  default_confirmed: 'info',
-  objected: 'danger',
-  objection_resolved: 'success',
-  reopened: 'warning',
-}
 export const PUSH_OUTCOME_TAG = {
   pending: 'info',
   delivered: 'success',

@@ -9,7 +9,7 @@ from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api.schemas.fields import Out, Page, Text2000
+from miniback.api.schemas.fields import Out, Page, Paragraphs2000
 from miniback.api.schemas.records import ElevatorBrief
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
@@ -84,7 +84,7 @@ class DelayNoticeIn(Schema):
     cause: DelayCause
     starts_on: date
     ends_on: date
-    explanation: Text2000
+    explanation: Paragraphs2000
 
 
 class DelayNoticeOut(Out):

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Out, Page, SignatureB64, Text64, Text500
+from miniback.api.schemas.fields import Out, Page, Paragraphs500, SignatureB64, Text64
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -148,11 +148,11 @@ class SignIn(Schema):
 
 
 class ObjectionIn(Schema):
-    reason: Text500
+    reason: Paragraphs500
 
 
 class ResolveIn(Schema):
-    note: Text500
+    note: Paragraphs500
 
 
 class SubscriptionsIn(Schema):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from miniback.api.schemas.fields import Code, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
+from miniback.api.schemas.fields import Code, Out, Paragraphs2000, SignatureB64, Text32, Text100, Text200, Text500
 from miniback.api.validation import Schema
 from miniback.models.records import Category, CoordSystem, ItemResult
 from miniback.models.signoff import SignoffStateName
@@ -117,7 +117,7 @@ class AddedItemIn(Schema):
 
 
 class DraftUpdate(Schema):
-    remarks: Text2000 | None = None
+    remarks: Paragraphs2000 | None = None
     replaced_parts: list[ReplacedPart] | None = Field(None, max_length=50)
     hazards: list[Hazard] | None = Field(None, max_length=50)
     second_technician_id: int | None = None
