@@ -56,3 +56,33 @@ export const DELAY_CAUSE = {
   area_lockdown: '区域封锁',
   other: '其他',
 }
+
+const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+
+/** The calendar day (YYYY-MM-DD) in Asia/Shanghai of `date`, the day the API's date filters mean. */
+export function shanghaiDay(date = new Date()) {
+  return DAY.format(date)
+}
+
+/** The Monday (YYYY-MM-DD, Asia/Shanghai) of the week holding `date`. */
+export function shanghaiWeekStart(date = new Date()) {
+  const day = new Date(shanghaiDay(date) + 'T00:00:00Z')
+  const sinceMonday = (day.getUTCDay() + 6) % 7
+  day.setUTCDate(day.getUTCDate() - sinceMonday)
+  return day.toISOString().slice(0, 10)
+}
+/** Short names of the elevator types, for chart axes. */
+export const ELEVATOR_TYPE_SHORT = {
+  traction: '曳引与强制驱动',
+  hydraulic: '液压',
+  dumbwaiter: '杂物',
+  escalator: '扶梯与人行道',
+}
+/** The colour each sign-off state has in charts (as its SIGNOFF_STATE_TAG in tables). */
+export const SIGNOFF_STATE_COLOR = {
+  signed: '#67c23a',
+  default_confirmed: '#909399',
+  objected: '#f56c6c',
+  objection_resolved: '#409eff',
+  pending: '#e6a23c',
+}

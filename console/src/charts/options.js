@@ -1,0 +1,58 @@
+// Chart options for the dashboards, from figures the API counted (pure functions: the console counts nothing).
+const FONT = '"PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
+// No entry animation: the figures are there at once (and ECharts' `finished` fires on the first frame drawn).
+const ANIMATION = { animation: false }
+
+function emptyTitle(text) {
+  return { text, left: 'center', top: 'middle', textStyle: { color: '#909399', fontSize: 14, fontWeight: 'normal' } }
+}
+
+/** A pie of `slices` ([{name, value, color}]); with nothing to show, the chart says `emptyText` instead. */
+export function pieOption(slices, { emptyText = '暂无数据' } = {}) {
+  const shown = slices.filter((slice) => slice.value > 0)
+  return {
+    ...ANIMATION,
+    textStyle: { fontFamily: FONT },
+    title: shown.length ? undefined : emptyTitle(emptyText),
+    tooltip: { trigger: 'item', formatter: '{b}：{c} 条（{d}%）' },
+    legend: { bottom: 0, type: 'scroll' },
+    series: [
+      {
+        type: 'pie',
+        radius: ['38%', '66%'],
+        center: ['50%', '45%'],
+        avoidLabelOverlap: true,
+        label: { formatter: '{b}\n{c}' },
+        data: shown.map((slice) => ({ name: slice.name, value: slice.value, itemStyle: { color: slice.color } })),
+      },
+    ],
+  }
+}
+
+/** Vertical bars of `bars` ([{name, value}]), e.g. elevators per district. */
+export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '暂无数据' } = {}) {
+  const any = bars.some((bar) => bar.value > 0)
+  return {
+    ...ANIMATION,
+    textStyle: { fontFamily: FONT },
+    title: any ? undefined : emptyTitle(emptyText),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value) => value + ' ' + unit },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    xAxis: {
+      type: 'category',
+      data: bars.map((bar) => bar.name),
+      axisLabel: { interval: 0, rotate: bars.length > 6 ? 30 : 0 },
+    },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      {
+        type: 'bar',
+        barMaxWidth: 36,
+        itemStyle: { color, borderRadius: [3, 3, 0, 0] },
+        label: { show: true, position: 'top' },
+        data: bars.map((bar) => bar.value),
+        cursor: 'pointer',
+      },
+    ],
+  }
+}
