@@ -2,27 +2,33 @@
 const FONT = '"PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
 // No entry animation: the figures are there at once (and ECharts' `finished` fires on the first frame drawn).
 const ANIMATION = { animation: false }
+// ECharts writes a Chinese description of every value into the chart's aria-label (screen readers, tests).
+function aria(data = {}) {
+  return { aria: { enabled: true, label: { data: { maxCount: 30, ...data } } } }
+}
 
 function emptyTitle(text) {
   return { text, left: 'center', top: 'middle', textStyle: { color: '#909399', fontSize: 14, fontWeight: 'normal' } }
 }
 
-/** A pie of `slices` ([{name, value, color}]); with nothing to show, the chart says `emptyText` instead. */
+/** A pie of `slices` ([{name, value, color}]); with nothing to show, the chart says `emptyText` instead. No legend:
+ * the page lists the slices beside it as links, zeros included. */
 export function pieOption(slices, { emptyText = '暂无数据' } = {}) {
   const shown = slices.filter((slice) => slice.value > 0)
   return {
     ...ANIMATION,
+    ...aria(),
     textStyle: { fontFamily: FONT },
     title: shown.length ? undefined : emptyTitle(emptyText),
     tooltip: { trigger: 'item', formatter: '{b}：{c} 条（{d}%）' },
-    legend: { bottom: 0, type: 'scroll' },
     series: [
       {
         type: 'pie',
         radius: ['38%', '66%'],
-        center: ['50%', '45%'],
+        center: ['50%', '50%'],
         avoidLabelOverlap: true,
-        label: { formatter: '{b}\n{c}' },
+        // Percentages only beside the slices (they stay short on a tablet); names and counts are listed below.
+        label: { formatter: '{d}%' },
         data: shown.map((slice) => ({ name: slice.name, value: slice.value, itemStyle: { color: slice.color } })),
       },
     ],
@@ -34,6 +40,8 @@ export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '
   const any = bars.some((bar) => bar.value > 0)
   return {
     ...ANIMATION,
+    // A bar's first dimension is its place on the category axis: only the value is worth saying.
+    ...aria({ excludeDimensionId: [0] }),
     textStyle: { fontFamily: FONT },
     title: any ? undefined : emptyTitle(emptyText),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value) => value + ' ' + unit },
@@ -50,7 +58,7 @@ export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '
         barMaxWidth: 36,
         itemStyle: { color, borderRadius: [3, 3, 0, 0] },
         label: { show: true, position: 'top' },
-        data: bars.map((bar) => bar.value),
+        data: bars.map((bar) => ({ name: bar.name, value: bar.value })),
         cursor: 'pointer',
       },
     ],
