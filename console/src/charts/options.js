@@ -27,6 +27,7 @@ export function pieOption(slices, { emptyText = '暂无数据' } = {}) {
         radius: ['38%', '66%'],
         center: ['50%', '50%'],
         avoidLabelOverlap: true,
+        percentPrecision: 0,
         // Percentages only beside the slices (they stay short on a tablet); names and counts are listed below.
         label: { formatter: '{d}%' },
         data: shown.map((slice) => ({ name: slice.name, value: slice.value, itemStyle: { color: slice.color } })),
@@ -49,7 +50,7 @@ export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '
     xAxis: {
       type: 'category',
       data: bars.map((bar) => bar.name),
-      axisLabel: { interval: 0, rotate: bars.length > 6 ? 30 : 0 },
+      axisLabel: { interval: 0, rotate: bars.length > 6 ? 40 : 0 },
     },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
