@@ -154,10 +154,7 @@ def timed_load(context: Any, url: str, selector: str, probe: bool) -> tuple[floa
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     page.wait_for_selector(selector, state="attached", timeout=15_000)
-    if probe:
-        elapsed = ready_at(page)
-    else:
-        elapsed = float(page.evaluate("performance.now()"))
+    elapsed = ready_at(page) if probe else float(page.evaluate("performance.now()"))
     page.wait_for_load_state("networkidle")
     page.close()
     if errors:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from miniback.extensions import db
@@ -82,9 +83,7 @@ def test_an_idle_session_sends_the_user_to_log_in_with_the_reason_and_back(app: 
     assert not desk.page.get_by_text("长时间未操作").count()
 
 
-def test_an_expired_session_met_in_the_page_sends_the_user_to_log_in_and_back(
-    app: Flask, desk: Desk, admin: Account
-):
+def test_an_expired_session_met_in_the_page_sends_the_user_to_log_in_and_back(app: Flask, desk: Desk, admin: Account):
     _visitor(desk)
     desk.expect_failure(401, r"/api/v1/me/sessions$")
     desk.login(admin.username)
@@ -146,7 +145,7 @@ def test_the_session_list_shows_this_session_and_revoking_another_logs_that_brow
     rows.filter(has_not_text="当前登录").get_by_role("button", name="退出该登录").click()
     desk.page.get_by_role("button", name="确定").click()
     desk.page.get_by_text("已退出该登录").wait_for()
-    assert desk.page.locator(".el-table__body tr").count() == 1
+    expect(desk.page.locator(".el-table__body tr")).to_have_count(1)  # the list is reloaded after the message
 
     # The other browser's next request is refused and it is sent to log in, told why.
     _open_sessions_page_on(second_desk)
