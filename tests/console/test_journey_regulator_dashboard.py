@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from miniback.extensions import db
 from miniback.models import Account, Elevator, utcnow
@@ -134,9 +135,9 @@ def test_city_and_district_regulators_see_their_own_figures_and_charts(app: Flas
     assert page.locator("[data-figure=overdue]").get_attribute("href") == "/console/overdue"
     assert page.locator("[data-figure=overdue-unexcused]").get_attribute("href") == "/console/overdue?excused=false"
     objections = page.locator("[data-figure=objection-open]").get_attribute("href")
-    assert objections == "/console/records?signoff_state=objected"
+    assert objections == "/console/signoff?tab=objected"
     assert page.locator("[data-figure=records-today]").get_attribute("href") == (
-        f"/console/records?date_from={today.isoformat()}"
+        f"/console/records?date_from={today.isoformat()}&date_to={today.isoformat()}"
     )
     assert page.locator("[data-signoff=default_confirmed]").get_attribute("href") == (
         "/console/records?signoff_state=default_confirmed"
@@ -147,6 +148,8 @@ def test_city_and_district_regulators_see_their_own_figures_and_charts(app: Flas
     before = page.locator("[data-chart=elevators] canvas").bounding_box()
     page.set_viewport_size({"width": 1024, "height": 768})
     _wait_redrawn(desk, before["width"])
+    expect(page.locator(".aside")).to_have_css("width", "64px")  # the menu folds at tablet width
+    page.wait_for_timeout(400)  # let the menu's folding transition finish before the picture
     desk.shot("city-dashboard-tablet")
     page.set_viewport_size({"width": 1440, "height": 900})
 
@@ -200,6 +203,8 @@ def test_operator_and_inspector_homes_are_city_wide_dashboards(app: Flask, desk:
     assert desk.page.get_by_role("heading", name="平台运行概览").is_visible()
     figures = _figures(desk)
     assert figures["registrations"] == "1家" and figures["elevators"] == "5台", figures
+    registrations = desk.page.locator("[data-figure=registrations]").get_attribute("href")
+    assert registrations == "/console/platform/registrations"
     desk.shot("operator-dashboard")
 
     desk.login(inspector.username)

@@ -38,11 +38,11 @@ export async function elevatorsBy(key, values) {
 }
 
 /**
- * Records of maintenance days from `dateFrom` on. The record list pages by cursor and gives no total, so this
- * counts one page of at most `cap`: `{count, more}`, where `more` means there are more than `count`.
+ * Records of the maintenance days `dateFrom`…`dateTo`. The record list pages by cursor and gives no total, so
+ * this counts one page of at most `cap`: `{count, more}`, where `more` means there are more than `count`.
  */
-export async function recordsSince(dateFrom, cap = 100) {
-  const page = await api.get('/records', { date_from: dateFrom, per_page: cap })
+export async function recordsBetween(dateFrom, dateTo, cap = 100) {
+  const page = await api.get('/records', { date_from: dateFrom, date_to: dateTo, per_page: cap })
   return { count: page.items.length, more: Boolean(page.next_cursor) }
 }
 

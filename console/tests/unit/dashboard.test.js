@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { elevatorsBy, listTotal, overdueFigures, recordsSince, signoffSplit } from '../../src/api/dashboard'
+import { elevatorsBy, listTotal, overdueFigures, recordsBetween, signoffSplit } from '../../src/api/dashboard'
 import { barOption, pieOption } from '../../src/charts/options'
 import { shanghaiDay, shanghaiWeekStart } from '../../src/labels'
 
@@ -43,9 +43,9 @@ describe('dashboard figures come from the list endpoints’ totals', () => {
 
   it('counts one page of records and says when there are more', async () => {
     answer(() => ({ items: [{}, {}, {}], next_cursor: 'abc' }))
-    expect(await recordsSince('2026-12-01', 3)).toEqual({ count: 3, more: true })
+    expect(await recordsBetween('2026-12-01', '2026-12-03', 3)).toEqual({ count: 3, more: true })
     answer(() => ({ items: [{}], next_cursor: null }))
-    expect(await recordsSince('2026-12-01', 3)).toEqual({ count: 1, more: false })
+    expect(await recordsBetween('2026-12-01', '2026-12-03', 3)).toEqual({ count: 1, more: false })
   })
 })
 
