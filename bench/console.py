@@ -15,8 +15,8 @@ among them: only the pages that draw charts fetch it. The dashboard's own chunks
 
     make console && .venv/bin/python bench/console.py [--runs 7]
 
-Times move with the machine's load (two shared cores here: the log-in screen alone, the baseline, takes 0.2 s
-idle and ~1 s at a load average of 10); the load average during the run is printed beside them.
+Times move with the machine's load (two shared cores here: the log-in screen alone, the baseline, took a median
+0.8 s at a load average of 8 and 1.9 s at 17); the load average during the run is printed beside them.
 
 Prints figures and ends with ``ok`` or ``FAIL``.
 """
