@@ -89,3 +89,33 @@ export const COORD_SYSTEM = { gcj02: 'GCJ-02（国测局坐标）', wgs84: 'WGS-
 export const TECHNICIAN_ROLE = { primary: '第一维保人员', second: '第二维保人员' }
 export const RECORD_SOURCE = { miniprogram: '微信小程序' }
 export const LEDGER_KIND = { record: '维保记录', event: '签名确认事件' }
+
+const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+
+/** The calendar day (YYYY-MM-DD) in Asia/Shanghai of `date`, the day the API's date filters mean. */
+export function shanghaiDay(date = new Date()) {
+  return DAY.format(date)
+}
+
+/** The Monday (YYYY-MM-DD, Asia/Shanghai) of the week holding `date`. */
+export function shanghaiWeekStart(date = new Date()) {
+  const day = new Date(shanghaiDay(date) + 'T00:00:00Z')
+  const sinceMonday = (day.getUTCDay() + 6) % 7
+  day.setUTCDate(day.getUTCDate() - sinceMonday)
+  return day.toISOString().slice(0, 10)
+}
+/** Short names of the elevator types, for chart axes. */
+export const ELEVATOR_TYPE_SHORT = {
+  traction: '曳引与强制驱动',
+  hydraulic: '液压',
+  dumbwaiter: '杂物',
+  escalator: '扶梯与人行道',
+}
+/** The colour each sign-off state has in charts (as its SIGNOFF_STATE_TAG in tables). */
+export const SIGNOFF_STATE_COLOR = {
+  signed: '#67c23a',
+  default_confirmed: '#909399',
+  objected: '#f56c6c',
+  objection_resolved: '#409eff',
+  pending: '#e6a23c',
+}
