@@ -188,3 +188,13 @@ def test_delay_notice_names_its_elevators_in_order(client):
         (first.id, first.device_code, first.address),
         (second.id, second.device_code, second.address),
     ]
+
+
+def test_a_delay_notice_explanation_may_run_over_several_lines_but_holds_no_other_control_character(client):
+    world = make_world()
+    filed = _notice(client, world, [world.elevators[0]], explanation="小区封控。\r\n物业通知：解封后补做维保。")
+    assert filed.status_code == 201
+    assert filed.json["explanation"] == "小区封控。\n物业通知：解封后补做维保。"
+    refused = _notice(client, world, [world.elevators[1]], explanation="封控\x07")
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["explanation"] == "不能包含控制字符（换行除外）"
