@@ -235,7 +235,7 @@ def test_regulator_opens_records_and_the_overdue_list(desk: Desk, client: FlaskC
 
     _rows(desk).filter(has_text=_device_code(records.walked)).get_by_role("link", name="查看").click()
     page.get_by_text("签名确认经过").wait_for()
-    page.locator(".events .el-timeline-item").nth(5).wait_for()
+    page.locator(".signoff-timeline .el-timeline-item").nth(5).wait_for()
     _whole_page_shot(desk, "record-detail")
 
     desk.open("/overdue")
@@ -280,7 +280,7 @@ def test_inspector_finds_a_record_by_elevator_code_and_opens_it(desk: Desk, clie
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") > 0
 
-    timeline = page.locator(".events").inner_text()
+    timeline = page.locator(".signoff-timeline").inner_text()
     for line in ("维保记录已提交", "已推送给使用单位安全管理人员", "郑经理 提出异议", "记录的更换配件与现场不符"):
         assert line in timeline
     assert "处理了异议" in timeline and "重新开放签名确认" in timeline and "郑经理 签名确认" in timeline

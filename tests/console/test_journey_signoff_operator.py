@@ -107,10 +107,10 @@ def test_use_unit_admin_reviews_an_objection(desk: Desk) -> None:
     expect(objection).to_contain_text("使用单位管理员只能查看异议")
     expect(objection).to_contain_text("微信小程序中撤回")
     expect(desk.page.get_by_role("button", name="登记异议处理完毕")).to_have_count(0)
-    timeline = desk.page.locator(".timeline")
-    expect(timeline).to_contain_text("提交维保记录")
-    expect(timeline).to_contain_text("推送签名提醒")
-    expect(timeline).to_contain_text(f"提出异议 · {world.manager.name}")
+    timeline = desk.page.locator(".signoff-timeline")
+    expect(timeline).to_contain_text("维保记录已提交，等待使用单位签名确认")
+    expect(timeline).to_contain_text("已推送给使用单位安全管理人员")
+    expect(timeline).to_contain_text(f"{world.manager.name} 提出异议")
     expect(desk.page.get_by_role("link", name="查看维保记录详情")).to_have_attribute(
         "href", f"/console/records/{ids['objected']}"
     )
@@ -121,7 +121,7 @@ def test_use_unit_admin_reviews_an_objection(desk: Desk) -> None:
 
     desk.open(f"/signoff/{ids['late']}")
     expect(desk.page.locator(".objection")).to_contain_text("默认签名确认后提出")
-    expect(desk.page.locator(".timeline")).to_contain_text("默认签名确认（截止时未签名）")
+    expect(desk.page.locator(".signoff-timeline")).to_contain_text("期限内无人签名，系统默认签名确认（不是本人签名）")
     shot(desk, "objection-after-default")
 
     desk.open("/signoff/unreached")
@@ -151,8 +151,8 @@ def test_maintenance_admin_resolves_an_objection_and_the_sign_off_reopens(desk: 
     desk.page.get_by_role("button", name="确认登记").click()
     expect(desk.page.get_by_text("已登记异议处理完毕")).to_be_visible()
     expect(desk.page.locator(".objection")).to_contain_text("已处理")
-    expect(desk.page.locator(".timeline")).to_contain_text(f"异议处理完毕 · {world.admin.name}")
-    expect(desk.page.locator(".timeline")).to_contain_text("重新开放签名确认")
+    expect(desk.page.locator(".signoff-timeline")).to_contain_text(f"{world.admin.name} 处理了异议")
+    expect(desk.page.locator(".signoff-timeline")).to_contain_text("重新开放签名确认")
     expect(desk.page.locator(".el-descriptions").first).to_contain_text("待签名确认")
     shot(desk, "resolved")
 
