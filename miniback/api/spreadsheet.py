@@ -78,7 +78,8 @@ def write_xlsx(path: Path, sheet: str, columns: Sequence[Column], rows: Iterable
 
 
 def xlsx_download(name: str, sheet: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Response:
-    """The spreadsheet as a download named ``name`` (Chinese is fine: sent as RFC 5987 ``filename*``)."""
+    """The spreadsheet as a download named ``name`` (Chinese is fine: sent as RFC 5987 ``filename*``). Only the
+    finished, compressed file is held in memory (a few MB at the row cap), never its rows."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.xlsx"
         write_xlsx(path, sheet, columns, rows)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, true
+from sqlalchemy import func, or_, true
 from sqlalchemy.orm import defer, load_only
 
 from miniback.access import record_scope, signoff_scope
@@ -192,10 +192,14 @@ def count_records_up_to(actor: Account, filters: RecordFilters, limit: int) -> i
     """How many records the list would show in all, counted no further than ``limit`` + 1 (enough to refuse an
     export over ``limit``): the ids along the list's own index ranges, never a COUNT over a whole scope."""
     _check_days(filters)
-    ids: set[int] = set()
-    for query in scoped_queries(actor, replace(filters, cursor=None)):
-        ids.update(db.session.execute(query.with_only_columns(MaintenanceRecord.id).limit(limit + 1)).scalars())
-    return len(ids)
+    queries = [
+        query.with_only_columns(MaintenanceRecord.id).limit(limit + 1)
+        for query in scoped_queries(actor, replace(filters, cursor=None))
+    ]
+    if len(queries) == 1:
+        return int(db.session.execute(db.select(func.count()).select_from(queries[0].subquery())).scalar_one())
+    # A technician's two ranges may hold the same record (their own, in their team): count it once.
+    return len({record_id for query in queries for record_id in db.session.execute(query).scalars()})
 
 
 def all_record_rows(
