@@ -58,6 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["ENV_MODE"] != "production":
         for key, value in LOCAL_DEFAULTS.items():
             app.config[key] = app.config.get(key) or value
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        # Flask's own key (its session cookie, unused here, follows the same rule): https-only in production.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV_MODE"] == "production"
     check_production(app.config)
     if app.config["ENV_MODE"] == "production":
         from signoff.archive.settings import check_archive

@@ -126,6 +126,23 @@ def get_staff_or_404(account_id: int, actor: Account) -> Account:
     return account
 
 
+def account_admin_scope(actor: Account) -> ColumnElement[bool]:
+    """Accounts an actor administers (e.g. issues password resets for): the operator every account, a unit admin
+    their unit's, nobody else any."""
+    if actor.role == "platform_operator":
+        return true()
+    if actor.role == "mu_admin" and actor.maintenance_unit_id is not None:
+        return Account.maintenance_unit_id == actor.maintenance_unit_id
+    if actor.role == "uu_admin" and actor.use_unit_id is not None:
+        return Account.use_unit_id == actor.use_unit_id
+    return false()
+
+
+def get_administered_account_or_404(account_id: int, actor: Account) -> Account:
+    account: Account = _get_or_404(Account, account_id, account_admin_scope(actor), "找不到该账号")
+    return account
+
+
 def get_org_node_or_404(node_id: int, actor: Account) -> OrgNode:
     node: OrgNode = _get_or_404(OrgNode, node_id, org_node_scope(actor), "找不到该组织节点")
     return node

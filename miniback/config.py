@@ -41,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "BIND_CODE_TTL_SECONDS": 72 * 3600,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 15 * 60,
+    # The web console's cookie session: it ends after this long without a request, and at the latest this long
+    # after log-in. Its cookie is sent over https only when SESSION_COOKIE_SECURE (None: True in production only).
+    "CONSOLE_IDLE_SECONDS": 30 * 60,
+    "CONSOLE_SESSION_TTL_SECONDS": 12 * 3600,
+    "SESSION_COOKIE_SECURE": None,
+    # A password-reset link (``<PUBLIC_BASE_URL>/console/reset-password?token=…``) works once, for this long.
+    "PASSWORD_RESET_TTL_SECONDS": 24 * 3600,
     # What every QR code holds (``<PUBLIC_BASE_URL>/e/<code>``): required in production, https and public.
     "PUBLIC_BASE_URL": None,
     # The resident's page reads through its own pool; set this to send those reads to a replica.

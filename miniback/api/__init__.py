@@ -10,9 +10,25 @@ def create_blueprint() -> Blueprint:
 
     Made anew for each app: Flask registers a blueprint once per app, and the tests make many apps.
     """
-    from miniback.api import auth, due, elevators, ledger, onsite, openapi, public, qr, records, signoff, staff, units
+    from miniback.api import (
+        auth,
+        due,
+        elevators,
+        ledger,
+        onsite,
+        openapi,
+        password_reset,
+        public,
+        qr,
+        records,
+        sessions,
+        signoff,
+        staff,
+        units,
+    )
 
     api_v1 = Blueprint("api_v1", __name__, url_prefix=URL_PREFIX)
-    for area in (auth, due, elevators, ledger, onsite, openapi, public, qr, records, signoff, staff, units):
+    areas = (auth, due, elevators, ledger, onsite, openapi, password_reset, public, qr, records, sessions)
+    for area in (*areas, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
     return api_v1

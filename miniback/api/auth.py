@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, jsonify
 
 from miniback.api.schemas.fields import Out, Password, Text16, Text128, Username
 from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
-from miniback.auth.current import bearer_token, current_account, login_required
-from miniback.auth.tokens import issue_token, revoke_token
+from miniback.auth.current import CSRF_COOKIE, SESSION_COOKIE, current_account, current_token, login_required
+from miniback.auth.tokens import issue_token, revoke_token_id
 from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import Account
@@ -108,12 +108,22 @@ def wechat_bind() -> Any:
 
 
 @bp.post("/auth/logout")
-@documented("退出登录（令牌立即失效）", response=LoggedOutOut)
+@documented("退出登录（令牌或控制台会话立即失效，并清除会话 Cookie）", response=LoggedOutOut)
 @login_required()
 def logout() -> Any:
-    revoke_token(bearer_token())
+    revoke_token_id(current_account().id, current_token().id)
     db.session.commit()
-    return {"ok": True}
+    response = jsonify({"ok": True})
+    if current_token().kind == "console":
+        clear_session_cookies(response)
+    return response
+
+
+def clear_session_cookies(response: Any) -> None:
+    """Tell the browser to drop the console's two cookies (``Max-Age=0``), with the attributes they were set with."""
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="Lax")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="Lax")
 
 
 @bp.get("/me")

@@ -114,7 +114,7 @@ def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[st
     for error_status in _error_statuses(op):
         out["responses"][error_status] = {"$ref": "#/components/responses/Error"}
     if op.auth:
-        out["security"] = [{"bearer": []}]
+        out["security"] = [{"bearer": []}, {"console_session": []}]
     if op.roles:
         out["x-roles"] = list(op.roles)
     return out
@@ -143,7 +143,12 @@ def build_document() -> dict[str, Any]:
         "components": {
             "schemas": components,
             "responses": {"Error": error},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # The web console's session (POST /auth/session). Writes made with it also need the header
+                # X-CSRF-Token: the value of the miniback_csrf cookie.
+                "console_session": {"type": "apiKey", "in": "cookie", "name": "miniback_session"},
+            },
         },
     }
 

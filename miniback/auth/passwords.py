@@ -11,7 +11,10 @@ from miniback.errors import ApiError, Unauthenticated, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, utcnow
 
-PASSWORD_ROLES = ("platform_operator", "regulator", "inspector", "mu_admin", "uu_admin")
+# Who logs in with a password (the web console): the authorities, unit admins and supervisors. Supervisors also
+# use the mini-program (WeChat); technicians and use-unit managers only that.
+PASSWORD_ROLES = ("platform_operator", "regulator", "inspector", "mu_admin", "mu_supervisor", "uu_admin")
+PASSWORD_RULE = "密码至少 10 位，且须同时包含字母和数字"
 # Verifying against a real hash even for unknown users keeps response times from revealing usernames.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -29,7 +32,7 @@ def hash_password(password: str) -> str:
 def check_strength(password: str) -> None:
     kinds = sum([any(c.isdigit() for c in password), any(c.isalpha() for c in password)])
     if len(password) < 10 or kinds < 2:
-        raise ValidationFailed(fields={"password": "密码至少 10 位，且须同时包含字母和数字"})
+        raise ValidationFailed(fields={"password": PASSWORD_RULE})
 
 
 def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> Account:
@@ -70,6 +73,6 @@ def change_password(account: Account, old_password: str, new_password: str) -> N
     try:
         account.password_hash = hash_password(new_password)
     except ValidationFailed:
-        raise ValidationFailed(fields={"new_password": "密码至少 10 位，且须同时包含字母和数字"}) from None
+        raise ValidationFailed(fields={"new_password": PASSWORD_RULE}) from None
     revoke_all_tokens(account.id)
     db.session.flush()

@@ -4,12 +4,15 @@ from miniback.models.accounts import (
     AUTHORITY_ROLES,
     MU_ROLES,
     ROLES,
+    TOKEN_KINDS,
+    USER_AGENT_MAX,
     UU_ROLES,
     WECHAT_ROLES,
     Account,
     ApiToken,
     BindCode,
     OrgNode,
+    PasswordReset,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
 from miniback.models.ledger import (
@@ -82,6 +85,8 @@ __all__ = [
     "SIGNOFF_EVENT_KINDS",
     "SIGNOFF_STATES",
     "ROLES",
+    "TOKEN_KINDS",
+    "USER_AGENT_MAX",
     "UNIT_STATUSES",
     "UU_ROLES",
     "WECHAT_ROLES",
@@ -100,6 +105,7 @@ __all__ = [
     "ElevatorAssignment",
     "MaintenanceUnit",
     "OrgNode",
+    "PasswordReset",
     "PushDelivery",
     "SignoffEvent",
     "SignoffState",

@@ -69,17 +69,31 @@ class Account(Model):
         return self.openid is not None
 
 
+TOKEN_KINDS = ("bearer", "console")
+# What a session row keeps of the browser that opened it (shown on the account's session list).
+USER_AGENT_MAX = 255
+
+
 class ApiToken(Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+    """A log-in token; only its SHA-256 is stored, so a database leak yields no usable token.
+
+    ``bearer``: sent in the ``Authorization`` header (mini-program, platforms). ``console``: the web console's
+    session, carried in an HttpOnly cookie; it also ends after ``CONSOLE_IDLE_SECONDS`` without use.
+    """
 
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="bearer", server_default="bearer")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Moved forward at most once a minute (see ``miniback.auth.tokens``), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX))
+    ip: Mapped[str | None] = mapped_column(String(45))  # the longest IPv6 text form
 
 
 class BindCode(Model):
@@ -94,3 +108,21 @@ class BindCode(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(Model):
+    """A one-time, expiring password-reset link issued by an admin; only the token's SHA-256 is stored.
+
+    The rows stay as the audit of who issued a reset for whom and when it was used (or voided by a newer one).
+    """
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
