@@ -143,6 +143,16 @@ def get_administered_account_or_404(account_id: int, actor: Account) -> Account:
     return account
 
 
+def account_scope(actor: Account) -> ColumnElement[bool]:
+    """Accounts an actor may manage as accounts: the platform operator every one, anyone else their own."""
+    return true() if actor.role == "platform_operator" else Account.id == actor.id
+
+
+def get_account_or_404(account_id: int, actor: Account) -> Account:
+    account: Account = _get_or_404(Account, account_id, account_scope(actor), "找不到该账号")
+    return account
+
+
 def get_org_node_or_404(node_id: int, actor: Account) -> OrgNode:
     node: OrgNode = _get_or_404(OrgNode, node_id, org_node_scope(actor), "找不到该组织节点")
     return node

@@ -65,6 +65,16 @@ def label_data(elevator: Elevator, base_url: str) -> LabelData:
     )
 
 
+def unit_elevators_to_label(unit: MaintenanceUnit, elevator_ids: Sequence[int] | None = None) -> list[Elevator]:
+    """The unit's elevators still on the register (all, or those of ``elevator_ids``), in the order a technician
+    walks them: by district, address and position."""
+    query = db.select(Elevator).where(Elevator.maintenance_unit_id == unit.id, Elevator.status != "decommissioned")
+    if elevator_ids is not None:
+        query = query.where(Elevator.id.in_(elevator_ids))
+    order = (Elevator.district, Elevator.address, Elevator.position, Elevator.id)
+    return list(db.session.execute(query.order_by(*order)).scalars())
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
     """Break CJK text anywhere (it has no spaces); an overflowing last line ends with an ellipsis."""
     lines: list[str] = []

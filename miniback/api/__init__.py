@@ -11,9 +11,11 @@ def create_blueprint() -> Blueprint:
     Made anew for each app: Flask registers a blueprint once per app, and the tests make many apps.
     """
     from miniback.api import (
+        accounts,
         auth,
         due,
         elevators,
+        exports,
         ledger,
         onsite,
         openapi,
@@ -28,7 +30,23 @@ def create_blueprint() -> Blueprint:
     )
 
     api_v1 = Blueprint("api_v1", __name__, url_prefix=URL_PREFIX)
-    areas = (auth, due, elevators, ledger, onsite, openapi, password_reset, public, qr, records, sessions)
-    for area in (*areas, signoff, staff, units):
+    for area in (
+        accounts,
+        auth,
+        due,
+        elevators,
+        exports,
+        ledger,
+        onsite,
+        openapi,
+        password_reset,
+        public,
+        qr,
+        records,
+        sessions,
+        signoff,
+        staff,
+        units,
+    ):
         api_v1.register_blueprint(area.bp)
     return api_v1

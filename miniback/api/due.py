@@ -20,9 +20,8 @@ from miniback.records.calendar import local_day
 from miniback.records.due import (
     due_dates,
     file_delay_notice,
-    next_due,
     notice_elevator_ids,
-    notices_covering,
+    overdue_entries,
     overdue_query,
 )
 
@@ -40,8 +39,13 @@ class AsOfQuery(Schema):
     as_of: date | None = Field(None, description="按哪一天（北京时间）判断，默认今天")
 
 
-class OverdueQuery(AsOfQuery):
-    excused: bool | None = None
+class OverdueFilterQuery(AsOfQuery):
+    """The overdue list's filters: the list pages through them (``OverdueQuery``), the export writes them all."""
+
+    excused: bool | None = Field(None, description="true：只列有延期说明的；false：只列没有的")
+
+
+class OverdueQuery(OverdueFilterQuery):
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(20, ge=1, le=100)
 
@@ -138,25 +142,21 @@ def overdue_list() -> Any:
     query = overdue_query(current_account(), as_of, args.excused)
     total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = db.session.execute(query.limit(args.per_page).offset((args.page - 1) * args.per_page)).all()
-    items = []
-    for elevator, due in rows:
-        last_on = due.last_half_month_on if due is not None else None
-        due_on = next_due("half_month", last_on or local_day(elevator.created_at))
-        notice_ids = [notice.id for notice in notices_covering(elevator.id, as_of)]
-        items.append(
-            OverdueOut(
-                elevator_id=elevator.id,
-                device_code=elevator.device_code,
-                address=elevator.address,
-                district=elevator.district,
-                maintenance_unit_id=elevator.maintenance_unit_id,
-                last_on=last_on,
-                due_on=due_on,
-                days_overdue=(as_of - due_on).days,
-                excused=bool(notice_ids),
-                notice_ids=notice_ids,
-            ).model_dump(mode="json")
-        )
+    items = [
+        OverdueOut(
+            elevator_id=entry.elevator.id,
+            device_code=entry.elevator.device_code,
+            address=entry.elevator.address,
+            district=entry.elevator.district,
+            maintenance_unit_id=entry.elevator.maintenance_unit_id,
+            last_on=entry.last_on,
+            due_on=entry.due_on,
+            days_overdue=entry.days_overdue,
+            excused=entry.excused,
+            notice_ids=list(entry.notice_ids),
+        ).model_dump(mode="json")
+        for entry in overdue_entries(rows, as_of)
+    ]
     return {"items": items, "page": args.page, "per_page": args.per_page, "total": total}
 
 

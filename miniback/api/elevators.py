@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import Field, StringConstraints, model_validator
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from miniback.access import elevator_scope, get_elevator_or_404, require_active_unit
@@ -35,6 +36,15 @@ from miniback.registry.elevators import (
 
 bp = Blueprint("elevators", __name__)
 
+# What an inspector may have at hand to find an elevator: any of its codes, or part of its address.
+SEARCHED_COLUMNS = (
+    Elevator.device_code,
+    Elevator.registration_code,
+    Elevator.rescue_code,
+    Elevator.use_certificate_no,
+    Elevator.public_code,
+    Elevator.address,
+)
 RescueCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,16}$")]
 Speed = Annotated[Decimal, Field(ge=0, le=20, max_digits=5, decimal_places=2)]
 
@@ -111,7 +121,10 @@ class ElevatorQuery(Page):
     use_unit_id: int | None = None
     # false: the elevators whose records cannot be submitted until a use unit is registered for them.
     has_use_unit: bool | None = None
-    code: Text32 | None = None
+    code: Text32 | None = Field(None, description="设备代码或注册代码（完全一致）")
+    q: Text50 | None = Field(
+        None, description="查找：设备代码、注册代码、救援识别码、使用登记证编号、公开编码或地址中含有该文字"
+    )
 
 
 class TransferIn(Schema):
@@ -198,6 +211,8 @@ def list_elevators() -> Any:
         query = query.where(Elevator.use_unit_id.is_not(None) if args.has_use_unit else Elevator.use_unit_id.is_(None))
     if args.code:
         query = query.where((Elevator.device_code == args.code) | (Elevator.registration_code == args.code))
+    if args.q:
+        query = query.where(or_(*(column.contains(args.q, autoescape=True) for column in SEARCHED_COLUMNS)))
     return paginate(query, args.page, args.per_page, serialize=dict, prepare=_named)
 
 

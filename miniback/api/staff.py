@@ -22,10 +22,10 @@ from miniback.auth.wechat_login import issue_bind_code
 from miniback.errors import Forbidden, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, OrgNode
+from miniback.registry.accounts import deactivate_account
 from miniback.registry.staff import (
     create_org_node,
     create_staff,
-    deactivate_staff,
     delete_org_node,
     move_org_node,
     move_staff,
@@ -269,7 +269,7 @@ def change_staff(account_id: int) -> Any:
 @login_required(*ADMINS)
 def deactivate_staff_view(account_id: int) -> Any:
     actor, account = _managed_staff(account_id)
-    deactivate_staff(actor, account)
+    deactivate_account(actor, account)
     db.session.commit()
     return AccountOut.of(account)
 

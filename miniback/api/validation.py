@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationError
@@ -151,8 +151,19 @@ def json_body(schema: type[M]) -> M:
     return parse(schema, data)
 
 
+def _is_list(annotation: Any) -> bool:
+    """``list[...]``, also inside ``Optional`` / a union."""
+    return get_origin(annotation) is list or any(get_origin(arg) is list for arg in get_args(annotation))
+
+
 def query_args(schema: type[M]) -> M:
-    return parse(schema, request.args.to_dict())
+    """The query string validated against ``schema``: a list field takes every value of a repeated parameter
+    (``?elevator_id=1&elevator_id=2``, OpenAPI's default ``form`` style), any other field the first."""
+    data: dict[str, Any] = {}
+    for name, values in request.args.lists():
+        field = schema.model_fields.get(name)
+        data[name] = values if field is not None and _is_list(field.annotation) else values[0]
+    return parse(schema, data)
 
 
 @dataclass

@@ -6,14 +6,12 @@ from __future__ import annotations
 import click
 
 from miniback.auth.password_reset import reset_password_directly
-from miniback.auth.passwords import hash_password
 from miniback.cli.errors import CommandError
 from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import AUTHORITY_ROLES, Account
+from miniback.registry.accounts import ROLE_NAMES, create_authority_account
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
-
-ROLE_NAMES = {"platform_operator": "平台运营方", "regulator": "监管部门", "inspector": "检验机构"}
 
 
 @click.command("create-account", help="创建平台运营方、监管部门或检验机构的账号（会提示输入密码）。")
@@ -28,22 +26,14 @@ ROLE_NAMES = {"platform_operator": "平台运营方", "regulator": "监管部门
 )
 @click.password_option(help="密码（不在命令行中给出时会提示输入）")
 def create_account_command(role: str, username: str, name: str, district: str | None, password: str) -> None:
-    """Create a platform operator, regulator or inspector account."""
-    if db.session.execute(db.select(Account.id).where(Account.username == username)).first():
-        raise CommandError(f"登录名 {username} 已存在")
+    """Create a platform operator, regulator or inspector account (the same operation as ``POST /accounts``)."""
     try:
-        password_hash = hash_password(password)
+        create_authority_account(role, username, name, password, district)
     except ApiError as exc:
-        raise CommandError(str(exc.fields or exc.message)) from None
-    db.session.add(
-        Account(
-            role=role,
-            username=username,
-            name=name,
-            password_hash=password_hash,
-            district=district if role == "regulator" else None,
-        )
-    )
+        db.session.rollback()
+        if exc.fields and "username" in exc.fields:
+            raise CommandError(f"登录名 {username} 已存在") from None
+        raise CommandError("；".join(exc.fields.values()) if exc.fields else exc.message) from None
     db.session.commit()
     click.echo(f"已创建{ROLE_NAMES[role]}账号 {username}")
 

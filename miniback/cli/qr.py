@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 
 from miniback.cli.errors import CommandError
 from miniback.extensions import db
-from miniback.models import Elevator, MaintenanceUnit
+from miniback.models import MaintenanceUnit
 from qr.fonts import FontMissing, find_cjk_font
-from qr.labels import LABELS_PER_PAGE, label_data, write_labels_pdf
+from qr.labels import LABELS_PER_PAGE, label_data, unit_elevators_to_label, write_labels_pdf
 
 qr_cli = AppGroup("qr", help="电梯二维码与标签")
 
@@ -37,15 +37,7 @@ def labels_command(unit_id: int, out: Path, base_url: str | None) -> None:
         find_cjk_font()
     except FontMissing as exc:
         raise CommandError(str(exc)) from None
-    elevators = (
-        db.session.execute(
-            db.select(Elevator)
-            .where(Elevator.maintenance_unit_id == unit.id, Elevator.status != "decommissioned")
-            .order_by(Elevator.district, Elevator.address, Elevator.position, Elevator.id)
-        )
-        .scalars()
-        .all()
-    )
+    elevators = unit_elevators_to_label(unit)
     if not elevators:
         raise CommandError(f"{unit.name} 名下没有在册电梯")
     base = base_url or current_app.config["PUBLIC_BASE_URL"]

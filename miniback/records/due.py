@@ -8,11 +8,12 @@ job, half-yearly 6, yearly 12. Days are Asia/Shanghai days; a due date is the la
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, or_, text
+from sqlalchemy import ColumnElement, Date, bindparam, func, or_, text
 
 from miniback.access import elevator_scope
 from miniback.errors import ValidationFailed
@@ -167,6 +168,76 @@ def overdue_query(actor: Account, as_of: date, excused: bool | None = None) -> A
         )
         query = query.where(covered if excused else ~covered)
     return query
+
+
+@dataclass(frozen=True)
+class OverdueEntry:
+    """One line of the overdue list: the elevator, its last counted job, the day it was due and its notices."""
+
+    elevator: Elevator
+    last_on: date | None
+    due_on: date
+    days_overdue: int
+    notice_ids: tuple[int, ...]
+
+    @property
+    def excused(self) -> bool:
+        return bool(self.notice_ids)
+
+
+def notices_covering_each(elevator_ids: Sequence[int], day: date) -> dict[int, tuple[int, ...]]:
+    """The delay notices covering ``day`` of each elevator, in one query for all of them."""
+    if not elevator_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(DelayNoticeElevator.elevator_id, DelayNotice.id)
+        .join(DelayNotice, DelayNotice.id == DelayNoticeElevator.notice_id)
+        .where(
+            DelayNoticeElevator.elevator_id.in_(elevator_ids),
+            DelayNotice.starts_on <= day,
+            DelayNotice.ends_on >= day,
+        )
+        .order_by(DelayNotice.id)
+    )
+    found: dict[int, list[int]] = {}
+    for elevator_id, notice_id in rows:
+        found.setdefault(elevator_id, []).append(notice_id)
+    return {elevator_id: tuple(ids) for elevator_id, ids in found.items()}
+
+
+def overdue_entries(rows: Sequence[Any], as_of: date) -> list[OverdueEntry]:
+    """The lines for rows of ``overdue_query`` (elevator, due-date projection), their notices read at once."""
+    notices = notices_covering_each([elevator.id for elevator, _ in rows], as_of)
+    entries = []
+    for elevator, due in rows:
+        last_on = due.last_half_month_on if due is not None else None
+        due_on = next_due("half_month", last_on or local_day(elevator.created_at))
+        entries.append(OverdueEntry(elevator, last_on, due_on, (as_of - due_on).days, notices.get(elevator.id, ())))
+    return entries
+
+
+def count_overdue_up_to(actor: Account, as_of: date, excused: bool | None, limit: int) -> int:
+    """The number of overdue elevators, counted no further than ``limit`` + 1."""
+    ids = overdue_query(actor, as_of, excused).with_only_columns(Elevator.id).limit(limit + 1)
+    return int(db.session.execute(db.select(func.count()).select_from(ids.subquery())).scalar_one())
+
+
+def all_overdue_entries(
+    actor: Account, as_of: date, excused: bool | None, chunk: int = 1000
+) -> Iterator[list[OverdueEntry]]:
+    """The whole overdue list in its order (by elevator id), one keyset chunk at a time."""
+    query = overdue_query(actor, as_of, excused)
+    last_id = 0
+    while True:
+        rows = db.session.execute(query.where(Elevator.id > last_id).limit(chunk)).all()
+        if not rows:
+            return
+        yield overdue_entries(rows, as_of)
+        for elevator, due in rows:
+            db.session.expunge(elevator)
+            if due is not None:
+                db.session.expunge(due)
+        last_id = rows[-1][0].id
 
 
 def file_delay_notice(actor: Account, elevators: list[Elevator], data: dict[str, Any]) -> DelayNotice:

@@ -5,11 +5,13 @@ Plain arguments in, SQLAlchemy selects and rows out; the view turns its validate
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, true
+from sqlalchemy.orm import defer
 
 from miniback.access import record_scope, signoff_scope
 from miniback.errors import NotFound, ValidationFailed
@@ -166,17 +168,50 @@ def _ordered(query: Any, filters: RecordFilters) -> Any:
     return query.order_by(MaintenanceRecord.maintenance_day.desc(), MaintenanceRecord.id.desc())
 
 
-def record_rows(actor: Account, filters: RecordFilters) -> RecordRows:
-    """Newest first by maintenance day, then id; keyset pagination (``cursor``) so page 1000 costs what page 1
-    costs on 25 million rows — no OFFSET, no COUNT."""
+def _check_days(filters: RecordFilters) -> None:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationFailed(fields={"date_to": "结束日期不能早于开始日期"})
+
+
+def record_rows(actor: Account, filters: RecordFilters, options: Sequence[Any] = ()) -> RecordRows:
+    """Newest first by maintenance day, then id; keyset pagination (``cursor``) so page 1000 costs what page 1
+    costs on 25 million rows — no OFFSET, no COUNT. ``options`` are loader options for the rows (``defer``…)."""
+    _check_days(filters)
     found: dict[int, MaintenanceRecord] = {}
     for query in scoped_queries(actor, filters):
-        for row in db.session.execute(query.limit(filters.per_page + 1)).scalars():
+        for row in db.session.execute(query.options(*options).limit(filters.per_page + 1)).scalars():
             found[row.id] = row
     rows = sorted(found.values(), key=lambda row: (row.maintenance_day, row.id), reverse=True)
     more = len(rows) > filters.per_page
     rows = rows[: filters.per_page]
     next_cursor = f"{rows[-1].maintenance_day.isoformat()}.{rows[-1].id}" if more and rows else None
     return RecordRows(rows, next_cursor)
+
+
+def count_records_up_to(actor: Account, filters: RecordFilters, limit: int) -> int:
+    """How many records the list would show in all, counted no further than ``limit`` + 1 (enough to refuse an
+    export over ``limit``): the ids along the list's own index ranges, never a COUNT over a whole scope."""
+    _check_days(filters)
+    ids: set[int] = set()
+    for query in scoped_queries(actor, replace(filters, cursor=None)):
+        ids.update(db.session.execute(query.with_only_columns(MaintenanceRecord.id).limit(limit + 1)).scalars())
+    return len(ids)
+
+
+def all_record_rows(actor: Account, filters: RecordFilters, chunk: int = 1000) -> Iterator[list[MaintenanceRecord]]:
+    """Every record the list would page through, newest first, one keyset page of ``chunk`` at a time (the list's
+    own queries, so the same filters and the same scope). The records' canonical content is not loaded."""
+    cursor = filters.cursor
+    while True:
+        page = record_rows(actor, replace(filters, cursor=cursor, per_page=chunk), _WITHOUT_CONTENT)
+        if page.rows:
+            yield page.rows
+            # The caller is done with the page: the session's identity map does not grow with the export.
+            for row in page.rows:
+                db.session.expunge(row)
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+_WITHOUT_CONTENT = (defer(MaintenanceRecord.canonical_content),)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from miniback.auth.tokens import revoke_all_tokens
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, BindCode, MaintenanceRecord, MaintenanceUnit, OrgNode, utcnow
+from miniback.models import Account, MaintenanceRecord, MaintenanceUnit, OrgNode
 from miniback.projections.public_history import refresh_public_technicians
 from miniback.registry.change_log import apply_changes
 
@@ -183,19 +181,6 @@ def update_staff(actor: Account, account: Account, changes: dict[str, Any]) -> l
 
 def move_staff(actor: Account, account: Account, node: OrgNode) -> None:
     apply_changes(account, "account", {"org_node_id": node.id}, actor)
-
-
-def deactivate_staff(actor: Account, account: Account) -> None:
-    """The person can no longer log in (tokens and bind codes die); their past records stay."""
-    if account.id == actor.id:
-        raise Conflict("不能停用自己的账号", code="cannot_deactivate_self")
-    if not account.active:
-        return
-    apply_changes(account, "account", {"active": False}, actor)
-    revoke_all_tokens(account.id)
-    db.session.execute(
-        update(BindCode).where(BindCode.account_id == account.id, BindCode.used_at.is_(None)).values(used_at=utcnow())
-    )
 
 
 def node_of_unit(node_id: int | None, maintenance_unit_id: int | None) -> OrgNode | None:

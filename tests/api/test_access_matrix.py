@@ -7,6 +7,7 @@ never do something is a 403; no token is a 401.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable
@@ -14,15 +15,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from miniback.api.exports import EXPORT_ROLES
 from miniback.extensions import db
 from miniback.models import PushDelivery, utcnow
 from miniback.registry.staff import create_org_node
 from tests.factories.records import submitted_record
-from tests.factories.registry import UnitWorld, auth, make_authority, make_elevator, make_staff, make_world
+from tests.factories.registry import PASSWORD, UnitWorld, auth, make_authority, make_elevator, make_staff, make_world
 from tests.factories.signatures import manager_signature_b64
 
 ACTORS = (
@@ -98,6 +101,8 @@ ONLY_OPERATOR = expect(403, platform_operator=200)
 READ_A_STAFF = expect(404, platform_operator=200, mu_admin_a=200, supervisor_a=200)
 MANAGE_A_STAFF = expect(403, mu_admin_a=200, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404)
 ALL_LOGGED_IN = expect(200)
+# The console's people (exports): all but the technicians and the use units' managers, who use the mini-program.
+DESK_ROLES = expect(403, **{actor: 200 for actor in ACTORS[1:] if not actor.startswith(("technician", "manager"))})
 
 
 CODES = itertools.count(2025000001)
@@ -246,6 +251,38 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         expect(403, mu_admin_a=201, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404),
     ),
     ("deactivate staff", "POST", lambda w: f"/api/v1/staff/{w.a.tech2.id}/deactivate", None, MANAGE_A_STAFF),
+    ("list accounts", "GET", lambda w: "/api/v1/accounts", None, ONLY_OPERATOR),
+    ("read account", "GET", lambda w: f"/api/v1/accounts/{w.a.tech2.id}", None, ONLY_OPERATOR),
+    (
+        "create account",
+        "POST",
+        lambda w: "/api/v1/accounts",
+        lambda w: {"role": "inspector", "name": "特检院", "username": f"inspect-{next(CODES)}", "password": PASSWORD},
+        expect(403, platform_operator=201),
+    ),
+    (
+        "deactivate account",
+        "POST",
+        lambda w: f"/api/v1/accounts/{w.accounts['regulator_b'].id}/deactivate",
+        None,
+        ONLY_OPERATOR,
+    ),
+    (
+        "reactivate account",
+        "POST",
+        lambda w: f"/api/v1/accounts/{w.accounts['regulator_b'].id}/reactivate",
+        None,
+        ONLY_OPERATOR,
+    ),
+    (
+        "unit label sheet",
+        "GET",
+        lambda w: f"/api/v1/maintenance-units/{w.a.unit.id}/labels.pdf",
+        None,
+        expect(403, platform_operator=200, mu_admin_a=200, mu_admin_b=404),
+    ),
+    ("export overdue", "GET", lambda w: "/api/v1/overdue/export.xlsx", None, DESK_ROLES),
+    ("export records", "GET", lambda w: "/api/v1/records/export.xlsx", None, DESK_ROLES),
 ]
 
 
@@ -501,6 +538,40 @@ def test_record_list_shows_each_role_exactly_its_scope(client, listing):
     assert listed == expected
 
 
+# Record exports (spreadsheets): their rows are the list's, so the same scope, read from the file's first column.
+RECORD_EXPORTS = [RecordList("/api/v1/records/export.xlsx", "", roles=EXPORT_ROLES)]
+SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _exported_ids(data: bytes) -> set[int]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    ids = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    workbook.close()
+    return {int(value) for value in ids}
+
+
+@pytest.mark.parametrize("export", RECORD_EXPORTS, ids=[e.path for e in RECORD_EXPORTS])
+def test_record_export_holds_each_role_exactly_its_scope(client, export):
+    w, records = build_with_records(client)
+    ours = {record_id: key for key, record_id in records.items()}
+    exported, expected = {}, {}
+    for actor in ACTORS:
+        account = w.accounts.get(actor)
+        response = client.get(export.path + export.query, headers=auth(account) if account else {})
+        if account is None:
+            assert response.status_code == 401
+            continue
+        if export.roles is not None and account.role not in export.roles:
+            assert response.status_code == 403, (actor, response.json)
+            continue
+        assert response.status_code == 200 and response.mimetype == SPREADSHEET, actor
+        ids = _exported_ids(response.data)
+        exported[actor] = {ours[record_id] for record_id in ids & ours.keys()}
+        expected[actor] = set(VISIBLE_RECORDS[actor])
+        assert ids <= ours.keys(), actor
+    assert exported == expected
+
+
 def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in schema:
         schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
@@ -522,9 +593,15 @@ def _lists_records(document: dict[str, Any], operation: dict[str, Any]) -> bool:
     return False
 
 
+def _exports_records(path: str, operation: dict[str, Any]) -> bool:
+    """A spreadsheet of records: any operation under ``/records`` or ``/signoff`` that answers a spreadsheet."""
+    contents = [response.get("content", {}) for response in operation.get("responses", {}).values()]
+    return path.startswith(("/api/v1/records", "/api/v1/signoff")) and any(SPREADSHEET in c for c in contents)
+
+
 def test_every_record_bearing_endpoint_is_in_the_scope_matrix(client, app):
-    """A new endpoint that takes a record id or lists records fails here until RECORD_ENDPOINTS, RECORD_LISTS
-    or NOT_SCOPED (with its reason) names it."""
+    """A new endpoint that takes a record id, lists records or exports them fails here until RECORD_ENDPOINTS,
+    RECORD_LISTS, RECORD_EXPORTS or NOT_SCOPED (with its reason) names it."""
     bearing = set()
     for rule in app.url_map.iter_rules():
         if "record_id" in rule.arguments:
@@ -533,8 +610,9 @@ def test_every_record_bearing_endpoint_is_in_the_scope_matrix(client, app):
     document = client.get("/api/v1/openapi.json").json
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            if "{" not in path and _lists_records(document, operation):
+            if "{" not in path and (_lists_records(document, operation) or _exports_records(path, operation)):
                 bearing.add((method.upper(), path))
-    covered = {(e.method, e.path) for e in RECORD_ENDPOINTS} | {("GET", e.path) for e in RECORD_LISTS}
+    covered = {(e.method, e.path) for e in RECORD_ENDPOINTS}
+    covered |= {("GET", e.path) for e in RECORD_LISTS + RECORD_EXPORTS}
     assert bearing - covered - NOT_SCOPED.keys() == set()
     assert covered | NOT_SCOPED.keys() <= bearing  # the tables name only real operations

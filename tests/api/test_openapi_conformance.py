@@ -86,6 +86,14 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     changed = ok(c.post("/api/v1/me/password", json=change, headers=bearer))
     ok(c.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {changed['token']}"}))
 
+    # The operator's accounts: list, create, detail, deactivate and reactivate.
+    ok(c.get("/api/v1/accounts?q=admin", headers=auth(operator)))
+    body = {"role": "regulator", "name": "天河区市场监管局", "username": "th-regulator", "password": PASSWORD}
+    created_account = ok(c.post("/api/v1/accounts", json=body | {"district": "天河区"}, headers=auth(operator)), 201)
+    ok(c.get(f"/api/v1/accounts/{created_account['id']}", headers=auth(operator)))
+    ok(c.post(f"/api/v1/accounts/{created_account['id']}/deactivate", headers=auth(operator)))
+    ok(c.post(f"/api/v1/accounts/{created_account['id']}/reactivate", headers=auth(operator)))
+
     # Elevators: registration (201) and matching (200), details, change, history, labels, location.
     elevator_body = {"device_code": "3110999900000001", "elevator_type": "traction", "address": "广州市天河区某大厦"}
     elevator_body["district"] = "天河区"
@@ -94,6 +102,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     assert ok(c.post("/api/v1/elevators", json=elevator_body, headers=admin))["matched"] is True
     new_id, code = created["elevator"]["id"], created["elevator"]["public_code"]
     ok(c.get("/api/v1/elevators", headers=admin))
+    ok(c.get("/api/v1/elevators?q=3110999900", headers=admin))
     ok(c.get(f"/api/v1/elevators/{new_id}", headers=admin))
     ok(c.get(f"/api/v1/elevators/by-public-code/{code}", headers=admin))
     ok(c.patch(f"/api/v1/elevators/{new_id}", json={"make": "奥的斯"}, headers=admin))
@@ -105,6 +114,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.post(f"/api/v1/elevators/{new_id}/location", json=point(utcnow()), headers=admin), 201)
     ok(c.get(f"/api/v1/elevators/{new_id}/locations", headers=admin))
     ok(c.get(f"/api/v1/public/elevators/{code}"))
+    ok(c.get(f"/api/v1/maintenance-units/{world.unit.id}/labels.pdf?elevator_id={new_id}", headers=admin))
     transfer = {"maintenance_unit_credit_code": new_mu["credit_code"]}
     ok(c.post(f"/api/v1/elevators/{new_id}/transfer", json=transfer, headers=admin))
     ok(c.get(f"/api/v1/elevators/{new_id}/assignments", headers=auth(operator)))
@@ -147,6 +157,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     record = ok(submit(c, world.tech1, draft["id"]), 201)
     assert ok(submit(c, world.tech1, draft["id"]))["id"] == record["id"]
     ok(c.get("/api/v1/records", headers=tech))
+    ok(c.get("/api/v1/records/export.xlsx?flagged=false", headers=admin))
     ok(c.get(f"/api/v1/records/{record['id']}", headers=tech))
     ok(c.get(f"/api/v1/records/{record['id']}/signature.png", headers=tech))
     ok(c.post(f"/api/v1/records/{record['id']}/corrections", json={}, headers=tech), 201)
@@ -182,6 +193,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
 
     # Due dates, the overdue list and delay notices.
     ok(c.get("/api/v1/overdue", headers=auth(regulator)))
+    ok(c.get("/api/v1/overdue/export.xlsx", headers=auth(regulator)))
     notice = {
         "elevator_ids": [elevator.id],
         "cause": "other",

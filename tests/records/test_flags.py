@@ -107,3 +107,15 @@ def test_record_finished_yesterday_and_uploaded_today_is_accepted_and_flagged_la
     assert record["maintenance_day"] == (today - timedelta(days=1)).isoformat()
     regulator = client.get("/api/v1/records?late_upload=true", headers=auth(world.admin)).json["items"]
     assert [item["id"] for item in regulator] == [record["id"]]
+
+
+def test_supervisor_filters_flagged_records_of_their_subtree_only(client):
+    world, other = make_world(), make_world()
+    far = submitted_record(client, world.tech1, world.elevators[0], check_out_where=north_of(350))
+    submitted_record(client, world.tech2, world.elevators[1])  # not flagged
+    submitted_record(client, other.tech1, other.elevators[0], check_out_where=north_of(350))  # another unit's
+    for query in ("flagged=true", "flag=distance"):
+        listed = client.get(f"/api/v1/records?{query}", headers=auth(world.supervisor)).json["items"]
+        assert [item["id"] for item in listed] == [far["id"]], query
+    bad = client.get("/api/v1/records?flag=everything", headers=auth(world.supervisor))
+    assert bad.status_code == 422 and "flag" in bad.json["error"]["fields"]

@@ -212,3 +212,38 @@ def test_assignments_name_each_maintenance_unit_even_after_a_transfer(client):
     )
     listed = client.get(f"/api/v1/elevators/{elevator.id}/assignments", headers=auth(new.admin)).json["items"]
     assert [item["maintenance_unit_name"] for item in listed] == [world.unit.name, "广州接手电梯工程有限公司"]
+
+
+def test_inspector_finds_an_elevator_by_any_of_its_codes_or_part_of_its_address(client):
+    world, other = make_world("天河区"), make_world("越秀区")
+    target = world.elevators[0]
+    target.rescue_code = "44017"
+    target.use_certificate_no = "梯11粤A01234(23)"
+    target.registration_code = "REG2024000777"
+    target.address = "广州市天河区珠江新城华夏路 10 号富力中心"
+    db.session.commit()
+    inspector = make_authority("inspector")
+    db.session.commit()
+
+    def found(q, account=inspector):
+        response = client.get("/api/v1/elevators", query_string={"q": q, "per_page": 100}, headers=auth(account))
+        assert response.status_code == 200, response.json
+        return {item["id"] for item in response.json["items"]}
+
+    for q in (
+        target.device_code,
+        target.device_code[-6:],
+        "REG2024000777",
+        "44017",
+        "粤A01234",
+        target.public_code,
+        "富力中心",
+    ):
+        assert found(q) == {target.id}, q
+    # Every elevator here is on a 广州市天河区 address: a search across both units, for a city-wide reader only.
+    assert found("某大厦") == {e.id for e in world.elevators[1:] + other.elevators}
+    assert found("某大厦", other.admin) == {e.id for e in other.elevators}  # never another unit's rows
+    assert found("富力中心", other.admin) == set()
+    assert found("%") == set() and found("_") == set()  # LIKE wildcards are searched as themselves
+    too_long = client.get("/api/v1/elevators", query_string={"q": "x" * 51}, headers=auth(inspector))
+    assert too_long.status_code == 422 and "q" in too_long.json["error"]["fields"]

@@ -215,9 +215,11 @@ class RecordDetailOut(RecordListItemOut):
     canonical_content: str
 
 
-class RecordQuery(Schema):
+class RecordFilterQuery(Schema):
+    """The records list's filters: the list pages through them (``RecordQuery``), the export writes them all."""
+
     elevator_id: int | None = None
-    device_code: Code | None = None
+    device_code: Code | None = Field(None, description="电梯的设备代码或注册代码（完全一致）")
     maintenance_unit_id: int | None = None
     org_node_id: int | None = None
     use_unit_id: int | None = None
@@ -226,10 +228,15 @@ class RecordQuery(Schema):
     date_from: date | None = None
     date_to: date | None = None
     category: Category | None = None
-    flagged: bool | None = None
-    flag: Literal["distance", "duration", "overlap"] | None = None
-    late_upload: bool | None = None
+    flagged: bool | None = Field(None, description="true：有任一异常标记（位置偏离、时长过短、时间重叠）的记录")
+    flag: Literal["distance", "duration", "overlap"] | None = Field(
+        None, description="按一种异常标记筛选：distance 位置偏离、duration 时长过短、overlap 同一人时间重叠"
+    )
+    late_upload: bool | None = Field(None, description="true：当天结束后才上传的记录")
     signoff_state: SignoffStateName | None = Field(None, description="按签名确认状态筛选")
+
+
+class RecordQuery(RecordFilterQuery):
     cursor: Cursor | None = Field(None, description="上一页返回的 next_cursor")
     per_page: int = Field(20, ge=1, le=100)
 
