@@ -41,6 +41,15 @@ def shot_whole(desk: Desk, label: str) -> None:
     desk.page.set_viewport_size(size)
 
 
+def detail_loaded(desk: Desk) -> None:
+    """The detail page loads its parts after the elevator itself: wait for the due dates and the location (an
+    app's own navigations do not reset Playwright's network-idle state)."""
+    page = desk.page
+    expect(page.get_by_role("cell", name="半月", exact=True)).to_be_visible()
+    no_location = page.get_by_text("尚无位置：维保人员首次现场确认时记录")
+    expect(no_location.or_(page.get_by_role("link", name="在高德地图中查看（新窗口）"))).to_be_visible()
+
+
 def label_image_loaded(desk: Desk) -> None:
     image = desk.page.locator("img.label-png")
     expect(image).to_be_visible()
@@ -85,6 +94,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     expect(page.get_by_text("已登记新电梯", exact=True)).to_be_visible()
     expect(page.get_by_text("广州市天河区体育西路 191 号<script>alert(1)</script>")).to_be_visible()
     expect(page.get_by_text(world.use_unit.name)).to_be_visible()
+    detail_loaded(desk)
     label_image_loaded(desk)
     expect(page.get_by_role("link", name="下载标签 PNG")).to_have_attribute("href", re.compile(r"/label\.png$"))
     expect(page.get_by_role("link", name="二维码 SVG")).to_have_attribute("href", re.compile(r"/qr\.svg$"))
@@ -137,6 +147,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     page.get_by_role("button", name="登记", exact=True).click()
     page.wait_for_url(re.compile(rf"/console/elevators/{elevator.id}\?registered=matched"))
     expect(page.get_by_text("已匹配到已登记的电梯", exact=True)).to_be_visible()
+    detail_loaded(desk)
     shot_whole(desk, "detail-matched")
     db.session.commit()
     assert db.session.execute(db.select(db.func.count(Elevator.id))).scalar_one() == 3
@@ -168,6 +179,7 @@ def test_inspector_finds_an_elevator_by_its_code_and_opens_it(desk: Desk):
     desk.shot("search")
     page.get_by_role("link", name=wanted.device_code).click()
     page.wait_for_url(re.compile(rf"/console/elevators/{wanted.id}$"))
+    detail_loaded(desk)
     expect(page.get_by_text(world.unit.name).first).to_be_visible()
     expect(page.get_by_role("button", name="编辑")).to_have_count(0)
     expect(page.locator("img.label-png")).to_have_count(0)  # labels are for the units, not inspectors
