@@ -77,7 +77,7 @@ export const ELEVATOR_FIELD = {
   district: '所在区',
   position: '楼内位置（梯号）',
   use_unit_id: '使用单位',
-  use_unit_credit_code: '使用单位统一社会信用代码',
+  use_unit_credit_code: '使用单位信用代码',
   maintenance_unit_id: '维保单位',
   status: '状态',
   public_code: '公开编码',

@@ -80,7 +80,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     page.get_by_label("安装地址").fill("广州市天河区体育西路 191 号<script>alert(1)</script>")
     pick(desk, "所在区", "天河区")
     page.get_by_label("楼内位置（梯号）").fill("B 座 2 号梯")
-    page.get_by_label("使用单位统一社会信用代码").fill(world.use_unit.credit_code)
+    page.get_by_label("使用单位信用代码").fill(world.use_unit.credit_code)
     desk.expect_failure(422, r"/api/v1/elevators$")
     page.get_by_role("button", name="登记", exact=True).click()
     rescue_item = page.locator(".el-form-item", has=page.get_by_label("应急救援识别码"))
