@@ -118,7 +118,8 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     )
     expect(map_link).to_have_attribute("target", "_blank")
 
-    # Edit: only the changed field is sent, and the change history shows it.
+    # Edit: only the changed field is sent, and the change history shows it; the label is drawn again.
+    label_before = page.locator("img.label-png").get_attribute("src")
     page.get_by_role("button", name="编辑").click()
     dialog = page.get_by_role("dialog", name="编辑电梯信息")
     dialog.get_by_label("楼内位置（梯号）").fill("B 座 3 号梯")
@@ -126,6 +127,8 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     desk.shot("edit-dialog")
     dialog.get_by_role("button", name="保存").click()
     expect(dialog).to_be_hidden()
+    expect(page.locator("img.label-png")).not_to_have_attribute("src", label_before or "")
+    label_image_loaded(desk)
     page.get_by_role("tab", name=re.compile("信息变更历史")).click()
     history = page.get_by_role("tabpanel", name=re.compile("信息变更历史"))
     expect(history.get_by_role("row", name=re.compile("楼内位置（梯号） B 座 2 号梯 B 座 3 号梯"))).to_be_visible()
