@@ -200,3 +200,36 @@ def test_a_regulator_of_another_district_gets_the_404_page(desk: Desk):
     desk.open("/elevators")
     expect(desk.page.get_by_text("暂无电梯")).to_be_visible()
     desk.shot("empty-list")
+
+
+def test_use_unit_admin_transfers_an_elevator_to_another_maintenance_unit(desk: Desk):
+    world, new = make_world("天河区"), make_world("天河区")
+    new.unit.name = "广州接手电梯工程有限公司"
+    db.session.commit()
+    elevator = world.elevators[0]
+    log_in(desk, give_password(world.uu_admin, "tianhe-property").username)
+    page = desk.page
+    desk.open("/elevators")
+    expect(page.get_by_text("共 2 台")).to_be_visible()
+    desk.shot("list")
+    page.get_by_role("link", name=elevator.device_code).click()
+    detail_loaded(desk)
+    page.get_by_role("button", name="移交").click()
+    transfer = page.get_by_role("dialog", name="移交给其他维保单位")
+    expect(transfer.get_by_text("移交后由接收单位负责这台电梯今后的维保")).to_be_visible()
+    expect(transfer.get_by_text("本单位将不能再打开这台电梯")).to_have_count(0)  # the use unit keeps its elevator
+    transfer.get_by_label("接收单位统一社会信用代码").fill("91440300568520498A")  # valid, but not registered
+    desk.expect_failure(404, rf"/api/v1/elevators/{elevator.id}/transfer$")
+    transfer.get_by_role("button", name="确认移交").click()
+    expect(transfer.get_by_text("未注册")).to_be_visible()
+    transfer.get_by_label("接收单位统一社会信用代码").fill(new.unit.credit_code)
+    transfer.get_by_role("button", name="确认移交").click()
+    expect(transfer).to_be_hidden()
+    expect(page.get_by_text("广州接手电梯工程有限公司").first).to_be_visible()
+    page.get_by_role("tab", name=re.compile("维保单位变更")).click()
+    changes = page.get_by_role("tabpanel", name=re.compile("维保单位变更"))
+    expect(changes.get_by_role("row")).to_have_count(3)  # the header and both units
+    expect(changes.get_by_role("row", name=re.compile("广州接手电梯工程有限公司 .* 至今"))).to_be_visible()
+    shot_whole(desk, "detail-transferred")
+    db.session.commit()
+    assert db.session.get(Elevator, elevator.id).maintenance_unit_id == new.unit.id
