@@ -163,6 +163,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     page.get_by_role("row", name=re.compile(DEVICE_CODE)).locator(".el-checkbox").click()
     selected = page.get_by_role("link", name="打印所选电梯标签（1 台，A4 PDF）")
     expect(selected).to_have_attribute("href", re.compile(rf"labels\.pdf\?elevator_id={elevator.id}$"))
+    desk.page.wait_for_timeout(300)  # the checkbox's colour transition
     desk.shot("list-selected")
     page.set_viewport_size({"width": 1024, "height": 768})
     desk.shot("list-tablet")
