@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import RootModel
 
 from miniback.api.schemas.fields import Out, Password, Text16, Text128, Username
 from miniback.api.validation import Schema, documented, json_body
 from miniback.auth import passwords, wechat_login
 from miniback.auth.current import CSRF_COOKIE, SESSION_COOKIE, current_account, current_token, login_required
-from miniback.auth.tokens import issue_token, revoke_token_id
+from miniback.auth.tokens import csrf_token_for, issue_token, revoke_token_id
 from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import Account
@@ -59,6 +60,18 @@ class TokenOut(Out):
     account: AccountOut
 
 
+class ConsoleSessionOut(Out):
+    """The web console's log-in: the session token is in the HttpOnly cookie, never here."""
+
+    account: AccountOut
+    expires_at: datetime
+    idle_seconds: int
+
+
+class PasswordChangedOut(RootModel[TokenOut | ConsoleSessionOut]):
+    """A new bearer token for a bearer client; for the console, a new cookie session (no token in the body)."""
+
+
 class LoggedOutOut(Out):
     ok: bool
 
@@ -67,6 +80,26 @@ def _token_response(account: Account) -> dict[str, Any]:
     token, expires_at = issue_token(account, current_app.config["TOKEN_TTL_SECONDS"])
     db.session.commit()
     return {"token": token, "expires_at": expires_at.isoformat(), "account": AccountOut.of(account)}
+
+
+def console_session_response(account: Account) -> Response:
+    """Open a console session for ``account`` (commits): its token in the HttpOnly cookie, the CSRF cookie beside it."""
+    config = current_app.config
+    token, expires_at = issue_token(
+        account,
+        config["CONSOLE_SESSION_TTL_SECONDS"],
+        kind="console",
+        user_agent=request.user_agent.string or None,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    body = {"account": AccountOut.of(account), "expires_at": expires_at.isoformat()}
+    response = jsonify(body | {"idle_seconds": config["CONSOLE_IDLE_SECONDS"]})
+    secure = config["SESSION_COOKIE_SECURE"]
+    response.set_cookie(SESSION_COOKIE, token, path="/", secure=secure, httponly=True, samesite="Lax")
+    csrf = csrf_token_for(token, config["SECRET_KEY"])
+    response.set_cookie(CSRF_COOKIE, csrf, path="/", secure=secure, httponly=False, samesite="Lax")
+    return response
 
 
 @bp.post("/auth/login")
@@ -134,10 +167,16 @@ def me() -> Any:
 
 
 @bp.post("/me/password")
-@documented("修改密码（其他登录令牌全部失效，本次返回新令牌）", body=PasswordChange, response=TokenOut)
+@documented(
+    "修改密码（所有登录令牌和会话全部失效）：令牌客户端收到新令牌；控制台收到新的会话 Cookie（响应中不含令牌）",
+    body=PasswordChange,
+    response=PasswordChangedOut,
+)
 @login_required(*passwords.PASSWORD_ROLES)
 def change_password() -> Any:
     data = json_body(PasswordChange)
     account = current_account()
     passwords.change_password(account, data.old_password, data.new_password)
+    if current_token().kind == "console":
+        return console_session_response(account)
     return _token_response(account)

@@ -5,32 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app
 
-from miniback.api.auth import AccountOut, PasswordLogin, clear_session_cookies
+from miniback.api.auth import ConsoleSessionOut, PasswordLogin, clear_session_cookies, console_session_response
 from miniback.api.schemas.fields import Out
 from miniback.api.validation import documented, json_body
 from miniback.auth import passwords
-from miniback.auth.current import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    current_account,
-    current_token,
-    login_required,
-    session_cookie,
-)
-from miniback.auth.tokens import csrf_token_for, issue_token, revoke_token, revoke_token_id
+from miniback.auth.current import current_account, current_token, login_required, session_cookie
+from miniback.auth.tokens import revoke_token, revoke_token_id
 from miniback.errors import ApiError, NotFound
 from miniback.extensions import db
 from miniback.models import ApiToken, utcnow
 
 bp = Blueprint("sessions", __name__)
-
-
-class ConsoleSessionOut(Out):
-    account: AccountOut
-    expires_at: datetime
-    idle_seconds: int
 
 
 class SessionOut(Out):
@@ -72,21 +59,7 @@ def console_login() -> Any:
     previous = session_cookie()
     if previous is not None:  # a new log-in in this browser ends the session it had
         revoke_token(previous)
-    token, expires_at = issue_token(
-        account,
-        config["CONSOLE_SESSION_TTL_SECONDS"],
-        kind="console",
-        user_agent=request.user_agent.string or None,
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    body = {"account": AccountOut.of(account), "expires_at": expires_at.isoformat()}
-    response = jsonify(body | {"idle_seconds": config["CONSOLE_IDLE_SECONDS"]})
-    secure = config["SESSION_COOKIE_SECURE"]
-    response.set_cookie(SESSION_COOKIE, token, path="/", secure=secure, httponly=True, samesite="Lax")
-    csrf = csrf_token_for(token, config["SECRET_KEY"])
-    response.set_cookie(CSRF_COOKIE, csrf, path="/", secure=secure, httponly=False, samesite="Lax")
-    return response
+    return console_session_response(account)
 
 
 @bp.get("/me/sessions")

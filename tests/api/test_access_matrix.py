@@ -283,6 +283,14 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     ),
     ("export overdue", "GET", lambda w: "/api/v1/overdue/export.xlsx", None, DESK_ROLES),
     ("export records", "GET", lambda w: "/api/v1/records/export.xlsx", None, DESK_ROLES),
+    (
+        "password reset link",
+        "POST",
+        lambda w: f"/api/v1/accounts/{w.a.supervisor.id}/password-reset",
+        None,
+        expect(403, platform_operator=201, mu_admin_a=201, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404),
+    ),
+    ("list sessions", "GET", lambda w: "/api/v1/me/sessions", None, ALL_LOGGED_IN),
 ]
 
 

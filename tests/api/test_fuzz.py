@@ -35,7 +35,7 @@ EXAMPLES_PER_OPERATION = 6
 
 
 # Operations that end the caller's token: every example gets fresh tokens there.
-TOKEN_ENDING = {"/api/v1/auth/logout", "/api/v1/me/password"}
+TOKEN_ENDING = {"/api/v1/auth/logout", "/api/v1/me/password", "/api/v1/me/sessions/{session_id}"}
 
 
 def _world(app: Flask) -> tuple[dict[str, Account | None], list[int]]:

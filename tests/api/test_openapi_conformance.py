@@ -94,6 +94,24 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.post(f"/api/v1/accounts/{created_account['id']}/deactivate", headers=auth(operator)))
     ok(c.post(f"/api/v1/accounts/{created_account['id']}/reactivate", headers=auth(operator)))
 
+    # The web console: a cookie session (its writes carry the CSRF header), the session list, log-out.
+    phone = ok(c.post("/api/v1/auth/login", json={"username": "new-uu-admin", "password": "Changed2026pass"}))
+    ok(c.post("/api/v1/auth/session", json={"username": "new-uu-admin", "password": "Changed2026pass"}))
+    console = {"X-CSRF-Token": c.get_cookie("miniback_csrf").value}
+    sessions = ok(c.get("/api/v1/me/sessions"))["items"]
+    phone_session = next(s["id"] for s in sessions if not s["current"])
+    ok(c.delete(f"/api/v1/me/sessions/{phone_session}", headers=console), 204)
+    change = {"old_password": "Changed2026pass", "new_password": "Console2026pass"}
+    ok(c.post("/api/v1/me/password", json=change, headers=console))
+    console = {"X-CSRF-Token": c.get_cookie("miniback_csrf").value}
+    ok(c.post("/api/v1/auth/logout", headers=console))
+
+    # A password reset by link: issued by the operator, inspected and used once.
+    link = ok(c.post(f"/api/v1/accounts/{phone['account']['id']}/password-reset", headers=auth(operator)), 201)
+    reset_token = link["url"].split("token=", 1)[1]
+    ok(c.post("/api/v1/auth/password-reset/inspect", json={"token": reset_token}))
+    ok(c.post("/api/v1/auth/password-reset", json={"token": reset_token, "new_password": "Reset2026pass"}))
+
     # Elevators: registration (201) and matching (200), details, change, history, labels, location.
     elevator_body = {"device_code": "3110999900000001", "elevator_type": "traction", "address": "广州市天河区某大厦"}
     elevator_body["district"] = "天河区"

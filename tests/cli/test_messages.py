@@ -65,6 +65,7 @@ def test_what_the_commands_print_is_chinese(app, client, tmp_path, root_logging_
     runs = [
         ["create-account", "--role", "regulator", "--username", "reg-cli", "--name", "区监管", "--district", "天河区",
          "--password", "Secret2026pass"],
+        ["reset-password", "--username", "reg-cli", "--password", "Secret2026again"],
         ["rebuild-signoff-state"],
         ["ledger", "checkpoint"],
         ["ledger", "verify"],
