@@ -88,6 +88,31 @@ OVERDUE_COLUMNS = (
 )
 
 
+# The record columns the export reads: loading only these keeps the big ones (canonical content, parts) unread.
+_R = MaintenanceRecord
+RECORD_FIELDS = (
+    _R.elevator_id,
+    _R.elevator_type,
+    _R.district,
+    _R.category,
+    _R.maintenance_unit_id,
+    _R.use_unit_id,
+    _R.check_in_at,
+    _R.check_out_at,
+    _R.duration_seconds,
+    _R.check_in_distance_m,
+    _R.check_out_distance_m,
+    _R.received_at,
+    _R.late_upload,
+    _R.flag_distance,
+    _R.flag_duration,
+    _R.flag_overlap,
+    _R.hazards,
+    _R.remarks,
+    _R.content_hash,
+)
+
+
 def _too_many() -> ValidationFailed:
     return ValidationFailed(
         f"符合条件的数据超过 {MAX_EXPORT_ROWS} 条，请缩小筛选范围（例如日期、区或单位）后再导出",
@@ -189,7 +214,8 @@ def export_records() -> Any:
     if count_records_up_to(actor, filters, MAX_EXPORT_ROWS) > MAX_EXPORT_ROWS:
         raise _too_many()
     name = f"维保记录-{local_day(utcnow()).isoformat()}.xlsx"
-    return xlsx_download(name, "维保记录", RECORD_COLUMNS, _record_lines(all_record_rows(actor, filters)))
+    pages = all_record_rows(actor, filters, RECORD_FIELDS)
+    return xlsx_download(name, "维保记录", RECORD_COLUMNS, _record_lines(pages))
 
 
 def _overdue_lines(pages: Iterator[list[OverdueEntry]]) -> Iterator[tuple[Any, ...]]:

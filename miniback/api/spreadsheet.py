@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -35,6 +35,20 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
+def _cell_writer(worksheet: Any, kind: Kind, formats: dict[str, Any]) -> Callable[[int, int, Any], Any]:
+    """How a column's cells are written, chosen once per column rather than once per cell."""
+    if kind == "datetime":
+        return lambda row, col, value: worksheet.write_datetime(row, col, _local(value), formats["datetime"])
+    if kind == "date":
+        return lambda row, col, value: worksheet.write_datetime(
+            row, col, datetime.combine(value, datetime.min.time()), formats["date"]
+        )
+    if kind == "number":
+        return cast(Callable[[int, int, Any], Any], worksheet.write_number)
+    # Never a formula, whatever a field starts with ("=", "+", "@"): the cell is the text typed.
+    return lambda row, col, value: worksheet.write_string(row, col, str(value))
+
+
 def write_xlsx(path: Path, sheet: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> int:
     """Write ``rows`` under a bold, frozen header row; returns the number of rows written."""
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
@@ -49,22 +63,13 @@ def write_xlsx(path: Path, sheet: str, columns: Sequence[Column], rows: Iterable
             worksheet.set_column(index, index, column.width)
             worksheet.write_string(0, index, column.header, header)
         worksheet.freeze_panes(1, 0)
+        writers = [_cell_writer(worksheet, column.kind, formats) for column in columns]
         count = 0
         for count, row in enumerate(rows, start=1):
-            for index, (column, value) in enumerate(zip(columns, row, strict=True)):
-                if value is None or value == "":
-                    continue
-                if column.kind == "datetime":
-                    worksheet.write_datetime(count, index, _local(value), formats["datetime"])
-                elif column.kind == "date":
-                    worksheet.write_datetime(
-                        count, index, datetime.combine(value, datetime.min.time()), formats["date"]
-                    )
-                elif column.kind == "number":
-                    worksheet.write_number(count, index, value)
-                else:
-                    # Never a formula, whatever a field starts with ("=", "+", "@"): the cell is the text typed.
-                    worksheet.write_string(count, index, str(value))
+            assert len(row) == len(writers)
+            for index, value in enumerate(row):
+                if value is not None and value != "":
+                    writers[index](count, index, value)
         if count:
             worksheet.autofilter(0, 0, count, len(columns) - 1)
     finally:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, true
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, load_only
 
 from miniback.access import record_scope, signoff_scope
 from miniback.errors import NotFound, ValidationFailed
@@ -198,12 +198,19 @@ def count_records_up_to(actor: Account, filters: RecordFilters, limit: int) -> i
     return len(ids)
 
 
-def all_record_rows(actor: Account, filters: RecordFilters, chunk: int = 1000) -> Iterator[list[MaintenanceRecord]]:
+def all_record_rows(
+    actor: Account, filters: RecordFilters, columns: Sequence[Any] = (), chunk: int = 1000
+) -> Iterator[list[MaintenanceRecord]]:
     """Every record the list would page through, newest first, one keyset page of ``chunk`` at a time (the list's
-    own queries, so the same filters and the same scope). The records' canonical content is not loaded."""
+    own queries, so the same filters and the same scope). Only ``columns`` are loaded (with the id and the day
+    the pages are keyed on), or all but the canonical content."""
+    if columns:
+        options: Sequence[Any] = (load_only(MaintenanceRecord.id, MaintenanceRecord.maintenance_day, *columns),)
+    else:
+        options = (defer(MaintenanceRecord.canonical_content),)
     cursor = filters.cursor
     while True:
-        page = record_rows(actor, replace(filters, cursor=cursor, per_page=chunk), _WITHOUT_CONTENT)
+        page = record_rows(actor, replace(filters, cursor=cursor, per_page=chunk), options)
         if page.rows:
             yield page.rows
             # The caller is done with the page: the session's identity map does not grow with the export.
@@ -212,6 +219,3 @@ def all_record_rows(actor: Account, filters: RecordFilters, chunk: int = 1000) -
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
-
-
-_WITHOUT_CONTENT = (defer(MaintenanceRecord.canonical_content),)
