@@ -58,7 +58,6 @@ export const DELAY_CAUSE = {
 }
 export const ELEVATOR_STATUS = { in_service: '在用', out_of_service: '停用', decommissioned: '已报废' }
 export const ELEVATOR_STATUS_TAG = { in_service: 'success', out_of_service: 'warning', decommissioned: 'info' }
-export const COORD_SYSTEM = { gcj02: 'GCJ-02（国测局坐标）', wgs84: 'WGS-84（GPS 原始坐标）' }
 export const LOCATION_KIND = { initial: '首次现场确认', confirmed: '现场确认', mismatch: '位置不符', corrected: '管理员更正' }
 export const LOCATION_KIND_TAG = { initial: 'success', confirmed: '', mismatch: 'danger', corrected: 'warning' }
 /** The elevator's fields by their API names, for forms and the change history. */
@@ -86,4 +85,67 @@ export const ELEVATOR_FIELD = {
 /** A date of the API (YYYY-MM-DD, already a Beijing calendar day) as 2026/12/03. */
 export function day(value) {
   return value ? String(value).replaceAll('-', '/') : '—'
+}
+export const PUSH_OUTCOME_TAG = {
+  pending: 'info',
+  delivered: 'success',
+  no_recipient: 'danger',
+  no_quota: 'warning',
+  failed: 'danger',
+}
+export const RECIPIENT_OUTCOME_TAG = {
+  pending: 'info',
+  retrying: 'warning',
+  delivered: 'success',
+  no_quota: 'warning',
+  failed: 'danger',
+  not_bound: 'danger',
+  bound_later: 'info',
+}
+// The unit fields as the registration form, the details card and the change history name them.
+export const UNIT_FIELD = {
+  name: '单位名称',
+  credit_code: '统一社会信用代码',
+  filing_no: '维保备案编号',
+  address: '单位地址',
+  office_address: '办公地址',
+  contact_name: '维保负责人',
+  contact_phone: '维保负责人电话',
+  emergency_phone: '24 小时应急救援电话',
+  district: '所在区',
+  status: '状态',
+}
+export const COORD_SYSTEM = { gcj02: 'GCJ-02（国测局坐标）', wgs84: 'WGS-84（GPS 坐标）' }
+export const TECHNICIAN_ROLE = { primary: '第一维保人员', second: '第二维保人员' }
+export const RECORD_SOURCE = { miniprogram: '微信小程序' }
+export const LEDGER_KIND = { record: '维保记录', event: '签名确认事件' }
+
+const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+
+/** The calendar day (YYYY-MM-DD) in Asia/Shanghai of `date`, the day the API's date filters mean. */
+export function shanghaiDay(date = new Date()) {
+  return DAY.format(date)
+}
+
+/** The Monday (YYYY-MM-DD, Asia/Shanghai) of the week holding `date`. */
+export function shanghaiWeekStart(date = new Date()) {
+  const day = new Date(shanghaiDay(date) + 'T00:00:00Z')
+  const sinceMonday = (day.getUTCDay() + 6) % 7
+  day.setUTCDate(day.getUTCDate() - sinceMonday)
+  return day.toISOString().slice(0, 10)
+}
+/** Short names of the elevator types, for chart axes. */
+export const ELEVATOR_TYPE_SHORT = {
+  traction: '曳引与强制驱动',
+  hydraulic: '液压',
+  dumbwaiter: '杂物',
+  escalator: '扶梯与人行道',
+}
+/** The colour each sign-off state has in charts (as its SIGNOFF_STATE_TAG in tables). */
+export const SIGNOFF_STATE_COLOR = {
+  signed: '#67c23a',
+  default_confirmed: '#909399',
+  objected: '#f56c6c',
+  objection_resolved: '#409eff',
+  pending: '#e6a23c',
 }

@@ -27,3 +27,9 @@ setUnauthenticatedHandler((error) => {
 })
 
 app.mount('#app')
+
+// Back after log-out may restore a page from the browser's back-forward cache, data and all: check the session
+// again, so an ended session never shows what it showed.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) window.location.reload()
+})

@@ -1,6 +1,6 @@
 """The JSON API under ``/api/v1``: one blueprint per area, nested under one ``api_v1`` blueprint."""
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 URL_PREFIX = "/api/v1"
 
@@ -30,23 +30,17 @@ def create_blueprint() -> Blueprint:
     )
 
     api_v1 = Blueprint("api_v1", __name__, url_prefix=URL_PREFIX)
-    for area in (
-        accounts,
-        auth,
-        due,
-        elevators,
-        exports,
-        ledger,
-        onsite,
-        openapi,
-        password_reset,
-        public,
-        qr,
-        records,
-        sessions,
-        signoff,
-        staff,
-        units,
-    ):
+    areas = (accounts, auth, due, elevators, exports, ledger, onsite, openapi, password_reset, public, qr, records)
+    for area in (*areas, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
+    api_v1.after_request(_not_stored)
     return api_v1
+
+
+def _not_stored(response: Response) -> Response:
+    """Answers for one account are never kept by the browser: Back after log-out must not replay them from cache.
+
+    A view that may be cached (a QR image, the public elevator data) says so itself.
+    """
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -9,7 +9,8 @@ from flask import Blueprint
 from pydantic import Field
 
 from miniback.access import delay_notice_scope, get_delay_notice_or_404, get_elevator_or_404, require_active_unit
-from miniback.api.schemas.fields import Out, Page, Text2000
+from miniback.api.schemas.fields import Out, Page, Paragraphs2000
+from miniback.api.schemas.records import ElevatorBrief
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import NotFound
@@ -83,7 +84,7 @@ class DelayNoticeIn(Schema):
     cause: DelayCause
     starts_on: date
     ends_on: date
-    explanation: Text2000
+    explanation: Paragraphs2000
 
 
 class DelayNoticeOut(Out):
@@ -97,6 +98,7 @@ class DelayNoticeOut(Out):
     filed_by_id: int
     created_at: datetime
     elevator_ids: list[int]
+    elevators: list[ElevatorBrief] = Field(description="说明所列电梯（设备代码、地址），与 elevator_ids 同序")
 
 
 def _today(as_of: date | None) -> date:
@@ -104,6 +106,9 @@ def _today(as_of: date | None) -> date:
 
 
 def _notice_out(notice: DelayNotice) -> dict[str, Any]:
+    elevator_ids = notice_elevator_ids(notice)
+    columns = [getattr(Elevator, name) for name in ElevatorBrief.model_fields]
+    rows = {row.id: row for row in db.session.execute(db.select(*columns).where(Elevator.id.in_(elevator_ids)))}
     return DelayNoticeOut(
         id=notice.id,
         maintenance_unit_id=notice.maintenance_unit_id,
@@ -114,7 +119,8 @@ def _notice_out(notice: DelayNotice) -> dict[str, Any]:
         explanation=notice.explanation,
         filed_by_id=notice.filed_by_id,
         created_at=notice.created_at,
-        elevator_ids=notice_elevator_ids(notice),
+        elevator_ids=elevator_ids,
+        elevators=[ElevatorBrief.model_validate(rows[elevator_id]) for elevator_id in elevator_ids],
     ).model_dump(mode="json")
 
 

@@ -22,6 +22,7 @@ from miniback.api.schemas.records import (
     DraftIn,
     DraftOut,
     DraftUpdate,
+    ElevatorBrief,
     ItemOut,
     PointIn,
     RecordDetailOut,
@@ -42,11 +43,13 @@ from miniback.models import (
     Account,
     Elevator,
     MaintenanceRecord,
+    MaintenanceUnit,
     RecordDraft,
     RecordItem,
     RecordTechnician,
     SignatureImage,
     SignoffState,
+    UseUnit,
 )
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
@@ -59,6 +62,7 @@ bp = Blueprint("records", __name__)
 
 # Columns, not the entity: loading ``SignoffState`` would also load its elevator.
 _SIGNOFF_COLUMNS = [SignoffState.record_id, *(getattr(SignoffState, name) for name in RecordSignoffOut.model_fields)]
+_ELEVATOR_COLUMNS = [getattr(Elevator, name) for name in ElevatorBrief.model_fields]
 
 
 def _draft_out(draft: RecordDraft) -> dict[str, Any]:
@@ -99,6 +103,7 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
     base = RecordOut.model_validate(record).model_dump()
     out = RecordDetailOut(
         **base,
+        **_names_of([record])[record.id],
         signoff=_signoffs_of([record.id]).get(record.id),
         check_in=point_out(record, "check_in") or {},
         check_out=point_out(record, "check_out") or {},
@@ -126,6 +131,30 @@ def _signoffs_of(record_ids: list[int]) -> dict[int, RecordSignoffOut]:
         return {}
     rows = db.session.execute(db.select(*_SIGNOFF_COLUMNS).where(SignoffState.record_id.in_(record_ids)))
     return {row.record_id: RecordSignoffOut.model_validate(row) for row in rows}
+
+
+def _names_of(records: list[MaintenanceRecord]) -> dict[int, dict[str, Any]]:
+    """Each record's elevator, unit names and first technician's name: one primary-key lookup per table."""
+    if not records:
+        return {}
+
+    def by_id(columns: list[Any], ids: set[int | None]) -> dict[int, Any]:
+        rows = db.session.execute(db.select(*columns).where(columns[0].in_(ids - {None})))
+        return {row[0]: row for row in rows}
+
+    elevators = by_id(_ELEVATOR_COLUMNS, {record.elevator_id for record in records})
+    mus = by_id([MaintenanceUnit.id, MaintenanceUnit.name], {record.maintenance_unit_id for record in records})
+    uus = by_id([UseUnit.id, UseUnit.name], {record.use_unit_id for record in records})
+    people = by_id([Account.id, Account.name], {record.technician_id for record in records})
+    return {
+        record.id: {
+            "elevator": ElevatorBrief.model_validate(elevators[record.elevator_id]),
+            "maintenance_unit_name": mus[record.maintenance_unit_id].name,
+            "use_unit_name": uus[record.use_unit_id].name if record.use_unit_id in uus else None,
+            "technician_name": people[record.technician_id].name,
+        }
+        for record in records
+    }
 
 
 @bp.post("/drafts")
@@ -269,15 +298,21 @@ def submit_draft(draft_id: int) -> Any:
     return out, (201 if created else 200)
 
 
+def _names_json(names: dict[str, Any]) -> dict[str, Any]:
+    return {**names, "elevator": names["elevator"].model_dump(mode="json")}
+
+
 def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     """One page of the records list, each with its current sign-off (see ``records.queries.record_rows``)."""
     page = record_rows(actor, RecordFilters(**args.model_dump()))
     signoffs = _signoffs_of([row.id for row in page.rows])
+    names = _names_of(page.rows)
     items = []
     for row in page.rows:
         item = RecordOut.model_validate(row).model_dump(mode="json")
         signoff = signoffs.get(row.id)
         item["signoff"] = signoff.model_dump(mode="json") if signoff is not None else None
+        item.update(_names_json(names[row.id]))
         items.append(item)
     return {
         "items": items,

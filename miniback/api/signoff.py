@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from jobs.enqueue import after_signoff_reopened
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
-from miniback.api.schemas.fields import Out, Page, SignatureB64, Text64, Text500
+from miniback.api.schemas.fields import Out, Page, Paragraphs500, SignatureB64, Text64
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -108,6 +108,7 @@ class EventOut(Out):
     id: int
     kind: str
     actor_id: int | None
+    actor_name: str | None = Field(None, description="操作人姓名（签名、异议、异议处理的人；系统事件为 null）")
     occurred_at: datetime
     deadline_at: datetime | None
     pushed_at: datetime | None
@@ -147,11 +148,11 @@ class SignIn(Schema):
 
 
 class ObjectionIn(Schema):
-    reason: Text500
+    reason: Paragraphs500
 
 
 class ResolveIn(Schema):
-    note: Text500
+    note: Paragraphs500
 
 
 class SubscriptionsIn(Schema):
@@ -180,12 +181,22 @@ def _out(state: SignoffState) -> dict[str, Any]:
 
 def _detail(state: SignoffState) -> dict[str, Any]:
     record = db.session.get(MaintenanceRecord, state.record_id)
-    events = db.session.execute(
-        db.select(SignoffEvent).where(SignoffEvent.record_id == state.record_id).order_by(SignoffEvent.id)
-    ).scalars()
+    events = list(
+        db.session.execute(
+            db.select(SignoffEvent).where(SignoffEvent.record_id == state.record_id).order_by(SignoffEvent.id)
+        ).scalars()
+    )
+    # Who acted (signer, objector, resolver), by name, in one query for the record's few events.
+    actor_ids = {event.actor_id for event in events if event.actor_id is not None}
+    names = dict(
+        db.session.execute(db.select(Account.id, Account.name).where(Account.id.in_(actor_ids))).tuples().all()
+    )
     data = _out(state)
     data["record"] = RecordBrief.model_validate(record).model_dump(mode="json")
-    data["events"] = [EventOut.model_validate(event).model_dump(mode="json") for event in events]
+    data["events"] = [
+        EventOut.model_validate(event).model_dump(mode="json") | {"actor_name": names.get(event.actor_id or 0)}
+        for event in events
+    ]
     return data
 
 

@@ -83,6 +83,7 @@ class StaffQuery(Page):
     org_node_id: int | None = None
     role: ListedRole | None = None
     active: bool | None = None
+    name: Text50 | None = None  # part of the name, e.g. a surname
 
 
 class BindCodeOut(Out):
@@ -156,7 +157,7 @@ def _staff_role_allowed(actor: Account, role: str) -> None:
 
 @bp.get("/staff")
 @documented(
-    "人员列表（管理员看本单位，主管看下属节点，其他人只看自己）",
+    "人员列表（管理员看本单位，主管看下属节点，其他人只看自己）；可按角色、节点、在职与姓名（包含）筛选",
     query=StaffQuery,
     response=AccountOut,
     list_response=True,
@@ -172,6 +173,8 @@ def list_staff() -> Any:
         query = query.where(Account.role == args.role)
     if args.active is not None:
         query = query.where(Account.active.is_(args.active))
+    if args.name:
+        query = query.where(Account.name.contains(args.name, autoescape=True))
     return paginate(query.order_by(Account.id), args.page, args.per_page, AccountOut)
 
 

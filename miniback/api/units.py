@@ -33,6 +33,7 @@ from miniback.api.schemas.units import (
 from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.auth.passwords import check_strength
+from miniback.errors import ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, MaintenanceUnit, UseUnit
 from miniback.registry.change_log import history_of
@@ -62,7 +63,12 @@ def add_unit_views(views: UnitViews[Any]) -> None:
 
     def register() -> Any:
         data = json_body(views.registration)
-        check_strength(data.admin.password)
+        try:
+            check_strength(data.admin.password)
+        except ValidationFailed as weak:
+            # The password is the admin's: name the field as the body nests it, like every other field error.
+            reason = (weak.fields or {}).get("password", weak.message)
+            raise ValidationFailed(fields={"admin.password": reason}) from None
         unit, admin = register_unit(views.kind, data.model_dump(exclude={"admin"}), data.admin.model_dump())
         db.session.commit()
         return {"unit": views.out.model_validate(unit).model_dump(mode="json"), "admin_account_id": admin.id}, 201

@@ -152,8 +152,9 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     regulator = Account(
         role="regulator", name="天河区市场监管局", username="regulator-tianhe", password_hash=pw, district="天河区"
     )
+    city_regulator = Account(role="regulator", name="广州市市场监督管理局", username="regulator-city", password_hash=pw)
     inspector = Account(role="inspector", name="广州市特种设备检测研究院", username="inspector", password_hash=pw)
-    db.session.add_all([operator, regulator, inspector])
+    db.session.add_all([operator, regulator, city_regulator, inspector])
     db.session.flush()
 
     unit, mu_admin = register_unit(
@@ -188,6 +189,24 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
             mu_admin, {"role": role, "name": name, "mobile": mobile, "certificate_no": cert}, node
         )
         people[key].openid = f"stub-openid-{key}"
+    # The supervisor also works at a desk: the web console, with a password.
+    people["supervisor"].username = "supervisor"
+    people["supervisor"].password_hash = pw
+    # A unit that has just registered, for the platform operator to review in the console.
+    register_unit(
+        MAINTENANCE_UNIT,
+        {
+            "name": "广州粤通电梯服务有限公司",
+            "credit_code": credit_code("91440111MA59E0005"),
+            "filing_no": "粤特维备-2026-1107",
+            "address": "广州市白云区机场路 1000 号",
+            "office_address": "广州市白云区机场路 1000 号 3 楼",
+            "contact_name": "邓海",
+            "contact_phone": "020-36660000",
+            "emergency_phone": "020-36669600",
+        },
+        {"name": "邓海", "username": "yuetong-admin", "password": DEMO_PASSWORD},
+    )
 
     use_units = []
     for index, (name, code17, address, district, admin_name, manager) in enumerate(

@@ -78,6 +78,7 @@ def run_demo(app: Flask, host: str, port: int) -> None:
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
 
+  网页工作台:          {base}/console/
   API 文档 (可交互):   {base}/api/v1/docs/
   API 文档 (OpenAPI):  {base}/api/v1/openapi.json
   电梯列表 (需登录):   {base}/api/v1/elevators
@@ -89,9 +90,11 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
   公开维保页面:        {public_page}
   二维码标签 (PNG):    {label_path}
 
-  演示账号（密码均为 {DEMO_PASSWORD}）:
-    维保单位管理员   suian-admin       使用单位管理员   uu1-admin / uu2-admin
-    平台运营         platform          区监管           regulator-tianhe      检验机构 inspector
+  网页工作台账号（{base}/console/ 登录，密码均为 {DEMO_PASSWORD}）:
+    平台运营方（监控中心） platform           维保单位管理员 suian-admin     维保主管 supervisor
+    市监管部门             regulator-city     区监管部门     regulator-tianhe
+    检验机构               inspector          使用单位管理员 uu1-admin / uu2-admin
+    待审核的新维保单位     yuetong-admin（平台运营方审核通过前只能完善本单位资料）
   小程序账号（本地微信模拟，wx.login code 写作 任意:用户）: tech1…tech4, supervisor, manager1, manager2
     与真实微信一样，每个 code 只能用一次：再次登录请换一个前缀（demo:tech1 用过后用 demo2:tech1）
 

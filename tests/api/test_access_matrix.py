@@ -251,6 +251,14 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         expect(403, mu_admin_a=201, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404),
     ),
     ("deactivate staff", "POST", lambda w: f"/api/v1/staff/{w.a.tech2.id}/deactivate", None, MANAGE_A_STAFF),
+    (
+        "password reset link",
+        "POST",
+        lambda w: f"/api/v1/accounts/{w.a.supervisor.id}/password-reset",
+        None,
+        expect(403, platform_operator=201, mu_admin_a=201, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404),
+    ),
+    ("list sessions", "GET", lambda w: "/api/v1/me/sessions", None, ALL_LOGGED_IN),
     ("list accounts", "GET", lambda w: "/api/v1/accounts", None, ONLY_OPERATOR),
     ("read account", "GET", lambda w: f"/api/v1/accounts/{w.a.tech2.id}", None, ONLY_OPERATOR),
     (
@@ -283,14 +291,6 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     ),
     ("export overdue", "GET", lambda w: "/api/v1/overdue/export.xlsx", None, DESK_ROLES),
     ("export records", "GET", lambda w: "/api/v1/records/export.xlsx", None, DESK_ROLES),
-    (
-        "password reset link",
-        "POST",
-        lambda w: f"/api/v1/accounts/{w.a.supervisor.id}/password-reset",
-        None,
-        expect(403, platform_operator=201, mu_admin_a=201, mu_admin_b=404, uu_admin_a=404, uu_admin_b=404),
-    ),
-    ("list sessions", "GET", lambda w: "/api/v1/me/sessions", None, ALL_LOGGED_IN),
 ]
 
 

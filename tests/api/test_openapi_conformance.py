@@ -86,14 +86,6 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     changed = ok(c.post("/api/v1/me/password", json=change, headers=bearer))
     ok(c.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {changed['token']}"}))
 
-    # The operator's accounts: list, create, detail, deactivate and reactivate.
-    ok(c.get("/api/v1/accounts?q=admin", headers=auth(operator)))
-    body = {"role": "regulator", "name": "天河区市场监管局", "username": "th-regulator", "password": PASSWORD}
-    created_account = ok(c.post("/api/v1/accounts", json=body | {"district": "天河区"}, headers=auth(operator)), 201)
-    ok(c.get(f"/api/v1/accounts/{created_account['id']}", headers=auth(operator)))
-    ok(c.post(f"/api/v1/accounts/{created_account['id']}/deactivate", headers=auth(operator)))
-    ok(c.post(f"/api/v1/accounts/{created_account['id']}/reactivate", headers=auth(operator)))
-
     # The web console: a cookie session (its writes carry the CSRF header), the session list, log-out.
     phone = ok(c.post("/api/v1/auth/login", json={"username": "new-uu-admin", "password": "Changed2026pass"}))
     ok(c.post("/api/v1/auth/session", json={"username": "new-uu-admin", "password": "Changed2026pass"}))
@@ -111,6 +103,14 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     reset_token = link["url"].split("token=", 1)[1]
     ok(c.post("/api/v1/auth/password-reset/inspect", json={"token": reset_token}))
     ok(c.post("/api/v1/auth/password-reset", json={"token": reset_token, "new_password": "Reset2026pass"}))
+
+    # The operator's accounts: list, create, detail, deactivate and reactivate.
+    ok(c.get("/api/v1/accounts?q=admin", headers=auth(operator)))
+    body = {"role": "regulator", "name": "天河区市场监管局", "username": "th-regulator", "password": PASSWORD}
+    created_account = ok(c.post("/api/v1/accounts", json=body | {"district": "天河区"}, headers=auth(operator)), 201)
+    ok(c.get(f"/api/v1/accounts/{created_account['id']}", headers=auth(operator)))
+    ok(c.post(f"/api/v1/accounts/{created_account['id']}/deactivate", headers=auth(operator)))
+    ok(c.post(f"/api/v1/accounts/{created_account['id']}/reactivate", headers=auth(operator)))
 
     # Elevators: registration (201) and matching (200), details, change, history, labels, location.
     elevator_body = {"device_code": "3110999900000001", "elevator_type": "traction", "address": "广州市天河区某大厦"}

@@ -66,7 +66,8 @@ class Desk:
     base: str
     name: str
     problems: list[str] = field(default_factory=list)
-    expected: list[tuple[int, re.Pattern[str]]] = field(default_factory=list)
+    # The console asks GET /me on its first page to learn whether anyone is logged in: 401 is its "no".
+    expected: list[tuple[int, re.Pattern[str]]] = field(default_factory=lambda: [(401, re.compile(r"/api/v1/me$"))])
     shots: list[Path] = field(default_factory=list)
 
     def open(self, path: str = "/") -> None:

@@ -19,26 +19,10 @@ pytestmark = pytest.mark.slow
 DEVICE_CODE = "31104401012026000777"
 
 
-def log_in(desk: Desk, username: str) -> None:
-    """Log in; the log-in page first asks /me, which answers 401 to a browser that has no session yet."""
-    desk.expect_failure(401, r"/api/v1/me$")
-    desk.login(username)
-
-
 def pick(desk: Desk, select_label: str, option: str) -> None:
     """Choose an option of an Element Plus select (its options live in a popper at the end of the page)."""
     desk.page.locator(".el-select", has=desk.page.get_by_role("combobox", name=select_label)).click()
     desk.page.get_by_role("option", name=option, exact=True).click()
-
-
-def shot_whole(desk: Desk, label: str) -> None:
-    """A screenshot of the whole page: the console scrolls inside its main pane, so grow the window to fit it."""
-    size = desk.page.viewport_size
-    height = desk.page.evaluate("() => document.querySelector('.main').scrollHeight + 60")
-    desk.page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    desk.page.wait_for_timeout(300)  # the tables lay themselves out again
-    desk.shot(label)
-    desk.page.set_viewport_size(size)
 
 
 def detail_loaded(desk: Desk) -> None:
@@ -60,7 +44,7 @@ def label_image_loaded(desk: Desk) -> None:
 def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk, tmp_path: Path):
     world = make_world("天河区")
     give_password(world.admin, "tianhe-admin")
-    log_in(desk, "tianhe-admin")
+    desk.login("tianhe-admin")
     page = desk.page
 
     desk.open("/elevators")
@@ -102,7 +86,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     expect(page.get_by_role("link", name="维保记录")).to_have_attribute(
         "href", re.compile(r"/console/records\?elevator_id=\d+$")
     )
-    shot_whole(desk, "detail-registered")
+    desk.shot("detail-registered")
     db.session.commit()  # a new transaction: see what the browser's requests wrote
     elevator = db.session.execute(db.select(Elevator).where(Elevator.device_code == DEVICE_CODE)).scalar_one()
     assert elevator.rescue_code == "44010777" and elevator.stops == 18
@@ -132,7 +116,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     page.get_by_role("tab", name=re.compile("信息变更历史")).click()
     history = page.get_by_role("tabpanel", name=re.compile("信息变更历史"))
     expect(history.get_by_role("row", name=re.compile("楼内位置（梯号） B 座 2 号梯 B 座 3 号梯"))).to_be_visible()
-    shot_whole(desk, "detail-after-edit")
+    desk.shot("detail-after-edit")
 
     page.get_by_role("button", name="移交").click()
     transfer = page.get_by_role("dialog", name="移交给其他维保单位")
@@ -151,7 +135,7 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     page.wait_for_url(re.compile(rf"/console/elevators/{elevator.id}\?registered=matched"))
     expect(page.get_by_text("已匹配到已登记的电梯", exact=True)).to_be_visible()
     detail_loaded(desk)
-    shot_whole(desk, "detail-matched")
+    desk.shot("detail-matched")
     db.session.commit()
     assert db.session.execute(db.select(db.func.count(Elevator.id))).scalar_one() == 3
 
@@ -173,7 +157,7 @@ def test_inspector_finds_an_elevator_by_its_code_and_opens_it(desk: Desk):
     world = make_world("海珠区")
     inspector = give_password(make_authority("inspector"), "inspector-1")
     wanted = world.elevators[1]
-    log_in(desk, inspector.username)
+    desk.login(inspector.username)
     page = desk.page
     desk.open("/elevators")
     page.get_by_label("搜索电梯").fill(wanted.device_code[-6:])
@@ -187,13 +171,13 @@ def test_inspector_finds_an_elevator_by_its_code_and_opens_it(desk: Desk):
     expect(page.get_by_text(world.unit.name).first).to_be_visible()
     expect(page.get_by_role("button", name="编辑")).to_have_count(0)
     expect(page.locator("img.label-png")).to_have_count(0)  # labels are for the units, not inspectors
-    shot_whole(desk, "detail")
+    desk.shot("detail")
 
 
 def test_a_regulator_of_another_district_gets_the_404_page(desk: Desk):
     world = make_world("天河区")
     regulator = give_password(make_authority("regulator", district="越秀区"), "yuexiu-regulator")
-    log_in(desk, regulator.username)
+    desk.login(regulator.username)
     desk.expect_failure(404, rf"/api/v1/elevators/{world.elevators[0].id}$")
     desk.open(f"/elevators/{world.elevators[0].id}")
     expect(desk.page.get_by_text("找不到该电梯，或您无权查看")).to_be_visible()
@@ -208,7 +192,7 @@ def test_use_unit_admin_transfers_an_elevator_to_another_maintenance_unit(desk: 
     new.unit.name = "广州接手电梯工程有限公司"
     db.session.commit()
     elevator = world.elevators[0]
-    log_in(desk, give_password(world.uu_admin, "tianhe-property").username)
+    desk.login(give_password(world.uu_admin, "tianhe-property").username)
     page = desk.page
     desk.open("/elevators")
     expect(page.get_by_text("共 2 台")).to_be_visible()
@@ -231,6 +215,6 @@ def test_use_unit_admin_transfers_an_elevator_to_another_maintenance_unit(desk: 
     changes = page.get_by_role("tabpanel", name=re.compile("维保单位变更"))
     expect(changes.get_by_role("row")).to_have_count(3)  # the header and both units
     expect(changes.get_by_role("row", name=re.compile("广州接手电梯工程有限公司 .* 至今"))).to_be_visible()
-    shot_whole(desk, "detail-transferred")
+    desk.shot("detail-transferred")
     db.session.commit()
     assert db.session.get(Elevator, elevator.id).maintenance_unit_id == new.unit.id

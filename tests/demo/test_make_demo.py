@@ -77,6 +77,24 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         assert call(f"{base}/openapi.json")["openapi"].startswith("3.")
         password = re.search(r"密码均为 (\S+)）", printed).group(1)
         token = call(f"{base}/auth/login", {"username": "suian-admin", "password": password})["token"]
+        # The web console is printed and served, and every desk log-in the banner names works.
+        assert f"网页工作台:          http://127.0.0.1:{port}/console/" in printed, printed
+        assert '<div id="app">' in fetch(f"http://127.0.0.1:{port}/console/")
+        banner = printed[printed.index("网页工作台账号") : printed.index("小程序账号")]
+        usernames = re.findall(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", banner.split("\n", 1)[1])
+        assert {"platform", "suian-admin", "supervisor", "regulator-city", "inspector", "uu1-admin"} <= set(usernames)
+        roles = {
+            name: call(f"{base}/auth/login", {"username": name, "password": password})["account"]["role"]
+            for name in usernames
+        }
+        assert set(roles.values()) == {
+            "platform_operator",
+            "mu_admin",
+            "mu_supervisor",
+            "regulator",
+            "inspector",
+            "uu_admin",
+        }, roles
         elevators = call(f"{base}/elevators?per_page=100", token=token)
         assert elevators["total"] == 12
         assert {e["elevator_type"] for e in elevators["items"]} == {"traction", "hydraulic", "dumbwaiter", "escalator"}

@@ -60,7 +60,7 @@ def readme_deploy() -> tuple[str, list[str]]:
     """The README's wheel build command and its deploy steps (the ``sh`` block after "Deploy steps.")."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("Deploy steps.") :]
-    build = re.search(r"\(`(pip wheel [^`]+)`\)", section)
+    build = re.search(r"\(`(make console && pip wheel [^`]+)`;", section)
     block = re.search(r"^```sh\n(.*?)^```", section, re.S | re.M)
     assert build and block, "README.md: the deploy steps are not where this test reads them"
     return build.group(1), [line for line in block.group(1).splitlines() if line.strip()]
@@ -124,7 +124,12 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
     env = server_environment(wheelhouse())
     source, server_dir, venv = tmp_path / "source", tmp_path / "server", tmp_path / "venv"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    subprocess.run([sys.executable, "-m", *shlex.split(build)], cwd=source, env=env, check=True, capture_output=True)
+    # The release build as the README gives it: the console (npm, vite), then the wheel that carries it.
+    console_build, wheel_build = build.split(" && ")
+    built = subprocess.run(shlex.split(console_build), cwd=source, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    wheel_command = [sys.executable, "-m", *shlex.split(wheel_build)]
+    subprocess.run(wheel_command, cwd=source, env=env, check=True, capture_output=True)
     server_dir.mkdir()
     (wheel,) = (source / "dist").glob("miniback-*.whl")
     shutil.copy(wheel, server_dir)  # the server gets the wheel and nothing else of the checkout
@@ -189,6 +194,12 @@ def test_readme_deploy_steps_serve_from_outside_the_checkout(tmp_path: Path) -> 
         token = json.loads(body)["token"]
         status, _, body = request(f"{base}/api/v1/me", token=token)
         assert status == 200 and json.loads(body)["role"] == "platform_operator", body
+
+        # The console came in the wheel: its page and the assets it names, from the installed package.
+        status, content_type, body = request(f"{base}/console/records/7")
+        assert (status, content_type.split(";")[0]) == (200, "text/html") and '<div id="app">' in body, body[:300]
+        for asset in re.findall(r'(?:src|href)="(/console/assets/[^"]+)"', body):
+            assert request(f"{base}{asset}")[0] == 200, asset
 
         status, content_type, body = request(f"{base}/e/nosuchcode2345")  # templates shipped, Redis rate limit
         assert (status, content_type.split(";")[0]) == (404, "text/html") and "未找到该电梯" in body

@@ -175,3 +175,26 @@ def test_bad_delay_notices_are_refused(client):
     )
     assert by_technician.status_code == 403
     assert client.get("/api/v1/delay-notices", headers=auth(world.admin)).json["total"] == 0
+
+
+def test_delay_notice_names_its_elevators_in_order(client):
+    world = make_world("天河区")
+    second, first = world.elevators[1], world.elevators[0]
+    filed = _notice(client, world, [second, first])
+    assert filed.status_code == 201, filed.json
+    notice = client.get(f"/api/v1/delay-notices/{filed.json['id']}", headers=auth(world.manager)).json
+    assert notice["elevator_ids"] == [first.id, second.id]
+    assert [(e["id"], e["device_code"], e["address"]) for e in notice["elevators"]] == [
+        (first.id, first.device_code, first.address),
+        (second.id, second.device_code, second.address),
+    ]
+
+
+def test_a_delay_notice_explanation_may_run_over_several_lines_but_holds_no_other_control_character(client):
+    world = make_world()
+    filed = _notice(client, world, [world.elevators[0]], explanation="小区封控。\r\n物业通知：解封后补做维保。")
+    assert filed.status_code == 201
+    assert filed.json["explanation"] == "小区封控。\n物业通知：解封后补做维保。"
+    refused = _notice(client, world, [world.elevators[1]], explanation="封控\x07")
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["explanation"] == "不能包含控制字符（换行除外）"

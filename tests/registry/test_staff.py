@@ -156,3 +156,16 @@ def test_staff_list_shows_wechat_binding_as_the_detail_does(client):
     assert bound[world.tech2.id] is False
     for item in items:
         assert client.get(f"/api/v1/staff/{item['id']}", headers=headers).json == item
+
+
+def test_staff_list_filters_by_part_of_the_name_literally(client):
+    world = make_world()
+    percent = Account(role="technician", name="百分%号", maintenance_unit_id=world.unit.id, org_node_id=world.team1.id)
+    db.session.add(percent)
+    db.session.commit()
+    headers = auth(world.admin)
+    by_name = client.get("/api/v1/staff?name=伟明", headers=headers).json["items"]
+    assert [row["id"] for row in by_name] == [world.tech1.id]
+    # % is a character to look for, not a wildcard that would list everyone.
+    literal = client.get("/api/v1/staff?name=%25", headers=headers).json["items"]
+    assert [row["id"] for row in literal] == [percent.id]

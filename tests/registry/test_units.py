@@ -55,7 +55,7 @@ def test_weak_admin_password_is_refused(client):
     body = registration()
     body["admin"]["password"] = "12345678"
     response = client.post("/api/v1/maintenance-units", json=body)
-    assert response.status_code == 422 and "password" in response.json["error"]["fields"]
+    assert response.status_code == 422 and "admin.password" in response.json["error"]["fields"]
 
 
 def test_admin_updates_details_and_every_change_is_history(client):

@@ -111,6 +111,22 @@ def test_objection_then_resolution_by_the_maintenance_unit(client):
     assert kinds(state.record_id) == ["submitted", "objected", "objection_resolved", "reopened"]
 
 
+def test_sign_off_events_name_who_acted(client):
+    world = make_world()
+    (state,) = submitted_records(world)
+    url = f"/api/v1/signoff/records/{state.record_id}"
+    client.post(f"{url}/objection", json={"reason": "未见维保人员到场"}, headers=auth(world.manager))
+    client.post(f"{url}/objection/resolve", json={"note": "已重新维保"}, headers=auth(world.admin))
+    detail = client.get(url, headers=auth(world.uu_admin)).json
+    named = [(event["kind"], event["actor_name"]) for event in detail["events"]]
+    assert named == [
+        ("submitted", None),
+        ("objected", world.manager.name),
+        ("objection_resolved", world.admin.name),
+        ("reopened", None),
+    ]
+
+
 def test_objection_after_default_confirmation_keeps_it_in_history(client):
     world = make_world()
     (record_id,) = due_records(world, 1)

@@ -111,3 +111,25 @@ test('a sign-off reminder opened without a session lands on its record after log
   await open({ record_id: '42' });
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/signoff/index?record_id=42' });
 });
+
+test('scanning the bind-code QR from the console fills the code and binds', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('technician')]);
+  wx.scanCode.mockImplementationOnce(({ success }) => success({ result: ' k7m2p9q4\n' }));
+  const page = await open();
+  page.querySelector('.bind-scan').dispatchEvent('tap');
+  await simulate.sleep(0);
+  await simulate.sleep(0);
+  expect(wx.scanCode).toHaveBeenCalledWith(expect.objectContaining({ onlyFromCamera: true, scanType: ['qrCode'] }));
+  expect(wx.request.mock.calls[1][0].data).toEqual({ code: 'wx-code-1', bind_code: 'K7M2P9Q4' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+});
+
+test('scanning an elevator QR on the bind page says it is not a bind code and sends nothing', async () => {
+  scriptRequests(wx, [NOT_BOUND]);
+  wx.scanCode.mockImplementationOnce(({ success }) => success({ result: 'https://lift.example.test/e/AB12CD34' }));
+  const page = await open();
+  page.instance.scanBindCode();
+  await simulate.sleep(0);
+  expect(page.data.error).toMatch(/不是绑定码/);
+  expect(wx.request).toHaveBeenCalledTimes(1);
+});

@@ -4,6 +4,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
 import { useSession } from '../stores/session'
+import { publicRoutes as unitPublicRoutes } from './areas/unit'
 
 const areaModules = import.meta.glob('./areas/*.js', { eager: true })
 
@@ -26,6 +27,7 @@ export const FRAME_ROUTES = [
     component: () => import('../views/ResetPasswordView.vue'),
     meta: { public: true, title: '设置新密码' },
   },
+  ...unitPublicRoutes,
   {
     path: '/',
     component: () => import('../layout/ConsoleLayout.vue'),

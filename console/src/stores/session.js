@@ -27,6 +27,9 @@ export const useSession = defineStore('session', {
       } catch (error) {
         if (error.status !== 401) throw error
         this.account = null
+        // A session that ended (idle, expired, ended elsewhere, account stopped) says why on the log-in page; a
+        // visitor who never logged in in this browser just sees the form.
+        if (error.code !== 'unauthenticated') this.notice = error.message
       }
       this.loaded = true
     },

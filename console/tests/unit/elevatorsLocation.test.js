@@ -32,7 +32,7 @@ describe('elevator map link', () => {
   })
 
   it('says which coordinate system was captured', () => {
-    expect(coordinateNote(wgs)).toBe('采集坐标系：WGS-84（GPS 原始坐标），地图链接使用换算后的 GCJ-02 坐标')
+    expect(coordinateNote(wgs)).toBe('采集坐标系：WGS-84（GPS 坐标），地图链接使用换算后的 GCJ-02 坐标')
     expect(coordinateNote({ coord_system: 'gcj02' })).toBe('采集坐标系：GCJ-02（国测局坐标），高德地图直接使用')
   })
 

@@ -29,7 +29,16 @@ def _length(max_length: int, min_length: int = 1) -> StringConstraints:
     return StringConstraints(min_length=min_length, max_length=max_length)
 
 
+def _line_breaks_only(value: str) -> str:
+    """Text typed into a multi-line box: line breaks (CR LF kept as LF) but no other control character."""
+    value = value.replace("\r\n", "\n")
+    if any(ord(char) < 32 and char != "\n" for char in value):
+        raise ValueError("不能包含控制字符（换行除外）")
+    return value
+
+
 _NO_CONTROL_CHARS = AfterValidator(_no_control_chars)
+_LINE_BREAKS_ONLY = AfterValidator(_line_breaks_only)
 
 # Text of at most N characters (at least one; ``Text16`` at least four), without control characters. Written out
 # one by one: a type checker reads an alias, not a type a function call builds.
@@ -42,6 +51,9 @@ Text128 = Annotated[str, _length(128), _NO_CONTROL_CHARS]
 Text200 = Annotated[str, _length(200), _NO_CONTROL_CHARS]
 Text500 = Annotated[str, _length(500), _NO_CONTROL_CHARS]
 Text2000 = Annotated[str, _length(2000), _NO_CONTROL_CHARS]
+# What a person writes in a multi-line box (an explanation, a reason, remarks): paragraphs may break.
+Paragraphs500 = Annotated[str, _length(500), _LINE_BREAKS_ONLY]
+Paragraphs2000 = Annotated[str, _length(2000), _LINE_BREAKS_ONLY]
 
 
 CreditCode = Annotated[str, StringConstraints(min_length=18, max_length=18), AfterValidator(_credit_code)]

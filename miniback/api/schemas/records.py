@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from miniback.api.schemas.fields import Code, Out, SignatureB64, Text32, Text100, Text200, Text500, Text2000
+from miniback.api.schemas.fields import Code, Out, Paragraphs2000, SignatureB64, Text32, Text100, Text200, Text500
 from miniback.api.validation import Schema
 from miniback.models.records import Category, CoordSystem, ItemResult
 from miniback.models.signoff import SignoffStateName
@@ -117,7 +117,7 @@ class AddedItemIn(Schema):
 
 
 class DraftUpdate(Schema):
-    remarks: Text2000 | None = None
+    remarks: Paragraphs2000 | None = None
     replaced_parts: list[ReplacedPart] | None = Field(None, max_length=50)
     hazards: list[Hazard] | None = Field(None, max_length=50)
     second_technician_id: int | None = None
@@ -190,8 +190,23 @@ class RecordSignoffOut(Out):
     objection_reason: str | None
 
 
+class ElevatorBrief(Out):
+    id: int
+    public_code: str
+    device_code: str | None
+    registration_code: str | None
+    address: str
+    position: str | None
+
+
 class RecordListItemOut(RecordOut):
     signoff: RecordSignoffOut | None = Field(description="签名确认状态（无则为 null）")
+    # Names to show beside the ids, so a desk client needs no lookup per row (and none that a transferred
+    # elevator's new scope would refuse).
+    elevator: ElevatorBrief
+    maintenance_unit_name: str
+    use_unit_name: str | None
+    technician_name: str
 
 
 class TechnicianOut(Out):

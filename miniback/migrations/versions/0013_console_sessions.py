@@ -48,8 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_password_reset_account_id"), table_name="password_reset")
-    op.drop_table("password_reset")
+    op.drop_table("password_reset")  # its indexes with it (MariaDB refuses to drop one a foreign key needs)
     with op.batch_alter_table("api_token") as batch:
         batch.drop_column("ip")
         batch.drop_column("user_agent")

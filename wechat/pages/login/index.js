@@ -6,6 +6,9 @@ const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
 const { landingTarget } = require('../../utils/landing');
 
+// The console's bind-code QR holds the code itself (8 letters and digits); an elevator's QR (a URL) is not one.
+const SCANNED_CODE = /^[A-Za-z0-9]{4,16}$/;
+
 Component({
   data: { mode: 'loading', bindCode: '', error: '', busy: false },
 
@@ -33,6 +36,26 @@ Component({
       }
       if (this.target) nav.restart(this.target.route, this.target.params);
       else nav.restart('home');
+    },
+
+    // The admin's console shows the code as a QR as well: scanning it fills the code and binds at once.
+    scanBindCode() {
+      wx.scanCode({
+        onlyFromCamera: true,
+        scanType: ['qrCode'],
+        success: (res) => {
+          const text = ((res && res.result) || '').trim();
+          if (!SCANNED_CODE.test(text)) {
+            this.setData({ error: '这不是绑定码二维码，请扫描管理员在工作台上显示的绑定码' });
+            return;
+          }
+          this.setData({ bindCode: text.toUpperCase(), error: '' });
+          this.submitBind();
+        },
+        fail: (res) => {
+          if (!/cancel/.test((res && res.errMsg) || '')) this.setData({ error: '扫码失败，请重试或手动输入绑定码' });
+        },
+      });
     },
 
     onBindCodeInput(e) {

@@ -1,0 +1,10 @@
+// ECharts with only what the console draws (pie, bar; tooltip, grid, title, aria; canvas). This module is only
+// ever imported dynamically (see ./index.js), so ECharts stays out of the first screen's bundle.
+import { BarChart, PieChart } from 'echarts/charts'
+import { AriaComponent, GridComponent, TitleComponent, TooltipComponent } from 'echarts/components'
+import * as echarts from 'echarts/core'
+import { CanvasRenderer } from 'echarts/renderers'
+
+echarts.use([PieChart, BarChart, AriaComponent, GridComponent, TitleComponent, TooltipComponent, CanvasRenderer])
+
+export default echarts

@@ -1,0 +1,67 @@
+// Chart options for the dashboards, from figures the API counted (pure functions: the console counts nothing).
+const FONT = '"PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif'
+// No entry animation: the figures are there at once (and ECharts' `finished` fires on the first frame drawn).
+const ANIMATION = { animation: false }
+// ECharts writes a Chinese description of every value into the chart's aria-label (screen readers, tests).
+function aria(data = {}) {
+  return { aria: { enabled: true, label: { data: { maxCount: 30, ...data } } } }
+}
+
+function emptyTitle(text) {
+  return { text, left: 'center', top: 'middle', textStyle: { color: '#909399', fontSize: 14, fontWeight: 'normal' } }
+}
+
+/** A pie of `slices` ([{name, value, color}]); with nothing to show, the chart says `emptyText` instead. No legend:
+ * the page lists the slices beside it as links, zeros included. */
+export function pieOption(slices, { emptyText = '暂无数据' } = {}) {
+  const shown = slices.filter((slice) => slice.value > 0)
+  return {
+    ...ANIMATION,
+    ...aria(),
+    textStyle: { fontFamily: FONT },
+    title: shown.length ? undefined : emptyTitle(emptyText),
+    tooltip: { trigger: 'item', formatter: '{b}：{c} 条（{d}%）' },
+    series: [
+      {
+        type: 'pie',
+        radius: ['38%', '66%'],
+        center: ['50%', '50%'],
+        avoidLabelOverlap: true,
+        percentPrecision: 0,
+        // Percentages only beside the slices (they stay short on a tablet); names and counts are listed below.
+        label: { formatter: '{d}%' },
+        data: shown.map((slice) => ({ name: slice.name, value: slice.value, itemStyle: { color: slice.color } })),
+      },
+    ],
+  }
+}
+
+/** Vertical bars of `bars` ([{name, value}]), e.g. elevators per district. */
+export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '暂无数据' } = {}) {
+  const any = bars.some((bar) => bar.value > 0)
+  return {
+    ...ANIMATION,
+    // A bar's first dimension is its place on the category axis: only the value is worth saying.
+    ...aria({ excludeDimensionId: [0] }),
+    textStyle: { fontFamily: FONT },
+    title: any ? undefined : emptyTitle(emptyText),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value) => value + ' ' + unit },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+    xAxis: {
+      type: 'category',
+      data: bars.map((bar) => bar.name),
+      axisLabel: { interval: 0, rotate: bars.length > 6 ? 40 : 0 },
+    },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      {
+        type: 'bar',
+        barMaxWidth: 36,
+        itemStyle: { color, borderRadius: [3, 3, 0, 0] },
+        label: { show: true, position: 'top' },
+        data: bars.map((bar) => ({ name: bar.name, value: bar.value })),
+        cursor: 'pointer',
+      },
+    ],
+  }
+}
