@@ -150,6 +150,8 @@ def test_unit_admin_registers_an_elevator_and_prints_the_units_labels(desk: Desk
     desk.page.wait_for_timeout(300)  # the checkbox's colour transition
     desk.shot("list-selected")
     page.set_viewport_size({"width": 1024, "height": 768})
+    expect(page.locator(".aside")).to_have_css("width", "64px")  # the menu folds at tablet width
+    page.wait_for_timeout(400)  # let the menu's folding transition finish before the picture
     desk.shot("list-tablet")
 
 
