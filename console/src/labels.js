@@ -56,6 +56,36 @@ export const DELAY_CAUSE = {
   area_lockdown: '区域封锁',
   other: '其他',
 }
+export const ELEVATOR_STATUS = { in_service: '在用', out_of_service: '停用', decommissioned: '已报废' }
+export const ELEVATOR_STATUS_TAG = { in_service: 'success', out_of_service: 'warning', decommissioned: 'info' }
+export const LOCATION_KIND = { initial: '首次现场确认', confirmed: '现场确认', mismatch: '位置不符', corrected: '管理员更正' }
+export const LOCATION_KIND_TAG = { initial: 'success', confirmed: '', mismatch: 'danger', corrected: 'warning' }
+/** The elevator's fields by their API names, for forms and the change history. */
+export const ELEVATOR_FIELD = {
+  device_code: '设备代码',
+  registration_code: '注册代码',
+  use_certificate_no: '使用登记证编号',
+  rescue_code: '应急救援识别码',
+  elevator_type: '梯型',
+  make: '制造单位（品牌）',
+  model: '型号',
+  rated_load_kg: '额定载重量（kg）',
+  rated_speed_mps: '额定速度（m/s）',
+  stops: '层站数',
+  address: '安装地址',
+  district: '所在区',
+  position: '楼内位置（梯号）',
+  use_unit_id: '使用单位',
+  use_unit_credit_code: '使用单位信用代码',
+  maintenance_unit_id: '维保单位',
+  status: '状态',
+  public_code: '公开编码',
+}
+
+/** A date of the API (YYYY-MM-DD, already a Beijing calendar day) as 2026/12/03. */
+export function day(value) {
+  return value ? String(value).replaceAll('-', '/') : '—'
+}
 export const PUSH_OUTCOME_TAG = {
   pending: 'info',
   delivered: 'success',

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
-from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit
+from miniback.models import Elevator, ElevatorAssignment, MaintenanceUnit, UseUnit
 from miniback.models.elevators import ElevatorStatus, ElevatorType
 from miniback.registry.change_log import history_of
 from miniback.registry.districts import District
@@ -107,9 +107,17 @@ class ElevatorOut(Out):
     created_at: datetime
 
 
+class ElevatorNamedOut(ElevatorOut):
+    """An elevator with the names of its units, for the people who read lists (the ids alone say nothing)."""
+
+    use_unit_name: str | None
+    maintenance_unit_name: str | None
+
+
 class ElevatorQuery(Page):
     district: District | None = None
     elevator_type: ElevatorType | None = None
+    status: ElevatorStatus | None = None
     use_unit_id: int | None = None
     # false: the elevators whose records cannot be submitted until a use unit is registered for them.
     has_use_unit: bool | None = None
@@ -125,6 +133,7 @@ class TransferIn(Schema):
 
 class AssignmentOut(Out):
     maintenance_unit_id: int
+    maintenance_unit_name: str
     started_at: datetime
     ended_at: datetime | None
 
@@ -150,6 +159,30 @@ def _out(elevator: Elevator) -> dict[str, Any]:
     return ElevatorOut.model_validate(elevator).model_dump(mode="json")
 
 
+def _unit_names(model: type[MaintenanceUnit] | type[UseUnit], ids: set[int | None]) -> dict[int, str]:
+    wanted = {unit_id for unit_id in ids if unit_id is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(db.select(model.id, model.name).where(model.id.in_(wanted)))
+    return {unit_id: name for unit_id, name in rows}
+
+
+def _named(elevators: Sequence[Elevator]) -> list[dict[str, Any]]:
+    """The elevators with their units' names, two queries for the whole page."""
+    use_units = _unit_names(UseUnit, {elevator.use_unit_id for elevator in elevators})
+    maintenance_units = _unit_names(MaintenanceUnit, {elevator.maintenance_unit_id for elevator in elevators})
+    return [
+        ElevatorNamedOut(
+            **ElevatorOut.model_validate(elevator).model_dump(),
+            use_unit_name=use_units.get(elevator.use_unit_id) if elevator.use_unit_id else None,
+            maintenance_unit_name=(
+                maintenance_units.get(elevator.maintenance_unit_id) if elevator.maintenance_unit_id else None
+            ),
+        ).model_dump(mode="json")
+        for elevator in elevators
+    ]
+
+
 def _fields(data: Schema) -> dict[str, Any]:
     fields = data.model_dump(exclude_none=True, exclude={"use_unit_credit_code"})
     credit_code = getattr(data, "use_unit_credit_code", None)
@@ -161,7 +194,7 @@ def _fields(data: Schema) -> dict[str, Any]:
 
 
 @bp.get("/elevators")
-@documented("电梯列表（按权限范围）", query=ElevatorQuery, response=ElevatorOut, list_response=True)
+@documented("电梯列表（按权限范围）", query=ElevatorQuery, response=ElevatorNamedOut, list_response=True)
 @login_required()
 def list_elevators() -> Any:
     args = query_args(ElevatorQuery)
@@ -170,6 +203,8 @@ def list_elevators() -> Any:
         query = query.where(Elevator.district == args.district)
     if args.elevator_type:
         query = query.where(Elevator.elevator_type == args.elevator_type)
+    if args.status:
+        query = query.where(Elevator.status == args.status)
     if args.use_unit_id is not None:
         query = query.where(Elevator.use_unit_id == args.use_unit_id)
     if args.has_use_unit is not None:
@@ -178,7 +213,7 @@ def list_elevators() -> Any:
         query = query.where((Elevator.device_code == args.code) | (Elevator.registration_code == args.code))
     if args.q:
         query = query.where(or_(*(column.contains(args.q, autoescape=True) for column in SEARCHED_COLUMNS)))
-    return paginate(query, args.page, args.per_page, ElevatorOut)
+    return paginate(query, args.page, args.per_page, serialize=dict, prepare=_named)
 
 
 @bp.post("/elevators")
@@ -201,10 +236,10 @@ def add_elevator() -> Any:
 
 
 @bp.get("/elevators/<int:elevator_id>")
-@documented("电梯详情", response=ElevatorOut)
+@documented("电梯详情（含使用单位、维保单位名称）", response=ElevatorNamedOut)
 @login_required()
 def get_elevator(elevator_id: int) -> Any:
-    return _out(get_elevator_or_404(elevator_id, current_account()))
+    return _named([get_elevator_or_404(elevator_id, current_account())])[0]
 
 
 @bp.get("/elevators/by-public-code/<string:public_code>")
@@ -276,4 +311,17 @@ def elevator_assignments(elevator_id: int) -> Any:
         .where(ElevatorAssignment.elevator_id == elevator.id)
         .order_by(ElevatorAssignment.id)
     )
-    return paginate(query, args.page, args.per_page, AssignmentOut)
+
+    def named(assignments: Sequence[ElevatorAssignment]) -> list[dict[str, Any]]:
+        names = _unit_names(MaintenanceUnit, {assignment.maintenance_unit_id for assignment in assignments})
+        return [
+            AssignmentOut(
+                maintenance_unit_id=assignment.maintenance_unit_id,
+                maintenance_unit_name=names[assignment.maintenance_unit_id],
+                started_at=assignment.started_at,
+                ended_at=assignment.ended_at,
+            ).model_dump(mode="json")
+            for assignment in assignments
+        ]
+
+    return paginate(query, args.page, args.per_page, serialize=dict, prepare=named)

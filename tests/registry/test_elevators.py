@@ -175,6 +175,45 @@ def test_regulator_sees_elevators_of_their_district_only(client):
     assert client.get("/api/v1/elevators?per_page=100", headers=auth(city)).json["total"] == 4
 
 
+def test_the_list_and_the_detail_name_the_use_unit_and_the_maintenance_unit(client):
+    world = make_world()
+    elevator = world.elevators[0]
+    listed = client.get("/api/v1/elevators", headers=auth(world.admin)).json["items"]
+    assert {(item["use_unit_name"], item["maintenance_unit_name"]) for item in listed} == {
+        (world.use_unit.name, world.unit.name)
+    }
+    detail = client.get(f"/api/v1/elevators/{elevator.id}", headers=auth(world.uu_admin)).json
+    assert detail["use_unit_name"] == world.use_unit.name and detail["maintenance_unit_name"] == world.unit.name
+    elevator.use_unit_id = None
+    db.session.commit()
+    assert client.get(f"/api/v1/elevators/{elevator.id}", headers=auth(world.admin)).json["use_unit_name"] is None
+
+
+def test_the_list_filters_by_status(client):
+    world = make_world()
+    stopped = world.elevators[1]
+    client.patch(f"/api/v1/elevators/{stopped.id}", headers=auth(world.admin), json={"status": "out_of_service"})
+    listed = client.get("/api/v1/elevators?status=out_of_service", headers=auth(world.admin)).json
+    assert [item["id"] for item in listed["items"]] == [stopped.id] and listed["total"] == 1
+    in_service = client.get("/api/v1/elevators?status=in_service", headers=auth(world.admin)).json["items"]
+    assert [item["id"] for item in in_service] == [world.elevators[0].id]
+    assert client.get("/api/v1/elevators?status=broken", headers=auth(world.admin)).status_code == 422
+
+
+def test_assignments_name_each_maintenance_unit_even_after_a_transfer(client):
+    world, new = make_world(), make_world()
+    new.unit.name = "广州接手电梯工程有限公司"
+    db.session.commit()
+    elevator = world.elevators[0]
+    client.post(
+        f"/api/v1/elevators/{elevator.id}/transfer",
+        headers=auth(world.admin),
+        json={"maintenance_unit_credit_code": new.unit.credit_code},
+    )
+    listed = client.get(f"/api/v1/elevators/{elevator.id}/assignments", headers=auth(new.admin)).json["items"]
+    assert [item["maintenance_unit_name"] for item in listed] == [world.unit.name, "广州接手电梯工程有限公司"]
+
+
 def test_inspector_finds_an_elevator_by_any_of_its_codes_or_part_of_its_address(client):
     world, other = make_world("天河区"), make_world("越秀区")
     target = world.elevators[0]
