@@ -234,7 +234,7 @@ def test_operator_creates_a_regulator_and_hands_out_a_reset_link(desk: Desk) -> 
 
     regulator_row.get_by_role("button", name="重置密码链接").click()
     desk.page.locator(".el-message-box").get_by_role("button", name="发放").click()
-    link_dialog = desk.page.get_by_role("dialog", name="密码重置链接")
+    link_dialog = desk.page.get_by_role("dialog", name="密码重置链接", exact=True)
     link_input = link_dialog.get_by_label("密码重置链接")
     expect(link_input).to_have_value(re.compile(r"/console/reset-password\?token="))
     expect(link_dialog).to_contain_text(re.compile(r"还有 23 小时"))

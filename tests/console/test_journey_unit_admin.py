@@ -188,7 +188,7 @@ def test_unit_admins_keep_details_org_tree_and_staff(desk: Desk, client: FlaskCl
     page.locator(".staff-table .el-table__row", has_text="张伟明").first.wait_for()
     assert page.locator(".el-table__row", has_text="张伟明").get_by_role("button", name="重置密码链接").count() == 0
     page.locator(".el-table__row", has_text="黄主管").get_by_role("button", name="重置密码链接").click()
-    reset = page.get_by_role("dialog", name="密码重置链接")
+    reset = page.get_by_role("dialog", name="密码重置链接", exact=True)
     link = reset.locator(".reset-url input")
     link.wait_for()
     assert re.match(r"https://lift\.example\.test/console/reset-password\?token=", link.input_value())
