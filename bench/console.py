@@ -72,9 +72,9 @@ def env(database: Path) -> dict[str, str]:
 
 
 def seed(database: Path) -> None:
-    """Migrate the SQLite file and load the demo data set and a city regulator (in a child process: the app reads
-    its configuration from the environment)."""
-    script = f"""
+    """Migrate the SQLite file and load the demo data set, its city regulator included (in a child process: the app
+    reads its configuration from the environment)."""
+    script = """
 from flask_migrate import upgrade
 from miniback import create_app
 from miniback.demo.seed import seed_demo
