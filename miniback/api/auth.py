@@ -102,13 +102,11 @@ def console_session_response(account: Account) -> Response:
     return response
 
 
-@bp.post("/auth/login")
-@documented("密码登录（管理员、监管、平台）", body=PasswordLogin, response=TokenOut, auth=False)
-def password_login() -> Any:
-    data = json_body(PasswordLogin)
+def authenticate_password(data: PasswordLogin) -> Account:
+    """The account of a password log-in (header token or console session alike), under the lock-out rules."""
     config = current_app.config
     try:
-        account = passwords.authenticate(
+        return passwords.authenticate(
             data.username,
             data.password,
             max_failures=config["LOGIN_MAX_FAILURES"],
@@ -117,7 +115,12 @@ def password_login() -> Any:
     except ApiError:
         db.session.commit()  # keep the failure count even though the log-in is refused
         raise
-    return _token_response(account)
+
+
+@bp.post("/auth/login")
+@documented("密码登录（管理员、监管、平台）", body=PasswordLogin, response=TokenOut, auth=False)
+def password_login() -> Any:
+    return _token_response(authenticate_password(json_body(PasswordLogin)))
 
 
 @bp.post("/auth/wechat/login")

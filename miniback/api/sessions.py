@@ -7,13 +7,18 @@ from typing import Any, Literal
 
 from flask import Blueprint, Response, current_app
 
-from miniback.api.auth import ConsoleSessionOut, PasswordLogin, clear_session_cookies, console_session_response
+from miniback.api.auth import (
+    ConsoleSessionOut,
+    PasswordLogin,
+    authenticate_password,
+    clear_session_cookies,
+    console_session_response,
+)
 from miniback.api.schemas.fields import Out
 from miniback.api.validation import documented, json_body
-from miniback.auth import passwords
 from miniback.auth.current import current_account, current_token, login_required, session_cookie
 from miniback.auth.tokens import revoke_token, revoke_token_id
-from miniback.errors import ApiError, NotFound
+from miniback.errors import NotFound
 from miniback.extensions import db
 from miniback.models import ApiToken, utcnow
 
@@ -44,18 +49,7 @@ class SessionListOut(Out):
     auth=False,
 )
 def console_login() -> Any:
-    data = json_body(PasswordLogin)
-    config = current_app.config
-    try:
-        account = passwords.authenticate(
-            data.username,
-            data.password,
-            max_failures=config["LOGIN_MAX_FAILURES"],
-            lock_seconds=config["LOGIN_LOCK_SECONDS"],
-        )
-    except ApiError:
-        db.session.commit()  # keep the failure count even though the log-in is refused
-        raise
+    account = authenticate_password(json_body(PasswordLogin))
     previous = session_cookie()
     if previous is not None:  # a new log-in in this browser ends the session it had
         revoke_token(previous)

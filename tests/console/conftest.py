@@ -109,7 +109,13 @@ class Desk:
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url} {request.failure}"))
+
+        def on_request_failed(request: Any) -> None:
+            # A request the page itself cancelled by navigating on (a slow machine, a quick click) is not a failure.
+            if request.failure != "net::ERR_ABORTED":
+                self.problems.append(f"failed: {request.url} {request.failure}")
+
+        page.on("requestfailed", on_request_failed)
         page.on("response", on_response)
         page.on("dialog", lambda dialog: (self.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
 
