@@ -24,6 +24,23 @@ from miniback.models.ledger import (
     LedgerState,
     MerkleNode,
 )
+from miniback.models.platform import (
+    CALLBACK_STATUSES,
+    KEY_ALGORITHMS,
+    MAX_ACTIVE_KEYS,
+    PLATFORM_ROLE,
+    PLATFORM_STATUSES,
+    UPLOAD_KINDS,
+    PlatformAuthorisation,
+    PlatformCall,
+    PlatformCallback,
+    PlatformCallbackAttempt,
+    PlatformClient,
+    PlatformClientEvent,
+    PlatformKey,
+    PlatformRequest,
+    PlatformUpload,
+)
 from miniback.models.public import PUBLIC_SIGNOFF, PublicHistoryEntry, PublicPage
 from miniback.models.records import (
     CATEGORIES,
@@ -57,6 +74,21 @@ from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
 
 __all__ = [
+    "CALLBACK_STATUSES",
+    "KEY_ALGORITHMS",
+    "MAX_ACTIVE_KEYS",
+    "PLATFORM_ROLE",
+    "PLATFORM_STATUSES",
+    "UPLOAD_KINDS",
+    "PlatformAuthorisation",
+    "PlatformCall",
+    "PlatformCallback",
+    "PlatformCallbackAttempt",
+    "PlatformClient",
+    "PlatformClientEvent",
+    "PlatformKey",
+    "PlatformRequest",
+    "PlatformUpload",
     "AUTHORITY_ROLES",
     "CATEGORIES",
     "COORD_SYSTEMS",
