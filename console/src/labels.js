@@ -149,3 +149,84 @@ export const SIGNOFF_STATE_COLOR = {
   objection_resolved: '#409eff',
   pending: '#e6a23c',
 }
+
+// The data interface (数据接口): platforms, their keys, history, conformance scenarios and the error codes a
+// platform's calls are answered with (docs/platform-api.md has the same table for integrators).
+export const PLATFORM_STATUS = { testing: '对接测试中', connected: '已完成对接', suspended: '已暂停', revoked: '已撤销' }
+export const PLATFORM_STATUS_TAG = { testing: 'warning', connected: 'success', suspended: 'danger', revoked: 'info' }
+export const KEY_ALGORITHM = { ed25519: 'Ed25519', 'rsa-sha256': 'RSA-2048（SHA-256，PKCS#1 v1.5）' }
+export const PLATFORM_FIELD = {
+  code: '平台代码',
+  name: '平台名称',
+  company_name: '运营单位',
+  company_credit_code: '运营单位统一社会信用代码',
+  contact_name: '联系人',
+  contact_phone: '联系电话',
+  contact_email: '联系邮箱',
+  callback_url: '回调地址',
+  public_key_pem: '公钥（PEM）',
+  status: '状态',
+}
+export const PLATFORM_EVENT = {
+  registered: '登记平台',
+  updated: '修改平台信息',
+  key_added: '添加公钥',
+  key_retired: '停用公钥',
+  connected: '准予上线',
+  suspended: '暂停',
+  reinstated: '恢复',
+  revoked: '撤销',
+}
+// The API names each scenario itself (`title`); these are for where only the code is at hand.
+export const CONFORMANCE_SCENARIO = {
+  single_upload: '单条记录上传成功',
+  batch_with_invalid: '批量上传含错误条目',
+  idempotent_retry: '幂等重试返回已有记录',
+  conflict_409: '内容变化的重复记录号返回 409',
+  delay_notice: '延期说明上传成功',
+  callback_acked: '回调通知被确认（2xx）',
+}
+export const CALLBACK_STATUS = { pending: '投递中', delivered: '已送达', failed: '投递失败' }
+export const CALLBACK_STATUS_TAG = { pending: 'warning', delivered: 'success', failed: 'danger' }
+export const CALLBACK_EVENT = {
+  'record.signed': '记录已签名确认',
+  'record.default_confirmed': '记录已默认签名确认',
+  'record.objected': '记录有异议',
+}
+export const PLATFORM_ERROR = {
+  authorization_malformed: '签名头格式错误',
+  key_unknown: '密钥编号未知',
+  signature_invalid: '签名无效',
+  timestamp_skewed: '时间戳超出 ±5 分钟',
+  nonce_reused: '随机串重复（重放）',
+  nonce_store_unavailable: '防重放服务暂不可用',
+  platform_suspended: '平台已暂停',
+  platform_revoked: '平台已撤销',
+  validation_error: '数据校验不通过',
+  elevator_unknown: '电梯未知或未授权',
+  unit_not_authorised: '维保单位未授权',
+  technician_unknown: '维保人员不是该单位在职人员',
+  category_invalid: '维保类别不适用于该梯型',
+  items_missing: '缺少维保项目',
+  item_unknown: '维保项目代码未知',
+  signature_not_png: '签名图片不是 PNG',
+  location_unknown: '电梯尚无位置信息',
+  idempotency_conflict: '同一编号内容不同（409）',
+  duplicate_in_batch: '同一批次编号重复',
+  batch_too_large: '批次超过 100 条',
+  payload_too_large: '请求体超过大小限制',
+  not_in_sandbox: '仅限沙箱使用',
+  not_found: '不存在',
+}
+
+/** Where a record came from: 微信小程序, or 平台上传：<the platform's name> (its code when the name is unknown). */
+export function sourceText(source, platformName) {
+  if (!source || source === 'miniprogram') return RECORD_SOURCE.miniprogram
+  if (source.startsWith('platform:')) return '平台上传：' + (platformName || source.slice('platform:'.length))
+  return source
+}
+
+/** The platform code of a record's `source` ("platform:<code>"), or null for the mini-program. */
+export function sourcePlatformCode(source) {
+  return source && source.startsWith('platform:') ? source.slice('platform:'.length) : null
+}

@@ -1,10 +1,19 @@
-// ECharts with only what the console draws (pie, bar; tooltip, grid, title, aria; canvas). This module is only
+// ECharts with only what the console draws (pie, bar; tooltip, grid, title, legend, aria; canvas). This module is only
 // ever imported dynamically (see ./index.js), so ECharts stays out of the first screen's bundle.
 import { BarChart, PieChart } from 'echarts/charts'
-import { AriaComponent, GridComponent, TitleComponent, TooltipComponent } from 'echarts/components'
+import { AriaComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 
-echarts.use([PieChart, BarChart, AriaComponent, GridComponent, TitleComponent, TooltipComponent, CanvasRenderer])
+echarts.use([
+  PieChart,
+  BarChart,
+  AriaComponent,
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  CanvasRenderer,
+])
 
 export default echarts

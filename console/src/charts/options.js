@@ -65,3 +65,28 @@ export function barOption(bars, { unit = '台', color = '#2f7de1', emptyText = '
     ],
   }
 }
+
+/** Stacked vertical bars per day: `days` are the axis labels, `series` [{name, color, values}] one value per day
+ * (e.g. a platform's uploads per day: created, duplicates, rejected). */
+export function stackedBarOption(days, series, { unit = '条', emptyText = '暂无数据' } = {}) {
+  const any = series.some((one) => one.values.some((value) => value > 0))
+  return {
+    ...ANIMATION,
+    ...aria({ excludeDimensionId: [0] }),
+    textStyle: { fontFamily: FONT },
+    title: any ? undefined : emptyTitle(emptyText),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (value) => value + ' ' + unit },
+    legend: any ? { top: 0, data: series.map((one) => one.name) } : undefined,
+    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: days, axisLabel: { rotate: days.length > 10 ? 40 : 0 } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: series.map((one) => ({
+      name: one.name,
+      type: 'bar',
+      stack: 'total',
+      barMaxWidth: 28,
+      itemStyle: { color: one.color },
+      data: one.values,
+    })),
+  }
+}

@@ -1,4 +1,5 @@
-// The unit's own details (maintenance or use unit admin) and the public registration page.
+// The unit's own details (maintenance or use unit admin), the maintenance unit's platform authorisations and the
+// public registration page.
 const UNIT_ADMINS = ['mu_admin', 'uu_admin']
 
 export const routes = [
@@ -7,6 +8,13 @@ export const routes = [
     name: 'unit',
     component: () => import('../../views/unit/UnitView.vue'),
     meta: { title: '单位信息', roles: UNIT_ADMINS, menu: { group: 'unit', label: '单位信息', order: 1 } },
+  },
+  {
+    // The maintenance unit's authorisations of the platforms that upload its records through the data interface.
+    path: 'unit/platforms',
+    name: 'unit-platforms',
+    component: () => import('../../views/unit/PlatformGrantsView.vue'),
+    meta: { title: '平台授权', roles: ['mu_admin'], menu: { group: 'unit', label: '平台授权', order: 2 } },
   },
 ]
 
