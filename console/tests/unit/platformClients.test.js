@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { stackedBarOption } from '../../src/charts/options'
 import { sourcePlatformCode, sourceText } from '../../src/labels'
 import { attemptCount, attemptOk, callbackAttempts } from '../../src/views/platform/platformCallbacks'
-import { dayRows, daySeries, flagRows, percent, rejectionRows, totals } from '../../src/views/platform/platformFigures'
+import { daySeries, flagRows, percent, rejectionRows, totals } from '../../src/views/platform/platformFigures'
 import { blankPlatform, changedPlatformFields, formFromPlatform, platformBody } from '../../src/views/platform/platformForm'
 import { historyText } from '../../src/views/platform/platformHistory'
 import { blockedReason, keyLimits, platformActions, reasonError, statusChangeText } from '../../src/views/platform/platformStatus'
@@ -103,42 +103,64 @@ describe('platform history', () => {
 })
 
 describe('platform figures', () => {
+  const day = (date, fields) => ({
+    day: date, uploads: 0, delay_notices: 0, duplicates: 0, rejected: 0, rejections: {}, late_upload_share: null,
+    flag_rates: { distance: null, duration: null, overlap: null, any: null },
+    callbacks_delivered: 0, callback_failures: 0, callbacks_failed: 0, ...fields,
+  })
   const FIGURES = {
+    date_from: '2026-12-01',
+    date_to: '2026-12-03',
     days: [
-      { day: '2026-12-01', created: 4, duplicates: 1, rejected: 2 },
-      { date: '2026-12-02', uploads: 3, rejections: 0 },
+      day('2026-12-01', {
+        uploads: 4, duplicates: 1, rejected: 3, rejections: { elevator_unknown: 1, technician_unknown: 2 },
+        late_upload_share: 0.25, flag_rates: { distance: 0.5, duration: 0, overlap: 0, any: 0.5 }, callback_failures: 2,
+      }),
+      day('2026-12-02'),
+      day('2026-12-03', {
+        uploads: 2, rejected: 1, rejections: { technician_unknown: 1 }, late_upload_share: 1,
+        flag_rates: { distance: 0, duration: 0.5, overlap: 0, any: 0.5 }, callbacks_failed: 1, delay_notices: 1,
+      }),
     ],
-    rejections_by_code: { elevator_unknown: 1, technician_unknown: 3, item_unknown: 0 },
-    late_upload_share: 0.125,
-    flag_rates: { distance: 0.5, duration: 0 },
-    callback_failures: 2,
   }
 
-  it('arranges the per-day uploads as stacked series on MM-DD', () => {
-    expect(dayRows(FIGURES)[1]).toEqual({ day: '2026-12-02', created: 3, duplicates: 0, rejected: 0 })
+  it('arranges the per-day uploads as stacked series on MM-DD, days without traffic included', () => {
     const { days, series } = daySeries(FIGURES)
-    expect(days).toEqual(['12-01', '12-02'])
-    expect(series.map((one) => [one.name, one.values])).toEqual([['新建', [4, 3]], ['重复提交', [1, 0]], ['被拒绝', [2, 0]]])
-    expect(totals(FIGURES)).toEqual({ created: 7, duplicates: 1, rejected: 2 })
+    expect(days).toEqual(['12-01', '12-02', '12-03'])
+    expect(series.map((one) => [one.name, one.values])).toEqual([
+      ['上传成功', [4, 0, 2]],
+      ['重复提交', [1, 0, 0]],
+      ['被拒绝', [3, 0, 1]],
+    ])
   })
 
-  it('lists rejections by error code with their Chinese names, most frequent first, zeros left out', () => {
+  it('adds the days up, weighting each day\'s shares by its uploads', () => {
+    expect(totals(FIGURES)).toEqual({
+      uploads: 6, delayNotices: 1, duplicates: 1, rejected: 4,
+      callbacksDelivered: 0, callbackFailures: 2, callbacksFailed: 1,
+      lateShare: 3 / 6,
+    })
+    expect(flagRows(FIGURES).map((row) => [row.name, percent(row.share)])).toEqual([
+      ['位置不符', '33.3%'],
+      ['用时过短', '16.7%'],
+      ['同一时间两处作业', '0.0%'],
+      ['任一异常标记', '50.0%'],
+    ])
+    expect(totals({ days: [day('2026-12-02')] }).lateShare).toBeNull()
+  })
+
+  it('lists the period\'s rejections by error code with their Chinese names, most frequent first', () => {
     expect(rejectionRows(FIGURES)).toEqual([
       { code: 'technician_unknown', count: 3, name: '维保人员不是该单位在职人员' },
       { code: 'elevator_unknown', count: 1, name: '电梯未知或未授权' },
     ])
-    expect(rejectionRows({ rejections_by_code: [{ code: 'made_up', count: 2 }] })).toEqual([{ code: 'made_up', count: 2, name: 'made_up' }])
+    expect(rejectionRows({ days: [day('2026-12-01', { rejections: { http_500: 2 } })] })).toEqual([{ code: 'http_500', count: 2, name: 'http_500' }])
   })
 
   it('shows shares as percentages and nothing to share as a dash', () => {
     expect(percent(0.125)).toBe('12.5%')
     expect(percent(0)).toBe('0.0%')
     expect(percent(null)).toBe('—')
-    expect(flagRows(FIGURES).map((row) => [row.name, percent(row.share)])).toEqual([
-      ['位置不符', '50.0%'],
-      ['用时过短', '0.0%'],
-      ['同一时间两处作业', '—'],
-    ])
   })
 
   it('draws stacked bars, or says there is nothing to draw', () => {
@@ -184,13 +206,17 @@ describe('unit authorisations', () => {
   it('marks the platforms already granted and leaves revoked platforms out of the choice', () => {
     const platforms = [{ id: 3, name: '粤梯云', status: 'connected' }, { id: 5, name: '旧平台', status: 'testing' }, { id: 6, name: '撤', status: 'revoked' }]
     expect(grantChoices(platforms, grants).map((p) => [p.name, p.granted])).toEqual([['粤梯云', true], ['旧平台', false]])
+    // The list tells a unit admin itself which platforms its unit authorises.
+    expect(grantChoices([{ id: 8, name: '新平台', status: 'connected', authorised: true }], []).map((p) => p.granted)).toEqual([true])
   })
 
   it('says who granted and revoked, and names a platform no longer listed by its id', () => {
     expect(isLive(grants[0])).toBe(true)
     expect(isLive(grants[1])).toBe(false)
+    expect(isLive({ live: false, revoked_at: null })).toBe(false)
     expect(personName(grants[0], 'granted_by')).toBe('王管理')
     expect(personName(grants[1], 'revoked_by')).toBe('账号 #9')
+    expect(personName(grants[1], 'revoked_by', 9)).toBe('本人')
     expect(personName(grants[1], 'granted_by')).toBe('—')
     expect(grantPlatformName(grants[1], new Map())).toBe('平台 #5')
     expect(grantPlatformName({ ...grants[1], platform_name: '旧平台' }, new Map())).toBe('旧平台')

@@ -2,7 +2,7 @@
 // the platforms it may still grant.
 
 export function isLive(grant) {
-  return !grant.revoked_at
+  return grant.live ?? !grant.revoked_at
 }
 
 function platformOf(grant, platformsById) {
@@ -18,9 +18,13 @@ export function grantPlatformCode(grant, platformsById) {
   return grant.platform_code || platformOf(grant, platformsById)?.code || ''
 }
 
-/** Who granted or revoked (`which` is 'granted_by' or 'revoked_by'). */
-export function personName(grant, which) {
-  return grant[which + '_name'] || grant[which]?.name || (grant[which + '_id'] ? '账号 #' + grant[which + '_id'] : '—')
+/** Who granted or revoked (`which` is 'granted_by' or 'revoked_by'): the name when the API gives it, 本人 for the
+ * logged-in admin (`selfId`), else the account's number. */
+export function personName(grant, which, selfId = null) {
+  const id = grant[which + '_id']
+  if (grant[which + '_name']) return grant[which + '_name']
+  if (id && id === selfId) return '本人'
+  return id ? '账号 #' + id : '—'
 }
 
 /** The platforms to choose from, each marked `granted` when the unit's grant to it is live (one live grant per
@@ -29,5 +33,5 @@ export function grantChoices(platforms, grants) {
   const live = new Set(grants.filter(isLive).map((grant) => grant.platform_client_id))
   return platforms
     .filter((platform) => platform.status !== 'revoked')
-    .map((platform) => ({ ...platform, granted: live.has(platform.id) }))
+    .map((platform) => ({ ...platform, granted: live.has(platform.id) || platform.authorised === true }))
 }
