@@ -142,7 +142,9 @@ def test_operator_registers_tests_promotes_and_suspends_a_platform(desk: Desk) -
     expect(keys.get_by_role("button", name="添加公钥")).to_be_disabled()
     _fresh()
     second_key_id = db.session.execute(
-        db.select(PlatformKey.key_id).where(PlatformKey.platform_client_id == client.id, PlatformKey.key_id != first_key_id)
+        db.select(PlatformKey.key_id).where(
+            PlatformKey.platform_client_id == client.id, PlatformKey.key_id != first_key_id
+        )
     ).scalar_one()
     expect(keys).to_contain_text(second_key_id)
     shot(desk, "details-keys")
@@ -152,13 +154,21 @@ def test_operator_registers_tests_promotes_and_suspends_a_platform(desk: Desk) -
     expect(row_of(desk, first_key_id)).to_contain_text("已停用")
     expect(row_of(desk, second_key_id).get_by_role("button", name="停用")).to_be_disabled()
     _fresh()
-    assert db.session.execute(
-        db.select(PlatformKey.retired_at).where(PlatformKey.key_id == first_key_id)
-    ).scalar_one() is not None
+    assert (
+        db.session.execute(db.select(PlatformKey.retired_at).where(PlatformKey.key_id == first_key_id)).scalar_one()
+        is not None
+    )
 
     # Figures after go-live: uploads, a rejection and a failed callback of today.
     now = utcnow()
-    log_call(client, "batch", 200, [("created", None), ("created", None), ("invalid", "technician_unknown")], sandbox=False, at=now)
+    log_call(
+        client,
+        "batch",
+        200,
+        [("created", None), ("created", None), ("invalid", "technician_unknown")],
+        sandbox=False,
+        at=now,
+    )
     log_call(client, "record", 200, [("duplicate", None)], sandbox=False, at=now)
     upload(client, sandbox=False, at=now)
     callback(client, "failed", [None, 503, 503], sandbox=False, at=now - timedelta(minutes=5))
@@ -170,6 +180,22 @@ def test_operator_registers_tests_promotes_and_suspends_a_platform(desk: Desk) -
     expect(figures.locator("[data-figure=callback-failures]")).to_contain_text("3")
     expect(figures).to_contain_text("维保人员不是该单位在职人员")
     shot(desk, "figures")
+
+    # The callback log: the sandbox callback acknowledged on its second attempt, the production one given up.
+    _tab(desk, "回调记录")
+    log = page.locator(".callback-log")
+    expect(log.locator(".el-table__row")).to_have_count(2)
+    failed = log.locator(".el-table__row", has_text="投递失败")
+    expect(failed).to_contain_text("记录已签名确认")
+    failed.locator(".el-table__expand-icon").click()
+    attempts = log.locator(".attempts")
+    expect(attempts).to_contain_text("无应答")
+    expect(attempts).to_contain_text("connection refused")
+    expect(attempts.get_by_text("HTTP 503")).to_have_count(2)
+    shot(desk, "callbacks")
+    page.get_by_role("radio", name="沙箱").check(force=True)
+    expect(log.locator(".el-table__row")).to_have_count(1)
+    expect(log).to_contain_text("已送达")
 
     # Suspension needs a reason: an empty one is refused in the dialog, then the reason is kept as typed.
     page.get_by_role("button", name="暂停").click()
@@ -242,7 +268,11 @@ def test_unit_admin_grants_a_platform_and_revokes_the_grant(desk: Desk, client: 
     grant = db.session.execute(
         db.select(PlatformAuthorisation).where(PlatformAuthorisation.maintenance_unit_id == world.unit.id)
     ).scalar_one()
-    assert (grant.platform_client_id, grant.granted_by_id, grant.revoked_at) == (connected.client.id, world.admin.id, None)
+    assert (grant.platform_client_id, grant.granted_by_id, grant.revoked_at) == (
+        connected.client.id,
+        world.admin.id,
+        None,
+    )
 
     # The granted platform uploads a record; the unit's records name it as the record's source.
     payload = record_payload(world.elevators[0], [world.tech1, world.tech2])
