@@ -226,6 +226,28 @@ def test_operator_registers_tests_promotes_and_suspends_a_platform(desk: Desk) -
     assert sorted(kinds) == sorted(["registered", "key_added", "connected", "key_added", "key_retired", "suspended"])
     shot(desk, "history")
 
+    # An edit of the details: only the changed field is sent, and the history shows it old → new.
+    page.get_by_role("button", name="编辑").click()
+    dialog = page.get_by_role("dialog", name="编辑平台信息")
+    expect(dialog.get_by_label("平台代码")).to_have_count(0)
+    dialog.get_by_label("联系电话").fill("13800138000")
+    dialog.get_by_role("button", name="保存").click()
+    expect(history).to_contain_text("联系电话：020-38881234 → 13800138000")
+    _fresh()
+    updated = db.session.execute(
+        db.select(PlatformClientEvent.changes).where(
+            PlatformClientEvent.platform_client_id == client.id, PlatformClientEvent.kind == "updated"
+        )
+    ).scalar_one()
+    assert updated == {"contact_phone": ["020-38881234", "13800138000"]}
+
+    # On a tablet the figures fold into fewer columns.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _tab(desk, "运行数据")
+    expect(figures).to_have_attribute("data-charts-ready", "true")
+    shot(desk, "figures-tablet")
+    page.set_viewport_size({"width": 1440, "height": 900})
+
     # Back on the list: filter by status.
     desk.open("/platform/platforms?status=suspended")
     expect(row_of(desk, "粤梯云维保平台")).to_contain_text("已暂停")

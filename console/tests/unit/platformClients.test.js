@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { stackedBarOption } from '../../src/charts/options'
 import { sourcePlatformCode, sourceText } from '../../src/labels'
 import { attemptCount, attemptOk, callbackAttempts } from '../../src/views/platform/platformCallbacks'
-import { daySeries, flagRows, percent, rejectionRows, totals } from '../../src/views/platform/platformFigures'
+import { daySeries, failureText, flagRows, percent, rejectionRows, totals } from '../../src/views/platform/platformFigures'
 import { blankPlatform, changedPlatformFields, formFromPlatform, platformBody } from '../../src/views/platform/platformForm'
 import { historyText } from '../../src/views/platform/platformHistory'
 import { blockedReason, keyLimits, platformActions, reasonError, statusChangeText } from '../../src/views/platform/platformStatus'
@@ -155,6 +155,11 @@ describe('platform figures', () => {
       { code: 'elevator_unknown', count: 1, name: '电梯未知或未授权' },
     ])
     expect(rejectionRows({ days: [day('2026-12-01', { rejections: { http_500: 2 } })] })).toEqual([{ code: 'http_500', count: 2, name: 'http_500' }])
+  })
+
+  it('says why the figures could not be read by the API\'s field messages', () => {
+    expect(failureText({ message: '提交的数据有误', fields: { date_to: '一次最多查询 92 天' } })).toBe('一次最多查询 92 天')
+    expect(failureText({ message: '服务器出错，请稍后重试', fields: {} })).toBe('服务器出错，请稍后重试')
   })
 
   it('shows shares as percentages and nothing to share as a dash', () => {

@@ -84,3 +84,9 @@ export function percent(share) {
   if (share === null || share === undefined || Number.isNaN(Number(share))) return '—'
   return (Math.round(Number(share) * 1000) / 10).toFixed(1) + '%'
 }
+
+/** Why the figures could not be read: the API's field messages (a period over 92 days) or its message. */
+export function failureText(error) {
+  const fields = Object.values(error?.fields || {})
+  return fields.length ? fields.join('；') : error?.message || ''
+}
