@@ -97,14 +97,16 @@ def callback(
     *,
     sandbox: bool = True,
     at: datetime | None = None,
+    about: PlatformUpload | None = None,
 ) -> PlatformCallback:
-    """A callback in ``status`` with one attempt per given HTTP status (None: no answer)."""
+    """A callback in ``status`` with one attempt per given HTTP status (None: no answer), about the upload
+    ``about`` (a new one by default)."""
     moment = at or utcnow()
     row = PlatformCallback(
         webhook_id=f"msg_{next(_counter):020d}",
         platform_client_id=client.id,
         sandbox=sandbox,
-        upload_id=upload(client, sandbox=sandbox, at=moment).id,
+        upload_id=(about or upload(client, sandbox=sandbox, at=moment)).id,
         event_type="record.signed",
         payload="{}",
         status=status,
