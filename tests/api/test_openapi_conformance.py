@@ -19,8 +19,8 @@ from tests.factories.platform import call, make_platform
 from tests.factories.records import complete_draft, point, submit
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 from tests.factories.signatures import signature_b64
-from tests.platform.lifecycle_contract import exercise_platform_lifecycle_routes
 from tests.platform.callbacks_support import upload_record
+from tests.platform.lifecycle_contract import exercise_platform_lifecycle_routes
 
 
 @pytest.fixture
