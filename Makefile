@@ -57,8 +57,8 @@ lint: $(STAMP)
 
 js-test: $(CONSOLE_DEPS)
 	@if [ -f wechat/package.json ]; then \
-		echo "==> 小程序 jest 测试"; \
-		cd wechat && npm ci --no-audit --no-fund --loglevel=error && npx jest --ci; \
+		echo "==> 小程序：微信编译器 (wcc/wcsc) 与配置检查、包大小、适老化，然后 jest 测试"; \
+		cd wechat && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check && npx jest --ci; \
 	fi
 	@echo "==> 网页工作台 Vitest 测试"
 	@cd console && npx vitest run

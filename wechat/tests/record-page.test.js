@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 jest.mock('../services/records', () => ({
   CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
@@ -21,7 +21,7 @@ jest.mock('../services/elevators', () => ({
 const records = require('../services/records');
 const elevators = require('../services/elevators');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
+const pageId = loadComponent('pages/record/index');
 
 function draft(overrides) {
   return Object.assign(
