@@ -78,3 +78,11 @@ test('small type or a small tap target fails the 适老化 check', () => {
   expect(output).toContain('".tiny" font-size 24rpx < 32rpx');
   expect(output).toMatch(/pages\/scan\/index\.wxml:\d+: tap target <view class="muted">/);
 });
+
+test('every test loads pages and components through load-component.js (WeChat’s compiler)', () => {
+  const direct = fs
+    .readdirSync(path.join(ROOT, 'tests'))
+    .filter((file) => file.endsWith('.js') && file !== 'load-component.js')
+    .filter((file) => /simulate\.load\(/.test(fs.readFileSync(path.join(ROOT, 'tests', file), 'utf8')));
+  expect(direct).toEqual([]);
+});
