@@ -43,6 +43,8 @@ APPEND_ONLY_TABLES: set[str] = {
 }
 # The ledger (issue 5): append-only tables and the chain heads (which refuse DELETE).
 APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
+# The platform interface's evidence (issue 15): signed requests, uploads, platform history.
+APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:
