@@ -25,6 +25,7 @@ def _demo_defaults(app: Flask) -> None:
         "WECHAT_APPID": "wxdemo0000000000",
         "WECHAT_SECRET": "demo-secret",
         "WECHAT_SIGNOFF_TEMPLATE_ID": "demo-signoff-template",
+        "PLATFORM_CALLBACK_ALLOW_PRIVATE": True,
     }
     for key, value in demo.items():
         if not app.config.get(key) or (key == "JOBS_MODE" and "MINIBACK_JOBS_MODE" not in os.environ):

@@ -90,6 +90,12 @@ DEFAULTS: dict[str, Any] = {
     "SIGNATURE_MAX_BYTES": 200 * 1024,
     "SIGNATURE_MIN_SIDE": 16,
     "SIGNATURE_MAX_SIDE": 2000,
+    # The platform data interface: a signed request's timestamp may be this far from our clock (either way); its
+    # nonce is remembered a little longer than that window, so a replay inside it is refused.
+    "PLATFORM_CLOCK_SKEW_SECONDS": 300,
+    # Callback URLs that resolve to loopback, private or link-local addresses are refused (SSRF) unless this is
+    # set: the tests and the embedded demo deliver to a receiver on this machine.
+    "PLATFORM_CALLBACK_ALLOW_PRIVATE": False,
 }
 
 REQUIRED_IN_PRODUCTION = (

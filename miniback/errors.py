@@ -22,20 +22,34 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
     message = "请求有误"
+    # Seconds after which a client may try again (sent as ``Retry-After``), where that is known.
+    retry_after: int | None = None
 
     def __init__(
-        self, message: str | None = None, *, fields: dict[str, str] | None = None, code: str | None = None
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.fields = fields
+        # Machine-readable facts about the refusal (e.g. the existing record a conflicting upload collides with).
+        self.details = details
         if code:
             self.code = code
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
+        if self.details:
+            body["details"] = self.details
         return {"error": body}
 
 
@@ -92,7 +106,10 @@ HTTP_MESSAGES = {
 
 
 def error_response(error: ApiError) -> tuple[Response, int]:
-    return jsonify(error.to_dict()), error.status
+    response = jsonify(error.to_dict())
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, error.status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -55,10 +55,12 @@ class RedisClients:
     - ``jobs``: RQ's queues and the WeChat access token every process shares (``REDIS_URL``; an in-memory
       fakeredis when ``JOBS_MODE=inline``, the embedded demo);
     - ``cache``: bytes kept for every worker, such as the mini-program codes (``REDIS_URL``);
-    - ``rate_limits``: the public rate limits' counters (``RATELIMIT_STORAGE_URI``).
+    - ``rate_limits``: the public rate limits' counters (``RATELIMIT_STORAGE_URI``);
+    - ``nonces``: the platform interface's replay nonces (``REDIS_URL``; the jobs' fakeredis in the demo). Short
+      timeouts: an unreachable Redis must answer a platform 503 at once, never hang its request.
     """
 
-    PURPOSES = ("jobs", "cache", "rate_limits")
+    PURPOSES = ("jobs", "cache", "rate_limits", "nonces")
 
     def init_app(self, app: Flask) -> None:
         app.extensions[REDIS_EXTENSION] = {}
@@ -86,6 +88,10 @@ class RedisClients:
 
                 return fakeredis.FakeRedis()
             return Redis.from_url(app.config["REDIS_URL"])
+        if purpose == "nonces":
+            if app.config["JOBS_MODE"] == "inline":
+                return redis_clients.client("jobs", app)
+            return Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
         if purpose == "cache":
             return Redis.from_url(app.config["REDIS_URL"])
         if purpose == "rate_limits":

@@ -43,7 +43,7 @@ APPEND_ONLY_TABLES: set[str] = {
 }
 # The ledger (issue 5): append-only tables and the chain heads (which refuse DELETE).
 APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
-# The platform interface's evidence (issue 15): signed requests, uploads, platform history.
+# The platform interface's evidence (issue 15).
 APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
 
 
@@ -59,6 +59,8 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         "WECHAT_SECRET": "test-app-secret",
         "WECHAT_SIGNOFF_TEMPLATE_ID": "test-signoff-template",
         "WECHAT_TIMEOUT_SECONDS": 2,
+        # Callbacks go to receivers on this machine (tests/platform).
+        "PLATFORM_CALLBACK_ALLOW_PRIVATE": True,
     }
     config.update(overrides)
     return config

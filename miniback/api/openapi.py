@@ -28,6 +28,10 @@ ERROR_SCHEMA = {
                 "code": {"type": "string"},
                 "message": {"type": "string", "description": "给人看的中文说明"},
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "details": {
+                    "type": "object",
+                    "description": "机器可读的补充信息，例如幂等冲突时已有记录的编号与内容哈希",
+                },
             },
         }
     },
