@@ -3,90 +3,35 @@ kept request's body and signature, the key, the item in the body, and the record
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from sqlalchemy import text
 
 from miniback.extensions import db
-from miniback.models import (
-    Account,
-    MaintenanceRecord,
-    PlatformClient,
-    PlatformKey,
-    PlatformRequest,
-    PlatformUpload,
-    utcnow,
-)
-from signoff.ledger.origin import load_public_key, string_to_sign
+from miniback.models import MaintenanceRecord, PlatformKey, PlatformRequest, PlatformUpload, utcnow
+from signoff.ledger.origin import string_to_sign
 from signoff.ledger.origins import item_sha256
 from signoff.ledger.verify import verify_ledger
 from tests.factories.ledger import attacker, submit_record
+from tests.factories.platform import Platform, make_platform
 from tests.factories.registry import UnitWorld, make_world
 
 _seq = itertools.count(1)
-Signer = ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
 
 
-@dataclass
-class Platform:
-    client: PlatformClient
-    key: PlatformKey
-    private: Signer
-
-
-def make_platform(world: UnitWorld, code: str, algorithm: str = "ed25519") -> Platform:
-    """A connected platform with one key (rows written directly; the lifecycle is tested elsewhere)."""
-    n = next(_seq)
-    account = Account(role="platform_client", name=f"平台{n}", username=f"platform-{code}-{n}")
-    db.session.add(account)
+def connected(code: str, algorithm: str = "ed25519") -> Platform:
+    """A connected platform (its uploads are official records) named ``code``, with one Ed25519 or RSA key."""
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if algorithm != "ed25519" else None
+    platform = make_platform("connected", private_key=private_key)
+    platform.client.code = code
     db.session.flush()
-    client = PlatformClient(
-        code=code,
-        name=f"{code} 维保平台",
-        company_name="广州某科技有限公司",
-        company_credit_code="91440101MA5CXXXX0X",
-        contact_name="王工",
-        contact_phone="020-12345678",
-        status="connected",
-        account_id=account.id,
-        created_by_id=world.admin.id,
-    )
-    db.session.add(client)
-    db.session.flush()
-    private: Signer = ed25519.Ed25519PrivateKey.generate() if algorithm == "ed25519" else _rsa()
-    pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    public = load_public_key(pem.decode())
-    key = PlatformKey(
-        key_id=f"pk_{n:020d}",
-        platform_client_id=client.id,
-        algorithm=public.algorithm,
-        public_key_pem=public.pem,
-        fingerprint=public.fingerprint,
-    )
-    db.session.add(key)
-    db.session.flush()
-    return Platform(client, key, private)
-
-
-def _rsa() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def sign(private: Signer, message: bytes) -> str:
-    if isinstance(private, ed25519.Ed25519PrivateKey):
-        signature = private.sign(message)
-    else:
-        signature = private.sign(message, padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
+    return platform
 
 
 def item(ref: str) -> dict[str, Any]:
@@ -106,14 +51,14 @@ def send(platform: Platform, path: str, body: dict[str, Any]) -> PlatformRequest
     timestamp, nonce = "2026-12-03T14:05:00+08:00", f"nonce-{next(_seq):08d}-abcdef"
     request = PlatformRequest(
         platform_client_id=platform.client.id,
-        key_id=platform.key.key_id,
+        key_id=platform.key_id,
         sandbox=False,
         method="POST",
         path=path,
         signed_timestamp=timestamp,
         nonce=nonce,
         body_sha256=hashlib.sha256(raw).hexdigest(),
-        signature=sign(platform.private, string_to_sign("POST", path, timestamp, nonce, raw)),
+        signature=platform.sign(string_to_sign("POST", path, timestamp, nonce, raw)),
         body=raw,
     )
     db.session.add(request)
@@ -171,7 +116,7 @@ def only_problem() -> str:
 
 
 def test_uploaded_records_single_and_batch_verify_clean(world: UnitWorld) -> None:
-    acme, rsa_shop = make_platform(world, "acme"), make_platform(world, "javashop", algorithm="rsa-sha256")
+    acme, rsa_shop = connected("acme"), connected("javashop", algorithm="rsa-sha256")
     single(world, acme, "A-1")
     batch(world, acme, ["A-2", "A-3", "A-4"])
     batch(world, rsa_shop, ["J-1", "J-2"])
@@ -182,16 +127,17 @@ def test_uploaded_records_single_and_batch_verify_clean(world: UnitWorld) -> Non
 
 
 def test_a_record_signed_with_a_key_retired_since_still_verifies(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme", algorithm="rsa-sha256")
+    acme = connected("acme", algorithm="rsa-sha256")
     single(world, acme, "A-1")
-    acme.key.retired_at = utcnow()
+    key = db.session.execute(db.select(PlatformKey).where(PlatformKey.key_id == acme.key_id)).scalar_one()
+    key.retired_at = utcnow()
     db.session.commit()
     report = verify_ledger()
     assert report.problems == [] and report.origins_checked == 1
 
 
 def test_a_tampered_request_body_is_named_by_its_record(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     single(world, acme, "A-1")
     records = batch(world, acme, ["A-2", "A-3"])
     db.session.commit()
@@ -208,7 +154,7 @@ def test_a_tampered_request_body_is_named_by_its_record(world: UnitWorld) -> Non
 
 
 def test_a_body_rewritten_with_its_hash_is_caught_by_the_signature(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     record = single(world, acme, "A-1")
     db.session.commit()
     forged = json.dumps(item("A-1") | {"remarks": "正常，无异常 "}).encode()
@@ -220,13 +166,13 @@ def test_a_body_rewritten_with_its_hash_is_caught_by_the_signature(world: UnitWo
     found = problems()
     assert found[0] == (
         f"维保记录 #{record.id}（平台 acme 的上传 #1，平台编号 A-1）: 签名请求 #1 的签名无法用密钥 "
-        f"{acme.key.key_id} 验证（签名或被签名的内容被改动）"
+        f"{acme.key_id} 验证（签名或被签名的内容被改动）"
     )
     assert "规范 SHA-256 与上传时保存的不符" in found[1]
 
 
 def test_a_signature_swapped_from_another_request_is_named(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     first, second = single(world, acme, "A-1"), single(world, acme, "A-2")
     db.session.commit()
     with attacker("platform_request"):
@@ -238,12 +184,12 @@ def test_a_signature_swapped_from_another_request_is_named(world: UnitWorld) -> 
         )
     message = only_problem()
     assert message.startswith(f"维保记录 #{first.id}（平台 acme 的上传 #")
-    assert f"签名无法用密钥 {acme.key.key_id} 验证" in message
+    assert f"签名无法用密钥 {acme.key_id} 验证" in message
     assert f"#{second.id}（" not in message
 
 
 def test_an_upload_pointing_at_another_platforms_request_is_named(world: UnitWorld) -> None:
-    acme, rival = make_platform(world, "acme"), make_platform(world, "rival")
+    acme, rival = connected("acme"), connected("rival")
     theirs = item("R-1")
     rival_request = send(rival, "/api/v1/platform/records", theirs)
     upload(world, rival, rival_request, 0, theirs)
@@ -257,17 +203,17 @@ def test_an_upload_pointing_at_another_platforms_request_is_named(world: UnitWor
 
 
 def test_a_request_signed_with_another_platforms_key_is_named(world: UnitWorld) -> None:
-    acme, rival = make_platform(world, "acme"), make_platform(world, "rival")
+    acme, rival = connected("acme"), connected("rival")
     record = single(world, acme, "A-1")
     with attacker("platform_request"):
-        db.session.execute(text("UPDATE platform_request SET key_id = :key"), {"key": rival.key.key_id})
+        db.session.execute(text("UPDATE platform_request SET key_id = :key"), {"key": rival.key_id})
     message = only_problem()
     assert message.startswith(f"维保记录 #{record.id}（平台 acme 的上传 #1")
-    assert message.endswith(f"所用的密钥 {rival.key.key_id} 属于另一平台（rival）")
+    assert message.endswith(f"所用的密钥 {rival.key_id} 属于另一平台（rival）")
 
 
 def test_an_upload_naming_another_item_of_its_batch_is_named(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     items = [item("A-1"), item("A-2")]
     request = send(acme, "/api/v1/platform/records/batch", {"records": items})
     upload(world, acme, request, 0, items[0])
@@ -280,7 +226,7 @@ def test_an_upload_naming_another_item_of_its_batch_is_named(world: UnitWorld) -
 
 
 def test_a_record_whose_content_names_another_source_is_named(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     record = single(world, acme, "A-1", source="miniprogram")
     assert only_problem() == (
         f"维保记录 #{record.id}（平台 acme 的上传 #1，平台编号 A-1）: "
@@ -289,7 +235,7 @@ def test_a_record_whose_content_names_another_source_is_named(world: UnitWorld) 
 
 
 def test_a_record_claiming_a_platform_without_its_signed_upload_is_named(world: UnitWorld) -> None:
-    make_platform(world, "acme")
+    connected("acme")
     record = submit_record(world.elevators[0], world.tech1.id, source="platform:acme")
     assert only_problem() == (
         f"维保记录 #{record.id}: 来源为 platform:acme，却没有该平台签名上传的凭据（绕过数据接口写入）"
@@ -297,7 +243,7 @@ def test_a_record_claiming_a_platform_without_its_signed_upload_is_named(world: 
 
 
 def test_the_cli_counts_the_uploads_and_exits_1_naming_the_first_bad_one(app: Flask, world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     record = single(world, acme, "A-1")
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
@@ -311,7 +257,7 @@ def test_the_cli_counts_the_uploads_and_exits_1_naming_the_first_bad_one(app: Fl
 
 
 def test_skip_content_skips_the_origin_check(world: UnitWorld) -> None:
-    acme = make_platform(world, "acme")
+    acme = connected("acme")
     single(world, acme, "A-1")
     db.session.commit()
     with attacker("platform_request"):
