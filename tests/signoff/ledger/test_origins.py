@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from miniback.extensions import db
@@ -19,8 +20,9 @@ from signoff.ledger.origin import string_to_sign
 from signoff.ledger.origins import item_sha256
 from signoff.ledger.verify import verify_ledger
 from tests.factories.ledger import attacker, submit_record
-from tests.factories.platform import Platform, make_platform
+from tests.factories.platform import Platform, call, make_platform
 from tests.factories.registry import UnitWorld, make_world
+from tests.factories.uploads import certify, record_payload
 
 _seq = itertools.count(1)
 
@@ -271,3 +273,34 @@ def test_the_canonical_item_hash_ignores_key_order_and_whitespace() -> None:
     reordered = json.loads(json.dumps(dict(reversed(list(sent.items()))), indent=4))
     assert item_sha256(reordered) == item_sha256(sent)
     assert item_sha256(sent | {"remarks": "正常"}) != item_sha256(sent)
+
+
+def test_records_uploaded_through_the_real_routes_verify_and_a_changed_batch_names_its_records(
+    client: FlaskClient,
+) -> None:
+    world = make_world()
+    certify(world.tech1, world.tech2)
+    platform = make_platform("connected", authorised_by=[(world.unit, world.admin)])
+    sandbox = make_platform("testing", authorised_by=[(world.unit, world.admin)])
+    db.session.commit()
+    one = call(client, platform, "POST", "/api/v1/platform/records", record_payload(world.elevators[0], [world.tech1]))
+    assert one.status_code == 201, one.json
+    items = [record_payload(world.elevators[1], [world.tech2]), record_payload(world.elevators[0], [world.tech2])]
+    batch_items = call(client, platform, "POST", "/api/v1/platform/records/batch", {"records": items})
+    assert batch_items.json["counts"]["created"] == 2, batch_items.json
+    trial = call(client, sandbox, "POST", "/api/v1/platform/records", record_payload(world.elevators[1], [world.tech1]))
+    assert trial.status_code == 201 and trial.json["record"]["record_id"] is None
+    report = verify_ledger()
+    assert report.problems == []
+    assert report.origins_checked == 3  # the sandbox upload made no record: nothing to trace
+    batched = [entry["record"]["record_id"] for entry in batch_items.json["results"]]
+    with attacker("platform_request"):
+        db.session.execute(
+            text(
+                "UPDATE platform_request SET body = REPLACE(body, '平台上传的维保记录', '平台上传的记录')"
+                " WHERE path LIKE '%/batch'"
+            )
+        )
+    found = problems()
+    assert {problem.split("（", 1)[0] for problem in found} == {f"维保记录 #{record_id}" for record_id in batched}
+    assert "请求体与保存的 SHA-256 不符" in found[0] and "签名无法用密钥" in found[1]
