@@ -402,6 +402,7 @@ def main() -> None:
 
     client = Client(f"http://127.0.0.1:{APP_PORT}", world, signature_b64(7))
     process = serve(APP_PORT)
+    load_before = os.getloadavg()[0]
     batch_times: list[float] = []
     spent = {"single": 0.0, "batch": 0.0}
     done = {"single": 0, "batch": 0}
@@ -454,6 +455,7 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(10)
+    load_after = os.getloadavg()[0]
     if not remaining:
         print(f"  (the sustained phase ran out of seeded batches: raise --sustained-max above {args.sustained_max})")
     batch_times += sustained_times
@@ -466,7 +468,8 @@ def main() -> None:
     print(
         f"gunicorn {' '.join(GUNICORN)}; mini-program concurrency {args.concurrency}, batch concurrency "
         f"{args.batch_concurrency}; {done['single']} single records and {done['batch']} batch records in "
-        f"{args.rounds} alternating rounds"
+        f"{args.rounds} alternating rounds; load average {load_before:.1f} before, {load_after:.1f} after "
+        f"({os.cpu_count()} cores shared with MariaDB, Redis and this client)"
     )
     print(f"mini-program (5 requests per record): {single_rps:8.1f} records/s")
     print(f"signed batches of {BATCH}:            {batch_rps:8.1f} records/s")

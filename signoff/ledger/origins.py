@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from miniback.extensions import db
 from signoff.ledger.bulk import fetch_all
 from signoff.ledger.hashing import content_hash
 from signoff.ledger.origin import signature_valid, string_to_sign
@@ -53,6 +54,11 @@ REQUESTS_SQL = (
     " body FROM platform_request WHERE id IN ({marks})"
 )
 RECORDS_SQL = "SELECT id, content_hash, canonical_content FROM maintenance_record WHERE id IN ({marks})"
+# MariaDB reads the source out of the canonical content where it is stored (NULL: none, or not JSON — then the
+# content itself is read here to say which): only short strings cross the wire, not each record's whole content.
+SOURCES_SQL = (
+    "SELECT id, content_hash, JSON_VALUE(canonical_content, '$.source') FROM maintenance_record WHERE id IN ({marks})"
+)
 # Records saying a platform made them, with no production upload of theirs (forged around the interface).
 UNVOUCHED_SQL = (
     "SELECT r.id, r.source FROM maintenance_record r"
@@ -144,6 +150,26 @@ def _record_source(canonical: object) -> tuple[bool, object]:
     return isinstance(content, dict), content.get("source") if isinstance(content, dict) else None
 
 
+def _records(record_ids: list[int]) -> dict[int, tuple[int, object, tuple[bool, object]]]:
+    """id → (id, content hash, (canonical content parses, its source)) of each record still there."""
+    if not record_ids:
+        return {}
+    marks = _marks(len(record_ids))
+    if db.session.get_bind().dialect.name not in ("mysql", "mariadb"):
+        rows = fetch_all(RECORDS_SQL.format(marks=marks), record_ids)
+        return {int(row[0]): (int(row[0]), row[1], _record_source(row[2])) for row in rows}
+    found: dict[int, tuple[int, object, tuple[bool, object]]] = {}
+    unclear = []
+    for record_id, digest, source in fetch_all(SOURCES_SQL.format(marks=marks), record_ids):
+        found[int(record_id)] = (int(record_id), digest, (True, source))
+        if source is None:
+            unclear.append(int(record_id))
+    if unclear:
+        for row in fetch_all(RECORDS_SQL.format(marks=_marks(len(unclear))), unclear):
+            found[int(row[0])] = (int(row[0]), row[1], _record_source(row[2]))
+    return found
+
+
 class _Pass:
     def __init__(self) -> None:
         self.keys = {
@@ -169,12 +195,7 @@ class _Pass:
 
     def check(self, uploads: list[tuple[Any, ...]]) -> None:
         self.load_requests({int(row[5]) for row in uploads})
-        record_ids = [int(row[7]) for row in uploads if row[7] is not None]
-        records = (
-            {int(r[0]): r for r in fetch_all(RECORDS_SQL.format(marks=_marks(len(record_ids))), record_ids)}
-            if record_ids
-            else {}
-        )
+        records = _records([int(row[7]) for row in uploads if row[7] is not None])
         reported: set[int] = set()  # requests whose signature problems were already reported
         for upload in uploads:
             self.problems += self.check_upload(upload, records, reported)
@@ -220,7 +241,7 @@ class _Pass:
         problems = []
         if digest is not None and record[1] != digest:
             problems.append(f"{name}: 维保记录的内容哈希与上传时答复的不符")
-        parsed, source = _record_source(record[2])
+        parsed, source = record[2]
         if not parsed:
             problems.append(f"{name}: 维保记录的规范内容无法解析")
         elif source != SOURCE_PREFIX + code:
