@@ -236,6 +236,18 @@ def test_a_record_whose_content_names_another_source_is_named(world: UnitWorld) 
     )
 
 
+def test_a_record_whose_content_no_longer_parses_is_named(world: UnitWorld) -> None:
+    acme = connected("acme")
+    record = single(world, acme, "A-1")
+    db.session.commit()
+    with attacker("maintenance_record"):
+        db.session.execute(
+            text("UPDATE maintenance_record SET canonical_content = CONCAT('x', canonical_content) WHERE id = :id"),
+            {"id": record.id},
+        )
+    assert f"维保记录 #{record.id}（平台 acme 的上传 #1，平台编号 A-1）: 维保记录的规范内容无法解析" in problems()
+
+
 def test_a_record_claiming_a_platform_without_its_signed_upload_is_named(world: UnitWorld) -> None:
     connected("acme")
     record = submit_record(world.elevators[0], world.tech1.id, source="platform:acme")
