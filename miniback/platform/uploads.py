@@ -391,7 +391,9 @@ def receive_record(
     A known id is answered by ``replay``. A sandbox upload runs the same operations and is then rolled back; a
     production upload keeps the record, its sign-off, ledger entry and public entry. Either way the
     ``PlatformUpload`` is written in this same transaction; if a concurrent upload of the same id committed first,
-    this one's work is rolled back and the other's upload answers (duplicate or conflict).
+    this one's work is rolled back and the other's upload answers (duplicate or conflict). A database error (a
+    deadlock, which MariaDB answers by rolling back the whole transaction) is left to the caller, who rolls back and
+    may redo the item.
     """
     existing = find_upload(client.id, sandbox, "record", platform_ref)
     if existing is not None:
@@ -399,7 +401,7 @@ def receive_record(
     work = db.session.begin_nested()
     try:
         record, deadline, public_code = _submit(client, data, received_at)
-    except BaseException:
+    except ApiError:
         work.rollback()
         raise
     upload = PlatformUpload(
@@ -459,7 +461,7 @@ def receive_delay_notice(
             "ends_on": notice.ends_on.isoformat(),
         }
         notice_id = notice.id
-    except BaseException:
+    except ApiError:
         work.rollback()
         raise
     upload = PlatformUpload(
