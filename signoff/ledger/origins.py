@@ -42,6 +42,8 @@ SOURCE_PREFIX = "platform:"
 CHUNK = 1_000
 # Requests whose item digests are kept after their chunk (a batch whose items straddle two chunks).
 KEPT_REQUESTS = 5_000
+# Requests read (bodies and all) per query: a batch's body is up to 8 MB, usually 1–2 MB.
+REQUESTS_AT_ONCE = 20
 # Where a kind's own id is in an uploaded item.
 ID_FIELDS = {"record": "platform_record_id", "delay_notice": "platform_notice_id"}
 UPLOADS_SQL = (
@@ -89,6 +91,7 @@ class _Request:
     sandbox: bool
     problems: list[str]
     items: dict[int, tuple[str, dict[str, object]]] | None  # None: the body is not the JSON it was
+    reported: bool = False  # its own problems were named once (with its first upload), not with each item
 
 
 def _items(path: str, body: bytes) -> dict[int, tuple[str, dict[str, object]]] | None:
@@ -186,8 +189,8 @@ class _Pass:
         wanted = sorted(ids - set(self.requests))
         if len(self.requests) > KEPT_REQUESTS:
             self.requests = {i: r for i, r in self.requests.items() if i in ids}
-        for start in range(0, len(wanted), 200):
-            part = wanted[start : start + 200]
+        for start in range(0, len(wanted), REQUESTS_AT_ONCE):
+            part = wanted[start : start + REQUESTS_AT_ONCE]
             found = {int(row[0]): row for row in fetch_all(REQUESTS_SQL.format(marks=_marks(len(part))), part)}
             for request_id in part:
                 row = found.get(request_id)
@@ -196,16 +199,13 @@ class _Pass:
     def check(self, uploads: list[tuple[Any, ...]]) -> None:
         self.load_requests({int(row[5]) for row in uploads})
         records = _records([int(row[7]) for row in uploads if row[7] is not None])
-        reported: set[int] = set()  # requests whose signature problems were already reported
         for upload in uploads:
-            self.problems += self.check_upload(upload, records, reported)
+            self.problems += self.check_upload(upload, records)
 
-    def check_upload(
-        self, upload: tuple[Any, ...], records: dict[int, tuple[Any, ...]], reported: set[int]
-    ) -> list[str]:
+    def check_upload(self, upload: tuple[Any, ...], records: dict[int, tuple[Any, ...]]) -> list[str]:
         upload_id, platform_id, kind, ref, item_digest, request_id, index, record_id, notice_id, digest = upload
         code = self.codes.get(int(platform_id), f"#{platform_id}")
-        target = f"维保记录 #{record_id}" if record_id is not None else f"延期告知 #{notice_id}"
+        target = f"维保记录 #{record_id}" if record_id is not None else f"延期说明 #{notice_id}"
         name = f"{target}（平台 {code} 的上传 #{upload_id}，平台编号 {ref}）"
         problems: list[str] = []
         request = self.requests.get(int(request_id))
@@ -216,9 +216,9 @@ class _Pass:
             problems.append(f"{name}: 签名请求 #{request_id} 是另一平台（{other}）发送的")
         if request.sandbox:
             problems.append(f"{name}: 签名请求 #{request_id} 是沙箱请求，不能产生正式记录")
-        if int(request_id) not in reported:
+        if not request.reported:
             problems += [f"{name}: {problem}" for problem in request.problems]
-            reported.add(int(request_id))
+            request.reported = True
         if request.items is None:
             problems.append(f"{name}: 签名请求 #{request_id} 的请求体不是原来的 JSON")
         elif int(index) not in request.items:
