@@ -271,9 +271,9 @@ def _rolled_back_whole(error: BaseException | None) -> bool:
     """Whether MariaDB rolled the transaction back (deadlock, lock wait timeout), anywhere in the error's chain:
     SQLAlchemy's own rollback to the vanished savepoint then fails with 1305 and hides the first error."""
     while error is not None:
-        if isinstance(error, OperationalError) and error.orig is not None and error.orig.args:
-            if error.orig.args[0] in RETRY_AT_ONCE:
-                return True
+        orig = error.orig if isinstance(error, OperationalError) else None
+        if orig is not None and orig.args and orig.args[0] in RETRY_AT_ONCE:
+            return True
         error = error.__cause__ or error.__context__
     return False
 
@@ -394,7 +394,7 @@ def _own_upload_or_404(caller: Caller, kind: str, platform_ref: str) -> Platform
     return upload
 
 
-@bp.get("/platform/records/<platform_record_id>")
+@bp.get("/platform/records/<string(maxlength=64):platform_record_id>")
 @documented(SIGNED + "查询本平台上传的一条记录及其签名确认状态", response=PlatformRecordOut)
 @platform_required(operation="record_read")
 def read_record(platform_record_id: str) -> Any:
