@@ -33,7 +33,6 @@ import base64
 import json
 import os
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -52,11 +51,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import record_upload  # noqa: E402 (the same server and settings, run the same way)
+from bench.record_upload import GUNICORN, _session, serve  # noqa: E402
+
 DB_NAME = os.environ.get("BENCH_DATABASE", "miniback_bench_platform")
 DB_URL = f"mysql+pymysql://root@127.0.0.1/{DB_NAME}?charset=utf8mb4"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 APP_PORT = 18741
-GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
 TARGET_RATIO, TARGET_P95_S = 3.0, 2.0
 BATCH = 100
 TECHNICIANS, ELEVATORS = 80, 200
@@ -69,17 +70,8 @@ SITE = (Decimal("23.1327"), Decimal("113.3322"))
 
 
 def env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "MINIBACK_ENV_MODE": "production",
-        "MINIBACK_SECRET_KEY": "bench-secret-key-with-enough-length-0000",
-        "MINIBACK_SQLALCHEMY_DATABASE_URI": DB_URL,
-        "MINIBACK_REDIS_URL": REDIS_URL,
-        "MINIBACK_PUBLIC_BASE_URL": "https://lift.bench.example",
-        "MINIBACK_WECHAT_APPID": "wxbench0000000000",
-        "MINIBACK_WECHAT_SECRET": "bench-secret",
-        "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",
-    }
+    """The record-upload benchmark's production settings, with this benchmark's database and Redis."""
+    return {**record_upload.env(), "MINIBACK_SQLALCHEMY_DATABASE_URI": DB_URL, "MINIBACK_REDIS_URL": REDIS_URL}
 
 
 @dataclass(frozen=True)
@@ -224,30 +216,6 @@ def seed(records: int) -> World:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return World(jobs, codes, key_id, private_pem)
-
-
-def serve(port: int) -> subprocess.Popen[bytes]:
-    command = [str(Path(sys.executable).with_name("gunicorn")), *GUNICORN, "--bind", f"127.0.0.1:{port}", "wsgi:app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env())
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"gunicorn on port {port} did not start")
-
-
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    if not hasattr(_local, "session"):
-        _local.session = requests.Session()
-    session: requests.Session = _local.session
-    return session
 
 
 def call(method: str, url: str, expect: int, **kwargs: Any) -> Any:
@@ -401,7 +369,7 @@ def main() -> None:
     from tests.factories.signatures import signature_b64
 
     client = Client(f"http://127.0.0.1:{APP_PORT}", world, signature_b64(7))
-    process = serve(APP_PORT)
+    process = serve("wsgi:app", APP_PORT, env())
     load_before = os.getloadavg()[0]
     batch_times: list[float] = []
     spent = {"single": 0.0, "batch": 0.0}
