@@ -316,3 +316,18 @@ def test_records_uploaded_through_the_real_routes_verify_and_a_changed_batch_nam
     found = problems()
     assert {problem.split("（", 1)[0] for problem in found} == {f"维保记录 #{record_id}" for record_id in batched}
     assert "请求体与保存的 SHA-256 不符" in found[0] and "签名无法用密钥" in found[1]
+
+
+def test_the_demos_sqlite_database_traces_its_uploads_too(sqlite_app: Flask) -> None:
+    world = make_world()
+    acme = connected("acme")
+    single(world, acme, "A-1")
+    batch(world, acme, ["A-2", "A-3"])
+    db.session.commit()
+    report = verify_ledger()  # SQLite has no JSON_VALUE: each record's content is parsed in Python instead
+    assert report.problems == [] and report.origins_checked == 3
+    record = submit_record(world.elevators[0], world.tech1.id, source="platform:acme")
+    db.session.commit()
+    assert verify_ledger().problems == [
+        f"维保记录 #{record.id}: 来源为 platform:acme，却没有该平台签名上传的凭据（绕过数据接口写入）"
+    ]
