@@ -92,7 +92,7 @@ def _error_statuses(op: Operation) -> list[str]:
     return [*statuses, "404", "409", "422", "4XX", "503"]
 
 
-def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(op: Operation, rule: Rule, components: dict[str, Any], signed: bool = False) -> dict[str, Any]:
     # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
     tags = op.tags or [rule.rule.removeprefix(URL_PREFIX).strip("/").split("/")[0]]
     out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
@@ -117,7 +117,9 @@ def _operation(op: Operation, rule: Rule, components: dict[str, Any]) -> dict[st
         out["responses"][str(status)] = ok
     for error_status in _error_statuses(op):
         out["responses"][error_status] = {"$ref": "#/components/responses/Error"}
-    if op.auth:
+    if signed:  # a platform's signed request (``@platform_required``), never a person's log-in
+        out["security"] = [{"platform_signature": []}]
+    elif op.auth:
         out["security"] = [{"bearer": []}, {"console_session": []}]
     if op.roles:
         out["x-roles"] = list(op.roles)
@@ -134,7 +136,8 @@ def build_document() -> dict[str, Any]:
             continue
         path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(op, rule, components)
+            signed = getattr(view, "platform_operation", None) is not None
+            paths.setdefault(path, {})[method.lower()] = _operation(op, rule, components, signed)
     error = {
         "description": "错误（统一格式；message 为中文说明，fields 指出出错的字段）",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -152,6 +155,16 @@ def build_document() -> dict[str, Any]:
                 # The web console's session (POST /auth/session). Writes made with it also need the header
                 # X-CSRF-Token: the value of the miniback_csrf cookie.
                 "console_session": {"type": "apiKey", "in": "cookie", "name": "miniback_session"},
+                # The data interface: Authorization: MINIBACK-SIG-V1 key_id=…, timestamp=…, nonce=…, signature=…
+                # over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nhex(SHA-256(body))\n (docs/platform-api.md).
+                "platform_signature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": '平台签名：MINIBACK-SIG-V1 key_id="…", timestamp="…", nonce="…", '
+                    'signature="…"，签名串为 METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))\\n，'
+                    "详见 docs/platform-api.md",
+                },
             },
         },
     }
