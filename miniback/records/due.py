@@ -240,16 +240,22 @@ def all_overdue_entries(
         last_id = rows[-1][0].id
 
 
-def file_delay_notice(actor: Account, elevators: list[Elevator], data: dict[str, Any]) -> DelayNotice:
+def file_delay_notice(
+    actor: Account, elevators: list[Elevator], data: dict[str, Any], *, maintenance_unit_id: int | None = None
+) -> DelayNotice:
     """A unit's delay notice for some of its elevators. It excuses overdue status within its period; the
-    overdue fact itself stays (lists still show the elevator, marked excused)."""
-    assert actor.maintenance_unit_id is not None
+    overdue fact itself stays (lists still show the elevator, marked excused).
+
+    The unit is the actor's own, or ``maintenance_unit_id`` when the actor files for a unit it is not staff of (a
+    platform the unit authorised, whose account belongs to no unit)."""
+    unit_id = maintenance_unit_id if maintenance_unit_id is not None else actor.maintenance_unit_id
+    assert unit_id is not None
     if data["ends_on"] < data["starts_on"]:
         raise ValidationFailed(fields={"ends_on": "结束日期不能早于开始日期"})
     if (data["ends_on"] - data["starts_on"]).days >= MAX_DELAY_DAYS:
         raise ValidationFailed(fields={"ends_on": f"延期时段不能超过 {MAX_DELAY_DAYS} 天"})
     notice = DelayNotice(
-        maintenance_unit_id=actor.maintenance_unit_id,
+        maintenance_unit_id=unit_id,
         cause=data["cause"],
         starts_on=data["starts_on"],
         ends_on=data["ends_on"],
