@@ -15,7 +15,7 @@ from miniback.api.schemas.fields import Page, Password, Text50, Username
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db
-from miniback.models import ROLES, Account, MaintenanceUnit, UseUnit
+from miniback.models import PLATFORM_ROLE, ROLES, Account, MaintenanceUnit, UseUnit
 from miniback.registry.accounts import (
     create_authority_account,
     deactivate_account,
@@ -35,8 +35,11 @@ AccountRole = Literal[
     "technician",
     "uu_admin",
     "uu_manager",
+    "platform_client",
 ]
-assert get_args(AccountRole) == ROLES  # written out for the type checker; the roles are defined once, in models
+# Written out for the type checker; the roles are defined once, in models. A platform's own account is listed (and
+# found by this filter) but never logs in and is managed with its platform (/platforms).
+assert get_args(AccountRole) == (*ROLES, PLATFORM_ROLE)
 
 
 class AccountQuery(Page):

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, update
 
 from miniback.errors import Unauthenticated
 from miniback.extensions import db
-from miniback.models import USER_AGENT_MAX, Account, ApiToken, MaintenanceUnit, UseUnit, utcnow
+from miniback.models import PLATFORM_ROLE, USER_AGENT_MAX, Account, ApiToken, MaintenanceUnit, UseUnit, utcnow
 
 # ``last_used_at`` moves forward at most this often: a write per request would cost every request a round trip
 # and a row lock; idle expiry is then exact to within this.
@@ -40,7 +40,12 @@ def issue_token(
     user_agent: str | None = None,
     ip: str | None = None,
 ) -> tuple[str, datetime]:
-    """A new token for ``account``; the plaintext is returned once and never stored."""
+    """A new token for ``account``; the plaintext is returned once and never stored.
+
+    Never for a platform's account: a platform authenticates each request by its signature, not by a log-in.
+    """
+    if account.role == PLATFORM_ROLE:
+        raise Unauthenticated("平台账号不能登录：数据接口的每个请求以平台的签名认证", code="account_inactive")
     plaintext = secrets.token_urlsafe(32)
     now = utcnow()
     expires_at = now + timedelta(seconds=ttl_seconds)
@@ -108,7 +113,7 @@ def check_token(plaintext: str, *, kind: str | None = None, idle_seconds: int | 
     idle = (now - last_used_at).total_seconds() if last_used_at is not None else None
     if token_kind == "console" and idle_seconds is not None and idle is not None and idle > idle_seconds:
         raise Unauthenticated("长时间未操作，请重新登录", code="session_idle")
-    if not account.active or not _status_allows(account, mu_status or uu_status):
+    if not account.active or not _status_allows(account, mu_status or uu_status) or account.role == PLATFORM_ROLE:
         raise Unauthenticated("账号已停用", code="account_inactive")
     session = db.session()
     session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, mu_status or uu_status)

@@ -11,7 +11,7 @@ from miniback.auth.passwords import hash_password
 from miniback.auth.tokens import revoke_all_tokens
 from miniback.errors import Conflict, ValidationFailed
 from miniback.extensions import db
-from miniback.models import AUTHORITY_ROLES, Account, BindCode, utcnow
+from miniback.models import AUTHORITY_ROLES, PLATFORM_ROLE, Account, BindCode, utcnow
 from miniback.registry.change_log import apply_changes
 
 ROLE_NAMES = {"platform_operator": "平台运营方", "regulator": "监管部门", "inspector": "检验机构"}
@@ -58,5 +58,7 @@ def reactivate_account(actor: Account, account: Account) -> None:
 
 def require_authority_account(account: Account) -> None:
     """The operator manages the authorities' accounts; a unit's people are their unit admin's to manage."""
+    if account.role == PLATFORM_ROLE:
+        raise Conflict("该账号是对接平台的专用账号，请在平台管理中暂停或撤销该平台", code="not_authority_account")
     if account.role not in AUTHORITY_ROLES:
         raise Conflict("该账号属于维保单位或使用单位，请由其单位系统管理员管理", code="not_authority_account")
