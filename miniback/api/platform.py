@@ -252,11 +252,30 @@ def _record_item(caller: Caller, raw: Any, request_id: int, index: int, received
         try:
             return _one_record(caller, raw, request_id, index, received_at)
         except OperationalError as error:
-            db.session.rollback()
-            code = error.orig.args[0] if error.orig is not None and error.orig.args else None
-            if code not in RETRY_AT_ONCE or attempt == ITEM_ATTEMPTS:
+            _end_transaction()
+            if not _rolled_back_whole(error) or attempt == ITEM_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def _end_transaction() -> None:
+    """Roll back after a database error. When MariaDB already rolled the transaction back, SQLAlchemy's rollback
+    to the item's savepoint fails (1305, it no longer exists); the second rollback then ends the transaction."""
+    try:
+        db.session.rollback()
+    except OperationalError:
+        db.session.rollback()
+
+
+def _rolled_back_whole(error: BaseException | None) -> bool:
+    """Whether MariaDB rolled the transaction back (deadlock, lock wait timeout), anywhere in the error's chain:
+    SQLAlchemy's own rollback to the vanished savepoint then fails with 1305 and hides the first error."""
+    while error is not None:
+        orig = error.orig if isinstance(error, OperationalError) else None
+        if orig is not None and orig.args and orig.args[0] in RETRY_AT_ONCE:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _after_commit(outcome: ItemOutcome) -> None:
@@ -375,7 +394,7 @@ def _own_upload_or_404(caller: Caller, kind: str, platform_ref: str) -> Platform
     return upload
 
 
-@bp.get("/platform/records/<platform_record_id>")
+@bp.get("/platform/records/<string(maxlength=64):platform_record_id>")
 @documented(SIGNED + "查询本平台上传的一条记录及其签名确认状态", response=PlatformRecordOut)
 @platform_required(operation="record_read")
 def read_record(platform_record_id: str) -> Any:
