@@ -34,16 +34,16 @@ def add_own_key() -> Any:
     return out, 201
 
 
-@bp.delete("/platform/keys/<string:key_id>")
+@bp.delete("/platform/keys/<string:key>")
 @documented(
     "平台停用自己的一个公钥（签名请求；不能停用唯一的有效公钥，可以停用签名所用的公钥）",
     response=PlatformKeyOut,
     auth=False,
 )
 @platform_required(operation="keys")
-def retire_own_key(key_id: str) -> Any:
+def retire_own_key(key: str) -> Any:
     caller = current_caller()
-    key = retire_key(caller.client, key_id, actor=None, signing_key_id=caller.key.key_id)
-    out = key_out(key)
+    retired = retire_key(caller.client, key, actor=None, signing_key_id=caller.key.key_id)
+    out = key_out(retired)
     db.session.commit()
     return out

@@ -188,13 +188,13 @@ def add_platform_key(client_id: int) -> Any:
     return out, 201
 
 
-@bp.post("/platforms/<int:client_id>/keys/<string:key_id>/retire")
+@bp.post("/platforms/<int:client_id>/keys/<string:key>/retire")
 @documented("停用平台的一个公钥（不能停用唯一的有效公钥）；已停用的公钥仍用于核验历史签名", response=PlatformKeyOut)
 @login_required("platform_operator")
-def retire_platform_key(client_id: int, key_id: str) -> Any:
+def retire_platform_key(client_id: int, key: str) -> Any:
     client = _operator_platform(client_id)
-    key = retire_key(client, key_id, actor=current_account())
-    out = key_out(key)
+    retired = retire_key(client, key, actor=current_account())
+    out = key_out(retired)
     db.session.commit()
     return out
 

@@ -150,12 +150,20 @@ def update_platform(client: PlatformClient, changes: dict[str, Any], actor: Acco
     return sorted(changed)
 
 
-def active_keys(client: PlatformClient) -> list[PlatformKey]:
+def active_keys(client: PlatformClient, *, for_update: bool = False) -> list[PlatformKey]:
+    """The platform's active keys; ``for_update`` locks them, which serialises two changes of its key set.
+
+    The key rows are locked, not the platform's row: a signed request's call log is written (in a transaction of
+    its own) while the request's transaction is still open, and that insert must not wait on a lock the request
+    itself holds.
+    """
     query = (
         db.select(PlatformKey)
         .where(PlatformKey.platform_client_id == client.id, PlatformKey.retired_at.is_(None))
         .order_by(PlatformKey.id)
     )
+    if for_update:
+        query = query.with_for_update()
     return list(db.session.execute(query).scalars())
 
 
@@ -166,7 +174,7 @@ def keys_of(client: PlatformClient) -> list[PlatformKey]:
 
 
 def _lock(client: PlatformClient) -> None:
-    """Serialise the changes of one platform (its key count, its status) on its row."""
+    """Serialise the status changes of one platform on its row (operator routes only, see ``active_keys``)."""
     db.session.execute(db.select(PlatformClient.id).where(PlatformClient.id == client.id).with_for_update())
     db.session.refresh(client)
 
@@ -179,13 +187,12 @@ def add_key(
     ``actor`` is the operator, or None when the platform rotates its own keys with a request signed by
     ``signing_key_id``.
     """
-    _lock(client)
     _refuse_if_revoked(client)
     try:
         key = load_public_key(public_key_pem)
     except KeyRefused as refused:
         raise ValidationFailed(str(refused), fields={"public_key_pem": str(refused)}, code="key_refused") from None
-    if len(active_keys(client)) >= MAX_ACTIVE_KEYS:
+    if len(active_keys(client, for_update=True)) >= MAX_ACTIVE_KEYS:
         raise Conflict(f"已有 {MAX_ACTIVE_KEYS} 个有效公钥，请先停用其中一个再添加", code="too_many_active_keys")
     already = "该公钥已登记过（同一公钥不能重复登记）"
     if db.session.execute(db.select(PlatformKey.id).where(PlatformKey.fingerprint == key.fingerprint)).first():
@@ -216,12 +223,12 @@ def retire_key(
 ) -> PlatformKey:
     """Stop accepting signatures by a key; the key stays (the signatures it made still verify). The last active key
     cannot be retired: the platform would lock itself out."""
-    _lock(client)
     _refuse_if_revoked(client)
+    active = active_keys(client, for_update=True)
     key = get_key_or_404(client, key_id)
     if key.retired_at is not None:
         raise Conflict("该公钥已停用", code="key_already_retired")
-    if len(active_keys(client)) <= 1:
+    if len(active) <= 1:
         raise Conflict("这是唯一有效的公钥，请先添加新公钥再停用它", code="last_active_key")
     key.retired_at = utcnow()
     _record(client, "key_retired", actor, changes={"key_id": key.key_id}, key_id=signing_key_id)
