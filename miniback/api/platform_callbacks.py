@@ -49,7 +49,7 @@ class SandboxEventIn(Schema):
     )
 
 
-class SignoffOut(Out):
+class CallbackSignoffOut(Out):
     state: str
     deadline_at: datetime | None
     decided_at: datetime | None
@@ -61,7 +61,7 @@ class SandboxEventOut(Out):
     webhook_id: str = Field(description="回调请求的 webhook-id（各次重试相同）")
     type: str = Field(description="回调类型：record.signed / record.default_confirmed / record.objected")
     status: Literal["pending", "delivered", "failed"]
-    signoff: SignoffOut = Field(description="模拟之后的签名确认状态（按记录回读也是它）")
+    signoff: CallbackSignoffOut = Field(description="模拟之后的签名确认状态（按记录回读也是它）")
 
 
 def _sandbox_upload(platform_record_id: str) -> PlatformUpload:
@@ -81,7 +81,7 @@ def _sandbox_upload(platform_record_id: str) -> PlatformUpload:
     return upload
 
 
-@bp.post("/platform/sandbox/records/<platform_record_id>/events")
+@bp.post("/platform/sandbox/records/<platform_ref>/events")
 @documented(
     "沙箱：模拟一条沙箱上传记录的签名确认结果，我方随即向回调地址发送对应回调（与正式环境相同的格式、签名与重试）",
     body=SandboxEventIn,
@@ -89,8 +89,8 @@ def _sandbox_upload(platform_record_id: str) -> PlatformUpload:
     status=202,
 )
 @platform_required(operation="sandbox_event")
-def simulate_sandbox_event(platform_record_id: str) -> Any:
-    upload = _sandbox_upload(platform_record_id)
+def simulate_sandbox_event(platform_ref: str) -> Any:
+    upload = _sandbox_upload(platform_ref)
     event = json_body(SandboxEventIn).event
     if not current_caller().client.callback_url:
         raise Conflict("平台尚未登记回调地址，请联系平台运营方登记后再试", code="callback_url_missing")

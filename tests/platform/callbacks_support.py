@@ -8,19 +8,29 @@ import json
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from flask import Flask
+from flask.testing import FlaskClient
 from rq import SimpleWorker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import update
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from jobs.connection import CALLBACKS_QUEUE, QUEUES, queue, redis_connection
 from miniback.extensions import db
 from miniback.models import PlatformCallback, PlatformCallbackAttempt, PlatformRequest, PlatformUpload, utcnow
-from tests.factories.platform import Platform
+from miniback.platform.callbacks import webhook_secret
+from tests.factories.platform import Platform, make_platform
+from tests.factories.registry import UnitWorld, auth
+from tests.factories.signatures import manager_signature_b64
 
 
 @dataclass
@@ -39,6 +49,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=lambda: [200])
     deliveries: list[Delivery] = field(default_factory=list)
     url: str = ""
+    delay_seconds: float = 0.0  # a slow platform: answer only after this long
 
     def answer(self) -> int:
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
@@ -59,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
         except WebhookVerificationError:
             payload, verified = json.loads(body), False
         self.receiver.deliveries.append(Delivery(headers, body, verified, payload))
+        time.sleep(self.receiver.delay_seconds)
         status = self.receiver.answer()
         self.send_response(status)
         if status in (301, 302, 307):
@@ -152,3 +164,46 @@ def attempts(callback_id: int) -> list[PlatformCallbackAttempt]:
             .order_by(PlatformCallbackAttempt.attempt_no)
         ).scalars()
     )
+
+
+def time_passes() -> None:
+    """Every pending callback falls due, and its scheduled retry is moved onto the queue (as RQ's scheduler does
+    once its time comes)."""
+    db.session.execute(
+        update(PlatformCallback)
+        .where(PlatformCallback.status == "pending")
+        .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    callbacks_queue = queue(CALLBACKS_QUEUE)
+    registry = ScheduledJobRegistry(CALLBACKS_QUEUE, connection=redis_connection())
+    for job_id in registry.get_job_ids():
+        job = Job.fetch(job_id, connection=redis_connection())
+        registry.remove(job)
+        callbacks_queue.enqueue_job(job)
+
+
+def scheduled_retries() -> list[str]:
+    return ScheduledJobRegistry(CALLBACKS_QUEUE, connection=redis_connection()).get_job_ids()
+
+
+def connected(world: UnitWorld, receiver: Receiver, app: Flask, status: str = "connected") -> Platform:
+    """A platform authorised by the world's unit, calling back to ``receiver``, which knows its secret."""
+    platform = make_platform(status, callback_url=receiver.url, authorised_by=[(world.unit, world.admin)])
+    db.session.commit()
+    receiver.secret = webhook_secret(platform.client, app.config["SECRET_KEY"])
+    return platform
+
+
+def sign(client: FlaskClient, world: UnitWorld, record_id: int) -> int:
+    url = f"/api/v1/signoff/records/{record_id}/sign"
+    status: int = client.post(
+        url, json={"signature_png": manager_signature_b64()}, headers=auth(world.manager)
+    ).status_code
+    return status
+
+
+def object_to(client: FlaskClient, world: UnitWorld, record_id: int) -> int:
+    url = f"/api/v1/signoff/records/{record_id}/objection"
+    status: int = client.post(url, json={"reason": "记录与现场不符"}, headers=auth(world.manager)).status_code
+    return status

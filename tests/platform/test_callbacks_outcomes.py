@@ -4,67 +4,29 @@ exactly one Standard Webhooks callback, verified by a local receiver; the sweep 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from threading import Thread
 
-import pytest
 import redis
-from flask import Flask
-from flask.testing import FlaskClient
 
 from jobs.connection import CALLBACKS_QUEUE, DEADLINES_QUEUE, close_connection, queue
-from jobs.context import use_app
 from jobs.signoff import sweep
 from miniback.extensions import db
 from miniback.models import SignoffState, utcnow
-from miniback.platform.callbacks import dispatch_callbacks, webhook_secret
+from miniback.platform.callbacks import dispatch_callbacks
 from tests.conftest import REDIS_URL
-from tests.factories.platform import Platform, make_platform
-from tests.factories.registry import UnitWorld, auth, make_world
-from tests.factories.signatures import manager_signature_b64
+from tests.factories.platform import make_platform
+from tests.factories.registry import make_world
 from tests.factories.signoff import due_records, submitted_records
 from tests.platform.callbacks_support import (
-    Receiver,
     callbacks,
+    connected,
+    object_to,
     run_callback_worker,
     run_signoff_worker,
-    running_receiver,
+    sign,
     upload_record,
 )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    yield from running_receiver()
-
-
-@pytest.fixture
-def jobs_app(app: Flask) -> Iterator[Flask]:
-    use_app(app)
-    yield app
-    use_app(None)
-
-
-def connected(world: UnitWorld, receiver: Receiver, app: Flask) -> Platform:
-    platform = make_platform("connected", callback_url=receiver.url, authorised_by=[(world.unit, world.admin)])
-    db.session.commit()
-    receiver.secret = webhook_secret(platform.client, app.config["SECRET_KEY"])
-    return platform
-
-
-def sign(client: FlaskClient, world: UnitWorld, record_id: int) -> int:
-    url = f"/api/v1/signoff/records/{record_id}/sign"
-    status: int = client.post(
-        url, json={"signature_png": manager_signature_b64()}, headers=auth(world.manager)
-    ).status_code
-    return status
-
-
-def object_to(client: FlaskClient, world: UnitWorld, record_id: int) -> int:
-    url = f"/api/v1/signoff/records/{record_id}/objection"
-    status: int = client.post(url, json={"reason": "记录与现场不符"}, headers=auth(world.manager)).status_code
-    return status
 
 
 def test_a_signed_record_sends_one_callback_the_platform_verifies(jobs_app, client, receiver):
