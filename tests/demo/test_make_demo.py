@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.factories.signatures import manager_signature_b64
 
 
 def free_port() -> int:
@@ -145,6 +146,21 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         assert fetch(page_url).count("维保人员：") == len(after)
         again = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert json.loads(again.stdout)["body"]["result"] == "duplicate"
+        # The manager signs it; the platform's callback reaches the demo's receiver, which verified its signature.
+        signature = {"signature_png": manager_signature_b64()}
+        call(f"{base}/signoff/records/{record['record_id']}/sign", signature, token=manager)
+        operator = call(f"{base}/auth/login", {"username": "platform", "password": password})["token"]
+        (platform,) = call(f"{base}/platforms", token=operator)["items"]
+        assert (platform["code"], platform["status"]) == ("suiyun", "connected")
+        deadline = time.monotonic() + 30
+        while True:
+            callbacks = call(f"{base}/platforms/{platform['id']}/callbacks", token=operator)["items"]
+            mine = [c for c in callbacks if c["record_id"] == record["record_id"]]
+            if mine and mine[0]["status"] == "delivered" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert [(c["event_type"], c["status"], c["sandbox"]) for c in mine] == [("record.signed", "delivered", False)]
+        assert mine[0]["attempt_log"][0]["status_code"] == 204  # the receiver answers 204 only to a valid signature
     finally:
         process.terminate()
         process.wait(timeout=10)
