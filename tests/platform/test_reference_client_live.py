@@ -4,8 +4,6 @@ the client's command line exactly as an integrator would (docs/platform-api.md Â
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,37 +19,22 @@ from flask import Flask
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, PlatformKey, PlatformRequest, PlatformUpload
 from signoff.ledger.origin import signature_valid, string_to_sign
-from tests.conftest import DATABASE_URL, REDIS_URL, ROOT
+from tests.conftest import ROOT
+from tests.demo.test_make_demo import free_port
 from tests.factories.platform import Platform, make_platform
 from tests.factories.registry import UnitWorld, make_world
 from tests.factories.uploads import certify, record_payload
 from tests.platform.test_reference_client import CLIENT_PATH
+from tests.signoff.test_reliability import process_env
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def server(app: Flask, tmp_path: Path) -> Iterator[str]:
     """``flask run`` in its own process, configured like the test app; yields its base URL."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MINIBACK_")}
-    env.update(
-        MINIBACK_ENV_MODE="test",
-        MINIBACK_SECRET_KEY=app.config["SECRET_KEY"],
-        MINIBACK_SQLALCHEMY_DATABASE_URI=DATABASE_URL,
-        MINIBACK_REDIS_URL=REDIS_URL,
-        MINIBACK_PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
-        MINIBACK_WECHAT_APPID=app.config["WECHAT_APPID"],
-        MINIBACK_WECHAT_SECRET=app.config["WECHAT_SECRET"],
-        MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID=app.config["WECHAT_SIGNOFF_TEMPLATE_ID"],
-        MINIBACK_WECHAT_API_BASE=app.config["WECHAT_API_BASE"],
-    )
+    env = process_env(app, PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"])
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
