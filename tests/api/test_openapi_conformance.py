@@ -18,6 +18,7 @@ from tests.api.openapi_contract import Contract, ContractClient
 from tests.factories.records import complete_draft, point, submit
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 from tests.factories.signatures import signature_b64
+from tests.platform.contract_calls import exercise_platform_uploads
 
 
 @pytest.fixture
@@ -222,6 +223,9 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     filed = ok(c.post("/api/v1/delay-notices", json=notice, headers=admin), 201)
     ok(c.get("/api/v1/delay-notices", headers=admin))
     ok(c.get(f"/api/v1/delay-notices/{filed['id']}", headers=admin))
+
+    # The signed platform routes (issue 15).
+    exercise_platform_uploads(c, world)
 
     assert contract.problems == []
     assert contract.unexercised() == []
