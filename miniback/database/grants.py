@@ -1,8 +1,8 @@
 """Production grants: the application's database user may append to the legal records but never change them.
 
-Records, their items and signatures, sign-off events, the ledger and its checkpoints get ``SELECT, INSERT`` only:
-no UPDATE, DELETE, DROP, TRUNCATE (which needs DROP) or ALTER. Other tables get ``SELECT, INSERT, UPDATE,
-DELETE``. Migrations and restores run as a separate owner account. ``flask --app miniback grants`` prints the script
+Records, their items and signatures, sign-off events, the ledger and its checkpoints, and the platforms' signed
+requests, uploads and history get ``SELECT, INSERT`` only: no UPDATE, DELETE, DROP, TRUNCATE (which needs DROP) or
+ALTER. Other tables get ``SELECT, INSERT, UPDATE, DELETE``. Migrations and restores run as a separate owner account. ``flask --app miniback grants`` prints the script
 for the current schema (``deploy/grants.sql`` is its output for the tables of this release).
 """
 
@@ -21,6 +21,10 @@ APPEND_ONLY_FOR_APP = (
     "ledger_leaf",
     "merkle_node",
     "ledger_checkpoint",
+    # The platform interface's evidence: the signed requests, what they created, and the platforms' history.
+    "platform_request",
+    "platform_upload",
+    "platform_client_event",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)
