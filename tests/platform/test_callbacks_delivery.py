@@ -3,6 +3,7 @@ checked again before each attempt; redirects not followed; a failing platform ne
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import redis
@@ -197,3 +198,31 @@ def test_a_revoked_platform_gets_no_further_attempt(jobs_app, client, receiver):
         (None, "平台已注销，不再回调"),
     ]
     assert len(receiver.deliveries) == 1
+
+
+def test_a_name_rebound_to_a_private_address_after_the_check_is_refused_once_connected(
+    jobs_app, client, receiver, monkeypatch
+):
+    """DNS rebinding: the name is public when the URL is checked and points at this machine a moment later, when
+    the connection is made. The address really connected to is checked too, so nothing is sent to it."""
+    jobs_app.config["PLATFORM_CALLBACK_ALLOW_PRIVATE"] = False
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    signed_platform_record(jobs_app, client, receiver, callback_url=f"https://rebind.example.test:{port}/hook")
+    run_callback_worker()
+    (callback,) = callbacks()
+    (refused,) = attempts(callback.id)
+    assert len(lookups) == 2  # the check's, then the connection's
+    assert refused.status_code is None
+    assert "内网、本机或保留地址（127.0.0.1）" in refused.error
+    assert receiver.deliveries == []
