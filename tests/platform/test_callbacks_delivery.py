@@ -15,12 +15,10 @@ from jobs.worker import production_worker
 from miniback.extensions import db
 from miniback.models import PlatformCallback, PlatformClient, SignoffEvent, SignoffState, utcnow
 from tests.conftest import REDIS_URL
-from tests.factories.registry import make_world
-from tests.factories.signoff import due_records, submitted_records
+from tests.factories.signoff import due_records
 from tests.platform.callbacks_support import (
     attempts,
     callbacks,
-    connected,
     dead_port_url,
     run_callback_worker,
     run_signoff_worker,
@@ -28,6 +26,7 @@ from tests.platform.callbacks_support import (
     sign,
     time_passes,
     upload_record,
+    uploaded_record,
 )
 
 BACKOFF = [30, 120, 600, 3600, 6 * 3600, 24 * 3600]
@@ -35,13 +34,10 @@ BACKOFF = [30, 120, 600, 3600, 6 * 3600, 24 * 3600]
 
 def signed_platform_record(jobs_app, client, receiver, *, callback_url=None):
     """A connected platform's record, signed by the manager: its callback is waiting on the callbacks queue."""
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     if callback_url is not None:
         platform.client.callback_url = callback_url
         db.session.commit()
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
     assert sign(client, world, state.record_id) == 201
     return world, platform, state
 
