@@ -13,6 +13,10 @@ from miniback.extensions import redis_clients
 DEADLINES_QUEUE = "signoff-deadlines"
 PUSH_QUEUE = "signoff-push"
 QUEUES = (DEADLINES_QUEUE, PUSH_QUEUE)
+# Callbacks to platforms: a queue of its own, worked by workers of their own (``flask worker --queue
+# platform-callbacks``), so a slow or dead platform never holds up a push or a deadline.
+CALLBACKS_QUEUE = "platform-callbacks"
+ALL_QUEUES = (*QUEUES, CALLBACKS_QUEUE)
 
 
 def redis_connection(app: Flask | None = None) -> Redis:

@@ -99,3 +99,45 @@ def after_signoff_reopened(record_id: int, round_no: int, deadline: datetime) ->
         schedule_deadline(deadline)
     except RedisError:
         log.exception("记录 %s 重新开放签名后的推送/期限任务未能入队；期限由数据库巡检兜底", record_id)
+
+
+def delivery_job_id(callback_id: int, attempt_no: int) -> str:
+    """One job per attempt of a callback: a retry is a job of its own, scheduled at its due time."""
+    return f"platform-callback-{callback_id}-a{attempt_no}"
+
+
+def enqueue_delivery(callback_id: int, attempt_no: int, *, at: datetime | None = None) -> str:
+    """Queue attempt ``attempt_no`` of a callback, now or (a retry) at ``at``."""
+    from jobs.platform_callbacks import deliver_callback
+
+    spec = job_spec(deliver_callback)
+    callbacks = queue(spec.queue)
+    options = spec.options(current_app.config) | {"job_id": delivery_job_id(callback_id, attempt_no)}
+    if at is None:
+        return callbacks.enqueue(deliver_callback, callback_id, **options).id
+    return callbacks.enqueue_at(at, deliver_callback, callback_id, **options).id
+
+
+def enqueue_delivery_if_lost(callback_id: int, attempt_no: int) -> bool:
+    """Enqueue a due attempt now unless Redis still holds its job waiting to run (queued or scheduled)."""
+    from jobs.platform_callbacks import deliver_callback
+
+    existing = queue(job_spec(deliver_callback).queue).fetch_job(delivery_job_id(callback_id, attempt_no))
+    if existing is not None and existing.get_status(refresh=False) in ("scheduled", "queued"):
+        return False
+    enqueue_delivery(callback_id, attempt_no)
+    return True
+
+
+def enqueue_callback_dispatch(*, record_ids: list[int] | None = None, decided_at: datetime | None = None) -> None:
+    """Call after the commit that wrote sign-off outcomes (a sign, an objection, a default-confirmation chunk):
+    the records' callbacks are written and sent by a job on the callbacks queue. Never raises for Redis: the
+    sweep writes and sends whatever this could not enqueue."""
+    from jobs.platform_callbacks import dispatch_record_callbacks
+
+    spec = job_spec(dispatch_record_callbacks)
+    instant = decided_at.isoformat() if decided_at is not None else None
+    try:
+        queue(spec.queue).enqueue(dispatch_record_callbacks, record_ids, instant, **spec.options(current_app.config))
+    except RedisError:
+        log.exception("平台回调的分发任务未能入队；由巡检补发")

@@ -19,6 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE
 from jobs.context import job_context
 from jobs.declare import job
+from jobs.platform_callbacks import sweep_callbacks
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
@@ -135,6 +136,8 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
     ``deadline`` ``None`` means "now" (the sweep). A lost database connection (restart, failover) is waited out
     and the chunk retried: what committed stays committed, what did not is redone, so totals stay exact.
     """
+    from jobs.enqueue import enqueue_callback_dispatch
+
     with job_context() as app:
         batch = app.config["SIGNOFF_BATCH_SIZE"]
         pause = app.config["SIGNOFF_CHUNK_PAUSE_SECONDS"]
@@ -171,6 +174,8 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
             total += confirmed
             if confirmed == 0:
                 break
+            # The platforms whose records this chunk confirmed are told so by a job of their own queue.
+            enqueue_callback_dispatch(decided_at=now)
             log.info("默认签名确认 %s 条（累计 %s）", confirmed, total)
             if pause:
                 time.sleep(pause)
@@ -191,8 +196,9 @@ def apply_deadline(deadline_iso: str) -> int:
 def sweep() -> int:
     """Confirm anything overdue that the scheduled jobs missed, reopen the sign-offs that a resolved objection
     left closed before reopening existed, then repair what Redis may have lost: re-arm the future deadline jobs
-    (reopened rounds included) and re-enqueue the push of pending records whose push job is unknown to Redis and
-    that were never delivered. Runs from ``flask sweep --loop`` or the in-process demo runner."""
+    (reopened rounds included), re-enqueue the push of pending records whose push job is unknown to Redis and
+    that were never delivered, and do the same for the platforms' callbacks (``sweep_callbacks``). Runs from
+    ``flask sweep --loop`` or the in-process demo runner."""
     confirmed = run_default_confirmations(None)
     with job_context() as app:
         from jobs.enqueue import enqueue_push, enqueue_push_if_lost, schedule_deadline
@@ -223,4 +229,5 @@ def sweep() -> int:
         ).scalars()
         for record_id in unpushed:
             enqueue_push_if_lost(record_id)
+    sweep_callbacks()
     return confirmed

@@ -96,6 +96,13 @@ DEFAULTS: dict[str, Any] = {
     # Callback URLs that resolve to loopback, private or link-local addresses are refused (SSRF) unless this is
     # set: the tests and the embedded demo deliver to a receiver on this machine.
     "PLATFORM_CALLBACK_ALLOW_PRIVATE": False,
+    # A callback delivery waits this long for the platform to connect and again to answer; it is retried after
+    # each interval here (then given up as ``failed``), on a queue of its own that a slow platform cannot clog.
+    "PLATFORM_CALLBACK_TIMEOUT_SECONDS": 5,
+    "PLATFORM_CALLBACK_RETRY_INTERVALS": [30, 120, 600, 3600, 6 * 3600, 24 * 3600],
+    # The sweep looks for sign-off outcomes without a callback among the uploads of this many recent days.
+    "PLATFORM_CALLBACK_SWEEP_DAYS": 60,
+    "PLATFORM_CALLBACK_DISPATCH_RETRY_INTERVALS": [10, 60, 300],
 }
 
 REQUIRED_IN_PRODUCTION = (

@@ -21,6 +21,7 @@ def create_blueprint() -> Blueprint:
         openapi,
         password_reset,
         platform,
+        platform_callbacks,
         platform_keys,
         platforms,
         public,
@@ -34,7 +35,7 @@ def create_blueprint() -> Blueprint:
 
     api_v1 = Blueprint("api_v1", __name__, url_prefix=URL_PREFIX)
     areas = (accounts, auth, due, elevators, exports, ledger, onsite, openapi, password_reset, public, qr, records)
-    for area in (*areas, platform, platform_keys, platforms, sessions, signoff, staff, units):
+    for area in (*areas, platform, platform_callbacks, platform_keys, platforms, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
     api_v1.after_request(_not_stored)
     return api_v1

@@ -394,7 +394,7 @@ def _own_upload_or_404(caller: Caller, kind: str, platform_ref: str) -> Platform
     return upload
 
 
-@bp.get("/platform/records/<string(maxlength=64):platform_record_id>")
+@bp.get("/platform/records/<platform_record_id>")
 @documented(SIGNED + "查询本平台上传的一条记录及其签名确认状态", response=PlatformRecordOut)
 @platform_required(operation="record_read")
 def read_record(platform_record_id: str) -> Any:

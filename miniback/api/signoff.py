@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from pydantic import Field, model_validator
 
-from jobs.enqueue import after_signoff_reopened
+from jobs.enqueue import after_signoff_reopened, enqueue_callback_dispatch
 from miniback.access import get_signoff_or_404, record_scope, signoff_scope
 from miniback.api.pagination import paginate
 from miniback.api.schemas.fields import Out, Page, Paragraphs500, SignatureB64, Text64
@@ -249,6 +249,8 @@ def sign_record(record_id: int) -> Any:
     signature = _signature(json_body(SignIn).signature_png)
     state, signed_now = sign(state.record_id, actor, signature, now=utcnow())
     db.session.commit()
+    if signed_now:
+        enqueue_callback_dispatch(record_ids=[state.record_id])  # an uploading platform is told (never raises)
     return _out(state), (201 if signed_now else 200)
 
 
@@ -267,6 +269,7 @@ def object_to_record(record_id: int) -> Any:
     period = timedelta(days=current_app.config["SIGNOFF_OBJECTION_DAYS"])
     state = object_to(state.record_id, actor, reason, now=utcnow(), objection_period=period)
     db.session.commit()
+    enqueue_callback_dispatch(record_ids=[state.record_id])
     return _out(state), 201
 
 

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
+from jobs.connection import ALL_QUEUES, QUEUES
 from miniback.cli.errors import CommandError
 
 log = logging.getLogger("miniback.jobs")
@@ -18,15 +19,23 @@ log = logging.getLogger("miniback.jobs")
 @click.command("worker", help="启动 RQ 任务进程（签名确认队列，含定时调度：到期默认确认由它触发）。")
 @click.option("--burst", is_flag=True, help="队列为空即退出（测试、一次性补跑）")
 @click.option("--name", default=None, help="任务进程名称（默认由 RQ 生成唯一名称）")
-def worker_command(burst: bool, name: str | None) -> None:
-    """Run an RQ worker on the sign-off queues, with RQ's scheduler (it fires the deadline jobs)."""
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(ALL_QUEUES),
+    help="只处理这些队列（可重复；默认为签名确认的两个队列）。平台回调请单独运行：--queue platform-callbacks",
+)
+def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker on the sign-off queues (or the ``--queue`` given: the platform callbacks run in workers
+    of their own), with RQ's scheduler (it fires the deadline jobs and the callbacks' retries)."""
     from jobs.worker import production_worker
 
     if current_app.config["JOBS_MODE"] != "rq":
         raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
-    production_worker(app, name).work(burst=burst, with_scheduler=True)
+    production_worker(app, name, queues or QUEUES).work(burst=burst, with_scheduler=True)
 
 
 @click.command(

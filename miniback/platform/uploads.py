@@ -15,8 +15,6 @@ Operations here flush, never commit: the caller commits once per item (each batc
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ from miniback.models.platform import (
 from miniback.records.drafts import add_item, save_results, start_draft, update_draft
 from miniback.records.due import file_delay_notice
 from miniback.records.onsite import Point, check_in, check_out, confirm_site, reference_location
-from miniback.records.signature import PNG_MAGIC
+from miniback.records.signature import PNG_MAGIC, decode_signature
 from miniback.records.submit import submit_record
 from miniback.records.templates import tsg_template
 from signoff.ledger.hashing import canonical_json, sha256_hex
@@ -228,8 +226,8 @@ def _signature_png(text: str) -> bytes:
     """The signature's bytes, refused unless they are base64 of a PNG (size, dimensions and ink are checked by the
     submission, as for the mini-program)."""
     try:
-        data = base64.b64decode(text.removeprefix("data:image/png;base64,"), validate=True)
-    except (binascii.Error, ValueError):
+        data = decode_signature(text, "signature_png")
+    except ValidationFailed:
         data = b""
     if not data.startswith(PNG_MAGIC):
         message = "签名必须是 PNG 图片的 Base64 编码"

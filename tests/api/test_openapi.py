@@ -63,9 +63,9 @@ def test_path_ids_are_integers_and_errors_share_the_one_shape(client):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
-                # A platform's own record id is its key, not ours: a string of at most 64 characters.
+                # A platform's own record id is its key, not ours: a string (the view checks its form, else 404).
                 if parameter["in"] == "path" and parameter["name"] in PLATFORM_KEYS:
-                    assert parameter["schema"] == {"type": "string", "pattern": "^[^/]{1,64}$"}
+                    assert parameter["schema"]["type"] == "string", (method, path, parameter)
                 elif parameter["in"] == "path" and parameter["name"].endswith("_id"):
                     assert parameter["schema"]["type"] == "integer", (method, path, parameter)
             errors = {status for status in operation["responses"] if not status.startswith("2")}
