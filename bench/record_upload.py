@@ -135,9 +135,11 @@ def seed(drafts_needed: int) -> list[tuple[str, int]]:
     return pairs
 
 
-def serve(target: str, port: int) -> subprocess.Popen[bytes]:
+def serve(target: str, port: int, environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``target`` under this benchmark's gunicorn configuration, once it answers (``environment``: other settings,
+    e.g. another benchmark's database)."""
     command = [str(Path(sys.executable).with_name("gunicorn")), *GUNICORN, "--bind", f"127.0.0.1:{port}", target]
-    process = subprocess.Popen(command, cwd=ROOT, env=env())
+    process = subprocess.Popen(command, cwd=ROOT, env=environment or env())
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -66,6 +66,17 @@ def fold(row: dict[str, Any], event: SignoffEvent) -> None:
         )
 
 
+def events_of(record_ids: Sequence[int]) -> list[SignoffEvent]:
+    """The sign-off events of these records, record by record, each record's in the order they happened."""
+    return list(
+        db.session.execute(
+            select(SignoffEvent)
+            .where(SignoffEvent.record_id.in_(list(record_ids)))
+            .order_by(SignoffEvent.record_id, SignoffEvent.id)
+        ).scalars()
+    )
+
+
 def _empty_row(record: MaintenanceRecord) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(PROJECTED_COLUMNS)
     row.update(
@@ -100,13 +111,7 @@ def project_all(batch: int = 1000) -> Iterable[list[dict[str, Any]]]:
         if not records:
             return
         rows = {record.id: _empty_row(record) for record in records}
-        events = list(
-            db.session.execute(
-                select(SignoffEvent)
-                .where(SignoffEvent.record_id.in_(list(rows)))
-                .order_by(SignoffEvent.record_id, SignoffEvent.id)
-            ).scalars()
-        )
+        events = events_of(list(rows))
         for event in events:
             fold(rows[event.record_id], event)
         yield list(rows.values())

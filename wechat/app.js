@@ -1,4 +1,9 @@
-// Entry: nothing happens here but routing; pages/login decides where a user goes.
+// Entry: routing is pages/login's; here only WeChat's privacy-agreement handler (utils/privacy.js).
+const privacy = require('./utils/privacy');
+
 App({
   globalData: {},
+  onLaunch() {
+    privacy.install();
+  },
 });

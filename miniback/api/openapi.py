@@ -85,14 +85,27 @@ def _page_of(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _error_statuses(op: Operation) -> list[str]:
+# The platforms' signed requests (docs/platform-api.md): one header, so OpenAPI's nearest scheme is an API key in
+# ``Authorization``; the description says how the value is built.
+PLATFORM_SIGNATURE = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "Authorization",
+    "description": "第三方 / 自建维保平台的签名请求（数据接口，/api/v1/platform/…）："
+    'Authorization: MINIBACK-SIG-V1 key_id="pk_…", timestamp="<RFC 3339 带偏移>", nonce="<16–64 位>", '
+    'signature="<Base64>"，签名对象为 METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))\\n，'
+    "Ed25519 或 RSA-SHA256（PKCS#1 v1.5）。完整规范与可复算的示例见 docs/platform-api.md（数据接口规范）。",
+}
+
+
+def _error_statuses(op: Operation, signed: bool) -> list[str]:
     """The error statuses of an operation, all in the one error shape; ``4XX`` covers the rarer ones (413, 423,
     429…)."""
-    statuses = ["401", "403"] if op.auth else []
+    statuses = ["401", "403"] if op.auth or signed else []
     return [*statuses, "404", "409", "422", "4XX", "503"]
 
 
-def _operation(op: Operation, rule: Rule, components: dict[str, Any], signed: bool = False) -> dict[str, Any]:
+def _operation(op: Operation, rule: Rule, components: dict[str, Any], platform_operation: str | None) -> dict[str, Any]:
     # Grouped in the reference page by the path's first segment ("elevators", "drafts"…), unless named.
     tags = op.tags or [rule.rule.removeprefix(URL_PREFIX).strip("/").split("/")[0]]
     out: dict[str, Any] = {"summary": op.summary, "tags": tags, "responses": {}}
@@ -115,10 +128,11 @@ def _operation(op: Operation, rule: Rule, components: dict[str, Any], signed: bo
         if content is not None:
             ok["content"] = content
         out["responses"][str(status)] = ok
-    for error_status in _error_statuses(op):
+    for error_status in _error_statuses(op, platform_operation is not None):
         out["responses"][error_status] = {"$ref": "#/components/responses/Error"}
-    if signed:  # a platform's signed request (``@platform_required``), never a person's log-in
+    if platform_operation is not None:  # ``@platform_required``: signed by the platform, never a log-in
         out["security"] = [{"platform_signature": []}]
+        out["x-platform-operation"] = platform_operation
     elif op.auth:
         out["security"] = [{"bearer": []}, {"console_session": []}]
     if op.roles:
@@ -136,7 +150,7 @@ def build_document() -> dict[str, Any]:
             continue
         path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            signed = getattr(view, "platform_operation", None) is not None
+            signed = getattr(view, "platform_operation", None)
             paths.setdefault(path, {})[method.lower()] = _operation(op, rule, components, signed)
     error = {
         "description": "错误（统一格式；message 为中文说明，fields 指出出错的字段）",
@@ -155,16 +169,7 @@ def build_document() -> dict[str, Any]:
                 # The web console's session (POST /auth/session). Writes made with it also need the header
                 # X-CSRF-Token: the value of the miniback_csrf cookie.
                 "console_session": {"type": "apiKey", "in": "cookie", "name": "miniback_session"},
-                # The data interface: Authorization: MINIBACK-SIG-V1 key_id=…, timestamp=…, nonce=…, signature=…
-                # over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nhex(SHA-256(body))\n (docs/platform-api.md).
-                "platform_signature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": '平台签名：MINIBACK-SIG-V1 key_id="…", timestamp="…", nonce="…", '
-                    'signature="…"，签名串为 METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))\\n，'
-                    "详见 docs/platform-api.md",
-                },
+                "platform_signature": PLATFORM_SIGNATURE,
             },
         },
     }

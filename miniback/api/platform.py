@@ -271,9 +271,9 @@ def _rolled_back_whole(error: BaseException | None) -> bool:
     """Whether MariaDB rolled the transaction back (deadlock, lock wait timeout), anywhere in the error's chain:
     SQLAlchemy's own rollback to the vanished savepoint then fails with 1305 and hides the first error."""
     while error is not None:
-        if isinstance(error, OperationalError) and error.orig is not None and error.orig.args:
-            if error.orig.args[0] in RETRY_AT_ONCE:
-                return True
+        orig = error.orig if isinstance(error, OperationalError) else None
+        if orig is not None and orig.args and orig.args[0] in RETRY_AT_ONCE:
+            return True
         error = error.__cause__ or error.__context__
     return False
 

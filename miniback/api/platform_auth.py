@@ -13,8 +13,8 @@ from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from miniback.errors import HTTP_MESSAGES, ApiError
-from miniback.extensions import redis_clients
-from miniback.models import PlatformKey, utcnow
+from miniback.extensions import db, redis_clients
+from miniback.models import PlatformClient, PlatformKey, utcnow
 from miniback.platform.calls import record_call
 from miniback.platform.signing import Caller, SignedRequest, identify, verify_request
 
@@ -36,11 +36,13 @@ def signed_path() -> str:
 
 
 def _log(key: PlatformKey, caller: Caller | None, operation: str, status: int, error_code: str | None) -> None:
-    sandbox = caller.sandbox if caller is not None else False
-    if caller is None:
-        from miniback.extensions import db
-        from miniback.models import PlatformClient
-
+    if status >= 400:
+        # The refused request's uncommitted work (and its row locks) go first: the log writes on a connection of
+        # its own, which would otherwise wait on those locks (or, on the demo's SQLite, on the open write).
+        db.session.rollback()
+    if caller is not None:
+        sandbox = caller.sandbox
+    else:
         client = db.session.get(PlatformClient, key.platform_client_id)
         sandbox = client is not None and client.status == "testing"
     record_call(

@@ -19,11 +19,11 @@ bp = Blueprint("platform_keys", __name__)
 
 @bp.post("/platform/keys")
 @documented(
-    "平台登记新公钥（签名请求；最多 2 个有效公钥）：返回新 key_id，此后即可用新私钥签名",
+    "签名请求（MINIBACK-SIG-V1，见 docs/platform-api.md）。平台登记新公钥（最多 2 个有效公钥）：返回新 key_id，"
+    "此后即可用新私钥签名",
     body=KeyIn,
     response=PlatformKeyOut,
     status=201,
-    auth=False,
 )
 @platform_required(operation="keys")
 def add_own_key() -> Any:
@@ -36,9 +36,9 @@ def add_own_key() -> Any:
 
 @bp.delete("/platform/keys/<string:key>")
 @documented(
-    "平台停用自己的一个公钥（签名请求；不能停用唯一的有效公钥，可以停用签名所用的公钥）",
+    "签名请求（MINIBACK-SIG-V1，见 docs/platform-api.md）。平台停用自己的一个公钥（不能停用唯一的有效公钥；"
+    "可以停用本次签名所用的公钥）",
     response=PlatformKeyOut,
-    auth=False,
 )
 @platform_required(operation="keys")
 def retire_own_key(key: str) -> Any:

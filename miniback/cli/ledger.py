@@ -32,18 +32,22 @@ def checkpoint_command() -> None:
 
 @ledger_cli.command(
     "verify",
-    help="重新计算内容哈希、签名图片哈希、链接、树节点和检查点根哈希；有问题时以状态 1 退出并指出第一处。",
+    help="重新计算内容哈希、签名图片哈希、链接、树节点和检查点根哈希，核对平台上传记录的签名来源；"
+    "有问题时以状态 1 退出并指出第一处。",
 )
-@click.option("--skip-content", is_flag=True, help="不重新计算记录、事件和签名图片的哈希（只核对链和树）")
+@click.option(
+    "--skip-content", is_flag=True, help="不重新计算记录、事件和签名图片的哈希、不核对平台上传的来源（只核对链和树）"
+)
 def ledger_verify_command(skip_content: bool) -> None:
-    """Recompute every content hash, signature image hash, chain link, tree node and checkpoint root; exit 1 naming
-    the first problem."""
+    """Recompute every content hash, signature image hash, chain link, tree node and checkpoint root, and check the
+    signed origin of every uploaded record; exit 1 naming the first problem."""
     started = time.perf_counter()
     report = verify_ledger(_echo, content=not skip_content)
     elapsed = time.perf_counter() - started
     click.echo(
         f"账本条目 {report.entries} 条，内容核对 {report.contents_checked} 条，检查点 {report.checkpoints} 个，"
-        f"签名图片重新计算哈希 {report.blobs_checked} 个，用时 {elapsed:.1f} 秒"
+        f"签名图片重新计算哈希 {report.blobs_checked} 个，平台上传来源核对 {report.origins_checked} 条，"
+        f"用时 {elapsed:.1f} 秒"
     )
     if report.ok:
         click.echo("账本完好")

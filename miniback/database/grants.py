@@ -2,8 +2,9 @@
 
 Records, their items and signatures, sign-off events, the ledger and its checkpoints, and the platforms' signed
 requests, uploads and history get ``SELECT, INSERT`` only: no UPDATE, DELETE, DROP, TRUNCATE (which needs DROP) or
-ALTER. Other tables get ``SELECT, INSERT, UPDATE, DELETE``. Migrations and restores run as a separate owner account. ``flask --app miniback grants`` prints the script
-for the current schema (``deploy/grants.sql`` is its output for the tables of this release).
+ALTER. Other tables get ``SELECT, INSERT, UPDATE, DELETE``. Migrations and restores run as a separate owner
+account. ``flask --app miniback grants`` prints the script for the current schema (``deploy/grants.sql`` is its
+output for the tables of this release).
 """
 
 from __future__ import annotations

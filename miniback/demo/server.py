@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -51,9 +52,12 @@ def listen(host: str, port: int) -> socket.socket:
 
 def run_demo(app: Flask, host: str, port: int) -> None:
     from flask_migrate import upgrade
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
     from werkzeug.serving import make_server
 
+    from miniback.demo.platform import CALLBACK_PATH, go_live, prepare_platform, receiver_for, write_record
     from miniback.demo.wechat_stub import RunningStub
+    from miniback.platform.clients import STATUS_NAMES
 
     listening = listen(host, port)
     base = f"http://{host}:{port}"
@@ -65,6 +69,7 @@ def run_demo(app: Flask, host: str, port: int) -> None:
         if not db.session.execute(db.select(Account.id)).first():
             seed_demo()
             db.session.commit()
+        platform = prepare_platform(app, base)
         elevator = db.session.execute(db.select(Elevator).order_by(Elevator.id)).scalars().first()
         public_page, label_path = demo_label(app, elevator) if elevator else ("", "")
     stub = RunningStub().start()
@@ -74,6 +79,13 @@ def run_demo(app: Flask, host: str, port: int) -> None:
 
         # Jobs run in this process: pushes after submissions, deadline jobs, and the sweep.
         InlineRunner(app).start()
+    # The demo platform's callback endpoint lives beside the app in this server (not in the app itself).
+    served = DispatcherMiddleware(app, {CALLBACK_PATH: receiver_for(app, platform)})
+    server = make_server(host, port, served, threaded=True, fd=listening.fileno())
+    serving = threading.Thread(target=server.serve_forever, name="miniback-demo-server", daemon=True)
+    serving.start()
+    platform_status = go_live(app, platform)
+    record_ref = write_record(app, platform)
     print(
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
@@ -98,6 +110,13 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
   小程序账号（本地微信模拟，wx.login code 写作 任意:用户）: tech1…tech4, supervisor, manager1, manager2
     与真实微信一样，每个 code 只能用一次：再次登录请换一个前缀（demo:tech1 用过后用 demo2:tech1）
 
+  第三方维保平台（数据接口，规范见 docs/platform-api.md）: 穗云维保平台（{STATUS_NAMES[platform_status]}）
+    已对接平台名单:    {base}/platforms
+    平台私钥:          {platform.private_key}
+    用参考客户端上传一条维保记录 {record_ref}（再执行一次得到 duplicate）；
+    记录随即出现在 manager1 的待签名列表和上面的公开维保页面:
+    {platform.command(base)}
+
   试一试:
     curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\
          -d '{{"username":"suian-admin","password":"{DEMO_PASSWORD}"}}'
@@ -107,8 +126,9 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
 """,
         flush=True,
     )
-    server = make_server(host, port, app, threaded=True, fd=listening.fileno())
     try:
-        server.serve_forever()
+        while serving.is_alive():
+            serving.join(timeout=0.5)
     finally:
+        server.shutdown()
         listening.close()

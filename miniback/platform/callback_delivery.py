@@ -5,18 +5,28 @@ committed before the request goes out, so two workers never send the same attemp
 leaves a callback the sweep finds due again once the lease is over. 2xx delivers it; anything else (an error
 status, a refused or unreachable address, a timeout) schedules the next attempt after the next interval of the
 backoff, and after the last one the callback is ``failed``. Redirects are not followed.
+
+The URL is checked before each attempt, and (unless private addresses are allowed) the address the connection
+actually reached is checked again once connected: a name that resolved to a public address for the check and to
+a private one a moment later (DNS rebinding) is refused before a byte is sent.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import or_, select, update
 from standardwebhooks import Webhook
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from miniback.errors import ValidationFailed
 from miniback.extensions import db
@@ -69,6 +79,44 @@ def claim_attempt(callback_id: int, *, now: datetime) -> PlatformCallback | None
     return callback
 
 
+class _PeerChecked:
+    """Refuse a connection whose peer (the address really connected to) a callback may not go to."""
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]  # the connection class it is mixed into
+        peer = str(sock.getpeername()[0])
+        try:
+            check_callback_url(f"https://[{peer}]/" if ":" in peer else f"https://{peer}/", allow_private=False)
+        except ValidationFailed as refused:
+            sock.close()
+            raise NewConnectionError(self, refused.message) from None  # type: ignore[arg-type]
+        return sock
+
+
+class _PeerCheckedHTTPConnection(_PeerChecked, HTTPConnection):
+    pass
+
+
+class _PeerCheckedHTTPSConnection(_PeerChecked, HTTPSConnection):
+    pass
+
+
+class _PeerCheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PeerCheckedHTTPConnection
+
+
+class _PeerCheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PeerCheckedHTTPSConnection
+
+
+class PublicPeersOnly(HTTPAdapter):
+    """A transport whose every connection is checked once connected (see ``_PeerChecked``)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PeerCheckedHTTPPool, "https": _PeerCheckedHTTPSPool}
+
+
 def signed_headers(callback: PlatformCallback, secret: str, now: datetime) -> dict[str, str]:
     """The Standard Webhooks headers of this attempt (the timestamp is the attempt's, as the standard says)."""
     return {
@@ -103,6 +151,9 @@ def send_callback(
     try:
         with requests.Session() as session:
             session.trust_env = False  # no proxy or .netrc from the environment: exactly the URL checked above
+            if not allow_private:
+                session.mount("http://", PublicPeersOnly())
+                session.mount("https://", PublicPeersOnly())
             response = session.post(
                 url,
                 data=callback.payload.encode(),

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from miniback.extensions import db
 from miniback.models import PlatformCallback, PlatformClient, PlatformUpload, SignoffEvent, SignoffState
 from signoff.deadlines import SHANGHAI, signoff_deadline
-from signoff.projection import PROJECTED_COLUMNS, fold
+from signoff.projection import PROJECTED_COLUMNS, events_of, fold
 
 CallbackEvent = Literal["signed", "default_confirmed", "objected"]
 CALLBACK_EVENTS: tuple[CallbackEvent, ...] = get_args(CallbackEvent)
@@ -151,13 +151,7 @@ def dispatch_callbacks(
 
 def _dispatch_uploads(uploads: Sequence[PlatformUpload], now: datetime) -> list[int]:
     by_record = {upload.record_id: upload for upload in uploads}
-    events = list(
-        db.session.execute(
-            select(SignoffEvent)
-            .where(SignoffEvent.record_id.in_(list(by_record)))
-            .order_by(SignoffEvent.record_id, SignoffEvent.id)
-        ).scalars()
-    )
+    events = events_of([record_id for record_id in by_record if record_id is not None])
     done = set(
         db.session.execute(
             select(PlatformCallback.event_id).where(PlatformCallback.event_id.in_([event.id for event in events]))

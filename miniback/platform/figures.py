@@ -22,6 +22,8 @@ from miniback.models import (
 from miniback.records.calendar import SHANGHAI, local_day
 
 MAX_DAYS = 92
+# Far beyond any traffic, and far from the calendar's ends (a day's bounds in UTC must exist).
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 DEFAULT_DAYS = 30
 FLAGS = ("distance", "duration", "overlap")
 UPLOAD_OPERATIONS = ("record", "batch", "delay_notice")
@@ -60,6 +62,9 @@ class DayFigures:
 
 def day_range(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
     """The asked period (default: the last ``DEFAULT_DAYS`` days to today), at most ``MAX_DAYS`` long."""
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValidationFailed(fields={name: f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间"})
     end = date_to or today
     start = date_from or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:

@@ -15,9 +15,7 @@ Operations here flush, never commit: the caller commits once per item (each batc
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,7 +39,7 @@ from miniback.models.platform import (
 from miniback.records.drafts import add_item, save_results, start_draft, update_draft
 from miniback.records.due import file_delay_notice
 from miniback.records.onsite import Point, check_in, check_out, confirm_site, reference_location
-from miniback.records.signature import PNG_MAGIC
+from miniback.records.signature import PNG_MAGIC, decode_signature
 from miniback.records.submit import submit_record
 from miniback.records.templates import tsg_template
 from signoff.ledger.hashing import canonical_json, sha256_hex
@@ -228,8 +226,8 @@ def _signature_png(text: str) -> bytes:
     """The signature's bytes, refused unless they are base64 of a PNG (size, dimensions and ink are checked by the
     submission, as for the mini-program)."""
     try:
-        data = base64.b64decode(text.removeprefix("data:image/png;base64,"), validate=True)
-    except (binascii.Error, ValueError):
+        data = decode_signature(text, "signature_png")
+    except ValidationFailed:
         data = b""
     if not data.startswith(PNG_MAGIC):
         message = "签名必须是 PNG 图片的 Base64 编码"
@@ -354,9 +352,7 @@ def _raced(client: PlatformClient, sandbox: bool, kind: UploadKind, platform_ref
     return replay(winner, sha)
 
 
-def _keep(
-    client: PlatformClient, sandbox: bool, work: SessionTransaction, upload: PlatformUpload, kind: UploadKind
-) -> bool:
+def _keep(sandbox: bool, work: SessionTransaction, upload: PlatformUpload) -> bool:
     """End the savepoint ``work`` (the operations) and write ``upload``.
 
     Production: the upload row goes into ``work`` itself, so a unique-key refusal rolls the record back with it.
@@ -375,6 +371,49 @@ def _keep(
     return True
 
 
+def _receive(
+    client: PlatformClient,
+    *,
+    sandbox: bool,
+    kind: UploadKind,
+    platform_ref: str,
+    sha: str,
+    request_id: int,
+    index: int,
+    perform: Callable[[], tuple[dict[str, Any], datetime | None]],
+) -> Received:
+    """An upload under the platform's id: a known id is answered by ``replay``; a new one runs ``perform`` (the
+    domain operations, returning the upload's own columns and any sign-off deadline) in a savepoint, kept in
+    production and rolled back in the sandbox, and writes the ``PlatformUpload`` in this same transaction. If a
+    concurrent upload of the same id committed first, this one's work is rolled back and the other's upload answers
+    (duplicate or conflict). A database error (a deadlock, which MariaDB answers by rolling back the whole
+    transaction) is left to the caller, who rolls back and may redo the item."""
+    existing = find_upload(client.id, sandbox, kind, platform_ref)
+    if existing is not None:
+        return replay(existing, sha)
+    work = db.session.begin_nested()
+    try:
+        columns, deadline = perform()
+    except ApiError:
+        work.rollback()
+        raise
+    if sandbox:  # nothing official to point at
+        columns = {**columns, "record_id": None, "delay_notice_id": None}
+    upload = PlatformUpload(
+        platform_client_id=client.id,
+        sandbox=sandbox,
+        kind=kind,
+        platform_ref=platform_ref,
+        item_sha256=sha,
+        request_id=request_id,
+        item_index=index,
+        **columns,
+    )
+    if not _keep(sandbox, work, upload):
+        return _raced(client, sandbox, kind, platform_ref, sha)
+    return Received(upload, created=True, signoff_deadline=None if sandbox else deadline)
+
+
 def receive_record(
     client: PlatformClient,
     *,
@@ -386,39 +425,29 @@ def receive_record(
     index: int,
     received_at: datetime,
 ) -> Received:
-    """One uploaded record (``data``: the validated item, times aware) through the mini-program's operations.
+    """One uploaded record (``data``: the validated item, times aware) through the mini-program's operations. A
+    production upload keeps the record, its sign-off, ledger entry and public entry; a sandbox upload keeps only its
+    content hash and what it would have been (see ``_receive``)."""
 
-    A known id is answered by ``replay``. A sandbox upload runs the same operations and is then rolled back; a
-    production upload keeps the record, its sign-off, ledger entry and public entry. Either way the
-    ``PlatformUpload`` is written in this same transaction; if a concurrent upload of the same id committed first,
-    this one's work is rolled back and the other's upload answers (duplicate or conflict). A database error (a
-    deadlock, which MariaDB answers by rolling back the whole transaction) is left to the caller, who rolls back and
-    may redo the item.
-    """
-    existing = find_upload(client.id, sandbox, "record", platform_ref)
-    if existing is not None:
-        return replay(existing, sha)
-    work = db.session.begin_nested()
-    try:
+    def perform() -> tuple[dict[str, Any], datetime | None]:
         record, deadline, public_code = _submit(client, data, received_at)
-    except ApiError:
-        work.rollback()
-        raise
-    upload = PlatformUpload(
-        platform_client_id=client.id,
+        columns = {
+            "record_id": record.id,
+            "content_hash": record.content_hash,
+            "summary": _would_be(record, deadline, public_code),
+        }
+        return columns, deadline
+
+    return _receive(
+        client,
         sandbox=sandbox,
         kind="record",
         platform_ref=platform_ref,
-        item_sha256=sha,
+        sha=sha,
         request_id=request_id,
-        item_index=index,
-        record_id=None if sandbox else record.id,
-        content_hash=record.content_hash,
-        summary=_would_be(record, deadline, public_code),
+        index=index,
+        perform=perform,
     )
-    if not _keep(client, sandbox, work, upload, "record"):
-        return _raced(client, sandbox, "record", platform_ref, sha)
-    return Received(upload, created=True, signoff_deadline=None if sandbox else deadline)
 
 
 def _notice_elevators(client: PlatformClient, refs: list[dict[str, Any]]) -> list[Elevator]:
@@ -443,11 +472,8 @@ def receive_delay_notice(
 ) -> Received:
     """A delay notice (维保延期说明) for elevators of one authorising unit, filed by the platform's account; in the
     sandbox it is filed and rolled back like a record. Idempotent on the platform's notice id like a record."""
-    existing = find_upload(client.id, sandbox, "delay_notice", platform_ref)
-    if existing is not None:
-        return replay(existing, sha)
-    work = db.session.begin_nested()
-    try:
+
+    def perform() -> tuple[dict[str, Any], datetime | None]:
         elevators = _notice_elevators(client, data["elevators"])
         account = db.session.get(Account, client.account_id)
         assert account is not None
@@ -460,25 +486,18 @@ def receive_delay_notice(
             "starts_on": notice.starts_on.isoformat(),
             "ends_on": notice.ends_on.isoformat(),
         }
-        notice_id = notice.id
-    except ApiError:
-        work.rollback()
-        raise
-    upload = PlatformUpload(
-        platform_client_id=client.id,
+        return {"delay_notice_id": notice.id, "content_hash": sha, "summary": summary}, None
+
+    return _receive(
+        client,
         sandbox=sandbox,
         kind="delay_notice",
         platform_ref=platform_ref,
-        item_sha256=sha,
+        sha=sha,
         request_id=request_id,
-        item_index=0,
-        delay_notice_id=None if sandbox else notice_id,
-        content_hash=sha,
-        summary=summary,
+        index=0,
+        perform=perform,
     )
-    if not _keep(client, sandbox, work, upload, "delay_notice"):
-        return _raced(client, sandbox, "delay_notice", platform_ref, sha)
-    return Received(upload, created=True)
 
 
 def uploads_of(client: PlatformClient, sandbox: bool) -> Any:

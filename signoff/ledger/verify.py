@@ -1,5 +1,6 @@
 """``ledger verify``: recompute every content hash, every chain link, every tree node and every checkpoint root,
-and re-hash every stored blob (signature image) the records and events refer to by hash (``signoff.ledger.blobs``).
+re-hash every stored blob (signature image) the records and events refer to by hash (``signoff.ledger.blobs``),
+and check the signed evidence of origin of every record a platform uploaded (``signoff.ledger.origins``).
 
 One keyset-paginated pass in Merkle-leaf order (plain DBAPI tuples: the ORM would cost more than the hashing),
 then one pass per tree level; memory holds the leaf level only.
@@ -24,6 +25,7 @@ from signoff.ledger.blobs import missing_blobs, rehash_blobs, short
 from signoff.ledger.bulk import keyset, paused_gc
 from signoff.ledger.chain import entry_hash
 from signoff.ledger.kinds import KINDS, columns_differing, load_children, load_rows, rehash_stored
+from signoff.ledger.origins import verify_origins
 
 BATCH = 10_000
 NEW_CHAIN = (0, GENESIS_HASH)
@@ -36,6 +38,7 @@ class Report:
     contents_checked: int = 0
     checkpoints: int = 0
     blobs_checked: int = 0
+    origins_checked: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -43,7 +46,7 @@ class Report:
         return not self.problems
 
     def reset(self) -> Report:
-        self.entries = self.contents_checked = self.checkpoints = self.blobs_checked = 0
+        self.entries = self.contents_checked = self.checkpoints = self.blobs_checked = self.origins_checked = 0
         self.problems.clear()
         return self
 
@@ -593,7 +596,8 @@ def _check_nodes(levels: list[list[bytes]], report: Report) -> None:
 
 
 def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> Report:
-    """Check everything the ledger commits to; ``content=False`` skips re-hashing the records, events and blobs."""
+    """Check everything the ledger commits to; ``content=False`` skips re-hashing the records, events and blobs and
+    checking the uploaded records' signed origin."""
     report = Report()
     with paused_gc():
         progress("按默克尔树顺序核对账本条目、每部电梯的哈希链与检查点 …")
@@ -603,6 +607,8 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
         _check_nodes(walk.levels, report)
     if content:
         report.blobs_checked, problems = rehash_blobs(progress)
+        report.problems += problems
+        report.origins_checked, problems = verify_origins(progress)
         report.problems += problems
     _check_unledgered(report, progress)
     return report

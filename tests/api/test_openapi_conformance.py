@@ -20,6 +20,7 @@ from tests.factories.records import complete_draft, point, submit
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 from tests.factories.signatures import signature_b64
 from tests.platform.callbacks_support import upload_record
+from tests.platform.contract_calls import exercise_platform_uploads
 from tests.platform.lifecycle_contract import exercise_platform_lifecycle_routes
 
 
@@ -228,6 +229,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
 
     # The data interface's platforms: the operator's, the unit admin's, the public list, the platform's own keys.
     exercise_platform_lifecycle_routes(c, ok, operator, world.unit, world.admin)
+
     # Callbacks: the platform's secret and a sandbox's simulated outcome (signed), the operator's delivery log.
     platform = make_platform("testing", callback_url="http://127.0.0.1:9/callbacks")
     upload_record(platform, None, sandbox=True, ref="sbx-contract")
@@ -235,6 +237,9 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     sandbox_event = "/api/v1/platform/sandbox/records/sbx-contract/events"
     ok(call(c, platform, "POST", sandbox_event, {"event": "signed"}), 202)
     ok(c.get(f"/api/v1/platforms/{platform.client.id}/callbacks", headers=auth(operator)))
+
+    # The signed platform routes (issue 15).
+    exercise_platform_uploads(c, world)
 
     assert contract.problems == []
     assert contract.unexercised() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.factories.signatures import manager_signature_b64
 
 
 def free_port() -> int:
@@ -121,6 +123,44 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         edit.add_header("Authorization", f"Bearer {token}")
         urllib.request.urlopen(edit, timeout=10).close()
         assert "演示 9 号梯" in fetch(page_url)
+
+        # The connected demo platform: the banner's reference-client command uploads a record, which then awaits
+        # the manager's signature and shows on the elevator's public page.
+        assert "穗云维保平台" in fetch(f"http://127.0.0.1:{port}/platforms")
+        (command,) = [line.strip() for line in printed.splitlines() if "miniback_platform_client.py" in line]
+        private_key = re.search(r"--private-key (\S+)", command).group(1)
+        assert Path(private_key) == tmp_path / "platform-demo" / "private_key.pem"
+        assert (Path(private_key).stat().st_mode & 0o777) == 0o600
+        before = call(f"{base}/public/elevators/{code}")["records"]
+        uploaded = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
+        answer = json.loads(uploaded.stdout)
+        assert (answer["status"], answer["body"]["result"]) == (201, "created"), answer
+        record = answer["body"]["record"]
+        assert (record["sandbox"], record["signoff"]["state"], record["public_url"]) == (False, "pending", page_url)
+        manager = call(f"{base}/auth/wechat/login", {"code": "platform:manager1"})["token"]
+        pending = call(f"{base}/signoff/records?state=pending&per_page=100", token=manager)["items"]
+        assert record["record_id"] in [item["record_id"] for item in pending]
+        after = call(f"{base}/public/elevators/{code}")["records"]
+        assert len(after) == len(before) + 1 and after[0]["signoff_state"] == "pending"
+        assert fetch(page_url).count("维保人员：") == len(after)
+        again = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert json.loads(again.stdout)["body"]["result"] == "duplicate"
+        # The manager signs it; the platform's callback reaches the demo's receiver, which verified its signature.
+        signature = {"signature_png": manager_signature_b64()}
+        call(f"{base}/signoff/records/{record['record_id']}/sign", signature, token=manager)
+        operator = call(f"{base}/auth/login", {"username": "platform", "password": password})["token"]
+        (platform,) = call(f"{base}/platforms", token=operator)["items"]
+        assert (platform["code"], platform["status"]) == ("suiyun", "connected")
+        deadline = time.monotonic() + 30
+        while True:
+            callbacks = call(f"{base}/platforms/{platform['id']}/callbacks", token=operator)["items"]
+            mine = [c for c in callbacks if c["record_id"] == record["record_id"]]
+            if mine and mine[0]["status"] == "delivered" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert [(c["event_type"], c["status"], c["sandbox"]) for c in mine] == [("record.signed", "delivered", False)]
+        assert mine[0]["attempt_log"][0]["status_code"] == 204  # the receiver answers 204 only to a valid signature
     finally:
         process.terminate()
         process.wait(timeout=10)

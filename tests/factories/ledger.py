@@ -20,8 +20,13 @@ from tests.factories.signatures import placeholder_signature
 _seq = itertools.count(1)
 
 
-def submit_record(elevator: Elevator, technician_id: int, remarks: str = "正常") -> MaintenanceRecord:
-    """A submitted record with canonical content and its hash, chained in the ledger in the same transaction."""
+def submit_record(
+    elevator: Elevator, technician_id: int, remarks: str = "正常", source: str | None = None
+) -> MaintenanceRecord:
+    """A submitted record with canonical content and its hash, chained in the ledger in the same transaction.
+
+    ``source`` (e.g. ``"platform:acme"``) is written into the content and the column; without it the content has
+    none and the column keeps its default."""
     n = next(_seq)
     signature = placeholder_signature().sha256
     start = datetime(2026, 11, 20, 2, 0, tzinfo=UTC) + timedelta(hours=n)
@@ -44,6 +49,8 @@ def submit_record(elevator: Elevator, technician_id: int, remarks: str = "正常
         "signature_sha256": signature,
         "items": [],
     }
+    if source is not None:
+        content["source"] = source
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     record = MaintenanceRecord(
         draft_id=draft.id,
@@ -73,6 +80,8 @@ def submit_record(elevator: Elevator, technician_id: int, remarks: str = "正常
         content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
         canonical_content=canonical,
     )
+    if source is not None:
+        record.source = source
     db.session.add(record)
     db.session.flush()
     append_entry(elevator.id, "record", record.id, record.content_hash, at=record.received_at)

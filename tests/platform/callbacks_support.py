@@ -26,11 +26,19 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from jobs.connection import CALLBACKS_QUEUE, QUEUES, queue, redis_connection
 from miniback.extensions import db
-from miniback.models import PlatformCallback, PlatformCallbackAttempt, PlatformRequest, PlatformUpload, utcnow
+from miniback.models import (
+    PlatformCallback,
+    PlatformCallbackAttempt,
+    PlatformRequest,
+    PlatformUpload,
+    SignoffState,
+    utcnow,
+)
 from miniback.platform.callbacks import webhook_secret
 from tests.factories.platform import Platform, make_platform
-from tests.factories.registry import UnitWorld, auth
+from tests.factories.registry import UnitWorld, auth, make_world
 from tests.factories.signatures import manager_signature_b64
+from tests.factories.signoff import submitted_records
 
 
 @dataclass
@@ -207,3 +215,12 @@ def object_to(client: FlaskClient, world: UnitWorld, record_id: int) -> int:
     url = f"/api/v1/signoff/records/{record_id}/objection"
     status: int = client.post(url, json={"reason": "记录与现场不符"}, headers=auth(world.manager)).status_code
     return status
+
+
+def uploaded_record(app: Flask, receiver: Receiver, **submitted: Any) -> tuple[UnitWorld, Platform, SignoffState]:
+    """A record submitted now and uploaded by a connected platform that calls back to ``receiver``."""
+    world = make_world()
+    platform = connected(world, receiver, app)
+    (state,) = submitted_records(world, **submitted)
+    upload_record(platform, state.record_id)
+    return world, platform, state

@@ -3,6 +3,7 @@ checked again before each attempt; redirects not followed; a failing platform ne
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import redis
@@ -14,12 +15,10 @@ from jobs.worker import production_worker
 from miniback.extensions import db
 from miniback.models import PlatformCallback, PlatformClient, SignoffEvent, SignoffState, utcnow
 from tests.conftest import REDIS_URL
-from tests.factories.registry import make_world
-from tests.factories.signoff import due_records, submitted_records
+from tests.factories.signoff import due_records
 from tests.platform.callbacks_support import (
     attempts,
     callbacks,
-    connected,
     dead_port_url,
     run_callback_worker,
     run_signoff_worker,
@@ -27,6 +26,7 @@ from tests.platform.callbacks_support import (
     sign,
     time_passes,
     upload_record,
+    uploaded_record,
 )
 
 BACKOFF = [30, 120, 600, 3600, 6 * 3600, 24 * 3600]
@@ -34,13 +34,10 @@ BACKOFF = [30, 120, 600, 3600, 6 * 3600, 24 * 3600]
 
 def signed_platform_record(jobs_app, client, receiver, *, callback_url=None):
     """A connected platform's record, signed by the manager: its callback is waiting on the callbacks queue."""
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     if callback_url is not None:
         platform.client.callback_url = callback_url
         db.session.commit()
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
     assert sign(client, world, state.record_id) == 201
     return world, platform, state
 
@@ -197,3 +194,31 @@ def test_a_revoked_platform_gets_no_further_attempt(jobs_app, client, receiver):
         (None, "平台已注销，不再回调"),
     ]
     assert len(receiver.deliveries) == 1
+
+
+def test_a_name_rebound_to_a_private_address_after_the_check_is_refused_once_connected(
+    jobs_app, client, receiver, monkeypatch
+):
+    """DNS rebinding: the name is public when the URL is checked and points at this machine a moment later, when
+    the connection is made. The address really connected to is checked too, so nothing is sent to it."""
+    jobs_app.config["PLATFORM_CALLBACK_ALLOW_PRIVATE"] = False
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.example.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    signed_platform_record(jobs_app, client, receiver, callback_url=f"https://rebind.example.test:{port}/hook")
+    run_callback_worker()
+    (callback,) = callbacks()
+    (refused,) = attempts(callback.id)
+    assert len(lookups) == 2  # the check's, then the connection's
+    assert refused.status_code is None
+    assert "内网、本机或保留地址（127.0.0.1）" in refused.error
+    assert receiver.deliveries == []

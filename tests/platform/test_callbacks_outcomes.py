@@ -26,6 +26,7 @@ from tests.platform.callbacks_support import (
     run_signoff_worker,
     sign,
     upload_record,
+    uploaded_record,
 )
 
 
@@ -80,10 +81,7 @@ def test_the_deadline_job_default_confirms_and_the_platform_hears_of_it_once(job
 
 
 def test_an_objection_before_the_deadline_sends_one_objected_callback(jobs_app, client, receiver):
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     assert object_to(client, world, state.record_id) == 201
     run_callback_worker()
     (delivery,) = receiver.deliveries
@@ -135,10 +133,7 @@ def test_records_of_the_mini_program_sandbox_or_a_platform_without_callback_url_
 
 
 def test_a_flushed_redis_loses_no_callback_the_sweep_writes_and_sends_it(jobs_app, client, receiver):
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     assert sign(client, world, state.record_id) == 201
     with redis.Redis.from_url(REDIS_URL) as connection:
         connection.flushdb()  # the dispatch job is gone
@@ -152,10 +147,7 @@ def test_a_flushed_redis_loses_no_callback_the_sweep_writes_and_sends_it(jobs_ap
 
 
 def test_redis_down_never_fails_the_sign_off_and_the_sweep_catches_up(jobs_app, client, receiver):
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     close_connection(jobs_app)
     jobs_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     assert sign(client, world, state.record_id) == 201
@@ -168,10 +160,7 @@ def test_redis_down_never_fails_the_sign_off_and_the_sweep_catches_up(jobs_app, 
 
 
 def test_a_dispatcher_racing_another_writes_no_second_callback(jobs_app, client, receiver):
-    world = make_world()
-    platform = connected(world, receiver, jobs_app)
-    (state,) = submitted_records(world)
-    upload_record(platform, state.record_id)
+    world, platform, state = uploaded_record(jobs_app, receiver)
     assert sign(client, world, state.record_id) == 201
     db.session.commit()
     db.session.execute(db.select(SignoffState.record_id)).all()  # this session's snapshot (REPEATABLE READ) begins

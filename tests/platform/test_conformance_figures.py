@@ -86,6 +86,8 @@ def test_the_default_period_is_the_last_thirty_days(client):
         ("?date_from=2026-01-01&date_to=2026-12-01", "date_to"),
         ("?date_from=yesterday", "date_from"),
         ("?date_to=2026-02-30", "date_to"),
+        ("?date_from=9999-12-30&date_to=9999-12-31", "date_from"),
+        ("?date_from=0001-01-01&date_to=0001-01-02", "date_from"),
     ],
 )
 def test_bad_periods_are_422_naming_the_field(client, query, field):

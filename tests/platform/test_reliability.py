@@ -3,6 +3,7 @@ server in the middle of a batch, and Redis flushed between an upload and its sig
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -222,10 +222,8 @@ def test_kill_9_mid_batch_leaves_whole_items_and_the_resent_batch_no_duplicates(
 
 
 def _post_ignoring_the_cut(server: Server, platform: Platform, body: bytes) -> None:
-    try:
+    with contextlib.suppress(requests.ConnectionError):  # the server is killed under it: that is the point
         server.post(platform, BATCH, body)
-    except requests.ConnectionError:
-        pass  # the server was killed under it: that is the point
 
 
 @pytest.fixture
@@ -259,4 +257,3 @@ def test_redis_flushed_between_upload_and_deadline_the_signoff_still_ends_once(j
     assert_exactly_once([out["record_id"]])
     read = call(client, platform, "GET", f"{RECORDS}/{payload['platform_record_id']}")
     assert read.json["signoff"]["state"] == "default_confirmed"
-    assert time.monotonic() > 0

@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const tokenStore = require('../utils/token-store');
 
 jest.mock('../services/signoff', () => ({
@@ -15,7 +15,7 @@ jest.mock('../services/records', () => ({
 const signoff = require('../services/signoff');
 const records = require('../services/records');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/home/index'));
+const pageId = loadComponent('pages/home/index');
 
 function open() {
   const page = simulate.render(pageId);

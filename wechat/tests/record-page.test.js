@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 jest.mock('../services/records', () => ({
   CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
@@ -21,7 +21,7 @@ jest.mock('../services/elevators', () => ({
 const records = require('../services/records');
 const elevators = require('../services/elevators');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
+const pageId = loadComponent('pages/record/index');
 
 function draft(overrides) {
   return Object.assign(
@@ -178,7 +178,8 @@ test('a refused location permission says how to fix it', async () => {
   const page = await open(draft({ check_in: null, check_out: null }));
   await tap(page.querySelector('.check-in'));
   expect(records.checkIn).not.toHaveBeenCalled();
-  expect(page.data.siteError).toBe('需要位置权限才能现场签到，请在设置中允许使用位置信息');
+  expect(page.data.siteError).toContain('需要位置权限才能现场签到');
+  expect(page.data.siteError).toContain('打开设置');
   expect(page.data.locationDenied).toBe(true);
 });
 

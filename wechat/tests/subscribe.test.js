@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const { scriptRequests } = require('./wx-mock');
 const config = require('../config');
 const signoff = require('../services/signoff');
@@ -31,6 +31,7 @@ test('nothing is reported when every template was refused or the dialog failed',
 });
 
 test('without configured templates it says so instead of pretending', async () => {
+  wx.getAccountInfoSync.mockReturnValueOnce({ miniProgram: { envVersion: 'release' } }); // no template id there yet
   const err = await signoff.requestSubscription().catch((e) => e);
   expect(err.code).toBe('subscribe_not_configured');
   expect(err.message).toBe('提醒模板尚未配置，请联系系统管理员');
@@ -59,7 +60,7 @@ test('a tap on the sign-off page asks WeChat at once and reports the accepted te
       { statusCode: 200, data: { technicians: [], items: [] } },
       { statusCode: 200, data: { items: [{ template_id: 'tpl-signoff', remaining: 1 }] } },
     ]);
-    const page = simulate.render(simulate.load(path.join(__dirname, '../pages/signoff/index')));
+    const page = simulate.render(loadComponent('pages/signoff/index'));
     page.attach(document.createElement('parent-wrapper'));
     page.instance.onLoad({ record_id: '12' });
     await simulate.sleep(0);
