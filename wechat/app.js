@@ -1,4 +1,23 @@
-// Entry: nothing happens here but routing; pages/login decides where a user goes.
+// Entry: routing is pages/login's. Here only the weak-signal queue: when the phone is back online, or the
+// mini-program comes back to the foreground, what waits on the phone (utils/outbox) is sent.
+const outbox = require('./utils/outbox');
+
+function sendWaiting() {
+  if (outbox.pending().length) outbox.flush().catch(() => {});
+}
+
 App({
   globalData: {},
+
+  onLaunch() {
+    if (wx.onNetworkStatusChange) {
+      wx.onNetworkStatusChange((res) => {
+        if (res && res.isConnected) sendWaiting();
+      });
+    }
+  },
+
+  onShow() {
+    sendWaiting();
+  },
 });

@@ -63,8 +63,8 @@ function submit(draftId, signaturePngBase64, deviceSubmittedAt) {
 
 // The caller's submitted records, newest first, each with its sign-off ({state, deadline_at, …} or null).
 // filters: {technician_id, elevator_id, signoff_state, flagged, date_from, date_to, org_node_id, cursor}
-function list(filters) {
-  const query = { per_page: 20 };
+function list(filters, perPage) {
+  const query = { per_page: perPage || 20 };
   Object.keys(filters || {}).forEach((key) => {
     const value = filters[key];
     if (value !== undefined && value !== null && value !== '') query[key] = value;

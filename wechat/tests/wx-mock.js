@@ -29,6 +29,9 @@ function createWx() {
     openSetting: jest.fn(),
     requestSubscribeMessage: jest.fn(),
     canvasToTempFilePath: jest.fn(),
+    arrayBufferToBase64: jest.fn(() => 'iVBORw0KGgo='),
+    setClipboardData: jest.fn((opts) => opts && opts.success && opts.success({})),
+    onNetworkStatusChange: jest.fn(),
     getFileSystemManager: jest.fn(() => ({ readFile: jest.fn() })),
     createSelectorQuery: jest.fn(() => {
       const query = {

@@ -5,6 +5,7 @@
 // An entry names an operation of services/records (e.g. 'saveResults') and its arguments, so the endpoint
 // paths stay in the services.
 const records = require('../services/records');
+const localDraft = require('./local-draft');
 
 const OPERATIONS = ['saveResults', 'updateDraft', 'checkIn', 'checkOut', 'submit'];
 
@@ -63,6 +64,11 @@ async function attempt(entry) {
     if (!OPERATIONS.includes(entry.op)) throw new Error(`unknown outbox operation ${entry.op}`);
     const data = await records[entry.op](...entry.args);
     remove(entry.id);
+    if (entry.op === 'submit') {
+      // The record exists: nothing of its draft needs keeping on the phone any more.
+      clearDraft(entry.draftId);
+      localDraft.remove(entry.draftId);
+    }
     return { sent: true, data };
   } catch (err) {
     if (isTransient(err) || isLoginWait(err)) {
