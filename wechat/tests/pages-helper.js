@@ -1,0 +1,52 @@
+// Shared by the role-job tests: log in as a role, render one page (miniprogram-simulate compiles one page per
+// test file reliably, so each file renders a single page), let its promises settle.
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+const tokenStore = require('../utils/token-store');
+
+const HOUR = 3600 * 1000;
+
+function loginAs(role, id, name) {
+  tokenStore.save({
+    token: 't',
+    expires_at: '2999-01-01T00:00:00+00:00',
+    account: { id: id || 4, role, name: name || '张工' },
+  });
+}
+
+function clearPhone() {
+  Object.keys(wx.__storage).forEach((key) => delete wx.__storage[key]);
+}
+
+async function settle() {
+  for (let i = 0; i < 8; i += 1) await simulate.sleep(0);
+}
+
+function pageRenderer(page) {
+  const id = simulate.load(path.join(__dirname, `../pages/${page}/index`));
+  return (options, lifecycle) => {
+    const node = simulate.render(id);
+    node.attach(document.createElement('parent-wrapper'));
+    node.instance[lifecycle || 'onLoad'](options || {});
+    return node;
+  };
+}
+
+// A row of GET /records.
+function record(id, signoff, extra) {
+  return Object.assign(
+    {
+      id,
+      category: 'half_month',
+      maintenance_day: '2026-11-25',
+      check_in_at: '2026-11-25T01:00:00+00:00',
+      technician_name: '张工',
+      elevator: { id: 9, address: '天河路 1 号', position: '1 号客梯' },
+      flagged: false,
+      signoff,
+    },
+    extra,
+  );
+}
+
+module.exports = { HOUR, loginAs, clearPhone, settle, pageRenderer, record };
