@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint services js-test pytest console clean
+.PHONY: demo test lint services js-test pytest console previews clean
 
 $(STAMP): pyproject.toml
 	@echo "==> 安装 Python 依赖到 $(VENV)"
@@ -57,11 +57,22 @@ lint: $(STAMP)
 
 js-test: $(CONSOLE_DEPS)
 	@if [ -f wechat/package.json ]; then \
-		echo "==> 小程序 jest 测试"; \
-		cd wechat && npm ci --no-audit --no-fund --loglevel=error && npx jest --ci; \
+		echo "==> 小程序：微信编译器 (wcc/wcsc) 与配置检查、包大小、适老化，然后 jest 测试"; \
+		cd wechat && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check && npx jest --ci; \
 	fi
 	@echo "==> 网页工作台 Vitest 测试"
 	@cd console && npx vitest run
+
+## make previews: every mini-program page in each of its states (wechat/previews/<page>.states.js) as a 375×812
+## PNG in build/previews/wechat/ (ignored by git), rendered from WeChat's own compilers in headless Chromium.
+WECHAT_DEPS := wechat/node_modules/.package-lock.json
+$(WECHAT_DEPS): wechat/package-lock.json
+	@echo "==> 安装小程序依赖 (npm ci)"
+	@cd wechat && npm ci --no-audit --no-fund --loglevel=error
+
+previews: $(STAMP) $(WECHAT_DEPS)
+	@echo "==> 小程序页面预览 → build/previews/wechat/"
+	@$(BIN)/python -m tests.wechat.previews build/previews/wechat
 
 # The browser journeys (tests/console/) drive the built console.
 pytest: $(STAMP) $(CONSOLE_BUILD)

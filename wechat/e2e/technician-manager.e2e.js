@@ -4,8 +4,8 @@
 // the use unit's manager opens it from the reminder link, sees it pending with the technician's signature, and
 // signs; the technician then sees it signed. Only wx.request (bridged to HTTP), wx.login and the device APIs
 // are stand-ins; pages, services, the queue and the server are real.
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('../tests/load-component');
 const config = require('../config');
 const auth = require('../services/auth');
 const elevators = require('../services/elevators');
@@ -23,10 +23,10 @@ const MANAGER_SIGNATURE = process.env.MINIBACK_E2E_MANAGER_SIGNATURE;
 // The develop environment, pointed at the demo server; its QR codes are /e/<code> on the same origin.
 Object.assign(config.ENVIRONMENTS.develop, { apiBaseUrl: API, publicOrigins: [ORIGIN] });
 
-const ROOT = path.join(__dirname, '..');
+// Each page loaded once (miniprogram-simulate registers a page's Component() on its first load only).
 const PAGES = {};
 ['login', 'home', 'elevator', 'record', 'signoff', 'records'].forEach((name) => {
-  PAGES[name] = simulate.load(path.join(ROOT, `pages/${name}/index`), { rootPath: ROOT });
+  PAGES[name] = loadComponent(`pages/${name}/index`);
 });
 
 function open(name, options, lifecycle) {

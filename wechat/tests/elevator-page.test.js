@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 jest.mock('../services/elevators', () => ({
   byPublicCode: jest.fn(),
@@ -18,7 +18,7 @@ const elevators = require('../services/elevators');
 const tokenStore = require('../utils/token-store');
 const records = require('../services/records');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/elevator/index'));
+const pageId = loadComponent('pages/elevator/index');
 const ELEVATOR = {
   id: 9,
   public_code: 'k7m2p9q4',

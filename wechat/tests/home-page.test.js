@@ -1,12 +1,12 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const tokenStore = require('../utils/token-store');
 
 jest.mock('../services/signoff', () => ({
   pending: jest.fn(),
   requestSubscription: jest.fn(),
   explainWithoutReminder: jest.fn(),
-  WITHOUT_REMINDER: '未开启提醒：……逾期未签名的，系统将默认确认（并非本人签名）。',
+  REMINDER_HINT: '不开启提醒也可以签名……逾期未签名的记录将由系统默认确认（并非本人签名）。',
 }));
 
 jest.mock('../services/records', () => ({
@@ -17,7 +17,7 @@ jest.mock('../services/records', () => ({
 const signoff = require('../services/signoff');
 const records = require('../services/records');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/home/index'));
+const pageId = loadComponent('pages/home/index');
 
 function open() {
   const page = simulate.render(pageId);
@@ -155,7 +155,7 @@ test('declining the reminder says plainly what happens without it', async () => 
   signoff.pending.mockResolvedValue({ items: [], total: 0 });
   signoff.requestSubscription.mockResolvedValueOnce([]);
   const page = open();
-  expect(page.querySelector('.without-reminder').dom.textContent).toContain('系统将默认确认');
+  expect(page.querySelector('.without-reminder').dom.textContent).toContain('将由系统默认确认');
   await page.instance.subscribe();
   expect(signoff.explainWithoutReminder).toHaveBeenCalledTimes(1);
   page.instance.openHistory();

@@ -1,9 +1,9 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const { scriptRequests } = require('./wx-mock');
 const tokenStore = require('../utils/token-store');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/login/index'));
+const pageId = loadComponent('pages/login/index');
 const NOT_BOUND = { statusCode: 403, data: { error: { code: 'wechat_not_bound', message: '该微信尚未绑定账号，请输入管理员提供的绑定码' } } };
 
 function session(role) {

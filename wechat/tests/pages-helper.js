@@ -1,7 +1,7 @@
-// Shared by the role-job tests: log in as a role, render one page (miniprogram-simulate compiles one page per
-// test file reliably, so each file renders a single page), let its promises settle.
-const path = require('path');
+// Shared by the role-job tests: log in as a role, render one page (loaded once per file: miniprogram-simulate
+// registers a page's Component() on its first load only), let its promises settle.
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const tokenStore = require('../utils/token-store');
 
 const HOUR = 3600 * 1000;
@@ -23,7 +23,7 @@ async function settle() {
 }
 
 function pageRenderer(page) {
-  const id = simulate.load(path.join(__dirname, `../pages/${page}/index`));
+  const id = loadComponent(`pages/${page}/index`);
   return (options, lifecycle) => {
     const node = simulate.render(id);
     node.attach(document.createElement('parent-wrapper'));

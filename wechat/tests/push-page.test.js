@@ -3,6 +3,7 @@
 const fs = require('fs');
 const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const { scriptRequests } = require('./wx-mock');
 const tokenStore = require('../utils/token-store');
 
@@ -46,7 +47,7 @@ test('opened with the pushed options, the page loads the pushed record', async (
     },
     { statusCode: 200, data: { id: recordId, technicians: [], items: [] } },
   ]);
-  const page = simulate.render(simulate.load(path.join(ROOT, pagePath)));
+  const page = simulate.render(loadComponent(pagePath));
   page.attach(document.createElement('parent-wrapper'));
   page.instance.onLoad(options);
   await simulate.sleep(0);

@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 jest.mock('../services/records', () => ({
   CATEGORIES: [{ value: 'half_month', label: '半月维保' }],
@@ -24,7 +24,7 @@ const elevators = require('../services/elevators');
 // The phone's storage (local copy, outbox) starts empty for every test.
 beforeEach(() => Object.keys(wx.__storage).forEach((key) => delete wx.__storage[key]));
 
-const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
+const pageId = loadComponent('pages/record/index');
 
 function draft(overrides) {
   return Object.assign(

@@ -1,7 +1,7 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/scan/index'));
+const pageId = loadComponent('pages/scan/index');
 
 function open() {
   const page = simulate.render(pageId);

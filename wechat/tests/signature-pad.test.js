@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 function fakeCanvas() {
   const ctx = {
@@ -23,7 +23,7 @@ function withCanvas(canvas) {
 }
 
 // Loaded once per file: the component's JS module runs (and registers) only once.
-const id = simulate.load(path.join(__dirname, '../components/signature-pad/index'));
+const id = loadComponent('components/signature-pad/index');
 
 function render() {
   const comp = simulate.render(id);

@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 
 jest.mock('../services/signoff', () => ({
   record: jest.fn(),
@@ -17,7 +17,7 @@ jest.mock('../services/records', () =>
 const signoff = require('../services/signoff');
 const records = require('../services/records');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/signoff/index'));
+const pageId = loadComponent('pages/signoff/index');
 
 function record(signoffState) {
   return {

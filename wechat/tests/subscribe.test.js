@@ -1,5 +1,5 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const { scriptRequests } = require('./wx-mock');
 const config = require('../config');
 const signoff = require('../services/signoff');
@@ -60,7 +60,7 @@ test('a tap on the sign-off page asks WeChat at once and reports the accepted te
       { statusCode: 200, data: new ArrayBuffer(2) }, // the technician's signature image
       { statusCode: 200, data: { items: [{ template_id: 'tpl-signoff', remaining: 1 }] } },
     ]);
-    const page = simulate.render(simulate.load(path.join(__dirname, '../pages/signoff/index')));
+    const page = simulate.render(loadComponent('pages/signoff/index'));
     page.attach(document.createElement('parent-wrapper'));
     page.instance.onLoad({ record_id: '12' });
     await simulate.sleep(0);

@@ -1,13 +1,13 @@
 // The record form without signal: kept on the phone as entered, queued, sent later with the original device
 // times, and exactly one record however often the submission is retried.
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent } = require('./load-component');
 const tokenStore = require('../utils/token-store');
 const outbox = require('../utils/outbox');
 const localDraft = require('../utils/local-draft');
 const { createServer } = require('./fake-server');
 
-const pageId = simulate.load(path.join(__dirname, '../pages/record/index'));
+const pageId = loadComponent('pages/record/index');
 
 function draft() {
   return {

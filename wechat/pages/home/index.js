@@ -57,7 +57,7 @@ Component({
     listMessage: '',
     drafts: [],
     cancellingId: 0,
-    withoutReminder: signoff.WITHOUT_REMINDER,
+    reminderHint: signoff.REMINDER_HINT,
   },
 
   methods: {

@@ -38,6 +38,7 @@ Component({
     objectionReason: '',
     push: {},
     subscribePrompt: false,
+    reminderHint: signoff.REMINDER_HINT,
     groups: [],
     canSign: false,
     canObject: false,
