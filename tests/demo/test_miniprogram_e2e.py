@@ -6,15 +6,13 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.demo.test_make_demo import demo_env, free_port
+from tests.demo.test_make_demo import demo_env, free_port, read_banner, start_demo
 from tests.factories.signatures import MANAGER_PAD, signature_b64
 
 WECHAT = ROOT / "wechat"
@@ -32,26 +30,10 @@ def test_miniprogram_technician_submits_and_manager_signs_against_the_demo_serve
     if not (WECHAT / "node_modules" / "miniprogram-simulate").exists():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WECHAT, check=True, timeout=600)
     port = free_port()
-    flask = str(Path(sys.executable).with_name("flask"))
-    server = subprocess.Popen(
-        [flask, "--app", "wsgi", "demo", "--port", str(port)],
-        cwd=ROOT,
-        env=demo_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = start_demo(tmp_path, port)
     try:
-        banner = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            if not line:
-                break
-            banner.append(line)
-            if "按 Ctrl+C 停止演示" in line:
-                break
-        assert any("按 Ctrl+C 停止演示" in line for line in banner), "".join(banner)
+        banner = read_banner(server, seconds=120)
+        assert "按 Ctrl+C 停止演示" in banner, banner
         before = record_count(tmp_path / "demo.sqlite3")
         env = demo_env(tmp_path) | {
             "MINIBACK_E2E_API": f"http://127.0.0.1:{port}/api/v1",

@@ -82,6 +82,15 @@ function signatureDataUrl(recordId) {
   return http.image(`/records/${recordId}/signature.png`);
 }
 
+// For a page: {signatureSrc} once loaded, or {signatureError} saying why it is not shown (never rejects).
+async function signatureView(recordId, failurePrefix) {
+  try {
+    return { signatureSrc: await signatureDataUrl(recordId), signatureError: '' };
+  } catch (err) {
+    return { signatureSrc: '', signatureError: `${failurePrefix || '签名图片暂时无法显示'}：${err.message}` };
+  }
+}
+
 // Active technicians of the caller's unit, own team first: who can be named as the second technician.
 async function colleagues() {
   const page = await http.get('/staff/colleagues', { per_page: 100 });
@@ -104,4 +113,5 @@ module.exports = {
   list,
   detail,
   signatureDataUrl,
+  signatureView,
 };

@@ -1,13 +1,7 @@
 // The elevator page: the elevator's recent history, with sign-off states and flags.
 const { routeRequests } = require('./wx-mock');
-const { HOUR, loginAs, clearPhone, settle, pageRenderer, record } = require('./pages-helper');
-const SIGNOFFS = [
-  record(1, { state: 'pending', deadline_at: new Date(Date.now() + 5 * HOUR + 150000).toISOString() }),
-  record(2, { state: 'signed', decided_at: '2026-11-25T03:00:00+00:00' }),
-  record(3, { state: 'default_confirmed', decided_at: '2026-11-25T16:00:00+00:00' }),
-  record(4, { state: 'objected', objection_reason: '第 3 项未实际检查' }),
-  record(5, { state: 'objection_resolved', objection_reason: '第 3 项未实际检查' }),
-];
+const { loginAs, clearPhone, settle, pageRenderer, record, recordsInEveryState } = require('./pages-helper');
+const SIGNOFFS = recordsInEveryState();
 
 const render = pageRenderer('elevator');
 

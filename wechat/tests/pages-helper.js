@@ -49,4 +49,15 @@ function record(id, signoff, extra) {
   );
 }
 
-module.exports = { HOUR, loginAs, clearPhone, settle, pageRenderer, record };
+// One record in each sign-off state; the pending one due in a little over five hours.
+function recordsInEveryState() {
+  return [
+    record(1, { state: 'pending', deadline_at: new Date(Date.now() + 5 * HOUR + 150000).toISOString() }),
+    record(2, { state: 'signed', decided_at: '2026-11-25T03:00:00+00:00' }),
+    record(3, { state: 'default_confirmed', decided_at: '2026-11-25T16:00:00+00:00' }),
+    record(4, { state: 'objected', objection_reason: '第 3 项未实际检查' }),
+    record(5, { state: 'objection_resolved', objection_reason: '第 3 项未实际检查' }),
+  ];
+}
+
+module.exports = { HOUR, loginAs, clearPhone, settle, pageRenderer, record, recordsInEveryState };

@@ -81,6 +81,14 @@ test('the signature image is fetched with the token and shown as a data URL', as
   expect(opts.header.Authorization).toBe('Bearer tok');
 });
 
+test('a signature that cannot be fetched becomes a message for the page, not a rejection', async () => {
+  scriptRequests(wx, [{ statusCode: 404, data: { error: { code: 'not_found', message: '找不到该维保记录' } } }]);
+  await expect(records.signatureView(41, '签名暂时无法显示')).resolves.toEqual({
+    signatureSrc: '',
+    signatureError: '签名暂时无法显示：找不到该维保记录',
+  });
+});
+
 test('cancelling a draft sends DELETE to the draft and accepts the empty 204', async () => {
   scriptRequests(wx, [{ statusCode: 204, data: '' }]);
   await expect(records.cancelDraft(5)).resolves.toBe('');

@@ -10,7 +10,7 @@ jest.mock('../services/signoff', () => ({
 
 jest.mock('../services/records', () =>
   Object.assign({}, jest.requireActual('../services/records'), {
-    signatureDataUrl: jest.fn(() => Promise.resolve('data:image/png;base64,iVBORw0KGgo=')),
+    signatureView: jest.fn(() => Promise.resolve({ signatureSrc: 'data:image/png;base64,iVBORw0KGgo=', signatureError: '' })),
   }),
 );
 
@@ -187,7 +187,7 @@ test('the manager reviews hazards first, beside the technician\'s signature imag
   await simulate.sleep(0);
   expect(page.data.groups.map((g) => g.label)).toEqual(['发现隐患的项目（1 项）', '半月维保项目']);
   expect(page.data.groups[0].items[0]).toMatchObject({ code: 'A-1-02', note: '盘车轮缺失' });
-  expect(records.signatureDataUrl).toHaveBeenCalledWith(12);
+  expect(records.signatureView).toHaveBeenCalledWith(12, '维保人员签名暂时无法显示');
   expect(page.data.signatureSrc).toBe('data:image/png;base64,iVBORw0KGgo=');
   expect(page.querySelector('.signature')).toBeDefined();
 });
@@ -200,7 +200,7 @@ test('the deadline shows the time left', async () => {
 });
 
 test('a signature image that cannot load says so instead of an empty box', async () => {
-  records.signatureDataUrl.mockRejectedValueOnce(new Error('网络异常，请检查网络后重试'));
+  records.signatureView.mockResolvedValueOnce({ signatureSrc: '', signatureError: '维保人员签名暂时无法显示：网络异常，请检查网络后重试' });
   const page = await open(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
   await simulate.sleep(0);
   expect(text(page, '.signature-error')).toBe('维保人员签名暂时无法显示：网络异常，请检查网络后重试');

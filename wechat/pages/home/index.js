@@ -7,6 +7,7 @@ const nav = require('../../utils/navigation');
 const outbox = require('../../utils/outbox');
 const localDraft = require('../../utils/local-draft');
 const view = require('../../utils/record-view');
+const { confirmCancelDraft } = require('../../utils/confirm');
 const { shanghaiTime } = require('../../utils/format');
 
 const ROLE_LABELS = {
@@ -96,17 +97,7 @@ Component({
     async cancelDraft(e) {
       const id = Number(e.currentTarget.dataset.id);
       if (this.data.cancellingId) return;
-      const answer = await new Promise((resolve) => {
-        wx.showModal({
-          title: '取消这条维保记录',
-          content: '草稿及已填写的内容将被删除，且不能恢复。确定取消吗？',
-          confirmText: '删除草稿',
-          cancelText: '保留',
-          success: resolve,
-          fail: () => resolve({ confirm: false }),
-        });
-      });
-      if (!answer.confirm) return;
+      if (!(await confirmCancelDraft('保留'))) return;
       this.setData({ cancellingId: id });
       try {
         await records.cancelDraft(id);

@@ -64,11 +64,7 @@ Component({
     },
 
     async loadSignature() {
-      try {
-        this.setData({ signatureSrc: await records.signatureDataUrl(this.recordId), signatureError: '' });
-      } catch (err) {
-        this.setData({ signatureSrc: '', signatureError: `签名图片暂时无法显示：${err.message}` });
-      }
+      this.setData(await records.signatureView(this.recordId, '签名图片暂时无法显示'));
     },
 
     goSign() {

@@ -6,6 +6,7 @@ const records = require('../../services/records');
 const outbox = require('../../utils/outbox');
 const localDraft = require('../../utils/local-draft');
 const { explain } = require('../../utils/api-error');
+const { confirmCancelDraft } = require('../../utils/confirm');
 const elevators = require('../../services/elevators');
 const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
@@ -499,17 +500,7 @@ Component({
 
     // Cancelling deletes the draft on the server, so it is confirmed first; a draft already gone counts as cancelled.
     async cancelDraft() {
-      const answer = await new Promise((resolve) => {
-        wx.showModal({
-          title: '取消本次维保',
-          content: '草稿及已填写的内容将被删除，且不能恢复。确定取消吗？',
-          confirmText: '删除草稿',
-          cancelText: '继续填写',
-          success: resolve,
-          fail: () => resolve({ confirm: false }),
-        });
-      });
-      if (!answer.confirm) return;
+      if (!(await confirmCancelDraft('继续填写'))) return;
       this.setData({ cancelling: true, submitError: '' });
       try {
         await records.cancelDraft(this.draftId);

@@ -75,11 +75,7 @@ Component({
 
     // The technician's signature, beside the content it signed.
     async loadSignature() {
-      try {
-        this.setData({ signatureSrc: await records.signatureDataUrl(this.recordId), signatureError: '' });
-      } catch (err) {
-        this.setData({ signatureSrc: '', signatureError: `维保人员签名暂时无法显示：${err.message}` });
-      }
+      this.setData(await records.signatureView(this.recordId, '维保人员签名暂时无法显示'));
     },
 
     show(record) {
