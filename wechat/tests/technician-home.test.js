@@ -46,3 +46,15 @@ test('home links a technician to their submitted records', async () => {
   await settle();
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/records/index?mine=1' });
 });
+
+test('without signal, home lists the drafts kept on the phone so they can be resumed', async () => {
+  localDraft.save(7, { id: 7, category: 'quarter', created_at: '2026-11-25T01:00:00+00:00', check_in: null, items: [] });
+  localDraft.save(8, { id: 8, category: 'half_month', created_at: '2026-11-25T02:00:00+00:00', check_in: { at: '2026-11-25T02:01:00+00:00' }, items: [] });
+  localDraft.remove(7);
+  routeRequests(wx, { 'GET /drafts': { fail: 'request:fail timeout' } });
+  const page = render({}, 'onShow');
+  await settle();
+  expect(page.querySelector('.drafts-offline').dom.textContent).toContain('这部手机上保存的草稿');
+  expect(page.data.drafts.map((d) => d.id)).toEqual([8]);
+  expect(page.querySelector('.draft-item').dom.textContent).toContain('半月维保');
+});

@@ -3,6 +3,13 @@
 // What is stored is the draft in the server's shape; `withPending` lays the writes still waiting in the
 // outbox over whatever the server last answered.
 const PREFIX = 'miniback.draft.';
+// The ids of the drafts kept, so home can list them when the server cannot be reached.
+const INDEX_KEY = 'miniback.drafts';
+
+function ids() {
+  const list = wx.getStorageSync(INDEX_KEY);
+  return Array.isArray(list) ? list : [];
+}
 
 function key(draftId) {
   return PREFIX + draftId;
@@ -15,10 +22,20 @@ function load(draftId) {
 
 function save(draftId, draft) {
   wx.setStorageSync(key(draftId), Object.assign({}, draft, { saved_on_phone_at: new Date().toISOString() }));
+  if (!ids().includes(draftId)) wx.setStorageSync(INDEX_KEY, ids().concat([draftId]));
 }
 
 function remove(draftId) {
   wx.removeStorageSync(key(draftId));
+  wx.setStorageSync(INDEX_KEY, ids().filter((id) => id !== draftId));
+}
+
+// Every draft kept on the phone, newest first.
+function list() {
+  return ids()
+    .map(load)
+    .filter(Boolean)
+    .reverse();
 }
 
 function pointOut(point) {
@@ -54,4 +71,4 @@ function withPending(draft, entries) {
   return out;
 }
 
-module.exports = { load, save, remove, withPending, PREFIX };
+module.exports = { load, save, remove, list, withPending, PREFIX, INDEX_KEY };

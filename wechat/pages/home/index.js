@@ -58,6 +58,7 @@ Component({
     listMessage: '',
     drafts: [],
     cancellingId: 0,
+    draftsOffline: false,
     reminderHint: signoff.REMINDER_HINT,
   },
 
@@ -82,10 +83,13 @@ Component({
 
     async loadDrafts() {
       try {
-        this.setData({ drafts: (await records.openDrafts()).map(draftRow) });
+        this.setData({ drafts: (await records.openDrafts()).map(draftRow), draftsOffline: false });
       } catch (err) {
         if (nav.isLoginProblem(err)) nav.restart('login');
-        else this.setData({ drafts: [] }); // the scan entry still works; the list is a convenience
+        else if (outbox.isTransient(err)) {
+          // No signal: the drafts this phone kept can still be resumed (the form works from its copy).
+          this.setData({ drafts: localDraft.list().map(draftRow), draftsOffline: true });
+        } else this.setData({ drafts: [], draftsOffline: false }); // the scan entry still works
       }
     },
 
