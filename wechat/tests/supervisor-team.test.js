@@ -55,8 +55,8 @@ test("the supervisor sees today's jobs, flagged records with the reason, overdue
   const page = render();
   await settle();
   const recordQueries = calls.filter((c) => c.path === '/records').map((c) => c.query);
-  expect(recordQueries).toContainEqual({ per_page: 20, date_from: TODAY, date_to: TODAY });
-  expect(recordQueries).toContainEqual({ per_page: 20, flagged: true, date_from: A_MONTH_AGO });
+  expect(recordQueries).toContainEqual({ per_page: 100, date_from: TODAY, date_to: TODAY });
+  expect(recordQueries).toContainEqual({ per_page: 100, flagged: true, date_from: A_MONTH_AGO });
   expect(page.querySelector('.job-row').dom.textContent).toContain('王工 · 半月维保');
   expect(page.querySelector('.flag-reason').dom.textContent).toBe('签到/签退位置偏离电梯、与本人其他维保时间重叠');
   expect(page.querySelectorAll('.overdue-row')).toHaveLength(1);

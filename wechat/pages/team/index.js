@@ -85,7 +85,7 @@ Component({
 
     loadJobs(today) {
       return this.guarded('jobs', async () => {
-        const page = await records.list({ date_from: today, date_to: today });
+        const page = await records.list({ date_from: today, date_to: today }, 100);
         return filled((page.items || []).map((item) => view.recordRow(item)), '今天还没有提交的维保记录');
       });
     },
@@ -93,7 +93,7 @@ Component({
     loadFlagged(today) {
       return this.guarded('flagged', async () => {
         const from = shanghaiDay(Date.parse(`${today}T12:00:00+08:00`), -FLAGGED_DAYS);
-        const page = await records.list({ flagged: true, date_from: from });
+        const page = await records.list({ flagged: true, date_from: from }, 100);
         return filled((page.items || []).map((item) => view.recordRow(item)), `近 ${FLAGGED_DAYS} 天没有异常记录`);
       });
     },
