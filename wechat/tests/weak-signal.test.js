@@ -145,6 +145,17 @@ test('a submission whose answer was lost is retried and still makes exactly one 
   expect(page.data.submitted.id).toBe(server.records[0].id);
 });
 
+test('once signed and waiting for signal, the form refuses changes: what was signed is what is sent', async () => {
+  const page = await open();
+  await fillEverything(page);
+  server.signal = 'down';
+  await page.instance.submit();
+  await settle();
+  await pick(page, 0, 'adjusted');
+  expect(page.data.groups[0].items[0].error).toBe('未保存：已签名提交，正在等待网络上传，不能再修改');
+  expect(outbox.pending(5).map((entry) => entry.op)).toEqual(['submit']);
+});
+
 test('a double tap on submit sends one submission', async () => {
   const page = await open();
   await fillEverything(page);

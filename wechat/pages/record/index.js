@@ -5,7 +5,7 @@
 const records = require('../../services/records');
 const outbox = require('../../utils/outbox');
 const localDraft = require('../../utils/local-draft');
-const { explain } = require('../../utils/api-error');
+const { ApiError, explain } = require('../../utils/api-error');
 const { confirmCancelDraft } = require('../../utils/confirm');
 const elevators = require('../../services/elevators');
 const auth = require('../../services/auth');
@@ -154,6 +154,10 @@ Component({
     // One draft write: saved on the phone, then sent now or queued. Resolves the outbox's answer; rejects with
     // the server's refusal.
     async write(op, key, args) {
+      if (op !== 'submit' && outbox.pending(this.draftId).some((entry) => entry.op === 'submit')) {
+        // Signed and waiting to be sent: what was signed is what goes to the server.
+        throw new ApiError({ status: 0, code: 'submit_waiting', message: '已签名提交，正在等待网络上传，不能再修改' });
+      }
       this.persist();
       const result = await outbox.send({ draftId: this.draftId, op, key, args });
       this.refreshSync();
