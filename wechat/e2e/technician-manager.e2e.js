@@ -1,7 +1,7 @@
 // End to end against a running demo server (tests/demo/test_miniprogram_e2e.py starts it): a technician scans
 // an elevator's plain-link QR code, confirms the elevator and the location, fills in the record in a weak
 // signal (saves queued and retried, the submission's answer lost and retried), and the record exists once;
-// the use unit's manager opens it from the reminder link, sees it pending with the technician's signature, and
+// their supervisor sees it among today's jobs; the use unit's manager opens it from the reminder link, sees it pending with the technician's signature, and
 // signs; the technician then sees it signed. Only wx.request (bridged to HTTP), wx.login and the device APIs
 // are stand-ins; pages, services, the queue and the server are real.
 const simulate = require('miniprogram-simulate');
@@ -25,7 +25,7 @@ Object.assign(config.ENVIRONMENTS.develop, { apiBaseUrl: API, publicOrigins: [OR
 
 // Each page loaded once (miniprogram-simulate registers a page's Component() on its first load only).
 const PAGES = {};
-['login', 'home', 'elevator', 'record', 'signoff', 'records'].forEach((name) => {
+['login', 'home', 'elevator', 'record', 'signoff', 'records', 'team'].forEach((name) => {
   PAGES[name] = loadComponent(`pages/${name}/index`);
 });
 
@@ -137,6 +137,13 @@ test('a technician submits in a weak signal and the manager signs the one record
   const after = await records.list({ technician_id: technician.id }, 100);
   const beforeIds = (before.items || []).map((r) => r.id);
   expect((after.items || []).filter((r) => !beforeIds.includes(r.id)).map((r) => r.id)).toEqual([recordId]);
+
+  // The technician's supervisor sees it among today's jobs.
+  as('supervisor');
+  await auth.login();
+  const team = open('team');
+  await until(() => team.data.jobs.status !== 'loading', "the team's day");
+  expect(team.data.jobs.rows.map((row) => row.id)).toContain(recordId);
 
   // The manager opens the reminder's link: log-in first, then straight to the record.
   as('manager1');
