@@ -7,7 +7,9 @@ const ENVIRONMENTS = {
     apiBaseUrl: 'http://127.0.0.1:5000/api/v1',
     // Origins whose /e/<public code> QR codes belong to this system (the backend's PUBLIC_BASE_URL).
     publicOrigins: ['http://127.0.0.1:5000', 'http://localhost:5000'],
-    subscribeTemplateIds: [],
+    // The demo's WECHAT_SIGNOFF_TEMPLATE_ID (miniback/__init__.py, _demo_defaults): the local WeChat stub of
+    // `make demo` accepts it and the backend refuses any other. tests/config.test.js keeps the two equal.
+    subscribeTemplateIds: ['demo-signoff-template'],
     // Only against `make demo`, whose local WeChat stub reads the user from a code written "anything:user":
     // set e.g. 'tech1' or 'manager1' to log in as that demo account from DevTools. Empty = real codes.
     stubLoginUser: '',
@@ -15,6 +17,7 @@ const ENVIRONMENTS = {
   trial: {
     apiBaseUrl: 'https://trial.miniback.example.cn/api/v1',
     publicOrigins: ['https://trial.miniback.example.cn'],
+    // Same rule as release: the deployment's WECHAT_SIGNOFF_TEMPLATE_ID. Empty = the app says it is not set up.
     subscribeTemplateIds: [],
   },
   release: {

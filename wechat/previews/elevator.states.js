@@ -37,6 +37,24 @@ module.exports = {
         await sleep(0);
       },
     },
+    privacy: {
+      description: '首次定位前的隐私保护指引弹窗',
+      requests: { [BY_CODE]: { statusCode: 200, data: ELEVATOR } },
+      before: ({ wx }) => {
+        wx.__privacy.needAuthorization = true;
+      },
+      act: ({ page }) => {
+        page.instance.locate(); // waits for the answer in the popup
+      },
+    },
+    'rough-fix': {
+      description: '定位误差过大的说明',
+      requests: { [BY_CODE]: { statusCode: 200, data: ELEVATOR } },
+      wx: { getLocation: (opts) => opts.success(Object.assign({}, fix, { accuracy: 850 })), showModal: () => {} },
+      act: ({ page }) => {
+        page.instance.locate(); // waits for the choice in WeChat's modal
+      },
+    },
     long: {
       description: '定位被拒绝',
       requests: { [BY_CODE]: { statusCode: 200, data: Object.assign({}, ELEVATOR, { address: '广州市番禺区南村镇番禺大道北 383 号 万达广场 B 区写字楼 2 栋地下二层停车场东侧货梯' }) } },

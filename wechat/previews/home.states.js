@@ -25,5 +25,21 @@ module.exports = {
     error: { requests: { 'GET /signoff/records': { fail: 'request:fail timeout' } } },
     typical: { requests: { 'GET /signoff/records': pending(3) } },
     long: { requests: { 'GET /signoff/records': pending(14) } },
+    technician: {
+      description: '维保人员：扫码入口与未提交的草稿',
+      session: { id: 11, role: 'technician', name: '李建国' },
+      requests: {
+        'GET /drafts': {
+          statusCode: 200,
+          data: {
+            items: [
+              { id: 5, category: 'half_month', created_at: '2026-11-25T01:00:00+00:00', check_in: { at: '2026-11-25T01:01:00+00:00' } },
+              { id: 6, category: 'quarter', created_at: '2026-11-24T06:20:00+00:00', check_in: null },
+            ],
+            total: 2,
+          },
+        },
+      },
+    },
   },
 };

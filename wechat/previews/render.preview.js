@@ -6,6 +6,7 @@ const { createWx } = require('../tests/wx-mock');
 const { ROOT, readJson } = require('../scripts/lib/project');
 const { compileAll, cssOf } = require('../scripts/lib/wxss');
 const builtins = require('./builtins');
+const { templates } = require('../tests/load-component');
 
 const OUT = path.resolve(process.env.PREVIEWS_OUT || path.join(ROOT, '..', 'build', 'previews', 'wechat'), 'html');
 const DEFAULT_NOW = '2026-11-25T10:30:00+08:00';
@@ -109,10 +110,11 @@ async function render(page, fixture, name, state) {
   const unexpected = [];
   answerRequests(wxMock, Object.assign({}, fixture.requests, state.requests), unexpected);
   for (const [key, impl] of Object.entries(Object.assign({}, fixture.wx, state.wx))) wxMock[key] = jest.fn(impl);
+  if (state.before) state.before({ wx: wxMock });
 
   const simulate = require('miniprogram-simulate');
   builtins.register(require('j-component'));
-  const id = simulate.load(path.join(ROOT, page), { compiler: 'official', rootPath: ROOT });
+  const id = simulate.load(path.join(ROOT, page), { compiler: 'official', rootPath: ROOT, compilerOptions: templates() });
   const rendered = simulate.render(id, state.properties || fixture.properties);
   rendered.attach(document.createElement('parent-wrapper'));
   const instance = rendered.instance;

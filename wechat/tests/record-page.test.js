@@ -181,7 +181,8 @@ test('a refused location permission says how to fix it', async () => {
   const page = await open(draft({ check_in: null, check_out: null }));
   await tap(page.querySelector('.check-in'));
   expect(records.checkIn).not.toHaveBeenCalled();
-  expect(page.data.siteError).toBe('需要位置权限才能现场签到，请在设置中允许使用位置信息');
+  expect(page.data.siteError).toContain('需要位置权限才能现场签到');
+  expect(page.data.siteError).toContain('打开设置');
   expect(page.data.locationDenied).toBe(true);
 });
 

@@ -31,6 +31,7 @@ test('nothing is reported when every template was refused or the dialog failed',
 });
 
 test('without configured templates it says so instead of pretending', async () => {
+  wx.getAccountInfoSync.mockReturnValueOnce({ miniProgram: { envVersion: 'release' } }); // no template id there yet
   const err = await signoff.requestSubscription().catch((e) => e);
   expect(err.code).toBe('subscribe_not_configured');
   expect(err.message).toBe('提醒模板尚未配置，请联系系统管理员');

@@ -1,8 +1,33 @@
 // A minimal in-memory `wx`: storage works, everything else is a jest.fn() a test can script.
+// Privacy (用户隐私保护指引): agreed unless a test sets wx.__privacy.needAuthorization = true. Then
+// requirePrivacyAuthorize, like WeChat, calls the onNeedPrivacyAuthorization handler and succeeds only
+// when it is answered {event: 'agree', buttonId}.
 function createWx() {
   const storage = {};
+  const privacy = { needAuthorization: false, handler: null, contractName: '《电梯维保小程序隐私保护指引》' };
   return {
     __storage: storage,
+    __privacy: privacy,
+    onNeedPrivacyAuthorization: jest.fn((handler) => {
+      privacy.handler = handler;
+    }),
+    getPrivacySetting: jest.fn((opts) =>
+      opts.success({ needAuthorization: privacy.needAuthorization, privacyContractName: privacy.contractName }),
+    ),
+    requirePrivacyAuthorize: jest.fn((opts) => {
+      if (!privacy.needAuthorization) return opts.success({});
+      if (!privacy.handler) return opts.fail({ errMsg: 'requirePrivacyAuthorize:fail privacy permission is not authorized', errno: 104 });
+      privacy.handler((answer) => {
+        if (answer && answer.event === 'agree' && answer.buttonId) {
+          privacy.needAuthorization = false;
+          opts.success({});
+        } else {
+          opts.fail({ errMsg: 'requirePrivacyAuthorize:fail privacy permission is not authorized', errno: 104 });
+        }
+      });
+    }),
+    openPrivacyContract: jest.fn((opts) => opts && opts.success && opts.success({})),
+    getSetting: jest.fn((opts) => opts.success({ authSetting: {} })),
     getStorageSync: jest.fn((key) => (key in storage ? storage[key] : '')),
     setStorageSync: jest.fn((key, value) => {
       storage[key] = value;

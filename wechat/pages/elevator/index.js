@@ -126,8 +126,9 @@ Component({
       }
     },
 
-    openSettings() {
-      location.openLocationSettings();
+    // Back from WeChat's settings with location allowed: locate at once.
+    async openSettings() {
+      if (await location.openLocationSettings()) this.locate();
     },
 
     pickCategory(e) {

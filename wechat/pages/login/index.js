@@ -5,6 +5,7 @@ const config = require('../../config');
 const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
 const { landingTarget } = require('../../utils/landing');
+const privacy = require('../../utils/privacy');
 
 // The console's bind-code QR holds the code itself (8 letters and digits); an elevator's QR (a URL) is not one.
 const SCANNED_CODE = /^[A-Za-z0-9]{4,16}$/;
@@ -42,7 +43,11 @@ Component({
     },
 
     // The admin's console shows the code as a QR as well: scanning it fills the code and binds at once.
-    scanBindCode() {
+    async scanBindCode() {
+      if (!(await privacy.ensureAgreed())) {
+        this.setData({ error: privacy.REFUSED_MESSAGE });
+        return;
+      }
       wx.scanCode({
         onlyFromCamera: true,
         scanType: ['qrCode'],

@@ -455,8 +455,11 @@ Component({
       return this.onSite('out');
     },
 
-    openSettings() {
-      location.openLocationSettings();
+    async openSettings() {
+      if (await location.openLocationSettings()) {
+        this.setData({ locationDenied: false, siteError: '' });
+        wx.showToast({ title: '已允许使用位置，请再点一次签到或签退', icon: 'none' });
+      }
     },
 
     onSigned(e) {

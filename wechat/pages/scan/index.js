@@ -2,6 +2,7 @@
 const config = require('../../config');
 const nav = require('../../utils/navigation');
 const { parseElevatorQr } = require('../../utils/scan-code');
+const privacy = require('../../utils/privacy');
 
 const MANUAL_PATTERN = /^[A-Za-z0-9]{4,32}$/;
 
@@ -9,8 +10,12 @@ Component({
   data: { error: '', manualCode: '' },
 
   methods: {
-    scan() {
+    async scan() {
       this.setData({ error: '' });
+      if (!(await privacy.ensureAgreed())) {
+        this.setData({ error: privacy.REFUSED_MESSAGE });
+        return;
+      }
       wx.scanCode({
         onlyFromCamera: true,
         scanType: ['qrCode'],
