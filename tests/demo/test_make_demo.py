@@ -47,11 +47,10 @@ def fetch(url: str) -> str:
         return response.read().decode()
 
 
-@pytest.mark.slow
-def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
-    port = free_port()
+def start_demo(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """`make demo`'s command on ``port``, its SQLite file and instance folder in ``tmp_path``."""
     flask = str(Path(sys.executable).with_name("flask"))
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [flask, "--app", "wsgi", "demo", "--port", str(port)],
         cwd=ROOT,
         env=demo_env(tmp_path),
@@ -59,17 +58,29 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def read_banner(process: subprocess.Popen[str], seconds: float = 90) -> str:
+    """What the demo prints up to its "press Ctrl+C" line (or until it stops or ``seconds`` pass)."""
+    assert process.stdout is not None
     output = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if "按 Ctrl+C 停止演示" in line:
+            break
+    return "".join(output)
+
+
+@pytest.mark.slow
+def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
+    port = free_port()
+    process = start_demo(tmp_path, port)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "按 Ctrl+C 停止演示" in line:
-                break
-        printed = "".join(output)
+        printed = read_banner(process)
         assert f"http://127.0.0.1:{port}/api/v1/openapi.json" in printed, printed
         assert f"http://127.0.0.1:{port}/api/v1/docs/" in printed, printed
         # The banner tells a newcomer that demo WeChat codes are single-use, and how to pick another port.

@@ -12,7 +12,11 @@ const ELEVATOR = {
 const BY_CODE = 'GET /elevators/by-public-code/k7m2p9q4';
 const fix = { latitude: 23.137466, longitude: 113.321053, accuracy: 12 };
 
+const samples = require('./sample-records');
+
 module.exports = {
+  // The elevator's recent history below its data (GET /records?elevator_id=…).
+  requests: { 'GET /records': samples.page(3, 'more') },
   session: { id: 11, role: 'technician', name: '李建国' },
   query: { code: 'k7m2p9q4' },
   states: {

@@ -19,5 +19,13 @@ module.exports = {
       requests: { 'POST /auth/wechat/login': notBound },
       act: ({ page }) => page.instance.setData({ bindCode: 'K7M2P9Q5', error: '绑定码无效或已过期，请向本单位系统管理员重新索取（绑定码 24 小时内有效，只能使用一次）' }),
     },
+    password: {
+      description: '使用单位管理员用账号密码登录（发放绑定码）',
+      requests: { 'POST /auth/wechat/login': notBound },
+      act: ({ page }) => {
+        page.instance.usePassword();
+        page.instance.onUsernameInput({ detail: { value: 'uu1-admin' } });
+      },
+    },
   },
 };

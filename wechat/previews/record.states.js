@@ -53,6 +53,23 @@ module.exports = {
     },
     error: { requests: Object.assign({}, base, { 'GET /drafts/5': { fail: 'request:fail timeout' } }) },
     typical: { requests: Object.assign({}, base, { 'GET /drafts/5': draft() }) },
+    offline: {
+      description: '没有信号：显示手机上保存的内容，3 项待上传',
+      storage: {
+        'miniback.draft.5': draft({ items: items(6, true) }).data,
+        'miniback.outbox': [
+          { id: 'p1', draftId: 5, op: 'saveResults', key: 'result:A-1-05', args: [5, [{ code: 'A-1-05', result: 'hazard', note: '制动衬磨损接近极限' }]], attempts: 2 },
+          { id: 'p2', draftId: 5, op: 'saveResults', key: 'result:A-1-06', args: [5, [{ code: 'A-1-06', result: 'normal', note: null }]], attempts: 1 },
+          { id: 'p3', draftId: 5, op: 'checkOut', key: 'check_out', args: [5, { lat: 23.137466, lng: 113.321053, accuracy_m: 18, coord_system: 'gcj02', captured_at: '2026-11-25T01:41:00.000Z' }], attempts: 1 },
+        ],
+      },
+      // Still no signal when the page tries to send what waits.
+      requests: Object.assign({}, base, {
+        'GET /drafts/5': { fail: 'request:fail timeout' },
+        'PUT /drafts/5/results': { fail: 'request:fail timeout' },
+        'POST /drafts/5/check-out': { fail: 'request:fail timeout' },
+      }),
+    },
     long: {
       description: '31 项，含隐患、配件',
       requests: Object.assign({}, base, {

@@ -48,7 +48,12 @@ function answers(n, overrides) {
   };
 }
 
+const samples = require('./sample-records');
+
 module.exports = {
+  // The technician's signature beside the content it signed.
+  requests: { 'GET /records/12/signature.png': samples.SIGNATURE_ANSWER },
+  wx: samples.SIGNATURE_WX,
   session: { id: 31, role: 'uu_manager', name: '王丽华' },
   query: { record_id: '12' },
   states: {

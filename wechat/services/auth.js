@@ -2,8 +2,18 @@
 const http = require('../utils/request');
 const tokenStore = require('../utils/token-store');
 
-const TECHNICIAN_ROLES = ['technician', 'mu_supervisor'];
+const TECHNICIAN_ROLES = ['technician'];
+const SUPERVISOR_ROLES = ['mu_supervisor'];
 const MANAGER_ROLES = ['uu_manager'];
+// The use unit admin signs in with the console's password (admins do not bind WeChat) to hand out bind codes.
+const ADMIN_ROLES = ['uu_admin'];
+
+// Bind codes are read aloud and typed: "abcd efgh", "ABCD-EFGH" and " abcdefgh " are all the same code.
+function normaliseBindCode(text) {
+  return String(text || '')
+    .replace(/[\s\-_－—]/g, '')
+    .toUpperCase();
+}
 
 // wx.login → /auth/wechat/login. Rejects with code "wechat_not_bound" when this WeChat user has no account yet.
 async function login() {
@@ -13,7 +23,13 @@ async function login() {
 
 async function bind(bindCode) {
   const code = await http.wxLoginCode();
-  const session = await http.publicPost('/auth/wechat/bind', { code, bind_code: bindCode.trim().toUpperCase() });
+  const session = await http.publicPost('/auth/wechat/bind', { code, bind_code: normaliseBindCode(bindCode) });
+  tokenStore.save(session);
+  return session.account;
+}
+
+async function passwordLogin(username, password) {
+  const session = await http.publicPost('/auth/login', { username: (username || '').trim(), password });
   tokenStore.save(session);
   return session.account;
 }
@@ -44,8 +60,10 @@ function currentAccount() {
 function homeKind(account) {
   if (!account) return null;
   if (TECHNICIAN_ROLES.includes(account.role)) return 'technician';
+  if (SUPERVISOR_ROLES.includes(account.role)) return 'supervisor';
   if (MANAGER_ROLES.includes(account.role)) return 'manager';
+  if (ADMIN_ROLES.includes(account.role)) return 'admin';
   return null;
 }
 
-module.exports = { login, bind, me, logout, hasSession, currentAccount, homeKind };
+module.exports = { login, bind, passwordLogin, me, logout, hasSession, currentAccount, homeKind, normaliseBindCode };

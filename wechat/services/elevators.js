@@ -16,4 +16,10 @@ function confirmSite(elevatorId, point, completions) {
   return http.post(`/elevators/${elevatorId}/site-confirmations`, { location: point, completions: completions || {} });
 }
 
-module.exports = { byPublicCode, get, confirmSite };
+// The elevators the caller may see (a use unit: its own), for choosing one; the largest page.
+async function list() {
+  const page = await http.get('/elevators', { per_page: 100 });
+  return page.items || [];
+}
+
+module.exports = { byPublicCode, get, confirmSite, list };

@@ -38,6 +38,7 @@ function updateDraft(draftId, changes) {
   return http.patch(`/drafts/${draftId}`, changes);
 }
 
+// point: {lat, lng, accuracy_m, coord_system, captured_at} — captured_at is the phone's time of the fix.
 function checkIn(draftId, point) {
   return http.post(`/drafts/${draftId}/check-in`, point);
 }
@@ -51,11 +52,43 @@ function cancelDraft(draftId) {
   return http.del(`/drafts/${draftId}`);
 }
 
-function submit(draftId, signaturePngBase64) {
+// Submitting a draft again answers the same record (200), so a retry after a lost answer makes no second one.
+// deviceSubmittedAt: when the technician tapped submit (a retry sends the original time); default now.
+function submit(draftId, signaturePngBase64, deviceSubmittedAt) {
   return http.post(`/drafts/${draftId}/submit`, {
     signature_png: signaturePngBase64,
-    device_submitted_at: new Date().toISOString(),
+    device_submitted_at: deviceSubmittedAt || new Date().toISOString(),
   });
+}
+
+// The caller's submitted records, newest first, each with its sign-off ({state, deadline_at, …} or null).
+// filters: {technician_id, elevator_id, signoff_state, flagged, date_from, date_to, org_node_id, cursor}
+function list(filters, perPage) {
+  const query = { per_page: perPage || 20 };
+  Object.keys(filters || {}).forEach((key) => {
+    const value = filters[key];
+    if (value !== undefined && value !== null && value !== '') query[key] = value;
+  });
+  return http.get('/records', query);
+}
+
+function detail(recordId) {
+  return http.get(`/records/${recordId}`);
+}
+
+// The technician's signature image: <image> cannot send the bearer token, so it is fetched here and shown as
+// a data URL.
+function signatureDataUrl(recordId) {
+  return http.image(`/records/${recordId}/signature.png`);
+}
+
+// For a page: {signatureSrc} once loaded, or {signatureError} saying why it is not shown (never rejects).
+async function signatureView(recordId, failurePrefix) {
+  try {
+    return { signatureSrc: await signatureDataUrl(recordId), signatureError: '' };
+  } catch (err) {
+    return { signatureSrc: '', signatureError: `${failurePrefix || '签名图片暂时无法显示'}：${err.message}` };
+  }
 }
 
 // Active technicians of the caller's unit, own team first: who can be named as the second technician.
@@ -77,4 +110,8 @@ module.exports = {
   cancelDraft,
   submit,
   colleagues,
+  list,
+  detail,
+  signatureDataUrl,
+  signatureView,
 };

@@ -82,4 +82,26 @@ function requestSubscription(templateIds) {
   }).then((accepted) => (accepted.length ? reportSubscriptions(accepted).then(() => accepted) : accepted));
 }
 
-module.exports = { pending, record, sign, object, reportSubscriptions, requestSubscription };
+// What happens without the reminder, said plainly when the manager declined it (or WeChat did not ask).
+const WITHOUT_REMINDER =
+  '未开启提醒：新的维保记录不会通过微信通知您。记录仍需在截止时间前签名，逾期未签名的，系统将默认确认（并非本人签名）。可随时在首页点「接收待签名提醒」重新开启。';
+
+// Beside the button, before anyone has answered WeChat's dialog.
+const REMINDER_HINT =
+  '不开启提醒也可以签名，但新的维保记录不会通过微信通知您；逾期未签名的记录将由系统默认确认（并非本人签名）。';
+
+function explainWithoutReminder() {
+  wx.showModal({ title: '未开启待签名提醒', content: WITHOUT_REMINDER, showCancel: false, confirmText: '知道了' });
+}
+
+module.exports = {
+  pending,
+  record,
+  sign,
+  object,
+  reportSubscriptions,
+  requestSubscription,
+  explainWithoutReminder,
+  WITHOUT_REMINDER,
+  REMINDER_HINT,
+};

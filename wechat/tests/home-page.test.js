@@ -5,6 +5,8 @@ const tokenStore = require('../utils/token-store');
 jest.mock('../services/signoff', () => ({
   pending: jest.fn(),
   requestSubscription: jest.fn(),
+  explainWithoutReminder: jest.fn(),
+  REMINDER_HINT: '不开启提醒也可以签名……逾期未签名的记录将由系统默认确认（并非本人签名）。',
 }));
 
 jest.mock('../services/records', () => ({
@@ -126,4 +128,56 @@ test('the reminder button reports the outcome', async () => {
   const page = open();
   await page.instance.subscribe();
   expect(wx.showToast).toHaveBeenCalledWith({ title: '已开启提醒', icon: 'none' });
+});
+
+test('each pending record shows the time left, urgent ones marked', async () => {
+  loginAs('uu_manager');
+  const soon = new Date(Date.now() + 90 * 60000 + 30000).toISOString();
+  const later = new Date(Date.now() + 26 * 3600000 + 30000).toISOString();
+  signoff.pending.mockResolvedValue({
+    items: [
+      { record_id: 1, state: 'pending', maintenance_day: '2026-11-25', deadline_at: soon, elevator: { address: 'A' } },
+      { record_id: 2, state: 'pending', maintenance_day: '2026-11-25', deadline_at: later, elevator: { address: 'B' } },
+    ],
+    total: 2,
+  });
+  const page = open();
+  await simulate.sleep(0);
+  const deadlines = page.querySelectorAll('.deadline');
+  expect(deadlines[0].dom.textContent).toContain('还剩 1 小时 30 分');
+  expect(deadlines[0].dom.className).toContain('error');
+  expect(deadlines[1].dom.textContent).toContain('还剩 1 天 2 小时');
+  expect(deadlines[1].dom.className).not.toContain('error');
+});
+
+test('declining the reminder says plainly what happens without it', async () => {
+  loginAs('uu_manager');
+  signoff.pending.mockResolvedValue({ items: [], total: 0 });
+  signoff.requestSubscription.mockResolvedValueOnce([]);
+  const page = open();
+  expect(page.querySelector('.without-reminder').dom.textContent).toContain('将由系统默认确认');
+  await page.instance.subscribe();
+  expect(signoff.explainWithoutReminder).toHaveBeenCalledTimes(1);
+  page.instance.openHistory();
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/records/index' });
+});
+
+test("a supervisor's home leads to the team's day and records, not to a sign-off list", async () => {
+  loginAs('mu_supervisor');
+  const page = open();
+  await simulate.sleep(0);
+  expect(signoff.pending).not.toHaveBeenCalled();
+  expect(records.openDrafts).not.toHaveBeenCalled();
+  expect(page.querySelector('.open-team')).toBeDefined();
+  page.instance.openTeam();
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/team/index' });
+});
+
+test("the use unit admin's home leads to the bind codes", async () => {
+  loginAs('uu_admin');
+  const page = open();
+  expect(page.querySelector('.open-bind-codes')).toBeDefined();
+  expect(page.querySelector('.go-scan')).toBeUndefined();
+  page.instance.openBindCodes();
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/bind-codes/index' });
 });

@@ -133,3 +133,56 @@ test('scanning an elevator QR on the bind page says it is not a bind code and se
   expect(page.data.error).toMatch(/不是绑定码/);
   expect(wx.request).toHaveBeenCalledTimes(1);
 });
+
+test('a bind code typed with spaces and in lower case binds as issued', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('uu_manager')]);
+  const page = await open();
+  page.querySelector('.bind-input').dispatchEvent('input', { detail: { value: 'k7m2 p9q4' } });
+  await simulate.sleep(0);
+  await page.instance.submitBind();
+  expect(wx.request.mock.calls[1][0].data.bind_code).toBe('K7M2P9Q4');
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+});
+
+test('a double tap on bind spends one code', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('uu_manager')]);
+  const page = await open();
+  page.querySelector('.bind-input').dispatchEvent('input', { detail: { value: 'K7M2P9Q4' } });
+  await simulate.sleep(0);
+  await Promise.all([page.instance.submitBind(), page.instance.submitBind()]);
+  expect(wx.request.mock.calls.filter(([opts]) => opts.url.endsWith('/auth/wechat/bind'))).toHaveLength(1);
+});
+
+test('the use unit admin logs in with the console password and goes home to issue bind codes', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('uu_admin')]);
+  const page = await open();
+  page.querySelector('.use-password').dispatchEvent('tap');
+  await simulate.sleep(0);
+  expect(page.data.mode).toBe('password');
+  page.querySelector('.username-input').dispatchEvent('input', { detail: { value: ' uu1-admin ' } });
+  page.querySelector('.password-input').dispatchEvent('input', { detail: { value: 'secret-123456' } });
+  await simulate.sleep(0);
+  await page.instance.submitPassword();
+  const login = wx.request.mock.calls[1][0];
+  expect(login.url).toMatch(/\/auth\/login$/);
+  expect(login.data).toEqual({ username: 'uu1-admin', password: 'secret-123456' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' });
+  expect(page.data.password).toBe('');
+});
+
+test('a desk account logging in by password is told to use the web console', async () => {
+  scriptRequests(wx, [NOT_BOUND, session('mu_admin')]);
+  const page = await open();
+  page.instance.usePassword();
+  page.instance.onUsernameInput({ detail: { value: 'suian-admin' } });
+  page.instance.onPasswordInput({ detail: { value: 'secret-123456' } });
+  await page.instance.submitPassword();
+  expect(page.data.mode).toBe('unsupported');
+  expect(wx.reLaunch).not.toHaveBeenCalled();
+});
+
+test('after an expired log-in in the middle of a form, logging in again returns to that form', async () => {
+  scriptRequests(wx, [session('technician')]);
+  await open({ draftId: '5' });
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/record/index?draftId=5' });
+});

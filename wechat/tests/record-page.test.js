@@ -21,6 +21,9 @@ jest.mock('../services/elevators', () => ({
 const records = require('../services/records');
 const elevators = require('../services/elevators');
 
+// The phone's storage (local copy, outbox) starts empty for every test.
+beforeEach(() => Object.keys(wx.__storage).forEach((key) => delete wx.__storage[key]));
+
 const pageId = loadComponent('pages/record/index');
 
 function draft(overrides) {
@@ -145,7 +148,7 @@ test('a complete record is submitted with the signature and the success state of
   await signed(page);
   await page.instance.submit();
   await simulate.sleep(0);
-  expect(records.submit).toHaveBeenCalledWith(5, 'iVBORw0KGgo=');
+  expect(records.submit).toHaveBeenCalledWith(5, 'iVBORw0KGgo=', expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
   expect(page.querySelector('.submitted').dom.textContent).toContain('记录编号 41');
 });
 

@@ -32,10 +32,12 @@ test('log-out forgets the token even when the server cannot be reached', async (
   expect(tokenStore.getToken()).toBeNull();
 });
 
-test('homeKind sends technicians and supervisors to scanning, managers to sign-off, others nowhere', () => {
+test('homeKind gives each WeChat role its home, the use unit admin the bind codes, others nowhere', () => {
   expect(auth.homeKind({ role: 'technician' })).toBe('technician');
-  expect(auth.homeKind({ role: 'mu_supervisor' })).toBe('technician');
+  expect(auth.homeKind({ role: 'mu_supervisor' })).toBe('supervisor');
   expect(auth.homeKind({ role: 'uu_manager' })).toBe('manager');
+  expect(auth.homeKind({ role: 'uu_admin' })).toBe('admin');
+  expect(auth.homeKind({ role: 'mu_admin' })).toBeNull();
   expect(auth.homeKind({ role: 'regulator' })).toBeNull();
   expect(auth.homeKind(null)).toBeNull();
 });
@@ -47,6 +49,44 @@ test('submitting sends the signature PNG as base64 with the device time', async 
   expect(sent()).toEqual(['POST /drafts/5/submit']);
   expect(body.signature_png).toBe('iVBORw0KGgo=');
   expect(Number.isNaN(Date.parse(body.device_submitted_at))).toBe(false);
+});
+
+test('a retried submission sends the time of the first tap, not the time of the retry', async () => {
+  scriptRequests(wx, [{ statusCode: 200, data: { id: 41 } }]);
+  await records.submit(5, 'iVBORw0KGgo=', '2026-11-25T02:40:00.000Z');
+  expect(wx.request.mock.calls[0][0].data.device_submitted_at).toBe('2026-11-25T02:40:00.000Z');
+});
+
+test('a bind code typed with spaces, dashes or in lower case is sent as the admin issued it', async () => {
+  scriptRequests(wx, [{ statusCode: 200, data: { token: 't2', expires_at: '2999-01-01T00:00:00+00:00', account: { id: 7 } } }]);
+  await auth.bind(' abcd efgh ');
+  expect(wx.request.mock.calls[0][0].data.bind_code).toBe('ABCDEFGH');
+  expect(auth.normaliseBindCode('ab-cd　ef gh')).toBe('ABCDEFGH');
+});
+
+test('the records list sends only the filters given', async () => {
+  scriptRequests(wx, [{ statusCode: 200, data: { items: [], next_cursor: null } }]);
+  await records.list({ technician_id: 4, signoff_state: 'pending', elevator_id: undefined, flagged: '' });
+  const opts = wx.request.mock.calls[0][0];
+  expect(sent()).toEqual(['GET /records']);
+  expect(opts.data).toEqual({ per_page: 20, technician_id: 4, signoff_state: 'pending' });
+});
+
+test('the signature image is fetched with the token and shown as a data URL', async () => {
+  wx.arrayBufferToBase64 = jest.fn(() => 'iVBORw0KGgo=');
+  scriptRequests(wx, [{ statusCode: 200, data: new ArrayBuffer(4) }]);
+  await expect(records.signatureDataUrl(41)).resolves.toBe('data:image/png;base64,iVBORw0KGgo=');
+  const opts = wx.request.mock.calls[0][0];
+  expect(opts.responseType).toBe('arraybuffer');
+  expect(opts.header.Authorization).toBe('Bearer tok');
+});
+
+test('a signature that cannot be fetched becomes a message for the page, not a rejection', async () => {
+  scriptRequests(wx, [{ statusCode: 404, data: { error: { code: 'not_found', message: '找不到该维保记录' } } }]);
+  await expect(records.signatureView(41, '签名暂时无法显示')).resolves.toEqual({
+    signatureSrc: '',
+    signatureError: '签名暂时无法显示：找不到该维保记录',
+  });
 });
 
 test('cancelling a draft sends DELETE to the draft and accepts the empty 204', async () => {

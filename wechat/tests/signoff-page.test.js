@@ -8,7 +8,14 @@ jest.mock('../services/signoff', () => ({
   requestSubscription: jest.fn(() => Promise.resolve(['tpl-signoff'])),
 }));
 
+jest.mock('../services/records', () =>
+  Object.assign({}, jest.requireActual('../services/records'), {
+    signatureView: jest.fn(() => Promise.resolve({ signatureSrc: 'data:image/png;base64,iVBORw0KGgo=', signatureError: '' })),
+  }),
+);
+
 const signoff = require('../services/signoff');
+const records = require('../services/records');
 
 const pageId = loadComponent('pages/signoff/index');
 
@@ -173,4 +180,39 @@ test('the next-reminder button is bound to the subscribe handler', async () => {
   page.querySelector('.subscribe-again').dispatchEvent('tap');
   await simulate.sleep(0);
   expect(signoff.requestSubscription).toHaveBeenCalledTimes(1);
+});
+
+test('the manager reviews hazards first, beside the technician\'s signature image', async () => {
+  const page = await open(record({ state: 'pending', deadline_at: '2999-01-01T00:00:00+00:00' }));
+  await simulate.sleep(0);
+  expect(page.data.groups.map((g) => g.label)).toEqual(['发现隐患的项目（1 项）', '半月维保项目']);
+  expect(page.data.groups[0].items[0]).toMatchObject({ code: 'A-1-02', note: '盘车轮缺失' });
+  expect(records.signatureView).toHaveBeenCalledWith(12, '维保人员签名暂时无法显示');
+  expect(page.data.signatureSrc).toBe('data:image/png;base64,iVBORw0KGgo=');
+  expect(page.querySelector('.signature')).toBeDefined();
+});
+
+test('the deadline shows the time left', async () => {
+  const deadline = new Date(Date.now() + 45 * 60000 + 30000).toISOString();
+  const page = await open(record({ state: 'pending', deadline_at: deadline }));
+  expect(text(page, '.deadline')).toContain('还剩 45 分钟');
+  expect(page.data.urgent).toBe(true);
+});
+
+test('a signature image that cannot load says so instead of an empty box', async () => {
+  records.signatureView.mockResolvedValueOnce({ signatureSrc: '', signatureError: '维保人员签名暂时无法显示：网络异常，请检查网络后重试' });
+  const page = await open(record({ state: 'signed', decided_at: '2026-11-24T03:00:00+00:00' }));
+  await simulate.sleep(0);
+  expect(text(page, '.signature-error')).toBe('维保人员签名暂时无法显示：网络异常，请检查网络后重试');
+});
+
+test('a double tap on sign signs once', async () => {
+  let finish;
+  signoff.sign.mockImplementationOnce(() => new Promise((resolve) => (finish = resolve)));
+  const page = await open(record({ state: 'pending', deadline_at: '2999-01-01T00:00:00+00:00' }));
+  const first = page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  const second = page.instance.onSigned({ detail: { base64: 'iVBORw0KGgo=' } });
+  finish({});
+  await Promise.all([first, second]);
+  expect(signoff.sign).toHaveBeenCalledTimes(1);
 });

@@ -58,6 +58,7 @@ test('a tap on the sign-off page asks WeChat at once and reports the accepted te
         },
       },
       { statusCode: 200, data: { technicians: [], items: [] } },
+      { statusCode: 200, data: new ArrayBuffer(2) }, // the technician's signature image
       { statusCode: 200, data: { items: [{ template_id: 'tpl-signoff', remaining: 1 }] } },
     ]);
     const page = simulate.render(loadComponent('pages/signoff/index'));
@@ -70,7 +71,7 @@ test('a tap on the sign-off page asks WeChat at once and reports the accepted te
     expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1); // still inside the tap, before any await
     expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['tpl-signoff']);
     await tapped;
-    const report = wx.request.mock.calls[2][0];
+    const report = wx.request.mock.calls[3][0];
     expect([report.method, report.url]).toEqual(['POST', 'http://127.0.0.1:5000/api/v1/wechat/subscriptions']);
     expect(report.data).toEqual({ template_ids: ['tpl-signoff'] });
   } finally {

@@ -54,6 +54,9 @@ function createWx() {
     openSetting: jest.fn(),
     requestSubscribeMessage: jest.fn(),
     canvasToTempFilePath: jest.fn(),
+    arrayBufferToBase64: jest.fn(() => 'iVBORw0KGgo='),
+    setClipboardData: jest.fn((opts) => opts && opts.success && opts.success({})),
+    onNetworkStatusChange: jest.fn(),
     getFileSystemManager: jest.fn(() => ({ readFile: jest.fn() })),
     createSelectorQuery: jest.fn(() => {
       const query = {
@@ -77,4 +80,21 @@ function scriptRequests(wxMock, responses) {
   });
 }
 
-module.exports = { createWx, scriptRequests };
+// Answer wx.request by route: {'GET /records': {statusCode, data} | (opts, query) => response}. Unknown routes
+// fail the test loudly. Returns the list of calls made ({method, path, query, data}).
+function routeRequests(wxMock, routes) {
+  const calls = [];
+  wxMock.request.mockImplementation((opts) => {
+    const path = opts.url.replace(/^https?:\/\/[^/]+\/api\/v1/, '');
+    const key = `${opts.method} ${path}`;
+    const query = opts.method === 'GET' ? opts.data || {} : {};
+    calls.push({ method: opts.method, path, query, data: opts.data });
+    const handler = routes[key];
+    if (!handler) throw new Error(`unexpected wx.request ${key}`);
+    const response = typeof handler === 'function' ? handler(opts, query) : handler;
+    Promise.resolve().then(() => (response.fail ? opts.fail({ errMsg: response.fail }) : opts.success(response)));
+  });
+  return calls;
+}
+
+module.exports = { createWx, scriptRequests, routeRequests };

@@ -35,4 +35,22 @@ function networkError(errMsg) {
   return err;
 }
 
-module.exports = { ApiError, fromResponse, networkError, NETWORK_MESSAGE };
+// The API refuses device times far from its own clock (captured_at, device_submitted_at): say what to do.
+const DEVICE_TIME_FIELDS = /(^|\.)(captured_at|device_submitted_at)$/;
+const CLOCK_AHEAD = '手机时间比北京时间快了太多，服务器拒收了这次操作。请在手机「设置 → 日期与时间」中打开「自动设置」，再重试。';
+const CLOCK_BEHIND =
+  '手机记录的时间太早（手机时间慢了很多，或这条内容在手机上等待上传超过 3 天），服务器不再接收。请校准手机时间后重新操作。';
+
+function deviceTimeMessage(err) {
+  if (!err || err.status !== 422) return '';
+  const field = Object.keys(err.fields || {}).find((name) => DEVICE_TIME_FIELDS.test(name));
+  if (!field) return '';
+  return /未来/.test(err.fields[field]) ? CLOCK_AHEAD : CLOCK_BEHIND;
+}
+
+// What to show for a failed call: the clock explanation when that is the cause, else the API's own message.
+function explain(err) {
+  return deviceTimeMessage(err) || (err && err.message) || '操作失败，请重试';
+}
+
+module.exports = { ApiError, fromResponse, networkError, deviceTimeMessage, explain, NETWORK_MESSAGE };

@@ -11,4 +11,11 @@ function shanghaiTime(iso) {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
-module.exports = { shanghaiTime };
+// The Beijing calendar day (YYYY-MM-DD) of a moment (default now), plus `addDays` days.
+function shanghaiDay(ms, addDays) {
+  const base = ms === undefined || ms === null ? Date.now() : ms;
+  const d = new Date(base + 8 * 3600 * 1000 + (addDays || 0) * 86400 * 1000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+module.exports = { shanghaiTime, shanghaiDay };

@@ -6,6 +6,10 @@ const ROUTES = {
   elevator: '/pages/elevator/index',
   record: '/pages/record/index',
   signoff: '/pages/signoff/index',
+  records: '/pages/records/index',
+  recordDetail: '/pages/record-detail/index',
+  team: '/pages/team/index',
+  bindCodes: '/pages/bind-codes/index',
 };
 
 function query(params) {

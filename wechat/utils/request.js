@@ -3,7 +3,7 @@ const config = require('../config');
 const tokenStore = require('./token-store');
 const { fromResponse, networkError } = require('./api-error');
 
-function send({ method, path, data, token }) {
+function send({ method, path, data, token, responseType }) {
   const header = { 'Content-Type': 'application/json' };
   if (token) header.Authorization = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
@@ -13,6 +13,7 @@ function send({ method, path, data, token }) {
       data,
       header,
       timeout: 15000,
+      responseType: responseType || 'text',
       success: resolve,
       fail: (res) => reject(networkError(res && res.errMsg)),
     });
@@ -72,12 +73,12 @@ function showNetworkToast() {
   wx.showToast({ title: '网络异常，请检查网络后重试', icon: 'none', duration: 2500 });
 }
 
-async function request({ method = 'GET', path, data, auth = true }) {
+async function request({ method = 'GET', path, data, auth = true, responseType }) {
   let tokenUsed = null;
   const attempt = async () => {
     tokenUsed = auth ? tokenStore.getToken() : null;
     try {
-      return await send({ method, path, data, token: tokenUsed });
+      return await send({ method, path, data, token: tokenUsed, responseType });
     } catch (err) {
       showNetworkToast();
       throw err;
@@ -98,7 +99,14 @@ async function request({ method = 'GET', path, data, auth = true }) {
   return res.data;
 }
 
+// An image behind the log-in (e.g. a record's signature) as a data URL for <image src>, which sends no token.
+async function image(path) {
+  const body = await request({ method: 'GET', path, responseType: 'arraybuffer' });
+  return `data:image/png;base64,${wx.arrayBufferToBase64(body)}`;
+}
+
 module.exports = {
+  image,
   request,
   silentLogin,
   wxLoginCode,

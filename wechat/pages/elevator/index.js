@@ -5,7 +5,12 @@ const elevators = require('../../services/elevators');
 const records = require('../../services/records');
 const nav = require('../../utils/navigation');
 const location = require('../../utils/location');
+const { explain } = require('../../utils/api-error');
 const { publicCodeFromLaunch } = require('../../utils/scan-code');
+const view = require('../../utils/record-view');
+
+// How many of the elevator's latest records the page shows (the rest: 查看全部).
+const RECENT = 5;
 
 const TYPE_LABELS = {
   traction: '曳引与强制驱动电梯',
@@ -31,6 +36,9 @@ Component({
     starting: false,
     startError: '',
     canStart: true,
+    recent: [],
+    recentStatus: '',
+    recentMessage: '',
   },
 
   methods: {
@@ -58,6 +66,7 @@ Component({
           elevator = await elevators.byPublicCode(launch.publicCode);
         }
         this.setData({ status: '', elevator, typeLabel: TYPE_LABELS[elevator.elevator_type] || elevator.elevator_type });
+        this.loadRecent(elevator.id);
       } catch (err) {
         if (nav.isLoginProblem(err)) {
           // Scanned before binding (or with a lost session): back here once logged in.
@@ -66,6 +75,31 @@ Component({
         }
         this.setData({ status: 'error', message: err.message, actionText: err.status === 404 ? '重新扫码' : '重试' });
       }
+    },
+
+    // The elevator's recent history: its latest records with their sign-off state (what the caller may see).
+    async loadRecent(elevatorId) {
+      this.setData({ recentStatus: 'loading', recentMessage: '正在加载最近的维保记录…' });
+      try {
+        const page = await records.list({ elevator_id: elevatorId }, RECENT);
+        const recent = (page.items || []).map((item) => view.recordRow(item));
+        this.setData({
+          recent,
+          recentMore: Boolean(page.next_cursor),
+          recentStatus: recent.length ? '' : 'empty',
+          recentMessage: recent.length ? '' : '这台电梯还没有维保记录',
+        });
+      } catch (err) {
+        this.setData({ recent: [], recentStatus: 'error', recentMessage: `最近的维保记录暂时无法加载：${err.message}` });
+      }
+    },
+
+    openRecent(e) {
+      nav.go('recordDetail', { id: e.currentTarget.dataset.id });
+    },
+
+    openAllRecords() {
+      nav.go('records', { elevator_id: this.data.elevator.id });
     },
 
     goHome() {
@@ -111,6 +145,7 @@ Component({
     },
 
     async start() {
+      if (this.data.starting) return; // a double tap starts one draft
       if (!this.data.point) {
         this.setData({ startError: '请先获取当前位置' });
         return;
@@ -126,7 +161,7 @@ Component({
         const draft = await records.startDraft({ elevatorId, category: this.data.category });
         nav.go('record', { draftId: draft.id });
       } catch (err) {
-        this.setData({ startError: err.message });
+        this.setData({ startError: explain(err) });
       } finally {
         this.setData({ starting: false });
       }

@@ -1,11 +1,21 @@
-// Home by role: technicians scan; use-unit managers see what waits for their signature.
+// Home by role: technicians scan and resume or cancel drafts; supervisors see their team's day; use-unit
+// managers see what waits for their signature (with the time left); the use unit admin issues bind codes.
 const auth = require('../../services/auth');
 const signoff = require('../../services/signoff');
 const records = require('../../services/records');
 const nav = require('../../utils/navigation');
+const outbox = require('../../utils/outbox');
+const localDraft = require('../../utils/local-draft');
+const view = require('../../utils/record-view');
+const { confirmCancelDraft } = require('../../utils/confirm');
 const { shanghaiTime } = require('../../utils/format');
 
-const ROLE_LABELS = { technician: '维保人员', mu_supervisor: '维保主管', uu_manager: '使用单位安全管理人员' };
+const ROLE_LABELS = {
+  technician: '维保人员',
+  mu_supervisor: '维保主管',
+  uu_manager: '使用单位安全管理人员',
+  uu_admin: '使用单位系统管理员',
+};
 
 function pendingRow(row) {
   const elevator = row.elevator || {};
@@ -14,6 +24,8 @@ function pendingRow(row) {
     elevatorLabel: [elevator.address, elevator.position].filter(Boolean).join(' ') || `记录 #${row.record_id}`,
     maintenanceDay: row.maintenance_day || '',
     deadline: shanghaiTime(row.deadline_at),
+    timeLeft: view.timeLeft(row.deadline_at),
+    urgent: view.isUrgent(row.deadline_at),
     // Shown when the reminder reached nobody (no subscription left, nobody bound, failed): not a silent miss.
     pushProblem: ['no_recipient', 'no_quota', 'failed'].includes(row.push_outcome) ? row.push_outcome_label : '',
   };
@@ -30,6 +42,8 @@ function draftRow(draft) {
     categoryLabel: categoryLabel(draft.category),
     startedAt: shanghaiTime(draft.created_at),
     checkedIn: Boolean(draft.check_in),
+    // Entries made without signal that have not reached the server yet.
+    waiting: outbox.pending(draft.id).length,
   };
 }
 
@@ -43,6 +57,9 @@ Component({
     listStatus: '',
     listMessage: '',
     drafts: [],
+    cancellingId: 0,
+    draftsOffline: false,
+    reminderHint: signoff.REMINDER_HINT,
   },
 
   methods: {
@@ -66,15 +83,55 @@ Component({
 
     async loadDrafts() {
       try {
-        this.setData({ drafts: (await records.openDrafts()).map(draftRow) });
+        this.setData({ drafts: (await records.openDrafts()).map(draftRow), draftsOffline: false });
       } catch (err) {
         if (nav.isLoginProblem(err)) nav.restart('login');
-        else this.setData({ drafts: [] }); // the scan entry still works; the list is a convenience
+        else if (outbox.isTransient(err)) {
+          // No signal: the drafts this phone kept can still be resumed (the form works from its copy).
+          this.setData({ drafts: localDraft.list().map(draftRow), draftsOffline: true });
+        } else this.setData({ drafts: [], draftsOffline: false }); // the scan entry still works
       }
     },
 
     openDraft(e) {
       nav.go('record', { draftId: e.currentTarget.dataset.id });
+    },
+
+    // Cancel a draft from the list: confirmed first, since the server deletes it with what was entered.
+    async cancelDraft(e) {
+      const id = Number(e.currentTarget.dataset.id);
+      if (this.data.cancellingId) return;
+      if (!(await confirmCancelDraft('保留'))) return;
+      this.setData({ cancellingId: id });
+      try {
+        await records.cancelDraft(id);
+      } catch (err) {
+        if (err.status !== 404) {
+          wx.showToast({ title: err.message, icon: 'none' });
+          this.setData({ cancellingId: 0 });
+          return;
+        }
+      }
+      outbox.clearDraft(id);
+      localDraft.remove(id);
+      this.setData({ cancellingId: 0, drafts: this.data.drafts.filter((d) => d.id !== id) });
+      wx.showToast({ title: '草稿已删除', icon: 'none' });
+    },
+
+    openMyRecords() {
+      nav.go('records', { mine: 1 });
+    },
+
+    openHistory() {
+      nav.go('records');
+    },
+
+    openTeam() {
+      nav.go('team');
+    },
+
+    openBindCodes() {
+      nav.go('bindCodes');
     },
 
     async loadPending() {
@@ -105,7 +162,8 @@ Component({
     async subscribe() {
       try {
         const accepted = await signoff.requestSubscription();
-        wx.showToast({ title: accepted.length ? '已开启提醒' : '未开启提醒', icon: 'none' });
+        if (accepted.length) wx.showToast({ title: '已开启提醒', icon: 'none' });
+        else signoff.explainWithoutReminder();
       } catch (err) {
         wx.showToast({ title: err.message || '提醒设置失败', icon: 'none' });
       }

@@ -11,7 +11,7 @@ const privacy = require('../../utils/privacy');
 const SCANNED_CODE = /^[A-Za-z0-9]{4,16}$/;
 
 Component({
-  data: { mode: 'loading', bindCode: '', error: '', busy: false },
+  data: { mode: 'loading', bindCode: '', username: '', password: '', error: '', busy: false },
 
   methods: {
     onLoad(options) {
@@ -32,7 +32,10 @@ Component({
 
     enter(account) {
       if (!auth.homeKind(account)) {
-        this.setData({ mode: 'unsupported', error: '管理员、监管等账号请使用网页端。小程序供维保人员和使用单位安全管理人员使用。' });
+        this.setData({
+          mode: 'unsupported',
+          error: '该账号请使用网页端。小程序供维保人员、维保主管、使用单位安全管理人员和使用单位系统管理员使用。',
+        });
         return;
       }
       if (this.target) nav.restart(this.target.route, this.target.params);
@@ -68,7 +71,9 @@ Component({
     },
 
     async submitBind() {
-      const code = (this.data.bindCode || '').trim();
+      if (this.data.busy) return;
+      // Spaces, dashes and lower case are what people type; the code itself is 8 letters and digits.
+      const code = auth.normaliseBindCode(this.data.bindCode);
       if (code.length < 4) {
         this.setData({ error: '请输入完整的绑定码' });
         return;
@@ -81,6 +86,39 @@ Component({
         this.setData({ error: err.message || '绑定失败，请重试' });
       } finally {
         this.setData({ busy: false });
+      }
+    },
+
+    // The use unit admin has no WeChat binding (admins never do): the console's user name and password.
+    usePassword() {
+      this.setData({ mode: 'password', error: '' });
+    },
+
+    useBindCode() {
+      this.setData({ mode: 'bind', error: '' });
+    },
+
+    onUsernameInput(e) {
+      this.setData({ username: e.detail.value, error: '' });
+    },
+
+    onPasswordInput(e) {
+      this.setData({ password: e.detail.value, error: '' });
+    },
+
+    async submitPassword() {
+      if (this.data.busy) return;
+      if (!(this.data.username || '').trim() || !this.data.password) {
+        this.setData({ error: '请输入用户名和密码' });
+        return;
+      }
+      this.setData({ busy: true, error: '' });
+      try {
+        this.enter(await auth.passwordLogin(this.data.username, this.data.password));
+      } catch (err) {
+        this.setData({ error: err.message || '登录失败，请重试' });
+      } finally {
+        this.setData({ busy: false, password: '' });
       }
     },
   },

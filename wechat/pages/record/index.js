@@ -1,11 +1,24 @@
 // The record form: grouped checklist, results with required reasons, own items, check-in/out, signature, submit.
+// Weak signal: every change is kept on the phone first (utils/local-draft) and its write goes through the
+// outbox (utils/outbox), which sends it now or later with its original device times; the sync card says what
+// is only on the phone and what has reached the server.
 const records = require('../../services/records');
+const outbox = require('../../utils/outbox');
+const localDraft = require('../../utils/local-draft');
+const { ApiError, explain } = require('../../utils/api-error');
+const { confirmCancelDraft } = require('../../utils/confirm');
 const elevators = require('../../services/elevators');
 const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
 const location = require('../../utils/location');
 const form = require('../../utils/record-form');
 const { shanghaiTime } = require('../../utils/format');
+
+// A check-in/out time; one only on the phone so far says so.
+function siteTime(point) {
+  if (!point || !point.at) return '';
+  return shanghaiTime(point.at) + (point.pending ? '（手机上，待上传）' : '');
+}
 
 function categoryLabel(value) {
   const found = records.CATEGORIES.find((c) => c.value === value);
@@ -42,6 +55,9 @@ Component({
     cancelling: false,
     submitError: '',
     submitted: null,
+    offline: false,
+    sync: { waiting: 0, text: '', tone: 'ok' },
+    submitWaiting: '',
   },
 
   lifetimes: {
@@ -59,40 +75,163 @@ Component({
       this.loadColleagues();
     },
 
+    // Back on the page (e.g. after WeChat was in the background): send what waits, if anything.
+    onShow() {
+      if (this.draftId && outbox.pending(this.draftId).length && !this.data.submitted) this.retryNow({ quiet: true });
+    },
+
     async load() {
       if (!this.draftId) {
         this.setData({ status: 'error', message: '缺少草稿编号，请从扫码开始' });
         return;
       }
       this.setData({ status: 'loading', message: '正在加载维保项目…' });
+      let base;
       try {
-        this.applyDraft(await records.getDraft(this.draftId));
+        base = await records.getDraft(this.draftId);
+        this.setData({ offline: false });
       } catch (err) {
-        if (nav.isLoginProblem(err)) nav.restart('login');
-        else this.setData({ status: 'error', message: err.message });
+        if (nav.isLoginProblem(err)) {
+          this.toLogin();
+          return;
+        }
+        const saved = localDraft.load(this.draftId);
+        if (!outbox.isTransient(err) || !saved) {
+          this.setData({ status: 'error', message: err.message });
+          return;
+        }
+        base = saved; // no signal: carry on with what the phone kept
+        this.setData({ offline: true });
       }
+      if (base.record_id) {
+        this.finished({ id: base.record_id });
+        this.applyDraft(base);
+        return;
+      }
+      this.applyDraft(localDraft.withPending(base, outbox.pending(this.draftId)));
+    },
+
+    // The log-in ran out and could not be renewed silently: log in again and come back to this form, which
+    // the phone has kept (local copy and outbox).
+    toLogin() {
+      nav.restart('login', { draftId: this.draftId });
+    },
+
+    // Keep the form as shown on the phone.
+    persist() {
+      if (!this.draftBase) return;
+      localDraft.save(
+        this.draftId,
+        Object.assign({}, this.draftBase, {
+          items: this.items.map((item) => Object.assign({}, item)),
+          remarks: this.data.remarks,
+          replaced_parts: this.data.replacedParts,
+          hazards: this.data.hazards,
+          second_technician_id: this.secondTechnicianId || null,
+          check_in: this.checkInPoint || null,
+          check_out: this.checkOutPoint || null,
+        }),
+      );
+    },
+
+    refreshSync(extra) {
+      const waiting = outbox.pending(this.draftId);
+      const stuckOnLogin = waiting.some((entry) => entry.waitingForLogin);
+      let text;
+      if (waiting.length) {
+        text = `已保存在手机上，${waiting.length} 项尚未上传到服务器。有网络时会自动上传，也可点「立即上传」。`;
+      } else {
+        text = '已全部上传到服务器。';
+      }
+      this.pendingCodes = waiting
+        .filter((entry) => entry.op === 'saveResults')
+        .reduce((codes, entry) => codes.concat((entry.args[1] || []).map((row) => row.code)), []);
+      this.setData({
+        sync: Object.assign({ waiting: waiting.length, text, tone: waiting.length ? 'warn' : 'ok', stuckOnLogin }, extra),
+      });
+    },
+
+    // One draft write: saved on the phone, then sent now or queued. Resolves the outbox's answer; rejects with
+    // the server's refusal.
+    async write(op, key, args) {
+      if (op !== 'submit' && outbox.pending(this.draftId).some((entry) => entry.op === 'submit')) {
+        // Signed and waiting to be sent: what was signed is what goes to the server.
+        throw new ApiError({ status: 0, code: 'submit_waiting', message: '已签名提交，正在等待网络上传，不能再修改' });
+      }
+      this.persist();
+      const result = await outbox.send({ draftId: this.draftId, op, key, args });
+      this.refreshSync();
+      this.render();
+      if (result.queued && outbox.isLoginWait(result.error)) this.toLogin();
+      return result;
+    },
+
+    async retryNow(options) {
+      const quiet = options && options.quiet;
+      const outcome = await outbox.flush(this.draftId);
+      const submittedResult = outcome.results.find((r) => r.entry.op === 'submit');
+      if (submittedResult) {
+        this.finished(submittedResult.data);
+        return outcome;
+      }
+      outcome.refused.forEach(({ entry, error }) => {
+        if (entry.op === 'saveResults') {
+          (entry.args[1] || []).forEach((row) => {
+            this.errors[row.code] = `未保存：${explain(error)}`;
+          });
+        } else if (entry.op === 'submit') {
+          this.setData({ submitWaiting: '', submitError: explain(error) });
+        } else {
+          this.setData({ submitError: `有一项修改未被服务器接受：${explain(error)}` });
+        }
+      });
+      this.refreshSync();
+      this.render();
+      if (outcome.stuck && outbox.isLoginWait(outcome.error)) this.toLogin();
+      else if (outcome.stuck && !quiet) wx.showToast({ title: '仍然没有网络，稍后会自动重试', icon: 'none' });
+      return outcome;
+    },
+
+    // The record reached the server: what the phone kept for the draft is no longer needed.
+    finished(record) {
+      outbox.clearDraft(this.draftId);
+      localDraft.remove(this.draftId);
+      this.setData({ submitted: record, submitWaiting: '', submitting: false });
+      this.refreshSync();
     },
 
     applyDraft(draft) {
+      this.draftBase = Object.assign({}, draft, { items: undefined, pending_codes: undefined });
       this.items = (draft.items || []).map((item) => Object.assign({}, item));
       const checkIn = draft.check_in || {};
       const checkOut = draft.check_out || {};
       this.checkedIn = Boolean(checkIn.at);
       this.checkedOut = Boolean(checkOut.at);
+      this.checkInPoint = checkIn.at ? checkIn : null;
+      this.checkOutPoint = checkOut.at ? checkOut : null;
       this.setData({
         status: '',
         draftId: draft.id,
         categoryLabel: categoryLabel(draft.category),
-        checkInAt: shanghaiTime(checkIn.at),
-        checkOutAt: shanghaiTime(checkOut.at),
+        checkInAt: siteTime(checkIn),
+        checkOutAt: siteTime(checkOut),
         remarks: draft.remarks || '',
         replacedParts: draft.replaced_parts || [],
         hazards: draft.hazards || [],
       });
       this.secondTechnicianId = draft.second_technician_id || null;
+      if (draft.submit_waiting) this.showSubmitWaiting(draft.submit_waiting.device_submitted_at);
+      this.refreshSync();
       this.render();
+      this.persist();
       if (draft.record_id) this.setData({ submitted: { id: draft.record_id } }); // already submitted (e.g. a retry)
       if (!this.data.elevatorLabel && draft.elevator_id) this.loadElevator(draft.elevator_id);
+    },
+
+    showSubmitWaiting(at) {
+      this.setData({
+        submitWaiting: `已签名，记录保存在手机上，尚未到达服务器。有网络时会自动提交，提交时间仍按 ${shanghaiTime(at)} 记录。`,
+      });
     },
 
     async loadElevator(elevatorId) {
@@ -105,7 +244,10 @@ Component({
     },
 
     render() {
-      const items = this.items.map((item) => Object.assign({}, item, { error: this.errors[item.code] || '' }));
+      const waiting = this.pendingCodes || [];
+      const items = this.items.map((item) =>
+        Object.assign({}, item, { error: this.errors[item.code] || '', onPhoneOnly: waiting.includes(item.code) }),
+      );
       this.setData({ groups: form.groupItems(items) });
     },
 
@@ -139,12 +281,11 @@ Component({
     },
 
     async saveItem(item) {
+      const row = { code: item.code, result: item.result, note: item.note || null, remark: item.remark || null };
       try {
-        await records.saveResults(this.draftId, [
-          { code: item.code, result: item.result, note: item.note || null, remark: item.remark || null },
-        ]);
+        await this.write('saveResults', `result:${item.code}`, [this.draftId, [row]]);
       } catch (err) {
-        this.errors[item.code] = `未保存：${err.message}`;
+        this.errors[item.code] = `未保存：${explain(err)}`;
         this.render();
       }
     },
@@ -168,7 +309,8 @@ Component({
         this.setData({ newItem: { item: '', requirement: '' } });
         this.applyDraft(await records.getDraft(this.draftId));
       } catch (err) {
-        this.setData({ newItemError: err.message });
+        const offline = outbox.isTransient(err);
+        this.setData({ newItemError: offline ? '增加项目需要网络（项目编号由服务器分配），请有信号时再增加' : err.message });
       } finally {
         this.setData({ addingItem: false });
       }
@@ -180,9 +322,9 @@ Component({
 
     async saveRemarks() {
       try {
-        await records.updateDraft(this.draftId, { remarks: this.data.remarks });
+        await this.write('updateDraft', 'remarks', [this.draftId, { remarks: this.data.remarks }]);
       } catch (err) {
-        wx.showToast({ title: `备注未保存：${err.message}`, icon: 'none' });
+        wx.showToast({ title: `备注未保存：${explain(err)}`, icon: 'none' });
       }
     },
 
@@ -194,13 +336,18 @@ Component({
       this.setData({ [`newHazard.${e.currentTarget.dataset.field}`]: e.detail.value, listError: '' });
     },
 
-    // Parts and hazards are saved as whole lists; the shown list changes only once the server took it.
+    // Parts and hazards are saved as whole lists. The shown list changes once the server took it or, without
+    // signal, once it is kept on the phone (the sync card says it still waits); a refusal keeps the old list.
     async saveList(field, list, reset) {
+      const dataKey = field === 'replaced_parts' ? 'replacedParts' : 'hazards';
+      const before = this.data[dataKey];
+      this.setData({ [dataKey]: list });
       try {
-        await records.updateDraft(this.draftId, { [field]: list });
-        this.setData(Object.assign({ [field === 'replaced_parts' ? 'replacedParts' : 'hazards']: list }, reset));
+        await this.write('updateDraft', field, [this.draftId, { [field]: list }]);
+        this.setData(Object.assign({}, reset));
       } catch (err) {
-        this.setData({ listError: err.message });
+        this.setData({ [dataKey]: before, listError: explain(err) });
+        this.persist();
       }
     },
 
@@ -257,12 +404,15 @@ Component({
     async pickColleague(e) {
       const colleague = this.data.colleagues[Number(e.detail.value)];
       if (!colleague) return;
+      const before = this.secondTechnicianId;
+      this.secondTechnicianId = colleague.id;
       try {
-        await records.updateDraft(this.draftId, { second_technician_id: colleague.id });
-        this.secondTechnicianId = colleague.id;
+        await this.write('updateDraft', 'second_technician_id', [this.draftId, { second_technician_id: colleague.id }]);
         this.setData({ secondTechnicianName: colleague.name });
       } catch (err) {
-        wx.showToast({ title: err.message, icon: 'none' });
+        this.secondTechnicianId = before;
+        this.persist();
+        wx.showToast({ title: explain(err), icon: 'none' });
       }
     },
 
@@ -270,18 +420,28 @@ Component({
       this.setData({ siteBusy: true, siteError: '', locationDenied: false });
       try {
         const point = await location.getLocation();
-        const draft = kind === 'in' ? await records.checkIn(this.draftId, point) : await records.checkOut(this.draftId, point);
-        const answered = draft && draft[`check_${kind}`];
-        const at = shanghaiTime((answered && answered.at) || point.captured_at);
+        // Shown (and kept on the phone) before it is sent: the time is the phone's, sent unchanged later.
+        const local = { at: point.captured_at, lat: point.lat, lng: point.lng, accuracy_m: point.accuracy_m, pending: true };
+        if (kind === 'in') this.checkInPoint = local;
+        else this.checkOutPoint = local;
+        const result = await this.write(kind === 'in' ? 'checkIn' : 'checkOut', `check_${kind}`, [this.draftId, point]);
+        const answered = result.sent && result.data && result.data[`check_${kind}`];
+        const shown = answered && answered.at ? answered : local;
         if (kind === 'in') {
           this.checkedIn = true;
-          this.setData({ checkInAt: at });
+          this.checkInPoint = shown;
+          this.setData({ checkInAt: siteTime(shown) });
         } else {
           this.checkedOut = true;
-          this.setData({ checkOutAt: at });
+          this.checkOutPoint = shown;
+          this.setData({ checkOutAt: siteTime(shown) });
         }
+        this.persist();
       } catch (err) {
-        this.setData({ siteError: err.message, locationDenied: err.code === 'location_denied' });
+        if (kind === 'in') this.checkInPoint = null;
+        else this.checkOutPoint = null;
+        this.persist();
+        this.setData({ siteError: explain(err), locationDenied: err.code === 'location_denied' });
       } finally {
         this.setData({ siteBusy: false });
       }
@@ -313,6 +473,12 @@ Component({
     },
 
     async submit() {
+      // A second tap while the first is on its way, or while a submission waits for signal, sends nothing new.
+      if (this.data.submitting || this.data.submitted) return;
+      if (outbox.pending(this.draftId).some((entry) => entry.op === 'submit')) {
+        await this.retryNow();
+        return;
+      }
       const check = form.validateForSubmit({
         items: this.items,
         checkedIn: this.checkedIn,
@@ -327,11 +493,13 @@ Component({
         return;
       }
       this.setData({ submitting: true, submitError: '' });
+      const at = new Date().toISOString(); // the tap's time, kept for every retry
       try {
-        const record = await records.submit(this.draftId, this.signatureBase64);
-        this.setData({ submitted: record });
+        const result = await this.write('submit', 'submit', [this.draftId, this.signatureBase64, at]);
+        if (result.sent) this.finished(result.data);
+        else this.showSubmitWaiting(at);
       } catch (err) {
-        this.setData({ submitError: err.message });
+        this.setData({ submitError: explain(err) });
       } finally {
         this.setData({ submitting: false });
       }
@@ -339,17 +507,7 @@ Component({
 
     // Cancelling deletes the draft on the server, so it is confirmed first; a draft already gone counts as cancelled.
     async cancelDraft() {
-      const answer = await new Promise((resolve) => {
-        wx.showModal({
-          title: '取消本次维保',
-          content: '草稿及已填写的内容将被删除，且不能恢复。确定取消吗？',
-          confirmText: '删除草稿',
-          cancelText: '继续填写',
-          success: resolve,
-          fail: () => resolve({ confirm: false }),
-        });
-      });
-      if (!answer.confirm) return;
+      if (!(await confirmCancelDraft('继续填写'))) return;
       this.setData({ cancelling: true, submitError: '' });
       try {
         await records.cancelDraft(this.draftId);
@@ -359,6 +517,8 @@ Component({
           return;
         }
       }
+      outbox.clearDraft(this.draftId);
+      localDraft.remove(this.draftId);
       this.setData({ cancelling: false });
       wx.showToast({ title: '草稿已删除', icon: 'none' });
       nav.restart('home');

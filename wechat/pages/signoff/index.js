@@ -2,8 +2,9 @@
 const signoff = require('../../services/signoff');
 const records = require('../../services/records');
 const nav = require('../../utils/navigation');
-const form = require('../../utils/record-form');
 const states = require('../../utils/signoff-state');
+const view = require('../../utils/record-view');
+const { explain } = require('../../utils/api-error');
 const { shanghaiTime } = require('../../utils/format');
 
 // Before the deadline instead of signing, or within the objection period after a default confirmation
@@ -28,11 +29,16 @@ Component({
     checkInAt: '',
     checkOutAt: '',
     deadline: '',
+    timeLeft: '',
+    urgent: false,
+    signatureSrc: '',
+    signatureError: '',
     signedAt: '',
     defaultConfirmedAt: '',
     objectionReason: '',
     push: {},
     subscribePrompt: false,
+    reminderHint: signoff.REMINDER_HINT,
     groups: [],
     canSign: false,
     canObject: false,
@@ -55,21 +61,27 @@ Component({
         return;
       }
       this.setData({ status: 'loading', message: '正在加载维保记录…' });
+      let record;
       try {
-        this.show(await signoff.record(this.recordId));
+        record = await signoff.record(this.recordId);
       } catch (err) {
         if (nav.isLoginProblem(err)) nav.restart('login', { record_id: this.recordId });
         else this.setData({ status: 'error', message: err.message });
+        return;
       }
+      this.show(record);
+      if (record.contentAvailable !== false) this.loadSignature();
+    },
+
+    // The technician's signature, beside the content it signed.
+    async loadSignature() {
+      this.setData(await records.signatureView(this.recordId, '维保人员签名暂时无法显示'));
     },
 
     show(record) {
       const so = record.signoff || {};
       const stateName = so.state || 'pending';
       const elevator = record.elevator || {};
-      const items = (record.items || []).map((item) =>
-        Object.assign({}, item, { resultLabel: form.resultLabel(item.result) || '未填写' }),
-      );
       this.setData({
         status: '',
         record,
@@ -81,11 +93,13 @@ Component({
         checkInAt: shanghaiTime(record.check_in_at),
         checkOutAt: shanghaiTime(record.check_out_at),
         deadline: stateName === 'pending' ? shanghaiTime(so.deadline_at) : '',
+        timeLeft: stateName === 'pending' ? view.timeLeft(so.deadline_at) : '',
+        urgent: stateName === 'pending' && view.isUrgent(so.deadline_at),
         signedAt: stateName === 'signed' ? shanghaiTime(so.decided_at) : '',
         defaultConfirmedAt: stateName === 'default_confirmed' ? shanghaiTime(so.decided_at) : '',
         objectionReason: so.objection_reason || '',
         push: states.describePush(record.push),
-        groups: form.groupItems(items),
+        groups: view.groupsHazardsFirst(record.items),
         canSign: stateName === 'pending',
         canObject: OBJECTABLE.includes(stateName),
         contentAvailable: record.contentAvailable !== false,
@@ -95,6 +109,7 @@ Component({
     },
 
     async onSigned(e) {
+      if (this.data.busy) return; // a double tap signs once
       this.setData({ busy: true, actionError: '' });
       try {
         await signoff.sign(this.recordId, e.detail.base64);
@@ -103,7 +118,7 @@ Component({
         // Each accepted subscription allows one reminder; WeChat asks only from a tap, so offer the button now.
         this.setData({ subscribePrompt: true });
       } catch (err) {
-        this.setData({ actionError: err.message });
+        this.setData({ actionError: explain(err) });
       } finally {
         this.setData({ busy: false });
       }
@@ -119,6 +134,7 @@ Component({
         this.setData({ actionError: '请填写异议原因' });
         return;
       }
+      if (this.data.busy) return;
       this.setData({ busy: true, actionError: '' });
       try {
         await signoff.object(this.recordId, reason);
@@ -136,8 +152,12 @@ Component({
       return signoff
         .requestSubscription()
         .then((accepted) => {
-          wx.showToast({ title: accepted.length ? '已开启提醒' : '未开启提醒', icon: 'none' });
-          if (accepted.length) this.setData({ subscribePrompt: false });
+          if (accepted.length) {
+            wx.showToast({ title: '已开启提醒', icon: 'none' });
+            this.setData({ subscribePrompt: false });
+          } else {
+            signoff.explainWithoutReminder();
+          }
         })
         .catch((err) => wx.showToast({ title: err.message || '提醒设置失败', icon: 'none' }));
     },
