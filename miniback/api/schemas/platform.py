@@ -32,7 +32,7 @@ MAX_BATCH_ITEMS = 100
 
 def _rfc3339(value: Any) -> Any:
     if not isinstance(value, str) or not RFC3339.match(value):
-        raise ValueError("时间须为带时区偏移的 RFC 3339 格式，如 2026-12-03T14:05:00+08:00")
+        raise ValueError("时间须带时区偏移，如 2026-12-03T14:05:00+08:00")
     return value
 
 
@@ -53,7 +53,7 @@ class ElevatorRef(Schema):
     @model_validator(mode="after")
     def one_code(self) -> ElevatorRef:
         if (self.device_code is None) == (self.registration_code is None):
-            raise ValueError("须且只能给出 device_code 或 registration_code 之一")
+            raise ValueError("须且只能给出设备代码或注册代码之一")
         return self
 
 
