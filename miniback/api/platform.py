@@ -29,7 +29,6 @@ from miniback.api.schemas.platform import (
     PlatformDelayNoticeOut,
     PlatformElevatorOut,
     PlatformElevatorQuery,
-    PlatformKeyOut,
     PlatformMeOut,
     PlatformRecordOut,
     PlatformStaffOut,
@@ -39,18 +38,19 @@ from miniback.api.schemas.platform import (
     RecordResultOut,
     RecordUpload,
 )
+from miniback.api.schemas.platforms import key_out
 from miniback.api.validation import documented, parse, query_args
 from miniback.errors import ApiError, NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceUnit, PlatformKey, SignoffState
+from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceUnit, SignoffState
 from miniback.models.platform import PlatformUpload
+from miniback.platform.authorisations import authorised_unit_count, authorised_unit_ids, is_authorised
+from miniback.platform.callbacks import sandbox_signoff
+from miniback.platform.clients import keys_of
 from miniback.platform.signing import Caller
 from miniback.platform.uploads import (
     Received,
-    authorised_units,
     find_upload,
-    is_authorised,
-    item_sha256,
     keep_request,
     receive_delay_notice,
     receive_record,
@@ -59,6 +59,7 @@ from miniback.platform.uploads import (
 )
 from miniback.records.onsite import REFERENCE_KINDS
 from qr.urls import public_url
+from signoff.ledger.origins import item_sha256
 
 bp = Blueprint("platform", __name__)
 
@@ -112,7 +113,11 @@ def _refusal(error: ValidationFailed) -> ValidationFailed:
 
 
 def _sandbox_signoff(upload: PlatformUpload) -> dict[str, Any]:
-    """A sandbox upload's sign-off: pending until the deadline it would have had (simulated events come later)."""
+    """A sandbox upload's sign-off: after its latest simulated event (``POST /platform/sandbox/records/…/events``),
+    else pending until the deadline it would have had."""
+    simulated = sandbox_signoff(upload)
+    if simulated is not None:
+        return simulated
     summary = upload.summary or {}
     return {
         "state": "pending",
@@ -290,23 +295,14 @@ def _after_commit(outcome: ItemOutcome) -> None:
 def me() -> Any:
     caller = current_caller()
     client = caller.client
-    keys = db.session.execute(
-        db.select(PlatformKey).where(PlatformKey.platform_client_id == client.id).order_by(PlatformKey.id)
-    ).scalars()
-    units = db.session.execute(db.select(func.count()).select_from(authorised_units(client).subquery())).scalar_one()
     out = PlatformMeOut(
         code=client.code,
         name=client.name,
         status=client.status,
         sandbox=caller.sandbox,
-        keys=[
-            PlatformKeyOut(
-                key_id=key.key_id, algorithm=key.algorithm, created_at=key.created_at, active=key.retired_at is None
-            )
-            for key in keys
-        ],
+        keys=[key_out(key) for key in keys_of(client)],
         callback_url=client.callback_url,
-        authorised_units=units,
+        authorised_units=authorised_unit_count(client.id),
     )
     return out.model_dump(mode="json")
 
@@ -389,7 +385,7 @@ def _own_upload_or_404(caller: Caller, kind: str, platform_ref: str) -> Platform
             )
         ).scalar_one_or_none()
     unit_id = (upload.summary or {}).get("maintenance_unit_id") if upload is not None else None
-    if upload is None or unit_id is None or not is_authorised(caller.client, unit_id):
+    if upload is None or unit_id is None or not is_authorised(caller.client.id, unit_id):
         raise NotFound("找不到该记录（仅能查询本平台上传、且所属维保单位仍授权本平台的记录）")
     return upload
 
@@ -453,7 +449,7 @@ def list_units() -> Any:
     args = query_args(Page)
     query = (
         db.select(MaintenanceUnit)
-        .where(MaintenanceUnit.id.in_(authorised_units(caller.client)))
+        .where(MaintenanceUnit.id.in_(authorised_unit_ids(caller.client.id)))
         .order_by(MaintenanceUnit.id)
     )
     return paginate(query, args.page, args.per_page, PlatformUnitOut)
@@ -462,8 +458,8 @@ def list_units() -> Any:
 def _unit_filter(caller: Caller, unit_id: int | None) -> Any:
     """The units a look-up covers: all authorising ones, or the one asked for if it authorises this platform."""
     if unit_id is None:
-        return authorised_units(caller.client)
-    if not is_authorised(caller.client, unit_id):
+        return authorised_unit_ids(caller.client.id)
+    if not is_authorised(caller.client.id, unit_id):
         raise NotFound("找不到该维保单位，或该单位未授权本平台", code="unit_not_authorised")
     return [unit_id]
 

@@ -8,8 +8,7 @@ from typing import Any
 from flask import Blueprint
 
 from miniback.api.platform_auth import current_caller, platform_required
-from miniback.api.platforms import key_out
-from miniback.api.schemas.platforms import KeyIn, PlatformKeyOut
+from miniback.api.schemas.platforms import KeyIn, PlatformKeyOut, key_out
 from miniback.api.validation import documented, json_body
 from miniback.extensions import db
 from miniback.platform.clients import add_key, retire_key
@@ -29,7 +28,7 @@ bp = Blueprint("platform_keys", __name__)
 def add_own_key() -> Any:
     caller = current_caller()
     key = add_key(caller.client, json_body(KeyIn).public_key_pem, actor=None, signing_key_id=caller.key.key_id)
-    out = key_out(key)
+    out = key_out(key).model_dump(mode="json")
     db.session.commit()
     return out, 201
 
@@ -44,6 +43,6 @@ def add_own_key() -> Any:
 def retire_own_key(key: str) -> Any:
     caller = current_caller()
     retired = retire_key(caller.client, key, actor=None, signing_key_id=caller.key.key_id)
-    out = key_out(retired)
+    out = key_out(retired).model_dump(mode="json")
     db.session.commit()
     return out

@@ -29,11 +29,12 @@ from miniback.api.schemas.platforms import (
     PlatformUpdate,
     PublicPlatformListOut,
     StatusIn,
+    key_out,
 )
 from miniback.api.validation import documented, json_body, parse, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.extensions import db
-from miniback.models import Account, PlatformAuthorisation, PlatformClient, PlatformClientEvent, PlatformKey, utcnow
+from miniback.models import Account, PlatformAuthorisation, PlatformClient, PlatformClientEvent, utcnow
 from miniback.platform.access import get_authorisation_or_404, get_platform_or_404, platform_scope
 from miniback.platform.authorisations import (
     authorisations_of_unit,
@@ -60,24 +61,12 @@ from miniback.records.calendar import local_day
 bp = Blueprint("platforms", __name__)
 
 
-def key_out(key: PlatformKey) -> dict[str, Any]:
-    return PlatformKeyOut(
-        key_id=key.key_id,
-        algorithm=key.algorithm,
-        fingerprint=key.fingerprint,
-        public_key_pem=key.public_key_pem,
-        created_at=key.created_at,
-        retired_at=key.retired_at,
-        active=key.retired_at is None,
-    ).model_dump(mode="json")
-
-
 def _platform_out(client: PlatformClient) -> dict[str, Any]:
     fields = {name: getattr(client, name) for name in PlatformOut.model_fields if hasattr(PlatformClient, name)}
     return PlatformOut(
         **fields,
         sandbox=client.status == "testing",
-        keys=[PlatformKeyOut.model_validate(key_out(key)) for key in keys_of(client)],
+        keys=[key_out(key) for key in keys_of(client)],
         authorised_units=authorised_unit_count(client.id),
     ).model_dump(mode="json")
 
@@ -183,7 +172,7 @@ def change_platform(client_id: int) -> Any:
 def add_platform_key(client_id: int) -> Any:
     client = _operator_platform(client_id)
     key = add_key(client, json_body(KeyIn).public_key_pem, actor=current_account())
-    out = key_out(key)
+    out = key_out(key).model_dump(mode="json")
     db.session.commit()
     return out, 201
 
@@ -194,7 +183,7 @@ def add_platform_key(client_id: int) -> Any:
 def retire_platform_key(client_id: int, key: str) -> Any:
     client = _operator_platform(client_id)
     retired = retire_key(client, key, actor=current_account())
-    out = key_out(retired)
+    out = key_out(retired).model_dump(mode="json")
     db.session.commit()
     return out
 

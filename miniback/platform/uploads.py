@@ -30,19 +30,19 @@ from miniback.errors import ApiError, Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import CATEGORIES, Account, Elevator, utcnow
 from miniback.models.platform import (
-    PlatformAuthorisation,
     PlatformClient,
     PlatformRequest,
     PlatformUpload,
     UploadKind,
 )
+from miniback.platform.authorisations import authorised_unit_ids
 from miniback.records.drafts import add_item, save_results, start_draft, update_draft
 from miniback.records.due import file_delay_notice
 from miniback.records.onsite import Point, check_in, check_out, confirm_site, reference_location
 from miniback.records.signature import PNG_MAGIC, decode_signature
 from miniback.records.submit import submit_record
 from miniback.records.templates import tsg_template
-from signoff.ledger.hashing import canonical_json, sha256_hex
+from signoff.ledger.hashing import sha256_hex
 
 SOURCE_PREFIX = "platform:"
 ELEVATOR_UNKNOWN = "找不到该电梯，或该电梯的维保单位未授权本平台"
@@ -83,12 +83,6 @@ def keep_request(
     db.session.add(request)
     db.session.flush()
     return request
-
-
-def item_sha256(item: Any) -> str:
-    """SHA-256 of an uploaded item's canonical JSON (sorted keys, UTF-8, no insignificant whitespace), as sent:
-    what decides whether a resent id is the same upload."""
-    return sha256_hex(canonical_json(item))
 
 
 def find_upload(
@@ -138,20 +132,6 @@ def replay(upload: PlatformUpload, sha: str) -> Received:
     return Received(upload, created=False)
 
 
-def authorised_units(client: PlatformClient) -> Any:
-    """The ids of the maintenance units with a live authorisation of ``client`` (a subquery)."""
-    return db.select(PlatformAuthorisation.maintenance_unit_id).where(
-        PlatformAuthorisation.platform_client_id == client.id, PlatformAuthorisation.revoked_at.is_(None)
-    )
-
-
-def is_authorised(client: PlatformClient, maintenance_unit_id: int) -> bool:
-    found = db.session.execute(
-        authorised_units(client).where(PlatformAuthorisation.maintenance_unit_id == maintenance_unit_id)
-    ).first()
-    return found is not None
-
-
 def authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str = "elevator") -> Elevator:
     """The elevator named by device or registration code, if its maintenance unit authorised ``client``; anything
     else (unknown code, another unit's elevator, a revoked authorisation) is the same 404."""
@@ -160,7 +140,7 @@ def authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str 
     else:
         match = Elevator.registration_code == ref["registration_code"]
     elevator = db.session.execute(
-        db.select(Elevator).where(match, Elevator.maintenance_unit_id.in_(authorised_units(client)))
+        db.select(Elevator).where(match, Elevator.maintenance_unit_id.in_(authorised_unit_ids(client.id)))
     ).scalar_one_or_none()
     if elevator is None:
         raise NotFound(ELEVATOR_UNKNOWN, code="elevator_unknown", fields={field: "不存在或未授权"})

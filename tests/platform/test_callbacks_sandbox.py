@@ -10,6 +10,7 @@ from miniback.models import PlatformCall, PlatformUpload
 from miniback.platform.callbacks import sandbox_signoff, webhook_secret
 from tests.factories.platform import call, make_platform
 from tests.factories.registry import auth, make_authority, make_world
+from tests.factories.uploads import certify, record_payload
 from tests.platform.callbacks_support import (
     attempts,
     callbacks,
@@ -126,3 +127,22 @@ def test_the_operator_sees_a_platforms_recent_deliveries_with_their_attempts(job
     assert client.get(f"{url}?status=delivered", headers=auth(operator)).json["total"] == 0
     assert client.get(url, headers=auth(world.admin)).status_code == 403
     assert client.get("/api/v1/platforms/999999/callbacks", headers=auth(operator)).status_code == 404
+
+
+def test_the_read_back_shows_the_simulated_outcome(jobs_app, client, receiver):
+    world = make_world()
+    certify(world.tech1)
+    platform = connected(world, receiver, jobs_app, status="testing")
+    uploaded = call(
+        client,
+        platform,
+        "POST",
+        "/api/v1/platform/records",
+        record_payload(world.elevators[0], [world.tech1], ref="sbx-rb"),
+    )
+    assert uploaded.status_code == 201, uploaded.json
+    before = call(client, platform, "GET", "/api/v1/platform/records/sbx-rb")
+    assert (before.status_code, before.json["signoff"]["state"]) == (200, "pending")
+    simulate(client, platform, "sbx-rb", "signed")
+    after = call(client, platform, "GET", "/api/v1/platform/records/sbx-rb")
+    assert (after.json["sandbox"], after.json["signoff"]["state"]) == (True, "signed")

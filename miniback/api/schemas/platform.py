@@ -20,6 +20,7 @@ from miniback.api.schemas.fields import (
     Text200,
     Text500,
 )
+from miniback.api.schemas.platforms import PlatformKeyOut
 from miniback.api.schemas.records import Hazard, ReplacedPart
 from miniback.api.validation import Schema
 from miniback.models.records import Category, CoordSystem, DelayCause, ItemResult
@@ -195,13 +196,6 @@ class PlatformDelayNoticeOut(Out):
 class DelayNoticeResultOut(Out):
     result: Literal["created", "duplicate"]
     delay_notice: PlatformDelayNoticeOut
-
-
-class PlatformKeyOut(Out):
-    key_id: str
-    algorithm: str
-    created_at: datetime
-    active: bool
 
 
 class PlatformMeOut(Out):

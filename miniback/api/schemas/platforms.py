@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from miniback.api.schemas.fields import CreditCode, Out, Page, Paragraphs500, Phone, Text50, Text100, Text500
 from miniback.api.validation import Schema
+from miniback.models import PlatformKey
 
 PlatformCode = Annotated[
     str,
@@ -77,6 +78,19 @@ class PlatformKeyOut(Out):
     created_at: datetime
     retired_at: datetime | None
     active: bool
+
+
+def key_out(key: PlatformKey) -> PlatformKeyOut:
+    """A key as every route shows it (the operator's, the unit admin's and the platform's own)."""
+    return PlatformKeyOut(
+        key_id=key.key_id,
+        algorithm=key.algorithm,
+        fingerprint=key.fingerprint,
+        public_key_pem=key.public_key_pem,
+        created_at=key.created_at,
+        retired_at=key.retired_at,
+        active=key.retired_at is None,
+    )
 
 
 class PlatformOut(Out):
