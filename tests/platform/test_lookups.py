@@ -28,7 +28,8 @@ def test_me_is_the_connection_test(client, app):
     assert me["code"] == platform.client.code and me["status"] == "testing" and me["sandbox"] is True
     assert me["authorised_units"] == 1
     assert [key["active"] for key in me["keys"]] == [True, True]
-    assert me["keys"][0]["key_id"] == platform.key_id
+    assert me["keys"][-1]["key_id"] == platform.key_id  # newest first, as on every key list
+    assert me["keys"][0]["fingerprint"] and "PUBLIC KEY" in me["keys"][0]["public_key_pem"]
 
 
 def test_units_elevators_and_staff_show_only_authorising_units(client, app):

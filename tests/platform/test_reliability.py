@@ -14,7 +14,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from miniback.models import (
     SignoffState,
     utcnow,
 )
+from miniback.records.calendar import SHANGHAI
 from miniback.records.templates import tsg_template
 from tests.conftest import ROOT
 from tests.factories.platform import Platform, make_platform, signed_headers
@@ -238,8 +239,10 @@ def test_redis_flushed_between_upload_and_deadline_the_signoff_still_ends_once(j
 
     jobs_app.config["SIGNOFF_MIN_WINDOW_SECONDS"] = 0  # the deadline is the end of yesterday, or this minute
     world, platform = connected_world()
-    yesterday = utcnow() - timedelta(days=1)
-    payload = record_payload(world.elevators[0], [world.tech1], check_in_at=yesterday)
+    # Noon yesterday in Guangzhou: a job that ended yesterday whatever the hour now (near midnight, "24 hours ago"
+    # plus the job's 40 minutes would end today).
+    noon = datetime.combine(utcnow().astimezone(SHANGHAI).date() - timedelta(days=1), time(12), tzinfo=SHANGHAI)
+    payload = record_payload(world.elevators[0], [world.tech1], check_in_at=noon)
     response = call(client, platform, "POST", RECORDS, payload)
     assert response.status_code == 201, response.json
     out = response.json["record"]
