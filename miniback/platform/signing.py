@@ -63,11 +63,9 @@ class Caller:
     timestamp: str
     nonce: str
     signature: str
-
-    @property
-    def sandbox(self) -> bool:
-        """A platform under test (``testing``) uses the sandbox: answered as in production, kept apart."""
-        return self.client.status == "testing"
+    # A platform under test (``testing``) uses the sandbox: answered as in production, kept apart. Fixed when the
+    # request is verified: one request is all sandbox or all production, even if the status changes meanwhile.
+    sandbox: bool
 
 
 def parse_authorization(header: str | None) -> dict[str, str]:
@@ -171,4 +169,6 @@ def verify_request(
     _check_status(client)
     # The window on both sides plus a minute: a nonce is remembered for as long as its timestamp could be valid.
     _spend_nonce(nonces, key.key_id, values["nonce"], 2 * skew + timedelta(seconds=60))
-    return Caller(client, key, values["timestamp"], values["nonce"], values["signature"])
+    return Caller(
+        client, key, values["timestamp"], values["nonce"], values["signature"], sandbox=client.status == "testing"
+    )

@@ -36,7 +36,7 @@ from miniback.models.platform import (
     UploadKind,
 )
 from miniback.platform.authorisations import authorised_unit_ids
-from miniback.records.drafts import add_item, save_results, start_draft, update_draft
+from miniback.records.drafts import add_item, start_draft, update_draft
 from miniback.records.due import file_delay_notice
 from miniback.records.onsite import Point, check_in, check_out, confirm_site, reference_location
 from miniback.records.signature import PNG_MAGIC, decode_signature
@@ -282,12 +282,11 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
             confirm_site(primary, elevator, check_in_point, {})
     second_id = technicians[1].id if len(technicians) > 1 else None
     with _fields_as({"second_technician_id": "technicians.1.certificate_no"}):
-        draft = start_draft(primary, elevator, template, second_technician_id=second_id)
+        draft = start_draft(primary, elevator, template, second_technician_id=second_id, results=data["results"])
     with _fields_as(_point_fields("check_in")):
         check_in(draft, check_in_point)
     with _fields_as(_point_fields("check_out")):
         check_out(draft, check_out_point)
-    save_results(draft, data["results"])
     for index, added in enumerate(data.get("added_items") or []):
         with _fields_as({"note": f"added_items.{index}.note"}):
             add_item(draft, added)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
@@ -41,10 +41,16 @@ def start_draft(
     *,
     second_technician_id: int | None = None,
     supersedes: MaintenanceRecord | None = None,
+    results: list[dict[str, Any]] | None = None,
 ) -> RecordDraft:
     """A new draft owned by ``actor`` holding a snapshot of ``template`` (the caller checked ``actor`` may work
-    on ``elevator``). A correction (``supersedes``) starts from the superseded record's results."""
+    on ``elevator``). A correction (``supersedes``) starts from the superseded record's results.
+
+    ``results`` (as ``save_results`` takes them, checked the same way) fills the items as they are written: a
+    platform uploading a finished job has them all at once, and one insert costs less than an update per item."""
     assert actor.maintenance_unit_id is not None
+    filled = _checked_results({item.code for item in template.items}, results or [])
+    now = utcnow()
     draft = RecordDraft(
         elevator_id=elevator.id,
         maintenance_unit_id=actor.maintenance_unit_id,
@@ -61,38 +67,47 @@ def start_draft(
     db.session.flush()
     previous: dict[str, RecordItem] = {}
     if supersedes is not None:
-        rows = db.session.execute(db.select(RecordItem).where(RecordItem.record_id == supersedes.id)).scalars()
-        previous = {row.code: row for row in rows}
+        superseded = db.session.execute(db.select(RecordItem).where(RecordItem.record_id == supersedes.id)).scalars()
+        previous = {row.code: row for row in superseded}
+    rows: list[dict[str, Any]] = []
     for seq, item in enumerate(template.items, start=1):
         before = previous.pop(item.code, None)
-        db.session.add(
-            RecordDraftItem(
-                draft_id=draft.id,
-                seq=seq,
-                code=item.code,
-                item=item.item,
-                requirement=item.requirement,
-                result=before.result if before else None,
-                note=before.note if before else None,
-                remark=before.remark if before else None,
-            )
+        row = filled.get(item.code)
+        source: Any = row if row is not None else before
+        rows.append(
+            {
+                "draft_id": draft.id,
+                "seq": seq,
+                "code": item.code,
+                "item": item.item,
+                "requirement": item.requirement,
+                "added": False,
+                "result": _value(source, "result"),
+                "note": _value(source, "note"),
+                "remark": _value(source, "remark"),
+                "recorded_at": now if row is not None else None,
+            }
         )
     for seq, added in enumerate(sorted(previous.values(), key=lambda r: r.seq), start=len(template.items) + 1):
         if added.added:
-            db.session.add(
-                RecordDraftItem(
-                    draft_id=draft.id,
-                    seq=seq,
-                    code=added.code,
-                    item=added.item,
-                    requirement=added.requirement,
-                    added=True,
-                    result=added.result,
-                    note=added.note,
-                    remark=added.remark,
-                )
+            rows.append(
+                {
+                    "draft_id": draft.id,
+                    "seq": seq,
+                    "code": added.code,
+                    "item": added.item,
+                    "requirement": added.requirement,
+                    "added": True,
+                    "result": added.result,
+                    "note": added.note,
+                    "remark": added.remark,
+                    "recorded_at": None,
+                }
             )
-    db.session.flush()
+    # One multi-row INSERT (Core: the items are read back with ``draft_items`` when needed, so the unit of work
+    # need not track them, and the ORM would insert them one row at a time to learn each id).
+    if rows:
+        db.session.connection().execute(insert(RecordDraftItem.__table__), rows)
     return draft
 
 
@@ -109,17 +124,31 @@ def _check_result(result: str | None, note: str | None, field: str) -> None:
         raise ValidationFailed(NOTE_REQUIRED[result], fields={field: NOTE_REQUIRED[result]})
 
 
-def save_results(draft: RecordDraft, results: list[dict[str, Any]]) -> None:
-    """Set results (正常/调整/更换/不适用 + reason/有隐患 + description) and remarks of existing items."""
-    require_open(draft)
-    by_code = {item.code: item for item in draft_items(draft)}
+def _value(source: Any, name: str) -> Any:
+    """A field of a result row (dict) or of a superseded record's item, None without either."""
+    if source is None:
+        return None
+    return source.get(name) if isinstance(source, dict) else getattr(source, name)
+
+
+def _checked_results(codes: set[str], results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The results by item code, after the checks every way of entering them shares: known codes, and the note
+    that 不适用 and 有隐患 need."""
     unknown = {
-        f"results.{index}.code": "该草稿中没有此项目" for index, row in enumerate(results) if row["code"] not in by_code
+        f"results.{index}.code": "该草稿中没有此项目" for index, row in enumerate(results) if row["code"] not in codes
     }
     if unknown:
         raise ValidationFailed(fields=unknown)
     for index, row in enumerate(results):
         _check_result(row.get("result"), row.get("note"), f"results.{index}.note")
+    return {row["code"]: row for row in results}
+
+
+def save_results(draft: RecordDraft, results: list[dict[str, Any]]) -> None:
+    """Set results (正常/调整/更换/不适用 + reason/有隐患 + description) and remarks of existing items."""
+    require_open(draft)
+    by_code = {item.code: item for item in draft_items(draft)}
+    _checked_results(set(by_code), results)
     now = utcnow()
     for row in results:
         item = by_code[row["code"]]
