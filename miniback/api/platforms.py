@@ -270,6 +270,11 @@ def _authorisation_out(grants: Sequence[PlatformAuthorisation]) -> list[dict[str
     if ids:
         query = db.select(PlatformClient.id, PlatformClient.code, PlatformClient.name, PlatformClient.status)
         platforms = {row[0]: row[1:] for row in db.session.execute(query.where(PlatformClient.id.in_(ids)))}
+    people_ids = ({grant.granted_by_id for grant in grants} | {grant.revoked_by_id for grant in grants}) - {None}
+    people: dict[int | None, str] = {}
+    if people_ids:
+        rows = db.session.execute(db.select(Account.id, Account.name).where(Account.id.in_(people_ids)))
+        people = {row.id: row.name for row in rows}
     out = []
     for grant in grants:
         code, name, status = platforms[grant.platform_client_id]
@@ -282,8 +287,10 @@ def _authorisation_out(grants: Sequence[PlatformAuthorisation]) -> list[dict[str
                 platform_status=status,
                 maintenance_unit_id=grant.maintenance_unit_id,
                 granted_by_id=grant.granted_by_id,
+                granted_by_name=people.get(grant.granted_by_id),
                 granted_at=grant.granted_at,
                 revoked_by_id=grant.revoked_by_id,
+                revoked_by_name=people.get(grant.revoked_by_id),
                 revoked_at=grant.revoked_at,
                 revoke_reason=grant.revoke_reason,
                 live=grant.revoked_at is None,

@@ -44,6 +44,7 @@ from miniback.models import (
     Elevator,
     MaintenanceRecord,
     MaintenanceUnit,
+    PlatformClient,
     RecordDraft,
     RecordItem,
     RecordTechnician,
@@ -51,6 +52,7 @@ from miniback.models import (
     SignoffState,
     UseUnit,
 )
+from miniback.platform.uploads import SOURCE_PREFIX
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
 from miniback.records.queries import RecordFilters, record_rows
@@ -146,12 +148,20 @@ def _names_of(records: list[MaintenanceRecord]) -> dict[int, dict[str, Any]]:
     mus = by_id([MaintenanceUnit.id, MaintenanceUnit.name], {record.maintenance_unit_id for record in records})
     uus = by_id([UseUnit.id, UseUnit.name], {record.use_unit_id for record in records})
     people = by_id([Account.id, Account.name], {record.technician_id for record in records})
+    codes = {record.source.removeprefix(SOURCE_PREFIX) for record in records if record.source.startswith(SOURCE_PREFIX)}
+    platforms: dict[str, str] = {}
+    if codes:
+        rows = db.session.execute(
+            db.select(PlatformClient.code, PlatformClient.name).where(PlatformClient.code.in_(codes))
+        )
+        platforms = {row.code: row.name for row in rows}
     return {
         record.id: {
             "elevator": ElevatorBrief.model_validate(elevators[record.elevator_id]),
             "maintenance_unit_name": mus[record.maintenance_unit_id].name,
             "use_unit_name": uus[record.use_unit_id].name if record.use_unit_id in uus else None,
             "technician_name": people[record.technician_id].name,
+            "source_name": platforms.get(record.source.removeprefix(SOURCE_PREFIX)),  # None for the mini-program
         }
         for record in records
     }

@@ -102,6 +102,7 @@ def test_revoking_ends_the_grant_and_a_new_grant_is_a_new_row(client):
     assert revoked.status_code == 200, revoked.json
     assert revoked.json["live"] is False and revoked.json["revoke_reason"] == "合同到期"
     assert revoked.json["revoked_by_id"] == world.admin.id
+    assert revoked.json["granted_by_name"] == revoked.json["revoked_by_name"] == world.admin.name
     assert live_authorisation(platform.client.id, world.unit.id) is None
     assert db.session.execute(authorised_unit_ids(platform.client.id)).first() is None
     again = client.post(url, headers=auth(world.admin))  # no body at all: the reason is optional

@@ -34,7 +34,7 @@ from miniback.models import (
 )
 from tests.factories.platform import Platform, call, make_platform
 from tests.factories.records import north_of
-from tests.factories.registry import UnitWorld, make_staff, make_world
+from tests.factories.registry import UnitWorld, make_staff, make_world, token_for
 from tests.factories.uploads import certify, record_payload
 
 RECORDS = "/api/v1/platform/records"
@@ -509,3 +509,11 @@ def test_revoked_authorisation_stops_the_next_request(client, production):
     assert call(client, production.platform, "GET", "/api/v1/platform/units").json["items"] == []
     assert call(client, production.platform, "GET", "/api/v1/platform/elevators").json["total"] == 0
     assert count(MaintenanceRecord) == 1
+
+
+def test_desk_answers_name_the_uploading_platform(client, production):
+    record_id = upload(client, production.platform, production.payload()).json["record"]["record_id"]
+    admin = {"Authorization": f"Bearer {token_for(production.world.admin)}"}
+    detail = client.get(f"/api/v1/records/{record_id}", headers=admin).json
+    listed = client.get("/api/v1/records", headers=admin).json["items"]
+    assert detail["source_name"] == listed[0]["source_name"] == production.platform.client.name

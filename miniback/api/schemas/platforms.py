@@ -203,8 +203,10 @@ class AuthorisationOut(Out):
     platform_status: PlatformStatus
     maintenance_unit_id: int
     granted_by_id: int
+    granted_by_name: str | None = Field(description="授权人姓名")
     granted_at: datetime
     revoked_by_id: int | None
+    revoked_by_name: str | None = Field(description="撤销人姓名")
     revoked_at: datetime | None
     revoke_reason: str | None
     live: bool

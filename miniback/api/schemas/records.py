@@ -207,6 +207,9 @@ class RecordListItemOut(RecordOut):
     maintenance_unit_name: str
     use_unit_name: str | None
     technician_name: str
+    source_name: str | None = Field(
+        description="上传来源的名称：数据接口平台上传的记录为该平台的名称，小程序上传为 null"
+    )
 
 
 class TechnicianOut(Out):
