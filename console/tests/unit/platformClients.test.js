@@ -223,6 +223,7 @@ describe('unit authorisations', () => {
     expect(personName(grants[1], 'revoked_by')).toBe('账号 #9')
     expect(personName(grants[1], 'revoked_by', 9)).toBe('本人')
     expect(personName(grants[1], 'granted_by')).toBe('—')
+    expect(personName({ granted_by_id: 5, granted_by_name: '王管理' }, 'granted_by', 5)).toBe('本人')
     expect(grantPlatformName(grants[1], new Map())).toBe('平台 #5')
     expect(grantPlatformName({ ...grants[1], platform_name: '旧平台' }, new Map())).toBe('旧平台')
   })

@@ -18,12 +18,12 @@ export function grantPlatformCode(grant, platformsById) {
   return grant.platform_code || platformOf(grant, platformsById)?.code || ''
 }
 
-/** Who granted or revoked (`which` is 'granted_by' or 'revoked_by'): the name when the API gives it, 本人 for the
- * logged-in admin (`selfId`), else the account's number. */
+/** Who granted or revoked (`which` is 'granted_by' or 'revoked_by'): 本人 for the logged-in admin (`selfId`), else
+ * the name the API gives, else the account's number. */
 export function personName(grant, which, selfId = null) {
   const id = grant[which + '_id']
-  if (grant[which + '_name']) return grant[which + '_name']
   if (id && id === selfId) return '本人'
+  if (grant[which + '_name']) return grant[which + '_name']
   return id ? '账号 #' + id : '—'
 }
 
