@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, bindparam, false, true
 
-from miniback.auth.tokens import unit_status_read_by_token_check
+from miniback.auth.tokens import unit_status_read_in_transaction
 from miniback.errors import Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import (
@@ -170,9 +170,9 @@ def require_admin_of(actor: Account, unit: MaintenanceUnit | UseUnit) -> None:
 
 def require_active_unit(actor: Account) -> None:
     """Work (staff, elevators) needs an approved unit; a pending unit may only complete its details."""
-    # This runs on every on-site write: reuse the status the token check read in this same transaction, else read
+    # This runs on every on-site write: reuse the status read earlier in this same transaction, else read
     # only the status column (the whole unit row is not needed here).
-    known, status = unit_status_read_by_token_check(actor)
+    known, status = unit_status_read_in_transaction(actor)
     if not known and actor.maintenance_unit_id is not None:
         status = db.session.execute(
             db.select(MaintenanceUnit.status).where(MaintenanceUnit.id == actor.maintenance_unit_id)

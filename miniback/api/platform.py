@@ -8,6 +8,8 @@ reads back only its own uploads, in its own mode (sandbox or production). Anythi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,7 +45,7 @@ from miniback.api.validation import documented, parse, query_args
 from miniback.errors import ApiError, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceUnit, SignoffState
-from miniback.models.platform import PlatformUpload
+from miniback.models.platform import PlatformClient, PlatformUpload
 from miniback.platform.authorisations import authorised_unit_count, authorised_unit_ids, is_authorised
 from miniback.platform.callbacks import sandbox_signoff
 from miniback.platform.clients import keys_of
@@ -52,6 +54,7 @@ from miniback.platform.uploads import (
     Received,
     find_upload,
     keep_request,
+    prior_uploads,
     receive_delay_notice,
     receive_record,
     replay,
@@ -214,8 +217,16 @@ class ItemOutcome:
         }
 
 
-def _one_record(caller: Caller, raw: Any, request_id: int, index: int, received_at: datetime) -> ItemOutcome:
-    """One record item in its own transaction (committed here, or rolled back with nothing written)."""
+def _one_record(
+    caller: Caller,
+    raw: Any,
+    request_id: int,
+    index: int,
+    received_at: datetime,
+    prior: Mapping[str, PlatformUpload] | None,
+) -> ItemOutcome:
+    """One record item in its own transaction (committed here, or rolled back with nothing written). ``prior``: the
+    batch's uploads already known by id (``prior_uploads``), or None to look this one up."""
     ref = _ref_of(raw, "platform_record_id")
     sha = item_sha256(raw)
     client = caller.client
@@ -224,7 +235,9 @@ def _one_record(caller: Caller, raw: Any, request_id: int, index: int, received_
             data = parse(RecordUpload, raw)
         except ValidationFailed as error:
             # Stripe's order: a known id is answered as such, whatever its body now is.
-            known = find_upload(client.id, caller.sandbox, "record", ref) if ref is not None else None
+            known = None
+            if ref is not None:
+                known = prior.get(ref) if prior is not None else find_upload(client.id, caller.sandbox, "record", ref)
             if known is None:
                 raise _refusal(error) from None
             received = replay(known, sha)
@@ -238,6 +251,7 @@ def _one_record(caller: Caller, raw: Any, request_id: int, index: int, received_
                 request_id=request_id,
                 index=index,
                 received_at=received_at,
+                prior=prior,
             )
         # Built before the commit, from memory: the commit expires what the session holds.
         out = record_out(received.upload, fresh=received if received.created else None)
@@ -251,11 +265,19 @@ def _one_record(caller: Caller, raw: Any, request_id: int, index: int, received_
     return ItemOutcome("created", ref, out, record_id=record_id, signoff_deadline=received.signoff_deadline)
 
 
-def _record_item(caller: Caller, raw: Any, request_id: int, index: int, received_at: datetime) -> ItemOutcome:
+def _record_item(
+    caller: Caller,
+    raw: Any,
+    request_id: int,
+    index: int,
+    received_at: datetime,
+    prior: Mapping[str, PlatformUpload] | None = None,
+) -> ItemOutcome:
     """``_one_record``, redone when MariaDB rolled it back whole (a deadlock with a concurrent upload)."""
     for attempt in range(1, ITEM_ATTEMPTS + 1):
         try:
-            return _one_record(caller, raw, request_id, index, received_at)
+            # A redo looks its id up again: the rolled-back attempt's view of ``prior`` may be stale.
+            return _one_record(caller, raw, request_id, index, received_at, prior if attempt == 1 else None)
         except OperationalError as error:
             _end_transaction()
             if not _rolled_back_whole(error) or attempt == ITEM_ATTEMPTS:
@@ -281,6 +303,18 @@ def _rolled_back_whole(error: BaseException | None) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+@contextmanager
+def _held_loaded(client: PlatformClient) -> Iterator[None]:
+    """Keep ``client`` loaded through a batch: each item's commit would expire it, and the next item would read it
+    again. It is read once, held outside the session (only its columns are used), and put back at the end."""
+    db.session.refresh(client)
+    db.session.expunge(client)
+    try:
+        yield
+    finally:
+        db.session.add(client)
 
 
 def _after_commit(outcome: ItemOutcome) -> None:
@@ -351,23 +385,26 @@ def upload_batch() -> Any:
     parse(RecordBatch, envelope)
     assert isinstance(records, list)
     request_id, received_at = _evidence(caller)
+    refs = [ref for ref in (_ref_of(raw, "platform_record_id") for raw in records) if ref is not None]
     seen: set[str] = set()
     outcomes: list[ItemOutcome] = []
-    for index, raw in enumerate(records):
-        ref = _ref_of(raw, "platform_record_id")
-        if ref is not None and ref in seen:
-            again = ValidationFailed(
-                "同一批次中该 platform_record_id 重复出现",
-                code="duplicate_in_batch",
-                fields={"platform_record_id": "重复"},
-            )
-            outcomes.append(ItemOutcome("invalid", ref, error=again))
-            continue
-        if ref is not None:
-            seen.add(ref)
-        outcome = _record_item(caller, raw, request_id, index, received_at)
-        _after_commit(outcome)
-        outcomes.append(outcome)
+    with _held_loaded(caller.client):
+        prior = prior_uploads(caller.client.id, caller.sandbox, "record", set(refs))
+        for index, raw in enumerate(records):
+            ref = _ref_of(raw, "platform_record_id")
+            if ref is not None and ref in seen:
+                again = ValidationFailed(
+                    "同一批次中该 platform_record_id 重复出现",
+                    code="duplicate_in_batch",
+                    fields={"platform_record_id": "重复"},
+                )
+                outcomes.append(ItemOutcome("invalid", ref, error=again))
+                continue
+            if ref is not None:
+                seen.add(ref)
+            outcome = _record_item(caller, raw, request_id, index, received_at, prior)
+            _after_commit(outcome)
+            outcomes.append(outcome)
     g.platform_results = [outcome.call_result() for outcome in outcomes]
     counts = {name: 0 for name in ("created", "duplicate", "conflict", "invalid")}
     for outcome in outcomes:

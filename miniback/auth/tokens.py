@@ -115,8 +115,7 @@ def check_token(plaintext: str, *, kind: str | None = None, idle_seconds: int | 
         raise Unauthenticated("长时间未操作，请重新登录", code="session_idle")
     if not account.active or not _status_allows(account, mu_status or uu_status) or account.role == PLATFORM_ROLE:
         raise Unauthenticated("账号已停用", code="account_inactive")
-    session = db.session()
-    session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, mu_status or uu_status)
+    remember_unit_status(account, mu_status or uu_status)
     touch_due = idle is None or idle >= TOUCH_INTERVAL_SECONDS
     return LiveToken(id=token_id, kind=token_kind, account=account, touch_due=touch_due)
 
@@ -146,14 +145,21 @@ def touch(token: LiveToken) -> None:
         )
 
 
-# Key in ``session.info`` of the unit status the token check read, with the transaction that read it. Within that
-# transaction (one consistent REPEATABLE READ snapshot) reading it again returns the same value, so the access
-# checks reuse it instead of querying again; after a commit or rollback it no longer applies.
+# Key in ``session.info`` of the unit status this transaction already read (the token check, or a platform upload
+# that read it with the elevator), with the transaction that read it. Within that transaction (one consistent
+# REPEATABLE READ snapshot) reading it again returns the same value, so the access checks reuse it instead of
+# querying again; after a commit or rollback it no longer applies.
 UNIT_STATUS_READ = "miniback.unit_status_read"
 
 
-def unit_status_read_by_token_check(account: Account) -> tuple[bool, str | None]:
-    """``(True, status)`` if this transaction's token check already read ``account``'s unit status."""
+def remember_unit_status(account: Account, status: str | None) -> None:
+    """Note that this transaction read ``status`` as the status of ``account``'s unit."""
+    session = db.session()
+    session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, status)
+
+
+def unit_status_read_in_transaction(account: Account) -> tuple[bool, str | None]:
+    """``(True, status)`` if this transaction already read ``account``'s unit status (``remember_unit_status``)."""
     session = db.session()
     seen = session.info.get(UNIT_STATUS_READ)
     if seen is None or seen[1] != account.id or seen[0] is not session.get_transaction():

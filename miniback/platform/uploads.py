@@ -15,7 +15,7 @@ Operations here flush, never commit: the caller commits once per item (each batc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,9 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
 
 from miniback.access import require_maintainer
+from miniback.auth.tokens import remember_unit_status
 from miniback.errors import ApiError, Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import CATEGORIES, Account, Elevator, utcnow
+from miniback.models import CATEGORIES, Account, Elevator, MaintenanceUnit, utcnow
 from miniback.models.platform import (
     PlatformClient,
     PlatformRequest,
@@ -135,16 +136,23 @@ def replay(upload: PlatformUpload, sha: str) -> Received:
 def authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str = "elevator") -> Elevator:
     """The elevator named by device or registration code, if its maintenance unit authorised ``client``; anything
     else (unknown code, another unit's elevator, a revoked authorisation) is the same 404."""
+    return _authorised_elevator(client, ref, field)[0]
+
+
+def _authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str) -> tuple[Elevator, str]:
+    """``authorised_elevator``, with the status of its maintenance unit read in the same statement."""
     if ref.get("device_code"):
         match = Elevator.device_code == ref["device_code"]
     else:
         match = Elevator.registration_code == ref["registration_code"]
-    elevator = db.session.execute(
-        db.select(Elevator).where(match, Elevator.maintenance_unit_id.in_(authorised_unit_ids(client.id)))
-    ).scalar_one_or_none()
-    if elevator is None:
+    row = db.session.execute(
+        db.select(Elevator, MaintenanceUnit.status)
+        .join(MaintenanceUnit, MaintenanceUnit.id == Elevator.maintenance_unit_id)
+        .where(match, Elevator.maintenance_unit_id.in_(authorised_unit_ids(client.id)))
+    ).one_or_none()
+    if row is None:
         raise NotFound(ELEVATOR_UNKNOWN, code="elevator_unknown", fields={field: "不存在或未授权"})
-    return elevator
+    return row[0], row[1]
 
 
 def technicians_for(elevator: Elevator, certificate_nos: list[str]) -> list[Account]:
@@ -262,7 +270,7 @@ def _would_be(record: Any, deadline: datetime | None, public_code: str) -> dict[
 def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime) -> tuple[Any, datetime | None, str]:
     """The mini-program's walk through a job, in one go: start the draft, check in, check out, save the results,
     add the extra items, set parts, hazards and remarks, submit. Returns (record, sign-off deadline, public code)."""
-    elevator = authorised_elevator(client, data["elevator"])
+    elevator, unit_status = _authorised_elevator(client, data["elevator"], "elevator")
     if data["category"] not in CATEGORIES:
         raise ValidationFailed("维保类别不正确", code="category_invalid", fields={"category": "维保类别不正确"})
     template = tsg_template(elevator.elevator_type, data["category"])
@@ -273,20 +281,24 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
         raise ValidationFailed(fields={"technicians.1.certificate_no": "第二维保人员不能与第一维保人员相同"})
     technicians = technicians_for(elevator, numbers)
     primary = technicians[0]
+    # Its unit is the elevator's (``technicians_for``), whose status was read with the elevator: the access checks
+    # of this transaction (here and in the submission) reuse it.
+    remember_unit_status(primary, unit_status)
     require_maintainer(primary, elevator)
     check_in_point, check_out_point = _point(data["check_in"]), _point(data["check_out"])
-    if reference_location(elevator.id) is None:
+    reference = reference_location(elevator.id)
+    if reference is None:
         # The elevator has no location yet: the check-in point confirms the site, as the mini-program's first visit
         # does (the same operation, the same checks; later visits are measured against it).
         with _fields_as(_point_fields("check_in")):
-            confirm_site(primary, elevator, check_in_point, {})
+            reference = confirm_site(primary, elevator, check_in_point, {})
     second_id = technicians[1].id if len(technicians) > 1 else None
     with _fields_as({"second_technician_id": "technicians.1.certificate_no"}):
         draft = start_draft(primary, elevator, template, second_technician_id=second_id, results=data["results"])
     with _fields_as(_point_fields("check_in")):
-        check_in(draft, check_in_point)
+        check_in(draft, check_in_point, reference)
     with _fields_as(_point_fields("check_out")):
-        check_out(draft, check_out_point)
+        check_out(draft, check_out_point, reference)
     for index, added in enumerate(data.get("added_items") or []):
         with _fields_as({"note": f"added_items.{index}.note"}):
             add_item(draft, added)
@@ -305,6 +317,7 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
             device_submitted_at=data["completed_at"],
             source=source_of(client),
             received_at=received_at,
+            elevator=elevator,
         )
     return submission.record, submission.signoff_deadline, elevator.public_code
 
@@ -331,23 +344,41 @@ def _raced(client: PlatformClient, sandbox: bool, kind: UploadKind, platform_ref
     return replay(winner, sha)
 
 
-def _keep(sandbox: bool, work: SessionTransaction, upload: PlatformUpload) -> bool:
-    """End the savepoint ``work`` (the operations) and write ``upload``.
+def _keep(work: SessionTransaction | None, upload: PlatformUpload) -> bool:
+    """Write ``upload`` after the operations; False if another upload holds the id.
 
-    Production: the upload row goes into ``work`` itself, so a unique-key refusal rolls the record back with it.
-    Sandbox: ``work`` is rolled back first, then only the upload row is written. False: another upload holds the id.
+    Production (``work`` None): the upload row goes into the item's own transaction, so a unique-key refusal rolls
+    the record back with it (the whole transaction: an item is one). Sandbox: the savepoint ``work`` (the
+    operations) is rolled back first, then only the upload row is written.
     """
-    if sandbox:
+    if work is not None:
         work.rollback()
         return _written(upload)
     try:
         db.session.add(upload)
         db.session.flush()
     except IntegrityError:
-        work.rollback()
+        db.session.rollback()
         return False
-    work.commit()
     return True
+
+
+def prior_uploads(
+    client_id: int, sandbox: bool, kind: UploadKind, platform_refs: Collection[str]
+) -> dict[str, PlatformUpload]:
+    """The platform's uploads under any of ``platform_refs``, by id: one read for a whole batch, in place of
+    ``find_upload`` for each item (a plain read, as that one; a race is still caught by the unique key)."""
+    if not platform_refs:
+        return {}
+    rows = db.session.execute(
+        db.select(PlatformUpload).where(
+            PlatformUpload.platform_client_id == client_id,
+            PlatformUpload.sandbox.is_(sandbox),
+            PlatformUpload.kind == kind,
+            PlatformUpload.platform_ref.in_(list(platform_refs)),
+        )
+    ).scalars()
+    return {upload.platform_ref: upload for upload in rows}
 
 
 def _receive(
@@ -360,21 +391,25 @@ def _receive(
     request_id: int,
     index: int,
     perform: Callable[[], tuple[dict[str, Any], datetime | None]],
+    prior: Mapping[str, PlatformUpload] | None = None,
 ) -> Received:
     """An upload under the platform's id: a known id is answered by ``replay``; a new one runs ``perform`` (the
-    domain operations, returning the upload's own columns and any sign-off deadline) in a savepoint, kept in
-    production and rolled back in the sandbox, and writes the ``PlatformUpload`` in this same transaction. If a
-    concurrent upload of the same id committed first, this one's work is rolled back and the other's upload answers
-    (duplicate or conflict). A database error (a deadlock, which MariaDB answers by rolling back the whole
-    transaction) is left to the caller, who rolls back and may redo the item."""
-    existing = find_upload(client.id, sandbox, kind, platform_ref)
+    domain operations, returning the upload's own columns and any sign-off deadline) and writes the
+    ``PlatformUpload`` in this same transaction, which the caller commits (production) — or, in the sandbox, runs
+    it in a savepoint that is rolled back before the upload row is written. A refusal (``ApiError``) leaves the
+    transaction to the caller, who rolls it back. If a concurrent upload of the same id committed first, this one's
+    work is rolled back and the other's upload answers (duplicate or conflict). A database error (a deadlock, which
+    MariaDB answers by rolling back the whole transaction) is left to the caller, who rolls back and may redo the
+    item. ``prior``: the batch's ``prior_uploads``, if read (else this id is looked up here)."""
+    existing = prior.get(platform_ref) if prior is not None else find_upload(client.id, sandbox, kind, platform_ref)
     if existing is not None:
         return replay(existing, sha)
-    work = db.session.begin_nested()
+    work = db.session.begin_nested() if sandbox else None
     try:
         columns, deadline = perform()
     except ApiError:
-        work.rollback()
+        if work is not None:
+            work.rollback()
         raise
     if sandbox:  # nothing official to point at
         columns = {**columns, "record_id": None, "delay_notice_id": None}
@@ -388,7 +423,7 @@ def _receive(
         item_index=index,
         **columns,
     )
-    if not _keep(sandbox, work, upload):
+    if not _keep(work, upload):
         return _raced(client, sandbox, kind, platform_ref, sha)
     return Received(upload, created=True, signoff_deadline=None if sandbox else deadline)
 
@@ -403,6 +438,7 @@ def receive_record(
     request_id: int,
     index: int,
     received_at: datetime,
+    prior: Mapping[str, PlatformUpload] | None = None,
 ) -> Received:
     """One uploaded record (``data``: the validated item, times aware) through the mini-program's operations. A
     production upload keeps the record, its sign-off, ledger entry and public entry; a sandbox upload keeps only its
@@ -426,6 +462,7 @@ def receive_record(
         request_id=request_id,
         index=index,
         perform=perform,
+        prior=prior,
     )
 
 

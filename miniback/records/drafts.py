@@ -183,14 +183,14 @@ def add_item(draft: RecordDraft, data: dict[str, Any]) -> RecordDraftItem:
 
 
 def update_draft(actor: Account, draft: RecordDraft, changes: dict[str, Any]) -> None:
-    """Remarks, replaced parts, hazards found, second technician."""
+    """Remarks, replaced parts, hazards found, second technician (written by the next flush, with any other changes
+    to the draft: a job's walk through its operations updates the draft row once)."""
     require_open(draft)
     if "second_technician_id" in changes:
         draft.second_technician_id = second_technician_for(actor, changes["second_technician_id"])
     for name in ("remarks", "replaced_parts", "hazards"):
         if name in changes:
             setattr(draft, name, changes[name])
-    db.session.flush()
 
 
 def discard_draft(draft: RecordDraft) -> None:

@@ -131,13 +131,15 @@ def require_open(draft: RecordDraft) -> None:
         raise Conflict("该维保记录已提交，不能再修改；如需更正请提交更正记录", code="already_submitted")
 
 
-def check_in(draft: RecordDraft, point: Point) -> None:
+def check_in(draft: RecordDraft, point: Point, reference: ElevatorLocation | None = None) -> None:
+    """Check in at ``point``, measured against the elevator's location (``reference``, if the caller has just read
+    it; else read here). The draft's new values are written by the next flush, with any other changes to it."""
     require_open(draft)
     if draft.check_in_at is not None:
         raise Conflict("已签到，不能重复签到", code="already_checked_in")
     check_device_time(point.at, "captured_at")
     check_accuracy(point, "location")
-    reference = reference_location(draft.elevator_id)
+    reference = reference or reference_location(draft.elevator_id)
     if reference is None:
         raise Conflict("该电梯尚无位置信息，请先在现场确认电梯位置", code="location_unknown")
     draft.check_in_at = point.at
@@ -145,10 +147,10 @@ def check_in(draft: RecordDraft, point: Point) -> None:
     draft.check_in_lat, draft.check_in_lng = point.lat, point.lng
     draft.check_in_accuracy_m, draft.check_in_coord_system = point.accuracy_m, point.coord_system
     draft.check_in_distance_m = distance_to_elevator(reference, point)
-    db.session.flush()
 
 
-def check_out(draft: RecordDraft, point: Point) -> None:
+def check_out(draft: RecordDraft, point: Point, reference: ElevatorLocation | None = None) -> None:
+    """Check out at ``point`` (``reference`` as for ``check_in``)."""
     require_open(draft)
     if draft.check_in_at is None:
         raise Conflict("请先签到再签退", code="not_checked_in")
@@ -156,11 +158,10 @@ def check_out(draft: RecordDraft, point: Point) -> None:
     check_accuracy(point, "location")
     if point.at < draft.check_in_at:
         raise ValidationFailed("签退时间不能早于签到时间", fields={"captured_at": "早于签到时间"})
-    reference = reference_location(draft.elevator_id)
+    reference = reference or reference_location(draft.elevator_id)
     assert reference is not None  # checked in, so the elevator has a location
     draft.check_out_at = point.at
     draft.check_out_received_at = utcnow()
     draft.check_out_lat, draft.check_out_lng = point.lat, point.lng
     draft.check_out_accuracy_m, draft.check_out_coord_system = point.accuracy_m, point.coord_system
     draft.check_out_distance_m = distance_to_elevator(reference, point)
-    db.session.flush()

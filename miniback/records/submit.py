@@ -193,13 +193,16 @@ def submit_record(
     device_submitted_at: datetime | None = None,
     source: str = "miniprogram",
     received_at: datetime | None = None,
+    elevator: Any = None,
 ) -> Submission:
     """Freeze ``draft`` into a submitted record.
 
     Submitting an already-submitted draft returns its record unchanged (``created`` False), so a retried
     request never yields two records. The caller loads the draft with ``for_update`` and commits; a unique
     constraint on ``draft_id`` backs this up if two submissions still race. ``received_at`` is the server's
-    receive time; only seeding and imports pass it (the API never does).
+    receive time; only seeding and imports pass it (the API never does). ``elevator``: the draft's elevator (an
+    ``Elevator``, or a row of ``ELEVATOR_COLUMNS``), if the caller has just read it in this transaction (a platform
+    upload); else its columns are read here.
     """
     if draft.status == "submitted":
         existing = record_for_draft(draft.id)
@@ -207,7 +210,9 @@ def submit_record(
             raise Conflict("该草稿已提交", code="already_submitted")
         return Submission(existing, created=False)
     db.session.flush()  # the reads below run on the connection, past the session's autoflush
-    elevator = db.session.connection().execute(_ELEVATOR, {"elevator_id": draft.elevator_id}).one()
+    if elevator is None:
+        elevator = db.session.connection().execute(_ELEVATOR, {"elevator_id": draft.elevator_id}).one()
+    assert elevator.id == draft.elevator_id
     require_maintainer(actor, elevator)
     if elevator.use_unit_id is None:
         # Nobody could sign it off: it would only be default-confirmed unseen (README, "Elevators without a use unit").
