@@ -11,7 +11,8 @@ record overlaps another (the overlap check would otherwise grow with the run).
   sends it: ``POST /drafts``, ``POST …/check-in``, ``POST …/check-out``, ``PUT …/results``, ``POST …/submit``.
   ``--concurrency`` technicians at once (the phones of a busy morning).
 - **batch**: ``POST /api/v1/platform/records/batch`` with 100 complete records, signed (``MINIBACK-SIG-V1``, a
-  fresh nonce each), ``--batch-concurrency`` requests at once (a platform's uploader: one per gunicorn worker).
+  fresh nonce each), ``--batch-concurrency`` requests at once (a platform's uploader: one per gunicorn worker),
+  each on a new connection (so it reaches a free worker, as behind a load balancer).
 
 After a warm-up of both, the records of each side run in ``--rounds`` alternating rounds (single then batch, then
 batch then single, …) so a slow spell of the shared machine hits both alike; each side's records/s is its records
@@ -302,7 +303,15 @@ class Client:
         """One signed batch of these jobs' records; every item must be created. Returns its duration (s)."""
         raw = json.dumps({"records": [self.record(job) for job in jobs]}).encode()
         started = time.perf_counter()
-        headers = {"Content-Type": "application/json", "Authorization": self.authorization("POST", BATCH_PATH, raw)}
+        # Each batch on a connection of its own, as a platform's uploader behind a load balancer sends it: the new
+        # connection goes to a gunicorn worker that is free. A kept-alive one would pin both uploaders to whichever
+        # worker accepted them first, for the whole run (seconds-long requests, few connections), and time one
+        # process's GIL instead of the server. A connection costs about a millisecond against a batch's seconds.
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": self.authorization("POST", BATCH_PATH, raw),
+            "Connection": "close",
+        }
         answer = call("POST", f"{self.base}{BATCH_PATH}", 200, data=raw, headers=headers)
         elapsed = time.perf_counter() - started
         results = [item["result"] for item in answer["results"]]
