@@ -93,8 +93,8 @@ describe('request parameters', () => {
 
 describe('figures', () => {
   it('writes rates in per cent, medians and ratios plainly, and no figure as a dash, never a zero', () => {
-    expect(formatValue(0.8571428, RATE)).toBe('85.7%')
-    expect(formatValue(1, RATE)).toBe('100%')
+    expect(formatValue(85.71, RATE)).toBe('85.7%')
+    expect(formatValue(100, RATE)).toBe('100%')
     expect(formatValue(0, RATE)).toBe('0%')
     expect(formatValue(37, COUNT)).toBe('37')
     expect(formatValue(42.5, MEDIAN)).toBe('43')
@@ -111,10 +111,10 @@ describe('figures', () => {
     expect(fractionText(undefined)).toBe('')
   })
 
-  it('charts rates in per cent and leaves gaps as gaps', () => {
-    expect(chartValue(0.25, RATE)).toBe(25)
-    expect(chartValue(12, COUNT)).toBe(12)
-    expect(chartValue(null, RATE)).toBeNull()
+  it('charts the API figures (rates already in per cent) and leaves gaps as gaps', () => {
+    expect(chartValue(33.33)).toBe(33.3)
+    expect(chartValue(12)).toBe(12)
+    expect(chartValue(null)).toBeNull()
     const option = lineOption([{ name: '2026-10', value: 50 }, { name: '2026-11', value: null }], { unit: '%' })
     expect(option.series[0].data.map((point) => point.value)).toEqual([50, null])
     expect(option.title).toBeUndefined()
@@ -152,7 +152,7 @@ describe('drill-down', () => {
   })
 
   it('opens a record or an elevator on its existing screen', () => {
-    expect(itemRoute('records', { record_id: 5 })).toEqual({ name: 'record', params: { id: '5' } })
+    expect(itemRoute('records', { id: 5, elevator_id: 3 })).toEqual({ name: 'record', params: { id: '5' } })
     expect(itemRoute('elevators', { id: 9 })).toEqual({ name: 'elevator', params: { id: '9' } })
     expect(itemRoute('maintenance_units', { id: 1 })).toBeNull()
   })

@@ -132,12 +132,13 @@ function trim(number, digits) {
   return String(Number(number.toFixed(digits)))
 }
 
-/** A figure as written: rates in per cent (one decimal), medians and ratios with their unit, counts as they are;
- * a figure the API has none for (null: no denominator) is a dash, never a zero. */
+/** A figure as written: rates (which the API gives in per cent) with one decimal and %, medians whole, ratios
+ * with one decimal, counts as they are; a figure the API has none for (null: no denominator) is a dash, never a
+ * zero. */
 export function formatValue(value, indicator) {
   if (value === null || value === undefined) return '—'
   const kind = indicator?.kind
-  if (kind === 'rate') return trim(value * 100, 1) + '%'
+  if (kind === 'rate') return trim(value, 1) + '%'
   if (kind === 'ratio') return trim(value, 1)
   if (kind === 'median') return trim(value, 0)
   return String(value)
@@ -156,10 +157,10 @@ export function fractionText(cell) {
   return `${cell.numerator} / ${cell.denominator}`
 }
 
-/** Values in the API are fractions for rates: a chart axis shows per cent. */
-export function chartValue(value, indicator) {
+/** A chart's value: the API's figure (rates already in per cent), one decimal; no figure stays a gap. */
+export function chartValue(value) {
   if (value === null || value === undefined) return null
-  return indicator?.kind === 'rate' ? Number((value * 100).toFixed(1)) : value
+  return Number(Number(value).toFixed(1))
 }
 
 /** The filter a table row or ranking row stands for, to drill into it (a row of `group_by`). */
@@ -191,8 +192,8 @@ export function drillRoute(code, period, filters = {}, part = 'numerator') {
 
 /** The screen a drilled item opens: a record's or an elevator's existing detail screen. */
 export function itemRoute(kind, item) {
-  if (kind === 'records') return { name: 'record', params: { id: String(item.record_id ?? item.id) } }
-  if (kind === 'elevators') return { name: 'elevator', params: { id: String(item.elevator_id ?? item.id) } }
+  if (kind === 'records') return { name: 'record', params: { id: String(item.id) } }
+  if (kind === 'elevators') return { name: 'elevator', params: { id: String(item.id) } }
   return null
 }
 
