@@ -42,7 +42,7 @@ from miniback.models import (
     UseUnit,
     utcnow,
 )
-from miniback.records.calendar import SHANGHAI, local_day
+from miniback.records.calendar import SHANGHAI, add_months, local_day
 from miniback.records.due import file_delay_notice
 from miniback.statistics.rollup import catch_up
 from signoff.confirmation import apply_default_confirmations
@@ -97,6 +97,32 @@ NOTICES = [
     ([5], 58, 46, "other", "扶梯所在商场区域封闭装修，维保人员无法进入"),
     ([9], 18, -5, "emergency_control", "所在园区实行应急管控，暂停外来人员进入"),
 ]
+
+
+@dataclass(frozen=True)
+class StatisticsUrls:
+    """The banner's statistics links over the seeded history: the console screen, the API's table, its export."""
+
+    console: str
+    table: str
+    export: str
+
+
+def statistics_urls(base: str, today: date | None = None) -> StatisticsUrls:
+    """From the first day of the month three months back to today (the history's span), by district."""
+    today = today or local_day(utcnow())
+    first = add_months(today.replace(day=1), -3)
+    period = f"from={first.isoformat()}&to={today.isoformat()}"
+    query = f"indicators={','.join(BANNER_INDICATORS)}&group_by=district&{period}"
+    return StatisticsUrls(
+        console=f"{base}/console/statistics?{period}&group_by=district",
+        table=f"{base}/api/v1/stats/table?{query}",
+        export=f"{base}/api/v1/exports/stats/table.xlsx?{query}",
+    )
+
+
+# The banner's table: the figures a regulator reads first.
+BANNER_INDICATORS = ("on_time_rate", "overdue_unexcused", "signed_rate", "default_confirmed_rate")
 
 
 @dataclass(frozen=True)
