@@ -155,7 +155,7 @@ def csv_lines(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Itera
 
 def csv_download(name: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Response:
     """The rows as a streamed CSV download: memory stays one batch of rows, whatever their number (the rows are
-    read while the response is sent, inside the request's context)."""
+    read while the response is sent, inside the request's context, which lasts until the last chunk is sent)."""
     chunks = (chunk.encode("utf-8") for chunk in csv_lines(columns, rows))
     response = Response(stream_with_context(chunks), mimetype=CSV)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
