@@ -518,42 +518,40 @@ def catch_up(now: Any = None) -> CatchUp:
 def rebuild(
     start: date | None = None, end: date | None = None, progress: Callable[[str], None] | None = None
 ) -> CatchUp:
-    """Recompute every rollup row of ``[start, end]`` (default: all recorded days) and every elevator's segments,
-    committing as it goes; afterwards the catch-up watermarks stand at the newest rows."""
+    """Recompute the rollups of every maintenance day in ``[start, end]`` (default: all of them, from scratch) and
+    every elevator's overdue segments, committing month by month and reporting progress. A full rebuild also sets
+    the catch-up watermarks to the newest rows it started from (anything newer is caught up later)."""
     say = progress or (lambda message: None)
-    first, last = db.session.execute(
-        select(func.min(MaintenanceRecord.maintenance_day), func.max(MaintenanceRecord.maintenance_day))
-    ).one()
-    if start is None and end is None:
+    full = start is None and end is None
+    marks: dict[str, int | None] = {}
+    if full:
         marks = {
             "record": db.session.execute(select(func.max(MaintenanceRecord.id))).scalar(),
             "signoff_event": db.session.execute(select(func.max(SignoffEvent.id))).scalar(),
             "delay_notice_elevator": db.session.execute(select(func.max(DelayNoticeElevator.id))).scalar(),
             "elevator": db.session.execute(select(func.max(Elevator.id))).scalar(),
         }
-    else:
-        marks = {}
+        db.session.execute(delete(StatsRollup))
+        db.session.execute(delete(StatsActivity))
+        db.session.execute(delete(StatsDirty))
+    first, last = db.session.execute(
+        select(func.min(MaintenanceRecord.maintenance_day), func.max(MaintenanceRecord.maintenance_day))
+    ).one()
     start = start or first
     end = end or last
     result = CatchUp()
     if start is not None and end is not None and start <= end:
-        if not marks:
-            pass
-        else:
-            db.session.execute(delete(StatsRollup))
-            db.session.execute(delete(StatsActivity))
         total = (end - start).days + 1
+        records = 0
         day = start
         while day <= end:
-            records = recompute_day(day)
+            records += recompute_day(day)
             result.days += 1
-            if day == end or day.day == month_end(day).day:
+            if day == end or day == month_end(day):
                 recompute_month(day)
                 db.session.commit()
-                say(f"{day:%Y-%m}：已重算 {result.days}/{total} 天（当日有效记录 {records} 条）")
+                say(f"{day:%Y-%m}：已重算 {result.days}/{total} 天，有效记录累计 {records} 条")
             day += timedelta(days=1)
-        recompute_month(start)
-        db.session.commit()
     elevator_ids = list(db.session.execute(select(Elevator.id).order_by(Elevator.id)).scalars())
     for index, part in enumerate(chunks(elevator_ids, 2000)):
         recompute_elevators(part)
@@ -562,7 +560,5 @@ def rebuild(
     result.elevators = len(elevator_ids)
     for name, last_id in marks.items():
         _watermark(name).last_id = last_id or 0
-    if marks:
-        db.session.execute(delete(StatsDirty))
     db.session.commit()
     return result
