@@ -20,7 +20,7 @@ from flask import Response, send_file, stream_with_context
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 # Every export stops here: larger ones are refused with a 422 that says to narrow the filters.
-MAX_EXPORT_ROWS = 50_000
+MAX_EXPORT_ROWS = 100_000
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 Kind = Literal["text", "number", "date", "datetime"]
