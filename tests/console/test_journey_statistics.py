@@ -6,11 +6,13 @@ figure on the screens is the API's (the journey reads the API beside the page)."
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -78,6 +80,21 @@ def _written(value: float | None, kind: str) -> str:
     if kind == "rate":
         return f"{float(f'{value:.1f}'):g}%"
     return f"{value:g}"
+
+
+def _download(desk: Desk, selector: str, magic: bytes) -> str:
+    """Fetch an export link of the page with the page's own session; the text of its cells (xlsx) or the file."""
+    href = desk.page.locator(selector).get_attribute("href")
+    answer = desk.page.request.get(desk.base + href)
+    assert answer.status == 200, (href, answer.status, answer.text()[:300])
+    body = answer.body()
+    assert body.startswith(magic), (href, body[:20])
+    if magic != b"PK":
+        return body.decode("utf-8-sig")
+    workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    cells = [str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    workbook.close()
+    return "\n".join(cells)
 
 
 def _ready(desk: Desk) -> None:
@@ -149,6 +166,13 @@ def test_a_city_regulator_reads_the_statistics_narrows_and_drills_down(app: Flas
     assert urlparse(href).path == "/api/v1/exports/stats/table.xlsx"
     assert parse_qs(urlparse(href).query)["group_by"] == ["district"]
     assert parse_qs(urlparse(href).query)["from"] == ["2026-10-01"]
+    # The links download with the console's session: the same figures as the screen, in Excel and in CSV.
+    workbook = _download(desk, "[data-export=table] [data-export-format=xlsx]", b"PK")
+    assert "天河区" in workbook and "海珠区" in workbook and "按时维保率" in workbook, workbook
+    csv_text = _download(desk, "[data-export=table] [data-export-format=csv]", "\ufeff".encode())
+    assert "天河区" in csv_text and "按时维保率" in csv_text
+    report = _download(desk, "[data-export=monthly-report]", b"PK")
+    assert "电梯维保监测月报" in report and "海珠区" in report
     desk.shot("city-table")
 
     # By maintenance unit, then narrowed to 天河区 (its units, a crumb to widen again).
@@ -176,6 +200,8 @@ def test_a_city_regulator_reads_the_statistics_narrows_and_drills_down(app: Flas
         str(item["id"]) for item in drill["items"]
     ]
     expect(page.locator("[data-definition]")).to_have_text(indicators["overdue_unexcused"]["definition"])
+    exported = _download(desk, "[data-export=drill] [data-export-format=xlsx]", b"PK")
+    assert tianhe.elevators[1].device_code in exported, exported
     desk.shot("drill-overdue")
     page.locator("[data-item]").first.click()
     page.wait_for_url(re.compile(rf"/console/elevators/{tianhe.elevators[1].id}$"))

@@ -124,6 +124,11 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         assert 0 < total["default_confirmed_rate"]["value"] < total["signed_rate"]["value"] < 100, total
         maintained = [row for row in table["rows"] if row["values"]["signed_rate"]["denominator"]]
         assert len(maintained) == 5, table["rows"]
+        export = urllib.request.Request(re.search(r"导出指标表 \(Excel\):\s+(\S+)", printed).group(1))
+        export.add_header("Authorization", f"Bearer {city}")
+        with urllib.request.urlopen(export, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+            assert response.read(2) == b"PK"
         # The mini-program log-in works against the demo's local WeChat stub.
         technician = call(f"{base}/auth/wechat/login", {"code": "demo:tech1"})
         assert technician["account"]["role"] == "technician"
