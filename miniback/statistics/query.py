@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 
 from miniback.extensions import db
 from miniback.models import (
@@ -372,6 +372,55 @@ def active_technicians(filters: Filters, as_of: date, group_by: str) -> dict[str
     return out
 
 
+def _grouped_counts(group: Any, counts: list[Any], query: Any) -> dict[str, list[int]]:
+    """Run ``query`` (already filtered) selecting ``group`` (or nothing) and ``counts``, grouped."""
+    columns = [group, *counts] if group is not None else counts
+    statement = query.with_only_columns(*columns)
+    if group is not None:
+        statement = statement.group_by(group)
+    out: dict[str, list[int]] = {}
+    for row in db.session.execute(statement):
+        if group is not None:
+            out[_key(row[0])] = [int(n or 0) for n in row[1:]]
+        else:
+            out[TOTAL] = [int(n or 0) for n in row]
+    return out
+
+
+def overdue_counts(filters: Filters, start: date, end: date, group_by: str) -> dict[str, dict[str, int]]:
+    """``overdue_sets`` counted by the database: the number of elevators overdue on ``end``, on any day of the
+    period, and on some day of it without a delay notice."""
+    segment = StatsOverdueSegment
+    query = (
+        select(segment.elevator_id)
+        .join(Elevator, Elevator.id == segment.elevator_id)
+        .where(segment.ends_on >= start, segment.starts_on <= end, in_use(), *elevator_conditions(filters, end))
+    )
+    counts = [
+        func.count(func.distinct(case((and_(segment.starts_on <= end, segment.ends_on >= end), segment.elevator_id)))),
+        func.count(func.distinct(segment.elevator_id)),
+        func.count(func.distinct(case((segment.excused.is_(False), segment.elevator_id)))),
+    ]
+    found = _grouped_counts(_ELEVATOR_GROUP.get(group_by), counts, query)
+    return {key: {"now": now, "any": any_, "unexcused": unexcused} for key, (now, any_, unexcused) in found.items()}
+
+
+def covered_counts(filters: Filters, as_of: date, group_by: str) -> dict[str, int]:
+    query = (
+        select(Elevator.id)
+        .join(StatsActivity, StatsActivity.entity_id == Elevator.id)
+        .where(*activity_conditions("e", Filters(), as_of), in_use(), *elevator_conditions(filters, as_of))
+    )
+    found = _grouped_counts(_ELEVATOR_GROUP.get(group_by), [func.count(func.distinct(Elevator.id))], query)
+    return {key: values[0] for key, values in found.items()}
+
+
+def technician_counts(filters: Filters, as_of: date, group_by: str) -> dict[str, int]:
+    query = select(StatsActivity.entity_id).where(*activity_conditions("t", filters, as_of))
+    found = _grouped_counts(_ACTIVITY_GROUP.get(group_by), [func.count(func.distinct(StatsActivity.entity_id))], query)
+    return {key: values[0] for key, values in found.items()}
+
+
 # --- everything together -------------------------------------------------------------------------------------
 
 
@@ -395,16 +444,16 @@ def _figures_for(
     registry: dict[str, Counter[str]] = {}
     if families & {"registry", "overdue", "coverage", "workload"}:
         registry = registry_counts(filters, end, group_by)
-    overdue = overdue_sets(filters, start, end, group_by) if "overdue" in families else {}
-    covered = {}
+    overdue = overdue_counts(filters, start, end, group_by) if "overdue" in families else {}
+    covered: dict[str, int] = {}
     units: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
-    technicians: dict[str, set[int]] = {}
+    technicians: dict[str, int] = {}
     if any(i.family == "coverage" and i.numerator == "elevators" for i in indicators):
-        covered = covered_elevators(filters, end, group_by)
+        covered = covered_counts(filters, end, group_by)
     if any(i.family == "coverage" and i.numerator == "units" for i in indicators):
         units = unit_sets(filters, end, group_by)
     if "workload" in families:
-        technicians = active_technicians(filters, end, group_by)
+        technicians = technician_counts(filters, end, group_by)
     keys = set(registry) | set(overdue) | set(covered) | set(units[1]) | set(technicians)
     for key in keys:
         counter = registry.get(key, Counter())
@@ -413,21 +462,21 @@ def _figures_for(
                 n = counter[indicator.numerator or ""]
                 out[key][indicator.code] = Figure(float(n), n, None)
             elif indicator.family == "overdue":
-                sets = overdue.get(key) or {"now": set(), "any": set(), "unexcused": set()}
+                counted = overdue.get(key) or {"now": 0, "any": 0, "unexcused": 0}
                 selector = indicator.numerator
-                n = len(sets["any"] - sets["unexcused"]) if selector == "excused" else len(sets[selector or "any"])
+                n = counted["any"] - counted["unexcused"] if selector == "excused" else counted[selector or "any"]
                 if indicator.kind == "rate":
                     out[key][indicator.code] = Figure(_percent(n, counter["in_use"]), n, counter["in_use"])
                 else:
                     out[key][indicator.code] = Figure(float(n), n, None)
             elif indicator.family == "coverage" and indicator.numerator == "elevators":
-                n = len(covered.get(key, ()))
+                n = covered.get(key, 0)
                 out[key][indicator.code] = Figure(_percent(n, counter["in_use"]), n, counter["in_use"])
             elif indicator.family == "coverage":
                 n, d = len(units[0].get(key, ())), len(units[1].get(key, ()))
                 out[key][indicator.code] = Figure(_percent(n, d), n, d)
             elif indicator.family == "workload":
-                n, d = counter["in_use"], len(technicians.get(key, ()))
+                n, d = counter["in_use"], technicians.get(key, 0)
                 out[key][indicator.code] = Figure(round(n / d, 2) if d else None, n, d)
     return out
 
