@@ -19,13 +19,14 @@ from miniback.models import (
     StatsActivity,
     StatsOverdueSegment,
     StatsRollup,
+    StatsRollupExtra,
     UseUnit,
 )
 from miniback.models.statistics import GRAIN_DAY, GRAIN_MONTH, LEVEL_DISTRICT, LEVEL_UNIT, LEVEL_USE_UNIT
 from miniback.records.calendar import SHANGHAI, add_days
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 from miniback.statistics.definitions import COVERAGE_WINDOW_DAYS, BadInput, Indicator
-from miniback.statistics.rollup import NO_BUCKET, month_end
+from miniback.statistics.rollup import NO_BUCKET, counter_column, month_end
 from miniback.statistics.scope import MINIPROGRAM, PLATFORM_PREFIX, Filters
 
 GroupBy = Literal["district", "maintenance_unit", "use_unit", "platform", "day", "month", "none"]
@@ -126,10 +127,10 @@ def _level(filters: Filters, group_by: str) -> int:
     return LEVEL_DISTRICT
 
 
-def _period_clause(start: date, end: date, by_day: bool) -> Any:
+def _period_clause(model: Any, start: date, end: date, by_day: bool) -> Any:
     """Whole months from the month rows, the cut months at either end from the day rows."""
     if by_day:
-        return and_(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start.between(start, end))
+        return and_(model.grain == GRAIN_DAY, model.period_start.between(start, end))
     parts = []
     months = []
     cursor = start
@@ -138,60 +139,86 @@ def _period_clause(start: date, end: date, by_day: bool) -> Any:
         if cursor.day == 1 and last <= end:
             months.append(cursor)
         else:
-            parts.append(and_(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start.between(cursor, min(last, end))))
+            parts.append(and_(model.grain == GRAIN_DAY, model.period_start.between(cursor, min(last, end))))
         cursor = add_days(last, 1)
     if months:
-        parts.append(and_(StatsRollup.grain == GRAIN_MONTH, StatsRollup.period_start.in_(months)))
+        parts.append(and_(model.grain == GRAIN_MONTH, model.period_start.in_(months)))
     return or_(*parts)
 
 
-_ROLLUP_GROUP = {
-    "district": StatsRollup.district,
-    "maintenance_unit": StatsRollup.maintenance_unit_id,
-    "use_unit": StatsRollup.use_unit_id,
-    "platform": StatsRollup.source,
+_GROUP_COLUMNS = {
+    "district": "district",
+    "maintenance_unit": "maintenance_unit_id",
+    "use_unit": "use_unit_id",
+    "platform": "source",
 }
+
+
+def _group_key(group_by: str, raw: Any) -> str:
+    if group_by == "day":
+        return str(raw.isoformat())
+    if group_by == "month":
+        return f"{raw:%Y-%m}"
+    return str(raw)
 
 
 def rollup_counts(
     metrics: set[str], start: date, end: date, filters: Filters, group_by: str, *, ignore_source: bool = False
 ) -> dict[str, Counter[tuple[str, int]]]:
-    """Per group key, the summed (metric, bucket) counters of the effective records of ``[start, end]``."""
-    by_day = group_by == "day"
-    conditions = [StatsRollup.level == _level(filters, group_by), _period_clause(start, end, by_day)]
-    conditions.append(StatsRollup.metric.in_(sorted(metrics)))
-    if filters.district is not None:
-        conditions.append(StatsRollup.district == filters.district)
-    if filters.maintenance_unit_id is not None:
-        conditions.append(StatsRollup.maintenance_unit_id == filters.maintenance_unit_id)
-    if filters.use_unit_id is not None:
-        conditions.append(StatsRollup.use_unit_id == filters.use_unit_id)
-    if filters.source is not None and not ignore_source:
-        conditions.append(StatsRollup.source == filters.source)
-    if group_by in PERIOD_GROUPS:
-        group_column: Any = StatsRollup.period_start
-    elif group_by == "none":
-        group_column = None
-    else:
-        group_column = _ROLLUP_GROUP[group_by]
-    columns = [StatsRollup.metric, StatsRollup.bucket]
-    if group_column is not None:
-        columns.insert(0, group_column)
-    rows = db.session.execute(select(*columns, func.sum(StatsRollup.n)).where(*conditions).group_by(*columns))
+    """Per group key, the summed (metric, bucket) counters of the effective records of ``[start, end]``: the
+    fixed counters from ``stats_rollup`` (one row per key), flags and histograms from ``stats_rollup_extra``."""
     out: dict[str, Counter[tuple[str, int]]] = defaultdict(Counter)
-    for row in rows:
-        if group_column is None:
-            key = TOTAL
-            metric, bucket, n = row
+    wide: dict[str, str] = {}
+    for metric in metrics:
+        column = counter_column(metric)
+        if column is not None:
+            wide[metric] = column
+    shares = {metric for metric in metrics if metric.startswith("source:")}
+    extra = metrics - set(wide) - shares
+    model: Any
+    for model in (StatsRollup, StatsRollupExtra):
+        if model is StatsRollup and not (wide or shares):
+            continue
+        if model is StatsRollupExtra and not extra:
+            continue
+        conditions = [model.level == _level(filters, group_by), _period_clause(model, start, end, group_by == "day")]
+        if filters.district is not None:
+            conditions.append(model.district == filters.district)
+        if filters.maintenance_unit_id is not None:
+            conditions.append(model.maintenance_unit_id == filters.maintenance_unit_id)
+        if filters.use_unit_id is not None:
+            conditions.append(model.use_unit_id == filters.use_unit_id)
+        if filters.source is not None and not ignore_source:
+            conditions.append(model.source == filters.source)
+        groups: list[Any] = []
+        if group_by in PERIOD_GROUPS:
+            groups.append(model.period_start)
+        elif group_by != "none":
+            groups.append(getattr(model, _GROUP_COLUMNS[group_by]))
+        if model is StatsRollup:
+            names = [*wide, *sorted(shares)]
+            sums = [func.sum(getattr(model, column)) for column in wide.values()]
+            sums += [
+                func.sum(case((model.source == metric.removeprefix("source:"), model.records), else_=0))
+                for metric in sorted(shares)
+            ]
+            statement = select(*groups, *sums).where(*conditions)
+            if groups:
+                statement = statement.group_by(*groups)
+            for row in db.session.execute(statement):
+                key = _group_key(group_by, row[0]) if groups else TOTAL
+                values = row[1:] if groups else row
+                for name, n in zip(names, values, strict=True):
+                    if n:
+                        out[key][(name, NO_BUCKET)] += int(n)
         else:
-            raw, metric, bucket, n = row
-            if group_by == "day":
-                key = raw.isoformat()
-            elif group_by == "month":
-                key = f"{raw:%Y-%m}"
-            else:
-                key = str(raw)
-        out[key][(metric, bucket)] += int(n)
+            conditions.append(model.metric.in_(sorted(extra)))
+            columns = [*groups, model.metric, model.bucket]
+            statement = select(*columns, func.sum(model.n)).where(*conditions).group_by(*columns)
+            for row in db.session.execute(statement):
+                key = _group_key(group_by, row[0]) if groups else TOTAL
+                metric, bucket, n = row[-3:]
+                out[key][(metric, bucket)] += int(n)
     return out
 
 
