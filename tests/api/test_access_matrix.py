@@ -24,6 +24,7 @@ from sqlalchemy import text
 from miniback.api.exports import EXPORT_ROLES
 from miniback.extensions import db
 from miniback.models import PushDelivery, utcnow
+from miniback.records.calendar import local_day
 from miniback.registry.staff import create_org_node
 from tests.factories.records import submitted_record
 from tests.factories.registry import PASSWORD, UnitWorld, auth, make_authority, make_elevator, make_staff, make_world
@@ -104,6 +105,10 @@ MANAGE_A_STAFF = expect(403, mu_admin_a=200, mu_admin_b=404, uu_admin_a=404, uu_
 ALL_LOGGED_IN = expect(200)
 # The console's people (exports): all but the technicians and the use units' managers, who use the mini-program.
 DESK_ROLES = expect(403, **{actor: 200 for actor in ACTORS[1:] if not actor.startswith(("technician", "manager"))})
+
+STATS = expect(
+    403, platform_operator=200, regulator_a=200, regulator_b=200, regulator_city=200, mu_admin_a=200, mu_admin_b=200
+)
 
 
 CODES = itertools.count(2025000001)
@@ -293,6 +298,23 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     ("export overdue", "GET", lambda w: "/api/v1/overdue/export.xlsx", None, DESK_ROLES),
     ("export records", "GET", lambda w: "/api/v1/records/export.xlsx", None, DESK_ROLES),
     ("export records csv", "GET", lambda w: "/api/v1/exports/records.csv", None, DESK_ROLES),
+    # Statistics exports (issue 17): the statistics' readers and scope; the monthly report for the regulators.
+    ("export stats table", "GET", lambda w: "/api/v1/exports/stats/table.xlsx?indicators=signed_rate", None, STATS),
+    (
+        "export unit A's stats table",
+        "GET",
+        lambda w: f"/api/v1/exports/stats/table.csv?indicators=signed_rate&maintenance_unit_id={w.a.unit.id}",
+        None,
+        {**STATS, "regulator_b": 404, "mu_admin_b": 404},
+    ),
+    ("export stats drill", "GET", lambda w: "/api/v1/exports/stats/drill.csv?indicator=elevators_in_use", None, STATS),
+    (
+        "export monthly report",
+        "GET",
+        lambda w: f"/api/v1/exports/monthly-report?month={local_day(utcnow()).strftime('%Y-%m')}",
+        None,
+        expect(403, platform_operator=200, regulator_a=200, regulator_b=200, regulator_city=200),
+    ),
 ]
 
 
