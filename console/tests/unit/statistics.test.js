@@ -4,8 +4,11 @@ import { statsExportUrl } from '../../src/api/statistics'
 import { lineOption, rankingOption } from '../../src/charts/options'
 import {
   chartValue,
+  codesFor,
+  drillParts,
   drillRoute,
   drillable,
+  figureRoute,
   formatValue,
   fractionText,
   groupingsFor,
@@ -134,6 +137,18 @@ describe('drill-down', () => {
     expect(drillable(RATE, { value: null, numerator: 0, denominator: 0 })).toBe(false)
     expect(drillable(RATIO, { value: 5, numerator: 10, denominator: 2 })).toBe(false)
     expect(drillable(COUNT, { value: 2, numerator: null })).toBe(true)
+    // A median opens the records it is the median of (its denominator); a ratio without a drill-down, nothing.
+    expect(drillable(MEDIAN, { value: 40, numerator: null, denominator: 12 })).toBe(true)
+    expect(drillable(MEDIAN, { value: null, numerator: null, denominator: 0 })).toBe(false)
+  })
+
+  it('opens the part the API lists: a count its numerator, a median its denominator, a rate either', () => {
+    expect(drillParts(COUNT)).toEqual(['numerator'])
+    expect(drillParts(MEDIAN)).toEqual(['denominator'])
+    expect(drillParts(RATE)).toEqual(['numerator', 'denominator'])
+    expect(drillParts(RATIO)).toEqual([])
+    expect(figureRoute(MEDIAN, { mode: 'month', month: '2026-11' }).query.part).toBe('denominator')
+    expect(figureRoute(COUNT, { mode: 'month', month: '2026-11' }).query.part).toBe('numerator')
   })
 
   it('carries the indicator, the period and the row into the drill-down', () => {
@@ -161,6 +176,14 @@ describe('drill-down', () => {
 describe('indicators from the API', () => {
   it('keeps only the codes the API defines, in the screen order', () => {
     expect(known(['on_time_rate', 'nonexistent', 'overdue_now'], [COUNT, RATE])).toEqual(['on_time_rate', 'overdue_now'])
+  })
+
+  it('asks for record figures only by platform (elevator figures have no platform)', () => {
+    const list = [RATE, COUNT, MEDIAN, { code: 'route_share:miniprogram', kind: 'rate', drill: 'records' }]
+    const codes = ['on_time_rate', 'overdue_now', 'median_sign_minutes', 'route_share:miniprogram']
+    expect(codesFor(codes, list, 'district', {})).toEqual(codes)
+    expect(codesFor(codes, list, 'platform', {})).toEqual(['on_time_rate', 'median_sign_minutes'])
+    expect(codesFor(codes, list, 'month', { platform: 'suiyun' })).toEqual(['on_time_rate', 'median_sign_minutes'])
   })
 
   it('groups the pickers by kind, without medians for rankings', () => {

@@ -179,15 +179,40 @@ export function rowPeriod(groupBy, key, fallback) {
   return fallback
 }
 
-/** Whether a figure can be opened: the indicator has a drill-down and the figure a numerator to list. */
-export function drillable(indicator, cell) {
-  if (!indicator?.drill || !cell) return false
-  return cell.numerator !== null && cell.numerator !== undefined ? cell.numerator > 0 : Number(cell.value) > 0
+/** The parts of a figure the API lists (STATS.md): a count its numerator, a median the records it is the median
+ * of (its denominator), a rate or ratio both. */
+export function drillParts(indicator) {
+  if (!indicator?.drill) return []
+  if (indicator.kind === 'count') return ['numerator']
+  if (indicator.kind === 'median') return ['denominator']
+  return ['numerator', 'denominator']
 }
 
-/** The drill-down screen's route for a figure: the indicator, numerator or denominator, its period and filters. */
+/** Whether a figure can be opened: the indicator has a drill-down and the part it opens has something to list. */
+export function drillable(indicator, cell) {
+  const [part] = drillParts(indicator)
+  if (!part || !cell) return false
+  const size = cell[part]
+  return size !== null && size !== undefined ? size > 0 : Number(cell.value) > 0
+}
+
+/** The drill-down screen's route for a figure: the indicator, the part it opens, its period and filters. */
 export function drillRoute(code, period, filters = {}, part = 'numerator') {
   return { name: 'statistics-drill', query: { indicator: code, part, ...periodQuery(period), ...scopeFilters(filters) } }
+}
+
+/** The route of a figure's own drill-down (its first listable part). */
+export function figureRoute(indicator, period, filters = {}) {
+  return drillRoute(indicator.code, period, filters, drillParts(indicator)[0] || 'numerator')
+}
+
+/** The API has record figures by platform, not elevator ones (registry, overdue, coverage, workload: their items
+ * are elevators or units, which come from no platform; route shares are shares across platforms): with a
+ * platform grouping or filter, the table asks for the record figures only. */
+export function codesFor(codes, list, groupBy, filters = {}) {
+  if (groupBy !== 'platform' && !filters.platform) return codes
+  const defined = byCode(list)
+  return codes.filter((code) => defined[code]?.drill === 'records' && !code.startsWith('route_share:'))
 }
 
 /** The screen a drilled item opens: a record's or an elevator's existing detail screen. */
