@@ -44,6 +44,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_activity` TO 'miniback
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_dirty` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_overdue_segment` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup_extra` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_watermark` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`subscription_quota` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template` TO 'miniback_app'@'%';

@@ -153,7 +153,8 @@ from miniback.models.statistics import (  # noqa: E402
     StatsDirty,
     StatsOverdueSegment,
     StatsRollup,
+    StatsRollupExtra,
     StatsWatermark,
 )
 
-__all__ += ["StatsActivity", "StatsDirty", "StatsOverdueSegment", "StatsRollup", "StatsWatermark"]
+__all__ += ["StatsActivity", "StatsDirty", "StatsOverdueSegment", "StatsRollup", "StatsRollupExtra", "StatsWatermark"]

@@ -22,15 +22,75 @@ LEVEL_USE_UNIT = 2  # district × maintenance unit × use unit × source
 OPEN_END = date(9999, 12, 31)
 
 
+# The counters every record adds to, as columns of ``stats_rollup`` (one row per key); flag kinds and the median
+# histograms, open-ended, are rows of ``stats_rollup_extra``.
+ROLLUP_COUNTERS = (
+    "records",
+    "same_day",
+    "signed",
+    "default_confirmed",
+    "pending",
+    "objected",
+    "signed_same_day",
+    "onsite_verified",
+    "hazards",
+    "hazard_items",
+    "intervals",
+    "intervals_on_time",
+    "cat_half_month",
+    "cat_quarter",
+    "cat_half_year",
+    "cat_year",
+)
+
+
 class StatsRollup(Model):
-    """One additive counter (``metric``, with ``bucket`` for the median histograms, else -1) of the records of
-    one period, at one level of detail. Rows, not columns: a new flag kind is a new ``metric`` value."""
+    """The additive counters of the effective records of one period (a day, or a month = the sum of its days) at
+    one level of detail (``level``: the dimensions kept; the others are 0 / "")."""
 
     __tablename__ = "stats_rollup"
     __table_args__ = (
         Index("ix_stats_rollup_unit", "level", "maintenance_unit_id", "grain", "period_start"),
         Index("ix_stats_rollup_district", "level", "district", "grain", "period_start"),
         Index("ix_stats_rollup_use_unit", "level", "use_unit_id", "grain", "period_start"),
+        TABLE_OPTIONS,
+    )
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    district: Mapped[str] = mapped_column(String(16), primary_key=True)
+    maintenance_unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    use_unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    same_day: Mapped[int] = mapped_column(Integer, default=0)
+    signed: Mapped[int] = mapped_column(Integer, default=0)
+    default_confirmed: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    objected: Mapped[int] = mapped_column(Integer, default=0)
+    signed_same_day: Mapped[int] = mapped_column(Integer, default=0)
+    onsite_verified: Mapped[int] = mapped_column(Integer, default=0)
+    hazards: Mapped[int] = mapped_column(Integer, default=0)
+    hazard_items: Mapped[int] = mapped_column(Integer, default=0)
+    intervals: Mapped[int] = mapped_column(Integer, default=0)
+    intervals_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    cat_half_month: Mapped[int] = mapped_column(Integer, default=0)
+    cat_quarter: Mapped[int] = mapped_column(Integer, default=0)
+    cat_half_year: Mapped[int] = mapped_column(Integer, default=0)
+    cat_year: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsRollupExtra(Model):
+    """Open-ended counters with the keys of ``stats_rollup``: ``flag:<kind>`` (``bucket`` -1) — rows, not
+    columns, so a new flag kind needs no schema change — and the median histograms ``hdur:<category>`` and
+    ``hsign`` (``bucket`` = the bucket's lower bound in minutes)."""
+
+    __tablename__ = "stats_rollup_extra"
+    __table_args__ = (
+        Index("ix_stats_rollup_extra_unit", "level", "maintenance_unit_id", "grain", "period_start"),
+        Index("ix_stats_rollup_extra_district", "level", "district", "grain", "period_start"),
+        Index("ix_stats_rollup_extra_use_unit", "level", "use_unit_id", "grain", "period_start"),
         TABLE_OPTIONS,
     )
 

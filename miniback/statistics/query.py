@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 
 from miniback.extensions import db
 from miniback.models import (
@@ -19,13 +19,14 @@ from miniback.models import (
     StatsActivity,
     StatsOverdueSegment,
     StatsRollup,
+    StatsRollupExtra,
     UseUnit,
 )
 from miniback.models.statistics import GRAIN_DAY, GRAIN_MONTH, LEVEL_DISTRICT, LEVEL_UNIT, LEVEL_USE_UNIT
 from miniback.records.calendar import SHANGHAI, add_days
 from miniback.registry.districts import GUANGZHOU_DISTRICTS
 from miniback.statistics.definitions import COVERAGE_WINDOW_DAYS, BadInput, Indicator
-from miniback.statistics.rollup import NO_BUCKET, month_end
+from miniback.statistics.rollup import NO_BUCKET, counter_column, month_end
 from miniback.statistics.scope import MINIPROGRAM, PLATFORM_PREFIX, Filters
 
 GroupBy = Literal["district", "maintenance_unit", "use_unit", "platform", "day", "month", "none"]
@@ -126,10 +127,10 @@ def _level(filters: Filters, group_by: str) -> int:
     return LEVEL_DISTRICT
 
 
-def _period_clause(start: date, end: date, by_day: bool) -> Any:
+def _period_clause(model: Any, start: date, end: date, by_day: bool) -> Any:
     """Whole months from the month rows, the cut months at either end from the day rows."""
     if by_day:
-        return and_(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start.between(start, end))
+        return and_(model.grain == GRAIN_DAY, model.period_start.between(start, end))
     parts = []
     months = []
     cursor = start
@@ -138,60 +139,86 @@ def _period_clause(start: date, end: date, by_day: bool) -> Any:
         if cursor.day == 1 and last <= end:
             months.append(cursor)
         else:
-            parts.append(and_(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start.between(cursor, min(last, end))))
+            parts.append(and_(model.grain == GRAIN_DAY, model.period_start.between(cursor, min(last, end))))
         cursor = add_days(last, 1)
     if months:
-        parts.append(and_(StatsRollup.grain == GRAIN_MONTH, StatsRollup.period_start.in_(months)))
+        parts.append(and_(model.grain == GRAIN_MONTH, model.period_start.in_(months)))
     return or_(*parts)
 
 
-_ROLLUP_GROUP = {
-    "district": StatsRollup.district,
-    "maintenance_unit": StatsRollup.maintenance_unit_id,
-    "use_unit": StatsRollup.use_unit_id,
-    "platform": StatsRollup.source,
+_GROUP_COLUMNS = {
+    "district": "district",
+    "maintenance_unit": "maintenance_unit_id",
+    "use_unit": "use_unit_id",
+    "platform": "source",
 }
+
+
+def _group_key(group_by: str, raw: Any) -> str:
+    if group_by == "day":
+        return str(raw.isoformat())
+    if group_by == "month":
+        return f"{raw:%Y-%m}"
+    return str(raw)
 
 
 def rollup_counts(
     metrics: set[str], start: date, end: date, filters: Filters, group_by: str, *, ignore_source: bool = False
 ) -> dict[str, Counter[tuple[str, int]]]:
-    """Per group key, the summed (metric, bucket) counters of the effective records of ``[start, end]``."""
-    by_day = group_by == "day"
-    conditions = [StatsRollup.level == _level(filters, group_by), _period_clause(start, end, by_day)]
-    conditions.append(StatsRollup.metric.in_(sorted(metrics)))
-    if filters.district is not None:
-        conditions.append(StatsRollup.district == filters.district)
-    if filters.maintenance_unit_id is not None:
-        conditions.append(StatsRollup.maintenance_unit_id == filters.maintenance_unit_id)
-    if filters.use_unit_id is not None:
-        conditions.append(StatsRollup.use_unit_id == filters.use_unit_id)
-    if filters.source is not None and not ignore_source:
-        conditions.append(StatsRollup.source == filters.source)
-    if group_by in PERIOD_GROUPS:
-        group_column: Any = StatsRollup.period_start
-    elif group_by == "none":
-        group_column = None
-    else:
-        group_column = _ROLLUP_GROUP[group_by]
-    columns = [StatsRollup.metric, StatsRollup.bucket]
-    if group_column is not None:
-        columns.insert(0, group_column)
-    rows = db.session.execute(select(*columns, func.sum(StatsRollup.n)).where(*conditions).group_by(*columns))
+    """Per group key, the summed (metric, bucket) counters of the effective records of ``[start, end]``: the
+    fixed counters from ``stats_rollup`` (one row per key), flags and histograms from ``stats_rollup_extra``."""
     out: dict[str, Counter[tuple[str, int]]] = defaultdict(Counter)
-    for row in rows:
-        if group_column is None:
-            key = TOTAL
-            metric, bucket, n = row
+    wide: dict[str, str] = {}
+    for metric in metrics:
+        column = counter_column(metric)
+        if column is not None:
+            wide[metric] = column
+    shares = {metric for metric in metrics if metric.startswith("source:")}
+    extra = metrics - set(wide) - shares
+    model: Any
+    for model in (StatsRollup, StatsRollupExtra):
+        if model is StatsRollup and not (wide or shares):
+            continue
+        if model is StatsRollupExtra and not extra:
+            continue
+        conditions = [model.level == _level(filters, group_by), _period_clause(model, start, end, group_by == "day")]
+        if filters.district is not None:
+            conditions.append(model.district == filters.district)
+        if filters.maintenance_unit_id is not None:
+            conditions.append(model.maintenance_unit_id == filters.maintenance_unit_id)
+        if filters.use_unit_id is not None:
+            conditions.append(model.use_unit_id == filters.use_unit_id)
+        if filters.source is not None and not ignore_source:
+            conditions.append(model.source == filters.source)
+        groups: list[Any] = []
+        if group_by in PERIOD_GROUPS:
+            groups.append(model.period_start)
+        elif group_by != "none":
+            groups.append(getattr(model, _GROUP_COLUMNS[group_by]))
+        if model is StatsRollup:
+            names = [*wide, *sorted(shares)]
+            sums = [func.sum(getattr(model, column)) for column in wide.values()]
+            sums += [
+                func.sum(case((model.source == metric.removeprefix("source:"), model.records), else_=0))
+                for metric in sorted(shares)
+            ]
+            statement = select(*groups, *sums).where(*conditions)
+            if groups:
+                statement = statement.group_by(*groups)
+            for row in db.session.execute(statement):
+                key = _group_key(group_by, row[0]) if groups else TOTAL
+                values = row[1:] if groups else row
+                for name, n in zip(names, values, strict=True):
+                    if n:
+                        out[key][(name, NO_BUCKET)] += int(n)
         else:
-            raw, metric, bucket, n = row
-            if group_by == "day":
-                key = raw.isoformat()
-            elif group_by == "month":
-                key = f"{raw:%Y-%m}"
-            else:
-                key = str(raw)
-        out[key][(metric, bucket)] += int(n)
+            conditions.append(model.metric.in_(sorted(extra)))
+            columns = [*groups, model.metric, model.bucket]
+            statement = select(*columns, func.sum(model.n)).where(*conditions).group_by(*columns)
+            for row in db.session.execute(statement):
+                key = _group_key(group_by, row[0]) if groups else TOTAL
+                metric, bucket, n = row[-3:]
+                out[key][(metric, bucket)] += int(n)
     return out
 
 
@@ -372,6 +399,55 @@ def active_technicians(filters: Filters, as_of: date, group_by: str) -> dict[str
     return out
 
 
+def _grouped_counts(group: Any, counts: list[Any], query: Any) -> dict[str, list[int]]:
+    """Run ``query`` (already filtered) selecting ``group`` (or nothing) and ``counts``, grouped."""
+    columns = [group, *counts] if group is not None else counts
+    statement = query.with_only_columns(*columns)
+    if group is not None:
+        statement = statement.group_by(group)
+    out: dict[str, list[int]] = {}
+    for row in db.session.execute(statement):
+        if group is not None:
+            out[_key(row[0])] = [int(n or 0) for n in row[1:]]
+        else:
+            out[TOTAL] = [int(n or 0) for n in row]
+    return out
+
+
+def overdue_counts(filters: Filters, start: date, end: date, group_by: str) -> dict[str, dict[str, int]]:
+    """``overdue_sets`` counted by the database: the number of elevators overdue on ``end``, on any day of the
+    period, and on some day of it without a delay notice."""
+    segment = StatsOverdueSegment
+    query = (
+        select(segment.elevator_id)
+        .join(Elevator, Elevator.id == segment.elevator_id)
+        .where(segment.ends_on >= start, segment.starts_on <= end, in_use(), *elevator_conditions(filters, end))
+    )
+    counts = [
+        func.count(func.distinct(case((and_(segment.starts_on <= end, segment.ends_on >= end), segment.elevator_id)))),
+        func.count(func.distinct(segment.elevator_id)),
+        func.count(func.distinct(case((segment.excused.is_(False), segment.elevator_id)))),
+    ]
+    found = _grouped_counts(_ELEVATOR_GROUP.get(group_by), counts, query)
+    return {key: {"now": now, "any": any_, "unexcused": unexcused} for key, (now, any_, unexcused) in found.items()}
+
+
+def covered_counts(filters: Filters, as_of: date, group_by: str) -> dict[str, int]:
+    query = (
+        select(Elevator.id)
+        .join(StatsActivity, StatsActivity.entity_id == Elevator.id)
+        .where(*activity_conditions("e", Filters(), as_of), in_use(), *elevator_conditions(filters, as_of))
+    )
+    found = _grouped_counts(_ELEVATOR_GROUP.get(group_by), [func.count(func.distinct(Elevator.id))], query)
+    return {key: values[0] for key, values in found.items()}
+
+
+def technician_counts(filters: Filters, as_of: date, group_by: str) -> dict[str, int]:
+    query = select(StatsActivity.entity_id).where(*activity_conditions("t", filters, as_of))
+    found = _grouped_counts(_ACTIVITY_GROUP.get(group_by), [func.count(func.distinct(StatsActivity.entity_id))], query)
+    return {key: values[0] for key, values in found.items()}
+
+
 # --- everything together -------------------------------------------------------------------------------------
 
 
@@ -395,16 +471,16 @@ def _figures_for(
     registry: dict[str, Counter[str]] = {}
     if families & {"registry", "overdue", "coverage", "workload"}:
         registry = registry_counts(filters, end, group_by)
-    overdue = overdue_sets(filters, start, end, group_by) if "overdue" in families else {}
-    covered = {}
+    overdue = overdue_counts(filters, start, end, group_by) if "overdue" in families else {}
+    covered: dict[str, int] = {}
     units: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
-    technicians: dict[str, set[int]] = {}
+    technicians: dict[str, int] = {}
     if any(i.family == "coverage" and i.numerator == "elevators" for i in indicators):
-        covered = covered_elevators(filters, end, group_by)
+        covered = covered_counts(filters, end, group_by)
     if any(i.family == "coverage" and i.numerator == "units" for i in indicators):
         units = unit_sets(filters, end, group_by)
     if "workload" in families:
-        technicians = active_technicians(filters, end, group_by)
+        technicians = technician_counts(filters, end, group_by)
     keys = set(registry) | set(overdue) | set(covered) | set(units[1]) | set(technicians)
     for key in keys:
         counter = registry.get(key, Counter())
@@ -413,21 +489,21 @@ def _figures_for(
                 n = counter[indicator.numerator or ""]
                 out[key][indicator.code] = Figure(float(n), n, None)
             elif indicator.family == "overdue":
-                sets = overdue.get(key) or {"now": set(), "any": set(), "unexcused": set()}
+                counted = overdue.get(key) or {"now": 0, "any": 0, "unexcused": 0}
                 selector = indicator.numerator
-                n = len(sets["any"] - sets["unexcused"]) if selector == "excused" else len(sets[selector or "any"])
+                n = counted["any"] - counted["unexcused"] if selector == "excused" else counted[selector or "any"]
                 if indicator.kind == "rate":
                     out[key][indicator.code] = Figure(_percent(n, counter["in_use"]), n, counter["in_use"])
                 else:
                     out[key][indicator.code] = Figure(float(n), n, None)
             elif indicator.family == "coverage" and indicator.numerator == "elevators":
-                n = len(covered.get(key, ()))
+                n = covered.get(key, 0)
                 out[key][indicator.code] = Figure(_percent(n, counter["in_use"]), n, counter["in_use"])
             elif indicator.family == "coverage":
                 n, d = len(units[0].get(key, ())), len(units[1].get(key, ()))
                 out[key][indicator.code] = Figure(_percent(n, d), n, d)
             elif indicator.family == "workload":
-                n, d = counter["in_use"], len(technicians.get(key, ()))
+                n, d = counter["in_use"], technicians.get(key, 0)
                 out[key][indicator.code] = Figure(round(n / d, 2) if d else None, n, d)
     return out
 

@@ -28,6 +28,7 @@ from miniback.models import (
     StatsDirty,
     StatsOverdueSegment,
     StatsRollup,
+    StatsRollupExtra,
     StatsWatermark,
     utcnow,
 )
@@ -38,6 +39,7 @@ from miniback.models.statistics import (
     LEVEL_UNIT,
     LEVEL_USE_UNIT,
     OPEN_END,
+    ROLLUP_COUNTERS,
 )
 from miniback.records.calendar import add_months, local_day
 from miniback.records.due import HALF_MONTH_DAYS, next_due
@@ -48,6 +50,14 @@ CHUNK = 500
 # commits later (ids are handed out before commit) is still read on the next run.
 WATERMARK_LAG = timedelta(minutes=2)
 NO_BUCKET = -1
+KEY_COLUMNS = ("level", "district", "maintenance_unit_id", "use_unit_id", "source")
+
+
+def counter_column(metric: str) -> str | None:
+    """The ``stats_rollup`` column of a metric (``cat:<category>`` → ``cat_<category>``), or ``None`` for the
+    open-ended ones kept as ``stats_rollup_extra`` rows (flags, histograms)."""
+    column = metric.replace("cat:", "cat_", 1) if metric.startswith("cat:") else metric
+    return column if column in ROLLUP_COUNTERS else None
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -128,7 +138,9 @@ class RecordFacts:
     closes_interval: int | None  # the interval's length in days, if this record closes one
 
 
-def day_facts(day: date, *conditions: Any) -> tuple[list[RecordFacts], list[tuple[int, int]]]:
+def day_facts(
+    day: date, *conditions: Any, previous: dict[int, date] | None = None
+) -> tuple[list[RecordFacts], list[tuple[int, int]]]:
     """The effective records of ``day`` (and ``conditions``) with their sign-off outcome, flags, hazard items and
     interval, and the (record id, technician account id) pairs."""
     rows = list(
@@ -174,7 +186,8 @@ def day_facts(day: date, *conditions: Any) -> tuple[list[RecordFacts], list[tupl
             )
         )
     extra = extra_flag_kinds(ids)
-    previous = previous_days([row.elevator_id for row in rows], day)
+    if previous is None:
+        previous = previous_days([row.elevator_id for row in rows], day)
     closing: dict[int, int] = {}  # elevator → the record closing its interval today (the first effective one)
     for row in rows:
         closing.setdefault(row.elevator_id, row.id)
@@ -239,35 +252,38 @@ def level_keys(row: Any) -> list[tuple[int, str, int, int, str]]:
     ]
 
 
-def recompute_day(day: date) -> int:
+def recompute_day(day: date, previous: dict[int, date] | None = None) -> int:
     """Replace the day's rollup and activity rows with ones computed from the source tables; the number of
-    effective records counted."""
-    facts, technicians = day_facts(day)
-    counts: Counter[tuple[Any, ...]] = Counter()
+    effective records counted. ``previous`` (each elevator's last effective day before ``day``), when the caller
+    walks the days in order, saves reading it; it is then moved on to include ``day``."""
+    facts, technicians = day_facts(day, previous=previous)
+    wide: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    extra: Counter[tuple[Any, ...]] = Counter()
     for fact in facts:
         keys = level_keys(fact.row)
         for metric, bucket, n in record_metrics(fact):
+            column = counter_column(metric)
             for key in keys:
-                counts[(*key, metric, bucket)] += n
-    db.session.execute(delete(StatsRollup).where(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start == day))
+                if column is not None:
+                    wide[key][column] += n
+                elif not metric.startswith("source:"):  # a route's share is the ``records`` of its source
+                    extra[(*key, metric, bucket)] += n
+    for model in (StatsRollup, StatsRollupExtra):
+        db.session.execute(delete(model).where(model.grain == GRAIN_DAY, model.period_start == day))
     db.session.execute(delete(StatsActivity).where(StatsActivity.day == day))
+    base = {"grain": GRAIN_DAY, "period_start": day}
     rows = [
-        {
-            "grain": GRAIN_DAY,
-            "period_start": day,
-            "level": level,
-            "district": district,
-            "maintenance_unit_id": unit_id,
-            "use_unit_id": use_unit_id,
-            "source": source,
-            "metric": metric,
-            "bucket": bucket,
-            "n": n,
-        }
-        for (level, district, unit_id, use_unit_id, source, metric, bucket), n in counts.items()
+        {**base, **dict(zip(KEY_COLUMNS, key, strict=True)), **{c: counters[c] for c in ROLLUP_COUNTERS}}
+        for key, counters in wide.items()
     ]
     for part in chunks(rows, 2000):
         db.session.execute(insert(StatsRollup), list(part))
+    extra_rows = [
+        {**base, **dict(zip(KEY_COLUMNS, key[:5], strict=True)), "metric": key[5], "bucket": key[6], "n": n}
+        for key, n in extra.items()
+    ]
+    for part in chunks(extra_rows, 2000):
+        db.session.execute(insert(StatsRollupExtra), list(part))
     by_id = {fact.row.id: fact.row for fact in facts}
     activity = {
         ("e", row.elevator_id, row.maintenance_unit_id, row.district, row.use_unit_id or 0) for row in by_id.values()
@@ -288,40 +304,30 @@ def recompute_day(day: date) -> int:
     ]
     for part in chunks(activity_rows, 2000):
         db.session.execute(insert(StatsActivity), list(part))
+    if previous is not None:
+        previous.update({row.elevator_id: day for row in by_id.values()})
     return len(facts)
 
 
 def recompute_month(first: date) -> None:
-    """The month's rows: the sum of its day rows."""
+    """The month's rows: the sums of its day rows."""
     first = month_start(first)
-    db.session.execute(delete(StatsRollup).where(StatsRollup.grain == GRAIN_MONTH, StatsRollup.period_start == first))
-    keys = [
-        StatsRollup.level,
-        StatsRollup.district,
-        StatsRollup.maintenance_unit_id,
-        StatsRollup.use_unit_id,
-        StatsRollup.source,
-        StatsRollup.metric,
-        StatsRollup.bucket,
-    ]
-    summed = (
-        select(literal(GRAIN_MONTH), literal(first), *keys, func.sum(StatsRollup.n))
-        .where(StatsRollup.grain == GRAIN_DAY, StatsRollup.period_start.between(first, month_end(first)))
-        .group_by(*keys)
-    )
-    columns = [
-        "grain",
-        "period_start",
-        "level",
-        "district",
-        "maintenance_unit_id",
-        "use_unit_id",
-        "source",
-        "metric",
-        "bucket",
-        "n",
-    ]
-    db.session.execute(insert(StatsRollup).from_select(columns, summed))
+    in_month = (GRAIN_DAY, first, month_end(first))
+    for model, summed_columns in (
+        (StatsRollup, list(ROLLUP_COUNTERS)),
+        (StatsRollupExtra, ["n"]),
+    ):
+        db.session.execute(delete(model).where(model.grain == GRAIN_MONTH, model.period_start == first))
+        keys = [getattr(model, name) for name in KEY_COLUMNS]
+        if model is StatsRollupExtra:
+            keys += [model.metric, model.bucket]
+        summed = (
+            select(literal(GRAIN_MONTH), literal(first), *keys, *(func.sum(getattr(model, c)) for c in summed_columns))
+            .where(model.grain == in_month[0], model.period_start.between(in_month[1], in_month[2]))
+            .group_by(*keys)
+        )
+        columns = ["grain", "period_start", *(key.key for key in keys), *summed_columns]
+        db.session.execute(insert(model).from_select(columns, summed))
 
 
 def recompute_days(days: Iterable[date]) -> None:
@@ -532,6 +538,7 @@ def rebuild(
             "elevator": db.session.execute(select(func.max(Elevator.id))).scalar(),
         }
         db.session.execute(delete(StatsRollup))
+        db.session.execute(delete(StatsRollupExtra))
         db.session.execute(delete(StatsActivity))
         db.session.execute(delete(StatsDirty))
     first, last = db.session.execute(
@@ -543,9 +550,17 @@ def rebuild(
     if start is not None and end is not None and start <= end:
         total = (end - start).days + 1
         records = 0
+        previous: dict[int, date] = {
+            elevator_id: last_day
+            for elevator_id, last_day in db.session.execute(
+                select(MaintenanceRecord.elevator_id, func.max(MaintenanceRecord.maintenance_day))
+                .where(MaintenanceRecord.maintenance_day < start, effective())
+                .group_by(MaintenanceRecord.elevator_id)
+            )
+        }
         day = start
         while day <= end:
-            records += recompute_day(day)
+            records += recompute_day(day, previous)
             result.days += 1
             if day == end or day == month_end(day):
                 recompute_month(day)

@@ -6,7 +6,6 @@ import hashlib
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import insert, update
 
@@ -126,7 +125,7 @@ def add_record(
         ],
     )
     technicians = [(technician_id, "submitter")]
-    if second_technician_id is not None:
+    if second_technician_id is not None and second_technician_id != technician_id:
         technicians.append((second_technician_id, "second"))
     db.session.execute(
         insert(RecordTechnician),
