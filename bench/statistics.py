@@ -223,7 +223,8 @@ def direct_ranking(cursor: Any, start: date, end: date) -> list[tuple[str, str, 
         JOIN maintenance_unit u ON u.id = r.maintenance_unit_id
         WHERE r.maintenance_day BETWEEN %(start)s AND %(end)s AND {EFFECTIVE}
         GROUP BY r.maintenance_unit_id, u.name
-        ORDER BY ROUND(100 * n / d, 2) DESC, CAST(r.maintenance_unit_id AS CHAR) LIMIT 20
+        ORDER BY ROUND(100 * SUM(s.state = 'default_confirmed') / COUNT(*), 2) DESC,
+                 CAST(r.maintenance_unit_id AS CHAR) LIMIT 20
         """,
         {"start": start, "end": end},
     )
@@ -309,6 +310,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--direct-runs", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="reuse a database a previous run generated and kept")
+    parser.add_argument(
+        "--month", default=None, help="the month measured (YYYY-MM; default: the last whole month of the data)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     shape = Shape(records=args.records, elevators=args.elevators)
@@ -329,8 +333,12 @@ def main() -> int:
         build_rollups()
 
     # The last whole month, the 12 months ending with it, and the busiest unit.
-    month_end = shape.last_day.replace(day=1) - timedelta(days=1)
-    month_start = month_end.replace(day=1)
+    if args.month:
+        month_start = date(int(args.month[:4]), int(args.month[5:7]), 1)
+        month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        month_end = shape.last_day.replace(day=1) - timedelta(days=1)
+        month_start = month_end.replace(day=1)
     year_start = (month_start.replace(day=1) - timedelta(days=330)).replace(day=1)
     unit_id = 1
     token = regulator_token(shape)

@@ -248,7 +248,8 @@ def _record_pages(items: Sequence[dict[str, Any]]) -> Iterator[list[MaintenanceR
         ).scalars()
         by_id = {record.id: record for record in loaded}
         yield [by_id[record_id] for record_id in ids]
-        db.session.expunge_all()
+        for record in by_id.values():  # a batch is forgotten once written: memory stays one batch
+            db.session.expunge(record)
 
 
 def drill_sheet(found: dict[str, Any], name: str) -> Sheet:
