@@ -195,9 +195,31 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         db.session.commit()
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:  # a streamed body is read in the request's context, as a server would
+            response.response = _InContext(context, response.response)
         db.session.expire_all()
         return response
+
+
+class _InContext:
+    """A streamed response body whose every chunk is produced inside the request's own ``contextvars.Context``."""
+
+    def __init__(self, context: contextvars.Context, body: Any) -> None:
+        self.context, self.body = context, iter(body)
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        return self.context.run(next, self.body)
+
+    def close(self) -> None:
+        if hasattr(self.body, "close"):
+            self.context.run(self.body.close)
+
+    __del__ = close  # a body nobody read is closed in its context too (not wherever the collector runs)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask import Blueprint
 
 from miniback.api.due import OverdueFilterQuery
 from miniback.api.schemas.records import RecordFilterQuery
-from miniback.api.spreadsheet import MAX_EXPORT_ROWS, XLSX, Column, xlsx_download
+from miniback.api.spreadsheet import CSV, MAX_EXPORT_ROWS, XLSX, Column, csv_download, xlsx_download
 from miniback.api.validation import documented, query_args
 from miniback.auth.current import current_account, login_required
 from miniback.errors import ValidationFailed
@@ -216,6 +216,24 @@ def export_records() -> Any:
     name = f"维保记录-{local_day(utcnow()).isoformat()}.xlsx"
     pages = all_record_rows(actor, filters, RECORD_FIELDS)
     return xlsx_download(name, "维保记录", RECORD_COLUMNS, _record_lines(pages))
+
+
+@bp.get("/exports/records.csv")
+@documented(
+    f"导出维保记录（CSV，UTF-8 带 BOM）：与维保记录查询相同的筛选条件和权限范围，按维保日期从新到旧；"
+    f"最多 {MAX_EXPORT_ROWS} 条",
+    query=RecordFilterQuery,
+    media_type=CSV,
+)
+@login_required(*EXPORT_ROLES)
+def export_records_csv() -> Any:
+    actor = current_account()
+    filters = RecordFilters(**query_args(RecordFilterQuery).model_dump())
+    if count_records_up_to(actor, filters, MAX_EXPORT_ROWS) > MAX_EXPORT_ROWS:
+        raise _too_many()
+    name = f"维保记录-{local_day(utcnow()).isoformat()}.csv"
+    pages = all_record_rows(actor, filters, RECORD_FIELDS)
+    return csv_download(name, RECORD_COLUMNS, _record_lines(pages))
 
 
 def _overdue_lines(pages: Iterator[list[OverdueEntry]]) -> Iterator[tuple[Any, ...]]:

@@ -25,6 +25,13 @@ LOCATIONS = {
     "31204401002017000045": (23.11962, 113.32405),
     "31304401002020000012": (23.11962, 113.32405),
     "33104401002016000301": (23.13331, 113.33189),
+    # The other districts' elevators (located by the history story, miniback/demo/history.py).
+    "31104401042015000088": (23.12538, 113.26942),
+    "33104401042015000090": (23.12538, 113.26942),
+    "31104401052019000510": (23.09803, 113.27133),
+    "31204401052018000022": (23.10245, 113.33590),
+    "31304401132021000007": (22.94208, 113.36211),
+    "33204401112020000003": (23.20337, 113.26390),
 }
 
 # (days ago, elevator index, technician key, second technician key, category, start hour, minutes, notes)
@@ -101,17 +108,25 @@ def submit_demo_job(
     minutes: int,
     notes: dict[str, Any],
     received_at: datetime | None = None,
+    *,
+    away_deg: float = 0.0002,
+    source: str = "miniprogram",
+    supersedes: MaintenanceRecord | None = None,
 ) -> MaintenanceRecord:
-    """One job on a located demo elevator: draft, on-site points, results, signature, submission."""
+    """One job on a located demo elevator: draft, on-site points, results, signature, submission.
+
+    ``away_deg`` is how far north of the elevator the phone was (0.0002° ≈ 22 m; 0.01° ≈ 1.1 km is off site);
+    ``supersedes`` makes it a correction of that record (same checklist, its results as the draft's start)."""
     draft = start_draft(
         tech,
         elevator,
         tsg_template(elevator.elevator_type, category),
         second_technician_id=second.id if second else None,
+        supersedes=supersedes,
     )
     lat, lng = LOCATIONS[elevator.device_code or ""]
     for prefix, at in (("check_in", start), ("check_out", start + timedelta(minutes=minutes))):
-        point = Point(Decimal(f"{lat + 0.0002:.7f}"), Decimal(f"{lng:.7f}"), Decimal("10.0"), "gcj02", at)
+        point = Point(Decimal(f"{lat + away_deg:.7f}"), Decimal(f"{lng:.7f}"), Decimal("10.0"), "gcj02", at)
         reference = db.session.execute(
             db.select(ElevatorLocation).where(ElevatorLocation.elevator_id == elevator.id)
         ).scalar_one()
@@ -139,4 +154,5 @@ def submit_demo_job(
         signature_png(index),
         device_submitted_at=finished + timedelta(minutes=2),
         received_at=received_at or finished + timedelta(minutes=3),
+        source=source,
     ).record

@@ -258,4 +258,7 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
         f"{record_count} 条已提交的维保记录"
     )
     seed_signoff(elevators, people, echo)
+    from miniback.demo.history import seed_history
+
+    seed_history(elevators, people, echo)
     return {"unit": unit, "elevators": elevators, "people": people}

@@ -86,6 +86,9 @@ def run_demo(app: Flask, host: str, port: int) -> None:
     serving.start()
     platform_status = go_live(app, platform)
     record_ref = write_record(app, platform)
+    from miniback.demo.history import statistics_urls
+
+    stats = statistics_urls(base)
     print(
         f"""
 miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任务在进程内执行，微信接口为本地模拟）
@@ -101,6 +104,11 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
                        公开编码 {elevator.public_code if elevator else ""}
   公开维保页面:        {public_page}
   二维码标签 (PNG):    {label_path}
+
+  统计分析 (市监管部门 regulator-city 登录；演示数据含近 3 个多月的历史):
+                       {stats.console}
+  统计指标表 (API):    {stats.table}
+  导出指标表 (Excel):  {stats.export}
 
   网页工作台账号（{base}/console/ 登录，密码均为 {DEMO_PASSWORD}）:
     平台运营方（监控中心） platform           维保单位管理员 suian-admin     维保主管 supervisor

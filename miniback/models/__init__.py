@@ -146,3 +146,15 @@ __all__ = [
     "UseUnit",
     "utcnow",
 ]
+
+# Statistics rollups (issue 17).
+from miniback.models.statistics import (  # noqa: E402
+    StatsActivity,
+    StatsDirty,
+    StatsOverdueSegment,
+    StatsRollup,
+    StatsRollupExtra,
+    StatsWatermark,
+)
+
+__all__ += ["StatsActivity", "StatsDirty", "StatsOverdueSegment", "StatsRollup", "StatsRollupExtra", "StatsWatermark"]

@@ -7,6 +7,7 @@ never do something is a 403; no token is a 401.
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import re
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from miniback.api.exports import EXPORT_ROLES
 from miniback.extensions import db
 from miniback.models import PushDelivery, utcnow
+from miniback.records.calendar import local_day
 from miniback.registry.staff import create_org_node
 from tests.factories.records import submitted_record
 from tests.factories.registry import PASSWORD, UnitWorld, auth, make_authority, make_elevator, make_staff, make_world
@@ -103,6 +105,10 @@ MANAGE_A_STAFF = expect(403, mu_admin_a=200, mu_admin_b=404, uu_admin_a=404, uu_
 ALL_LOGGED_IN = expect(200)
 # The console's people (exports): all but the technicians and the use units' managers, who use the mini-program.
 DESK_ROLES = expect(403, **{actor: 200 for actor in ACTORS[1:] if not actor.startswith(("technician", "manager"))})
+
+STATS = expect(
+    403, platform_operator=200, regulator_a=200, regulator_b=200, regulator_city=200, mu_admin_a=200, mu_admin_b=200
+)
 
 
 CODES = itertools.count(2025000001)
@@ -291,6 +297,24 @@ ENDPOINTS: list[tuple[str, str, Any, Any, dict[str, int]]] = [
     ),
     ("export overdue", "GET", lambda w: "/api/v1/overdue/export.xlsx", None, DESK_ROLES),
     ("export records", "GET", lambda w: "/api/v1/records/export.xlsx", None, DESK_ROLES),
+    ("export records csv", "GET", lambda w: "/api/v1/exports/records.csv", None, DESK_ROLES),
+    # Statistics exports (issue 17): the statistics' readers and scope; the monthly report for the regulators.
+    ("export stats table", "GET", lambda w: "/api/v1/exports/stats/table.xlsx?indicators=signed_rate", None, STATS),
+    (
+        "export unit A's stats table",
+        "GET",
+        lambda w: f"/api/v1/exports/stats/table.csv?indicators=signed_rate&maintenance_unit_id={w.a.unit.id}",
+        None,
+        {**STATS, "regulator_b": 404, "mu_admin_b": 404},
+    ),
+    ("export stats drill", "GET", lambda w: "/api/v1/exports/stats/drill.csv?indicator=elevators_in_use", None, STATS),
+    (
+        "export monthly report",
+        "GET",
+        lambda w: f"/api/v1/exports/monthly-report?month={local_day(utcnow()).strftime('%Y-%m')}",
+        None,
+        expect(403, platform_operator=200, regulator_a=200, regulator_b=200, regulator_city=200),
+    ),
 ]
 
 
@@ -547,11 +571,17 @@ def test_record_list_shows_each_role_exactly_its_scope(client, listing):
 
 
 # Record exports (spreadsheets): their rows are the list's, so the same scope, read from the file's first column.
-RECORD_EXPORTS = [RecordList("/api/v1/records/export.xlsx", "", roles=EXPORT_ROLES)]
+RECORD_EXPORTS = [
+    RecordList("/api/v1/records/export.xlsx", "", roles=EXPORT_ROLES),
+    RecordList("/api/v1/exports/records.csv", "", roles=EXPORT_ROLES),
+]
 SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 
 
 def _exported_ids(data: bytes) -> set[int]:
+    if data.startswith(b"\xef\xbb\xbf"):  # CSV: the BOM, the header row, then the rows
+        return {int(row[0]) for row in list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]}
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     ids = {row[0] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
     workbook.close()
@@ -572,7 +602,7 @@ def test_record_export_holds_each_role_exactly_its_scope(client, export):
         if export.roles is not None and account.role not in export.roles:
             assert response.status_code == 403, (actor, response.json)
             continue
-        assert response.status_code == 200 and response.mimetype == SPREADSHEET, actor
+        assert response.status_code == 200 and response.mimetype in (SPREADSHEET, CSV), actor
         ids = _exported_ids(response.data)
         exported[actor] = {ours[record_id] for record_id in ids & ours.keys()}
         expected[actor] = set(VISIBLE_RECORDS[actor])
@@ -604,7 +634,9 @@ def _lists_records(document: dict[str, Any], operation: dict[str, Any]) -> bool:
 def _exports_records(path: str, operation: dict[str, Any]) -> bool:
     """A spreadsheet of records: any operation under ``/records`` or ``/signoff`` that answers a spreadsheet."""
     contents = [response.get("content", {}) for response in operation.get("responses", {}).values()]
-    return path.startswith(("/api/v1/records", "/api/v1/signoff")) and any(SPREADSHEET in c for c in contents)
+    return path.startswith(("/api/v1/records", "/api/v1/signoff", "/api/v1/exports/records")) and any(
+        SPREADSHEET in c or CSV in c for c in contents
+    )
 
 
 def test_every_record_bearing_endpoint_is_in_the_scope_matrix(client, app):

@@ -227,6 +227,15 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.get("/api/v1/delay-notices", headers=admin))
     ok(c.get(f"/api/v1/delay-notices/{filed['id']}", headers=admin))
 
+    # Exports (issue 17): records as CSV, a statistics table and a drill-down as xlsx and CSV, the monthly report.
+    ok(c.get("/api/v1/exports/records.csv?flagged=false", headers=admin))
+    city = auth(regulator)
+    ok(c.get("/api/v1/exports/stats/table.xlsx?indicators=on_time_rate,signed_rate&group_by=district", headers=city))
+    ok(c.get("/api/v1/exports/stats/table.csv?indicators=elevators_in_use&group_by=maintenance_unit", headers=city))
+    ok(c.get("/api/v1/exports/stats/drill.xlsx?indicator=elevators_in_use", headers=city))
+    ok(c.get("/api/v1/exports/stats/drill.csv?indicator=signed_rate&part=denominator", headers=city))
+    ok(c.get(f"/api/v1/exports/monthly-report?month={today.strftime('%Y-%m')}", headers=city))
+
     # The data interface's platforms: the operator's, the unit admin's, the public list, the platform's own keys.
     exercise_platform_lifecycle_routes(c, ok, operator, world.unit, world.admin)
 

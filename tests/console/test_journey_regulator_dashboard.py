@@ -1,5 +1,6 @@
-"""Journey: a city regulator and a district regulator open their dashboards; each sees only their own figures,
-the charts are drawn (ECharts fetched only then), and the cards link to the lists they count."""
+"""Journey: the inspection body's dashboard (list totals, city-wide): the figures, the charts drawn (ECharts
+fetched only then), the cards linking to the lists they count; the operator's home keeps its registrations figure
+beside the statistics (tests/console/test_journey_statistics.py covers the regulators' statistics homes)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 from miniback.extensions import db
 from miniback.models import Account, Elevator, utcnow
 from miniback.records.due import file_delay_notice
+from miniback.statistics.rollup import catch_up
 from signoff.confirmation import apply_default_confirmations
 from signoff.operations import object_to, sign
 from tests.console.conftest import Desk, give_password
@@ -90,10 +92,9 @@ def _dashboard(desk: Desk) -> None:
     desk.page.wait_for_load_state("networkidle")
 
 
-def test_city_and_district_regulators_see_their_own_figures_and_charts(app: Flask, desk: Desk, browser: Any):
+def test_the_inspectors_city_wide_dashboard_counts_the_lists(app: Flask, desk: Desk, browser: Any):
     _city_of_two_districts()
-    city = give_password(make_authority("regulator"), "city-regulator")
-    district = give_password(make_authority("regulator", "天河区"), "tianhe-regulator")
+    city = give_password(make_authority("inspector"), "inspector")
     _visitor(desk)
     scripts: list[str] = []
     desk.page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
@@ -105,8 +106,8 @@ def test_city_and_district_regulators_see_their_own_figures_and_charts(app: Flas
     _dashboard(desk)
     assert [url for url in scripts if "echarts" in url], "the dashboard fetches ECharts when it draws"
     page = desk.page
-    assert page.get_by_role("heading", name="全市监管概览").is_visible()
-    assert page.get_by_text("完整的统计（趋势、排名").is_visible()
+    assert page.get_by_role("heading", name="检验工作概览").is_visible()
+    assert page.get_by_text("检验机构查看记录，不看排名").is_visible()
     figures = _figures(desk)
     # This week's: today's five, and the default-confirmed one of two days ago if that day is in this week too.
     today = today_shanghai()
@@ -153,31 +154,6 @@ def test_city_and_district_regulators_see_their_own_figures_and_charts(app: Flas
     desk.shot("city-dashboard-tablet")
     page.set_viewport_size({"width": 1440, "height": 900})
 
-    # The district regulator: 天河区 only, elevators by type instead of by district.
-    desk.login(district.username)
-    _dashboard(desk)
-    assert page.get_by_role("heading", name="天河区监管概览").is_visible()
-    figures = _figures(desk)
-    assert figures.pop("records-week") == "3条"  # all of 天河区's records are today's
-    assert figures == {
-        "elevators": "3台",
-        "overdue": "2台",
-        "overdue-unexcused": "1台",
-        "records-today": "3条",
-        "objection-open": "1条",
-    }
-    assert _signoff_legend(desk) == {
-        "signed": "1",
-        "default_confirmed": "0",
-        "objected": "1",
-        "objection_resolved": "0",
-        "pending": "1",
-    }
-    bars = _chart_text(desk, "elevators")
-    assert "海珠区" not in bars and "曳引与强制驱动" in bars and "扶梯与人行道" in bars, bars
-    assert re.search(r"曳引与强制驱动[^0-9]*2", bars) and re.search(r"扶梯与人行道[^0-9]*1", bars), bars
-    desk.shot("district-dashboard")
-
 
 def _wait_redrawn(desk: Desk, width: float) -> None:
     """The bar chart's canvas was redrawn at a new width that fills its card again."""
@@ -190,9 +166,10 @@ def _wait_redrawn(desk: Desk, width: float) -> None:
     raise AssertionError(f"the chart kept its width {width} after the window changed")
 
 
-def test_operator_and_inspector_homes_are_city_wide_dashboards(app: Flask, desk: Desk):
+def test_operator_home_has_registrations_beside_the_statistics_and_inspector_home_the_dashboard(app: Flask, desk: Desk):
     _city_of_two_districts()
     make_maintenance_unit(status="pending")
+    catch_up()
     operator = give_password(make_authority("platform_operator"), "operator")
     inspector = give_password(make_authority("inspector"), "inspector")
     db.session.commit()
@@ -202,7 +179,7 @@ def test_operator_and_inspector_homes_are_city_wide_dashboards(app: Flask, desk:
     _dashboard(desk)
     assert desk.page.get_by_role("heading", name="平台运行概览").is_visible()
     figures = _figures(desk)
-    assert figures["registrations"] == "1家" and figures["elevators"] == "5台", figures
+    assert figures["registrations"] == "1家" and figures["elevators_in_use"] == "5台", figures
     registrations = desk.page.locator("[data-figure=registrations]").get_attribute("href")
     assert registrations == "/console/platform/registrations"
     desk.shot("operator-dashboard")
@@ -215,10 +192,10 @@ def test_operator_and_inspector_homes_are_city_wide_dashboards(app: Flask, desk:
     desk.shot("inspector-dashboard")
 
 
-def test_a_regulator_without_any_data_sees_empty_charts_that_say_so(app: Flask, desk: Desk):
-    regulator = Account(role="regulator", name="越秀区市场监管局", district="越秀区")
+def test_an_inspector_without_any_data_sees_empty_charts_that_say_so(app: Flask, desk: Desk):
+    regulator = Account(role="inspector", name="广州市特种设备检测研究院")
     db.session.add(regulator)
-    give_password(regulator, "yuexiu")
+    give_password(regulator, "inspector-empty")
     _visitor(desk)
     desk.login(regulator.username)
     _dashboard(desk)

@@ -111,6 +111,24 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         elevators = call(f"{base}/elevators?per_page=100", token=token)
         assert elevators["total"] == 12
         assert {e["elevator_type"] for e in elevators["items"]} == {"traction", "hydraulic", "dumbwaiter", "escalator"}
+        # The statistics over the seeded history: the console screen, the API's table (every district with records
+        # has figures, on time and late), the export of the same table.
+        console_stats = re.search(r"统计分析 \(市监管部门 regulator-city.*\n\s+(\S+)", printed).group(1)
+        assert console_stats.startswith(f"http://127.0.0.1:{port}/console/statistics?from="), printed
+        assert '<div id="app">' in fetch(console_stats)
+        city = call(f"{base}/auth/login", {"username": "regulator-city", "password": password})["token"]
+        table = call(re.search(r"统计指标表 \(API\):\s+(\S+)", printed).group(1), token=city)
+        assert table["group_by"] == "district" and table["from"] < table["to"]
+        total = table["total"]["values"]
+        assert 50 < total["on_time_rate"]["value"] < 100 and total["overdue_unexcused"]["value"] >= 2, total
+        assert 0 < total["default_confirmed_rate"]["value"] < total["signed_rate"]["value"] < 100, total
+        maintained = [row for row in table["rows"] if row["values"]["signed_rate"]["denominator"]]
+        assert len(maintained) == 5, table["rows"]
+        export = urllib.request.Request(re.search(r"导出指标表 \(Excel\):\s+(\S+)", printed).group(1))
+        export.add_header("Authorization", f"Bearer {city}")
+        with urllib.request.urlopen(export, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+            assert response.read(2) == b"PK"
         # The mini-program log-in works against the demo's local WeChat stub.
         technician = call(f"{base}/auth/wechat/login", {"code": "demo:tech1"})
         assert technician["account"]["role"] == "technician"

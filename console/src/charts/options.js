@@ -90,3 +90,67 @@ export function stackedBarOption(days, series, { unit = '条', emptyText = '暂�
     })),
   }
 }
+
+/** A line of one indicator over time (statistics series): `points` [{name, value}] (null: no figure that period,
+ * drawn as a gap, never as a zero); `unit` after the values. */
+export function lineOption(points, { unit = '', color = '#2f7de1', emptyText = '暂无数据' } = {}) {
+  const any = points.some((point) => point.value !== null && point.value !== undefined)
+  return {
+    ...ANIMATION,
+    ...aria({ excludeDimensionId: [0] }),
+    textStyle: { fontFamily: FONT },
+    title: any ? undefined : emptyTitle(emptyText),
+    tooltip: {
+      trigger: 'axis',
+      valueFormatter: (value) => (value === null || value === undefined ? '—' : value + (unit ? ' ' + unit : '')),
+    },
+    grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
+    xAxis: {
+      type: 'category',
+      data: points.map((point) => point.name),
+      axisLabel: { rotate: points.length > 12 ? 40 : 0 },
+    },
+    yAxis: { type: 'value', axisLabel: { formatter: unit === '%' ? '{value}%' : '{value}' } },
+    series: [
+      {
+        type: 'line',
+        connectNulls: false,
+        symbolSize: 7,
+        itemStyle: { color },
+        label: { show: points.length <= 12, position: 'top' },
+        data: points.map((point) => ({ name: point.name, value: point.value })),
+        cursor: 'pointer',
+      },
+    ],
+  }
+}
+
+/** Horizontal bars of a ranking, first at the top: `rows` [{name, value}]. */
+export function rankingOption(rows, { unit = '', color = '#e6a23c', emptyText = '暂无数据' } = {}) {
+  const any = rows.some((row) => row.value !== null && row.value !== undefined)
+  const reversed = [...rows].reverse()
+  return {
+    ...ANIMATION,
+    ...aria({ excludeDimensionId: [0] }),
+    textStyle: { fontFamily: FONT },
+    title: any ? undefined : emptyTitle(emptyText),
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      valueFormatter: (value) => (value === null || value === undefined ? '—' : value + (unit ? ' ' + unit : '')),
+    },
+    grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+    xAxis: { type: 'value', axisLabel: { formatter: unit === '%' ? '{value}%' : '{value}' } },
+    yAxis: { type: 'category', data: reversed.map((row) => row.name), axisLabel: { width: 160, overflow: 'truncate' } },
+    series: [
+      {
+        type: 'bar',
+        barMaxWidth: 18,
+        itemStyle: { color, borderRadius: [0, 3, 3, 0] },
+        label: { show: true, position: 'right' },
+        data: reversed.map((row) => ({ name: row.name, value: row.value })),
+        cursor: 'pointer',
+      },
+    ],
+  }
+}

@@ -9,6 +9,7 @@ export const MENU_GROUPS = [
   { key: 'overdue', label: '逾期与延期' },
   { key: 'supervision', label: '监管' },
   { key: 'platform', label: '平台管理' },
+  { key: 'statistics', label: '统计分析' },
 ]
 
 export function menuFor(routes, role) {
