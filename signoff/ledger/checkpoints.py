@@ -179,7 +179,11 @@ _checkpoint = LedgerCheckpoint.__table__
 _ENTRY_WITH_LEAF = select(*_entry.c, _leaf.c.leaf_index).select_from(
     _entry.outerjoin(_leaf, _leaf.c.entry_id == _entry.c.id)
 )
-_CHECKPOINT = select(_checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at)
+_signature = LedgerCheckpointSignature.__table__
+# A checkpoint with its signed note (None for one published before checkpoints were signed).
+_CHECKPOINT = select(
+    _checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at, _signature.c.signed_note
+).select_from(_checkpoint.outerjoin(_signature, _signature.c.tree_size == _checkpoint.c.tree_size))
 
 
 def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None) -> RowMapping | None:
@@ -195,7 +199,8 @@ def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None
 
 
 def checkpoint_for_proof(tree_size: int | None = None) -> RowMapping | None:
-    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at); None if absent."""
+    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at, signed_note); None if
+    absent."""
     if tree_size is None:
         query = _CHECKPOINT.order_by(_checkpoint.c.tree_size.desc()).limit(1)
     else:
