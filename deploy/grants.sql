@@ -12,6 +12,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_assignment` TO 'min
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_due` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_location` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_checkpoint` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`ledger_checkpoint_signature` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_entry` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE ON `miniback`.`ledger_head` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_leaf` TO 'miniback_app'@'%';
@@ -37,6 +38,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft` TO 'miniback_a
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_technician` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_verification` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signature_image` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signoff_event` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`signoff_state` TO 'miniback_app'@'%';

@@ -45,6 +45,22 @@ APPEND_ONLY_TABLES: set[str] = {
 APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
 # The platform interface's evidence (issue 15).
 APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
+# Verification codes and checkpoint signatures (issue 18).
+APPEND_ONLY_TABLES |= {"record_verification", "ledger_checkpoint_signature"}
+
+
+def _test_log_key() -> str:
+    """One Ed25519 log key for this test process, in a fresh temporary folder: checkpoints are signed with it."""
+    import tempfile
+
+    from signoff.ledger.logkey import write_new_key
+
+    path = Path(tempfile.mkdtemp(prefix="miniback-log-key-")) / "ledger-log-key.pem"
+    write_new_key(path)
+    return str(path)
+
+
+TEST_LOG_KEY_PATH = _test_log_key()
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:
@@ -61,6 +77,7 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         "WECHAT_TIMEOUT_SECONDS": 2,
         # Callbacks go to receivers on this machine (tests/platform).
         "PLATFORM_CALLBACK_ALLOW_PRIVATE": True,
+        "LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
     }
     config.update(overrides)
     return config

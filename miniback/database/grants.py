@@ -26,6 +26,9 @@ APPEND_ONLY_FOR_APP = (
     "platform_request",
     "platform_upload",
     "platform_client_event",
+    # Each record's verification code and each checkpoint's signature (issue 18).
+    "record_verification",
+    "ledger_checkpoint_signature",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)

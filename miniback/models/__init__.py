@@ -72,6 +72,7 @@ from miniback.models.signoff import (
 )
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
+from miniback.models.verification import LedgerCheckpointSignature, RecordVerification
 
 __all__ = [
     "CALLBACK_STATUSES",
@@ -145,4 +146,6 @@ __all__ = [
     "UTCDateTime",
     "UseUnit",
     "utcnow",
+    "LedgerCheckpointSignature",
+    "RecordVerification",
 ]
