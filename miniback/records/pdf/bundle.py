@@ -16,7 +16,7 @@ from datetime import date
 from miniback.errors import NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, Elevator, MaintenanceRecord, MaintenanceUnit
-from miniback.records.pdf.layout import RecordDocument
+from miniback.records.pdf.layout import RecordDocument, finish
 from miniback.records.pdf.sheet import load_sheets
 from miniback.records.pdf.signing import sign_pdf
 from miniback.records.queries import RecordFilters, all_record_rows, count_records_up_to
@@ -52,7 +52,10 @@ def check_scope(scope: BundleScope) -> None:
     if (scope.elevator_id is None) == (scope.maintenance_unit_id is None):
         raise ValidationFailed(
             "请指定一部电梯或一个维保单位（二者选一）",
-            fields={"elevator_id": "电梯与维保单位须且只能指定一个", "maintenance_unit_id": "电梯与维保单位须且只能指定一个"},
+            fields={
+                "elevator_id": "电梯与维保单位须且只能指定一个",
+                "maintenance_unit_id": "电梯与维保单位须且只能指定一个",
+            },
             code="bundle_subject",
         )
     if scope.date_from > scope.date_to:
@@ -128,4 +131,4 @@ def bundle_pdf(actor: Account, scope: BundleScope, progress: Progress | None = N
         done += len(records)
         if progress is not None:
             progress(done, len(ids))
-    return sign_pdf(bytes(pdf.output()))
+    return sign_pdf(finish(pdf))

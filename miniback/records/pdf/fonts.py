@@ -115,6 +115,7 @@ def _measured(path: Path, embed_path: Path) -> _Measured:
         scratch = FPDF()
         scratch.add_font(FAMILY, fname=str(path))
         font = scratch.fonts[FAMILY]
+        assert isinstance(font, TTFFont)
         return _Measured(path, embed_path, font, frozenset(font.cmap))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import qrcode
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from miniback.records.calendar import SHANGHAI
 from miniback.records.pdf import fonts
@@ -121,7 +122,8 @@ class RecordDocument(FPDF):
     def _wrap(self, text: str, width: float) -> list[str]:
         """``text`` broken into lines no wider than ``width`` (mm): at any character (Chinese has no spaces), but
         at a space when a Latin word would be cut."""
-        widths = self.current_font.cw
+        assert isinstance(self.current_font, TTFFont)
+        widths: dict[int, float] = self.current_font.cw
         per_unit = self.font_size / 1000
         lines: list[str] = []
         for paragraph in text.split("\n"):
@@ -292,12 +294,22 @@ class RecordDocument(FPDF):
         self.set_font(self.family, size=16)
         self.cell(0, 9, TITLE, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.family, size=9.5)
-        self.cell(0, 5.5, f"记录编号 #{sheet.record_id}    {sheet.category}    维保日期 {sheet.maintenance_day.isoformat()}",
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            0,
+            5.5,
+            f"记录编号 #{sheet.record_id}    {sheet.category}    维保日期 {sheet.maintenance_day.isoformat()}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_text_color(*MUTED)
         self.set_font(self.family, size=8)
-        self.cell(0, 4.5, "依据 TSG T5002-2017《电梯维护保养规则》与广州市无纸化维保工作通知生成，记录提交后不可更改",
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            0,
+            4.5,
+            "依据 TSG T5002-2017《电梯维护保养规则》与广州市无纸化维保工作通知生成，记录提交后不可更改",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_text_color(*INK)
         if sheet.verification_url:
             qr_x = self.w - self.r_margin - QR_SIZE_MM
@@ -309,50 +321,64 @@ class RecordDocument(FPDF):
         self.set_y(max(self.get_y(), top + QR_SIZE_MM + 4))
         self.set_x(self.l_margin)
         for corrected_by in sheet.superseded_by:
-            self._banner(f"本记录已被更正：以更正记录 #{corrected_by} 为准（本记录保留备查，内容未被改动）", WARN_FILL, WARN_INK)
+            self._banner(
+                f"本记录已被更正：以更正记录 #{corrected_by} 为准（本记录保留备查，内容未被改动）", WARN_FILL, WARN_INK
+            )
         if sheet.supersedes_id is not None:
             self._banner(f"本记录是对记录 #{sheet.supersedes_id} 的更正", NOTE_FILL, NOTE_INK)
         for note in sheet.notes:
             self._banner(note, NOTE_FILL, NOTE_INK)
 
         self._section(1, "电梯")
-        self._fields([
-            ("设备代码", _or_dash(sheet.device_code)),
-            ("注册代码", _or_dash(sheet.registration_code)),
-            ("使用登记证编号", _or_dash(sheet.use_certificate_no)),
-            ("应急救援识别码", _or_dash(sheet.rescue_code)),
-            ("电梯类型", sheet.elevator_type),
-            ("所在区", sheet.district),
-            ("地址", sheet.address),
-            ("安装位置", _or_dash(sheet.position)),
-        ])
+        self._fields(
+            [
+                ("设备代码", _or_dash(sheet.device_code)),
+                ("注册代码", _or_dash(sheet.registration_code)),
+                ("使用登记证编号", _or_dash(sheet.use_certificate_no)),
+                ("应急救援识别码", _or_dash(sheet.rescue_code)),
+                ("电梯类型", sheet.elevator_type),
+                ("所在区", sheet.district),
+                ("地址", sheet.address),
+                ("安装位置", _or_dash(sheet.position)),
+            ]
+        )
         self._section(2, "使用单位与维保单位")
-        self._fields([
-            ("使用单位", _or_dash(sheet.use_unit_name)),
-            ("维保单位", sheet.maintenance_unit_name),
-            ("维保单位电话", sheet.maintenance_unit_phone),
-            ("24小时应急电话", sheet.maintenance_unit_emergency_phone),
-        ])
+        self._fields(
+            [
+                ("使用单位", _or_dash(sheet.use_unit_name)),
+                ("维保单位", sheet.maintenance_unit_name),
+                ("维保单位电话", sheet.maintenance_unit_phone),
+                ("24小时应急电话", sheet.maintenance_unit_emergency_phone),
+            ]
+        )
         self._section(3, "维保作业")
-        self._fields([
-            ("维保类别", sheet.category),
-            ("维保日期", sheet.maintenance_day.isoformat()),
-            ("签到时间", local_time(sheet.check_in_at)),
-            ("签退时间", local_time(sheet.check_out_at)),
-            ("作业时长", duration_text(sheet.duration_seconds)),
-            ("签到/签退距离", f"{_or_dash(sheet.check_in_distance_m)} 米 / {_or_dash(sheet.check_out_distance_m)} 米"),
-            ("设备端提交", local_time(sheet.device_submitted_at)),
-            ("服务器接收", local_time(sheet.received_at)),
-            ("逾期上传", "是（维保当日之后上传）" if sheet.late_upload else "否"),
-            ("异常标记", "、".join(sheet.flags) if sheet.flags else "无"),
-            ("数据来源", sheet.source),
-            ("检查项目版本", sheet.template_version),
-        ])
+        self._fields(
+            [
+                ("维保类别", sheet.category),
+                ("维保日期", sheet.maintenance_day.isoformat()),
+                ("签到时间", local_time(sheet.check_in_at)),
+                ("签退时间", local_time(sheet.check_out_at)),
+                ("作业时长", duration_text(sheet.duration_seconds)),
+                (
+                    "签到/签退距离",
+                    f"{_or_dash(sheet.check_in_distance_m)} 米 / {_or_dash(sheet.check_out_distance_m)} 米",
+                ),
+                ("设备端提交", local_time(sheet.device_submitted_at)),
+                ("服务器接收", local_time(sheet.received_at)),
+                ("逾期上传", "是（维保当日之后上传）" if sheet.late_upload else "否"),
+                ("异常标记", "、".join(sheet.flags) if sheet.flags else "无"),
+                ("数据来源", sheet.source),
+                ("检查项目版本", sheet.template_version),
+            ]
+        )
         self._section(4, "维保人员")
         self._table(
             ["姓名", "角色", "作业人员证书编号"],
             [0.3, 0.3, 0.4],
-            ([technician.name, technician.role, _or_dash(technician.certificate_no)] for technician in sheet.technicians),
+            (
+                [technician.name, technician.role, _or_dash(technician.certificate_no)]
+                for technician in sheet.technicians
+            ),
         )
         self._section(5, f"维保项目（{len(sheet.checklist)} 项）")
         self._table(
@@ -374,8 +400,10 @@ class RecordDocument(FPDF):
             self._table(
                 ["更换配件", "型号", "数量"],
                 [0.45, 0.35, 0.2],
-                ([_or_dash(part.get("name")), _or_dash(part.get("model")), _or_dash(part.get("quantity"))]
-                 for part in sheet.replaced_parts),
+                (
+                    [_or_dash(part.get("name")), _or_dash(part.get("model")), _or_dash(part.get("quantity"))]
+                    for part in sheet.replaced_parts
+                ),
             )
         else:
             self.cell(0, 5, "更换配件：无", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -389,8 +417,9 @@ class RecordDocument(FPDF):
         else:
             self.cell(0, 5, "发现隐患：无", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
-        self.multi_cell(0, 5, f"备注：{_or_dash(sheet.remarks)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                        wrapmode=WrapMode.CHAR)
+        self.multi_cell(
+            0, 5, f"备注：{_or_dash(sheet.remarks)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR
+        )
 
         self._section(7, "签名")
         self._signatures(sheet)
@@ -444,12 +473,18 @@ class RecordDocument(FPDF):
             else:
                 pairs += [
                     ("默克尔树叶序号", str(proof.leaf_index)),
-                    ("包含本记录的检查点",
-                     f"树大小 {proof.checkpoint_tree_size}，发布于 {local_time(proof.checkpoint_created_at)}"),
+                    (
+                        "包含本记录的检查点",
+                        f"树大小 {proof.checkpoint_tree_size}，发布于 {local_time(proof.checkpoint_created_at)}",
+                    ),
                     ("检查点根哈希", _or_dash(proof.checkpoint_root_hash)),
                 ]
+                mark = {True: "✓ ", False: "× ", None: ""}[proof.signature_verified]
+                pairs.append(("检查点签名", f"{mark}{_or_dash(proof.signature_text)}"))
+                if proof.signed_note:
+                    pairs.append(("签名检查点（C2SP signed note）", proof.signed_note.rstrip("\n")))
         if sheet.verification_url:
-            pairs.append(("核验地址", sheet.verification_url))
+            pairs.append(("核验地址（扫描右上角二维码）", sheet.verification_url))
         self._fields(pairs, columns=1)
 
     # --- the bundle ---------------------------------------------------------------------------------------------
@@ -520,13 +555,24 @@ def _signoff_text(signoff: Signoff | None) -> str:
     for objection in signoff.objections:
         lines.append(f"异议（{local_time(objection.at)}，{_or_dash(objection.who)}）：{_or_dash(objection.detail)}")
     for resolution in signoff.resolutions:
-        lines.append(f"异议处理（{local_time(resolution.at)}，{_or_dash(resolution.who)}）：{_or_dash(resolution.detail)}")
+        lines.append(
+            f"异议处理（{local_time(resolution.at)}，{_or_dash(resolution.who)}）：{_or_dash(resolution.detail)}"
+        )
     if signoff.objection_open:
         lines.append("异议尚未处理")
     return "\n".join(lines)
 
 
+def finish(pdf: FPDF) -> bytes:
+    """The written document; its fonts' files are closed (each document opened its own)."""
+    data = bytes(pdf.output())
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            font.close()
+    return data
+
+
 def render_document(title: str, subject: str, build: Callable[[RecordDocument], None]) -> bytes:
     pdf = RecordDocument(title=title, subject=subject)
     build(pdf)
-    return bytes(pdf.output())
+    return finish(pdf)

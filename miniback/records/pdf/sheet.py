@@ -31,7 +31,10 @@ from miniback.models import (
     SignoffState,
     UseUnit,
 )
-from miniback.platform.uploads import SOURCE_PREFIX
+from miniback.models.verification import RecordVerification
+from miniback.records.verification import verification_url
+from signoff.ledger.logkey import log_key, stored_signed_note
+from signoff.ledger.signed_note import NoteError, verify_signed_checkpoint
 
 ELEVATOR_TYPE_NAMES = {
     "traction": "曳引与强制驱动电梯",
@@ -63,6 +66,8 @@ EVENT_NAMES = {
     "objection_resolved": "异议已处理",
     "reopened": "重新开启签名确认",
 }
+# ``miniback.platform.uploads.SOURCE_PREFIX`` (that layer sits above this one): a platform upload's ``source``.
+SOURCE_PREFIX = "platform:"
 FLAG_NAMES = {"flag_distance": "位置偏离", "flag_duration": "时长过短", "flag_overlap": "时间重叠"}
 TECHNICIAN_ROLE_NAMES = {"primary": "主维保人员", "second": "第二维保人员"}
 
@@ -123,6 +128,10 @@ class Proof:
     checkpoint_tree_size: int | None = None
     checkpoint_root_hash: str | None = None
     checkpoint_created_at: datetime | None = None
+    # The checkpoint's C2SP signed note and whether it verifies under the platform's log key (None: unsigned).
+    signed_note: str | None = None
+    signature_verified: bool | None = None
+    signature_text: str | None = None
 
 
 @dataclass
@@ -197,7 +206,7 @@ class RecordSheet:
         yield from self.notes
 
 
-def _by_id(columns: list[Any], ids: Iterable[int | None]) -> dict[Any, Any]:
+def _by_id(columns: list[Any], ids: Iterable[Any]) -> dict[Any, Any]:
     wanted = {value for value in ids if value is not None}
     if not wanted:
         return {}
@@ -218,6 +227,21 @@ def _first_checkpoint_including(leaf_index: int) -> Any:
         .order_by(LedgerCheckpoint.tree_size)
         .limit(1)
     ).first()
+
+
+def _checkpoint_signature(tree_size: int, root_hash: str) -> tuple[str | None, bool | None, str]:
+    """The checkpoint's signed note, checked here as the verification page checks it."""
+    note = stored_signed_note(tree_size)
+    if note is None:
+        return None, None, "该检查点没有日志密钥的签名"
+    key = log_key()
+    try:
+        signed = verify_signed_checkpoint(note, key)
+    except NoteError as exc:
+        return note, False, f"签名无效：{exc}"
+    if signed.tree_size != tree_size or signed.root_hash.hex() != root_hash:
+        return note, False, "已签名的检查点与数据库中的检查点不符"
+    return note, True, f"由平台日志密钥 {key.name}（编号 {key.key_id.hex()}）签署，出具本文件时已核验"
 
 
 def _source_names(records: list[MaintenanceRecord]) -> dict[str, str]:
@@ -312,7 +336,10 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
     image_hashes = {record.signature_sha256 for record in records} | {
         event.signature_hash for rows in events.values() for event in rows if event.signature_hash
     }
-    images = {row.sha256: row.content for row in _by_id([SignatureImage.sha256, SignatureImage.content], image_hashes).values()}
+    images = {
+        row.sha256: row.content
+        for row in _by_id([SignatureImage.sha256, SignatureImage.content], image_hashes).values()
+    }
     entries = {
         row.ref_id: row
         for row in db.session.execute(
@@ -335,6 +362,14 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
         .order_by(MaintenanceRecord.id)
     )
     sources = _source_names(records)
+    codes = {
+        row.record_id: row.code
+        for row in db.session.execute(
+            db.select(RecordVerification.record_id, RecordVerification.code).where(
+                RecordVerification.record_id.in_(ids)
+            )
+        )
+    }
     sheets = []
     for record in records:
         content = json.loads(record.canonical_content) if "canonical_content" in vars(record) else {}
@@ -348,6 +383,11 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
         proof = None
         if entry is not None:
             checkpoint = _first_checkpoint_including(entry.leaf_index) if entry.leaf_index is not None else None
+            note, verified, note_text = (
+                _checkpoint_signature(int(checkpoint.tree_size), checkpoint.root_hash)
+                if checkpoint is not None
+                else (None, None, None)
+            )
             proof = Proof(
                 entry_id=entry.id,
                 chain_pos=entry.chain_pos,
@@ -357,6 +397,9 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
                 checkpoint_tree_size=checkpoint.tree_size if checkpoint else None,
                 checkpoint_root_hash=checkpoint.root_hash if checkpoint else None,
                 checkpoint_created_at=checkpoint.created_at if checkpoint else None,
+                signed_note=note,
+                signature_verified=verified,
+                signature_text=note_text,
             )
         trail = [
             Event(record.check_in_at, "签到", detail=_distance_text(record.check_in_distance_m)),
@@ -365,8 +408,12 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
         if record.device_submitted_at is not None:
             trail.append(Event(record.device_submitted_at, "设备端提交"))
         trail += [
-            Event(event.occurred_at, EVENT_NAMES.get(event.kind, event.kind), names.get(event.actor_id or 0),
-                  _event_detail(event))
+            Event(
+                event.occurred_at,
+                EVENT_NAMES.get(event.kind, event.kind),
+                names.get(event.actor_id or 0),
+                _event_detail(event),
+            )
             for event in record_events
         ]
         if not any(event.kind == "submitted" for event in record_events):
@@ -418,6 +465,7 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
                 events=sorted(trail, key=lambda event: event.at),
                 content_hash=record.content_hash,
                 proof=proof,
+                verification_url=verification_url(codes[record.id]) if record.id in codes else None,
             )
         )
     return sheets

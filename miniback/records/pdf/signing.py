@@ -149,7 +149,9 @@ def document_signer() -> signers.SimpleSigner:
         key_path, cert_path = app.config.get("PDF_SIGNING_KEY_PATH"), app.config.get("PDF_SIGNING_CERT_PATH")
         if not key_path or not cert_path:
             if app.config["ENV_MODE"] == "production":
-                raise ConfigError("production mode needs MINIBACK_PDF_SIGNING_KEY_PATH and MINIBACK_PDF_SIGNING_CERT_PATH")
+                raise ConfigError(
+                    "production mode needs MINIBACK_PDF_SIGNING_KEY_PATH and MINIBACK_PDF_SIGNING_CERT_PATH"
+                )
             key_path, cert_path = _ensure_demo_pair(Path(app.instance_path))
         signer = load_signer(key_path, cert_path)
         app.extensions[_EXTENSION] = signer
@@ -176,4 +178,3 @@ def sign_pdf(data: bytes) -> bytes:
     )
     output = signers.sign_pdf(writer, metadata, signer=document_signer())
     return output.getvalue()
-
