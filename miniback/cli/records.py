@@ -36,7 +36,8 @@ def _reader(username: str | None) -> Account:
 
 @records_cli.command(
     "bundle",
-    help=f"把一部电梯或一个维保单位在一段时间内的维保记录汇编为一个带目录、经平台签名的 PDF（最多 {MAX_BUNDLE_RECORDS} 份）。",
+    help=f"把一部电梯或一个维保单位在一段时间内的维保记录汇编为一个带目录、经平台签名的 PDF"
+    f"（最多 {MAX_BUNDLE_RECORDS} 份）。",
 )
 @click.option("--elevator", "elevator_id", type=int, default=None, help="电梯 id（与 --unit 二者选一）")
 @click.option("--unit", "maintenance_unit_id", type=int, default=None, help="维保单位 id（与 --elevator 二者选一）")
