@@ -70,6 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from signoff.ledger.logkey import check_log_key
 
         check_log_key(app.config)  # outside production the key is generated when first needed
+        from miniback.records.pdf.signing import check_document_key
+
+        check_document_key(app.config)  # the record PDFs' signing key; generated when first needed elsewhere
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, the one this app keeps
         app.json.ensure_ascii = False
     _trust_proxies(app)

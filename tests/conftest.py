@@ -63,6 +63,22 @@ def _test_log_key() -> str:
 TEST_LOG_KEY_PATH = _test_log_key()
 
 
+def _test_document_key() -> tuple[str, str]:
+    """One self-signed document key and certificate for this test process: record PDFs are signed with it."""
+    import tempfile
+
+    from miniback.records.pdf.signing import self_signed_pair
+
+    folder = Path(tempfile.mkdtemp(prefix="miniback-pdf-key-"))
+    key_pem, cert_pem = self_signed_pair("miniback 测试文档签名证书")
+    (folder / "key.pem").write_bytes(key_pem)
+    (folder / "cert.pem").write_bytes(cert_pem)
+    return str(folder / "key.pem"), str(folder / "cert.pem")
+
+
+TEST_PDF_SIGNING_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH = _test_document_key()
+
+
 def test_config(**overrides: Any) -> dict[str, Any]:
     config = {
         "TESTING": True,
@@ -78,6 +94,8 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         # Callbacks go to receivers on this machine (tests/platform).
         "PLATFORM_CALLBACK_ALLOW_PRIVATE": True,
         "LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
+        "PDF_SIGNING_KEY_PATH": TEST_PDF_SIGNING_KEY_PATH,
+        "PDF_SIGNING_CERT_PATH": TEST_PDF_SIGNING_CERT_PATH,
     }
     config.update(overrides)
     return config

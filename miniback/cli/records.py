@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from miniback.errors import ApiError
 from miniback.extensions import db
 from miniback.models import Account
 from miniback.records.pdf.bundle import MAX_BUNDLE_RECORDS, BundleScope, bundle_pdf
+from miniback.records.pdf.signing import self_signed_pair
 
 records_cli = AppGroup("records", help="维保记录：汇编 PDF")
 
@@ -70,6 +72,26 @@ def bundle_command(
     out.write_bytes(data)
     seconds = (datetime.now() - started).total_seconds()
     click.echo(f"已写入 {out}（{len(data) // 1024} KB，用时 {seconds:.1f} 秒）")
+
+
+@records_cli.command(
+    "document-key-new",
+    help="生成一对自签名的文档签名密钥（EC P-256）与证书，用于配置 MINIBACK_PDF_SIGNING_KEY_PATH / _CERT_PATH。"
+    "正式环境宜改用由证书机构签发的证书。",
+)
+@click.argument("key_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("cert_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", default="miniback 文档签名证书", help="证书的通用名称（CN）")
+def document_key_new_command(key_path: Path, cert_path: Path, name: str) -> None:
+    for path in (key_path, cert_path):
+        if path.exists():
+            raise CommandError(f"{path} 已存在，不会覆盖")
+    key_pem, cert_pem = self_signed_pair(name)
+    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key_pem)
+    cert_path.write_bytes(cert_pem)
+    click.echo(f"已写入密钥 {key_path}（仅本人可读）与证书 {cert_path}")
 
 
 COMMANDS = [records_cli]

@@ -7,7 +7,7 @@ import pytest
 
 from miniback import create_app
 from miniback.config import LOCAL_DEFAULTS, ConfigError
-from tests.conftest import ROOT, TEST_LOG_KEY_PATH
+from tests.conftest import ROOT, TEST_LOG_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH, TEST_PDF_SIGNING_KEY_PATH
 
 
 def production_settings(**overrides: Any) -> dict[str, Any]:
@@ -21,6 +21,8 @@ def production_settings(**overrides: Any) -> dict[str, Any]:
         "REDIS_URL": "redis://redis-host:6379/0",
         "PUBLIC_BASE_URL": "https://lift.example.gov.cn",
         "LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
+        "PDF_SIGNING_KEY_PATH": TEST_PDF_SIGNING_KEY_PATH,
+        "PDF_SIGNING_CERT_PATH": TEST_PDF_SIGNING_CERT_PATH,
     }
     settings.update(overrides)
     return settings
@@ -29,7 +31,15 @@ def production_settings(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def no_miniback_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production mode, with nothing coming from ``MINIBACK_*`` variables of the shell that runs the tests."""
-    for key in ("ENV_MODE", "REDIS_URL", "PUBLIC_BASE_URL", "WECHAT_SIGNOFF_TEMPLATE_ID", "LEDGER_LOG_KEY_PATH"):
+    for key in (
+        "ENV_MODE",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "WECHAT_SIGNOFF_TEMPLATE_ID",
+        "LEDGER_LOG_KEY_PATH",
+        "PDF_SIGNING_KEY_PATH",
+        "PDF_SIGNING_CERT_PATH",
+    ):
         monkeypatch.delenv(f"MINIBACK_{key}", raising=False)
 
 
@@ -125,6 +135,8 @@ def test_environment_variables_configure_the_app(monkeypatch):
     monkeypatch.setenv("MINIBACK_PUBLIC_BASE_URL", "https://lift.example.gov.cn")
     monkeypatch.setenv("MINIBACK_TOKEN_TTL_SECONDS", "60")
     monkeypatch.setenv("MINIBACK_LEDGER_LOG_KEY_PATH", TEST_LOG_KEY_PATH)
+    monkeypatch.setenv("MINIBACK_PDF_SIGNING_KEY_PATH", TEST_PDF_SIGNING_KEY_PATH)
+    monkeypatch.setenv("MINIBACK_PDF_SIGNING_CERT_PATH", TEST_PDF_SIGNING_CERT_PATH)
     app = create_app()
     assert app.config["WECHAT_APPID"] == "wxenv"
     assert app.config["TOKEN_TTL_SECONDS"] == 60
@@ -179,3 +191,19 @@ def test_the_demo_generates_its_log_key_once_in_the_instance_folder(tmp_path, mo
     with create_app({"ENV_MODE": "demo"}).app_context():
         assert log_key().public_bytes == first.public_bytes
     assert first.name == "127.0.0.1/ledger"
+
+
+@pytest.mark.parametrize("key", ["PDF_SIGNING_KEY_PATH", "PDF_SIGNING_CERT_PATH"])
+def test_production_refuses_to_start_without_the_document_key(no_miniback_environment, key):
+    settings = production_settings()
+    del settings[key]
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_KEY_PATH and MINIBACK_PDF_SIGNING_CERT_PATH"):
+        create_app(settings)
+
+
+def test_production_refuses_a_document_key_it_cannot_load(no_miniback_environment, tmp_path):
+    (tmp_path / "not-a-key.pem").write_text("hello")
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_KEY_PATH: cannot load"):
+        create_app(production_settings(PDF_SIGNING_KEY_PATH=str(tmp_path / "not-a-key.pem")))
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_CERT_PATH: cannot load"):
+        create_app(production_settings(PDF_SIGNING_CERT_PATH=str(tmp_path / "absent.pem")))

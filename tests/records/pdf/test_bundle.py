@@ -133,3 +133,16 @@ def test_the_cli_writes_the_bundle_with_progress(app, client, records, tmp_path)
     refused = runner.invoke(args=[*reversed_range, "--out", str(tmp_path / "x.pdf")])
     assert refused.exit_code == 1 and "结束日期不能早于开始日期" in refused.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_cli_writes_a_new_document_key_pair_and_never_overwrites_one(app, tmp_path):
+    from miniback.records.pdf.signing import load_signer
+
+    runner = app.test_cli_runner()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    result = runner.invoke(args=["records", "document-key-new", str(key), str(cert)])
+    assert result.exit_code == 0, result.output
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert load_signer(key, cert).signing_cert is not None
+    again = runner.invoke(args=["records", "document-key-new", str(key), str(cert)])
+    assert again.exit_code == 1 and "已存在" in again.output

@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from miniback.extensions import db
 from miniback.models import Elevator, MaintenanceUnit, UseUnit, utcnow
 from miniback.records.calendar import SHANGHAI
-from miniback.records.pdf.signing import DEFAULT_CERT_FILE
+from miniback.records.pdf.layout import render_document
+from miniback.records.pdf.signing import DEFAULT_CERT_FILE, sign_pdf
 from miniback.records.verification import verification_code_of, verification_url
 from signoff.ledger.checkpoints import build_checkpoint
 from tests.factories.record_pdf import full_record, pdf_text, qr_codes_on_first_page, squeezed
@@ -177,7 +178,7 @@ def test_a_name_outside_the_common_characters_still_prints(client, world):
 def test_the_pdf_carries_the_platforms_pades_signature(client, world, app):
     record = submitted_record(client, world.tech1, world.elevators[0])
     data = get_pdf(client, record["id"], world.admin).data
-    certificate = load_cert_from_pemder(str(f"{app.instance_path}/{DEFAULT_CERT_FILE}"))
+    certificate = load_cert_from_pemder(app.config["PDF_SIGNING_CERT_PATH"])
     (signature,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
     assert status.intact and status.valid and status.trusted
@@ -190,3 +191,24 @@ def test_the_pdf_carries_the_platforms_pades_signature(client, world, app):
     tampered[at + 8] ^= 0x01
     (broken,) = PdfFileReader(io.BytesIO(bytes(tampered)), strict=False).embedded_signatures
     assert not validate_pdf_signature(broken, ValidationContext(trust_roots=[certificate])).intact
+
+
+def test_outside_production_a_self_signed_document_key_is_made_once_in_the_instance_folder(tmp_path):
+    from miniback import create_app
+    from tests.conftest import test_config
+
+    config = test_config(PDF_SIGNING_KEY_PATH=None, PDF_SIGNING_CERT_PATH=None)
+    apps = []
+    for _ in range(2):
+        app = create_app(config)
+        app.instance_path = str(tmp_path)
+        apps.append(app)
+    signed = []
+    for app in apps:
+        with app.app_context():
+            signed.append(sign_pdf(render_document("t", "s", lambda pdf: pdf.add_cover("测试", [], 0))))
+    certificate = load_cert_from_pemder(str(tmp_path / DEFAULT_CERT_FILE))
+    for data in signed:
+        (signature,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
+        assert status.intact and status.valid and status.trusted
