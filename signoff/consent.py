@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, exists, insert, select, update
+from sqlalchemy.orm import aliased
 
 from miniback.errors import Conflict, ValidationFailed
 from miniback.extensions import db
@@ -149,9 +150,17 @@ def renew_overdue(use_unit_id: int, *, now: datetime, min_window: timedelta) -> 
     return ids, deadline
 
 
+_CONSENTING = aliased(UseUnit, name="consenting_unit")
+
+
 def consented_use_unit() -> ColumnElement[bool]:
-    """A sign-off row whose use unit has consented (the default confirmation applies to it)."""
-    return exists().where(UseUnit.id == SignoffState.use_unit_id, UseUnit.consent_id.is_not(None))
+    """A sign-off row whose use unit has consented (the default confirmation applies to it). On an alias of the
+    unit table, so a query that joins the unit itself keeps this subquery correlated to the sign-off row only."""
+    return (
+        exists()
+        .where(_CONSENTING.id == SignoffState.use_unit_id, _CONSENTING.consent_id.is_not(None))
+        .correlate(SignoffState)
+    )
 
 
 def awaiting_consent_scope(now: datetime) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@ rectification and suspension notices (五(一))."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -148,28 +149,35 @@ def give_consent_view(unit_id: int) -> Any:
 def awaiting_consent_view() -> Any:
     args = query_args(AwaitingConsentQuery)
     query = (
-        select(SignoffState, UseUnit.name)
-        .outerjoin(UseUnit, UseUnit.id == SignoffState.use_unit_id)
+        select(SignoffState)
         .where(awaiting_consent_scope(utcnow()), signoff_scope(current_account()))
         .order_by(SignoffState.deadline_at, SignoffState.record_id)
     )
     if args.use_unit_id is not None:
         query = query.where(SignoffState.use_unit_id == args.use_unit_id)
+    names: dict[int, str] = {}
 
-    def serialize(row: Any) -> dict[str, Any]:
-        state, name = row
+    def prepare(states: Sequence[SignoffState]) -> Sequence[SignoffState]:
+        unit_ids = {state.use_unit_id for state in states if state.use_unit_id is not None}
+        if unit_ids:
+            names.update(
+                db.session.execute(select(UseUnit.id, UseUnit.name).where(UseUnit.id.in_(unit_ids))).tuples().all()
+            )
+        return states
+
+    def serialize(state: SignoffState) -> dict[str, Any]:
         return AwaitingConsentOut(
             record_id=state.record_id,
             elevator_id=state.elevator_id,
             use_unit_id=state.use_unit_id,
-            use_unit_name=name,
+            use_unit_name=names.get(state.use_unit_id) if state.use_unit_id is not None else None,
             maintenance_unit_id=state.maintenance_unit_id,
             maintenance_day=state.maintenance_day,
             district=state.district,
             deadline_at=state.deadline_at,
         ).model_dump(mode="json")
 
-    return paginate(query, args.page, args.per_page, serialize=serialize)
+    return paginate(query, args.page, args.per_page, serialize=serialize, prepare=prepare)
 
 
 # ---- paperless approval --------------------------------------------------------------------------------------

@@ -144,13 +144,13 @@ class UnitWorld:
     elevators: list[Elevator] = field(default_factory=list)
 
 
-def make_world(district: str = "天河区") -> UnitWorld:
+def make_world(district: str = "天河区", *, consent: bool = True) -> UnitWorld:
     unit, admin = make_maintenance_unit()
     company = create_org_node(unit.id, None, "公司")
     branch = create_org_node(unit.id, company, "分公司")
     team1 = create_org_node(unit.id, branch, "一组")
     team2 = create_org_node(unit.id, branch, "二组")
-    use_unit, uu_admin = make_use_unit(district)
+    use_unit, uu_admin = make_use_unit(district, consent=consent)
     world = UnitWorld(
         unit=unit,
         admin=admin,

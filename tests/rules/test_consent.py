@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from jobs.signoff import run_default_confirmations
 from miniback.extensions import db
 from miniback.models import SignoffEvent, SignoffState, UseUnit, UseUnitConsent, utcnow
 from miniback.models.rules import current_rules
+from signoff.confirmation import apply_default_confirmations
 from signoff.consent import rule_versions
 from signoff.operations import current_state
 from tests.factories.registry import auth, make_authority, make_staff, make_use_unit, make_world
@@ -18,10 +18,16 @@ from tests.factories.signatures import manager_signature_b64
 from tests.factories.signoff import due_records
 
 
-def _without_consent(world) -> None:
-    """The unit as migration 0017 leaves an existing use unit: no consent on file."""
-    world.use_unit.consent_id = None
-    db.session.commit()
+def run_default_confirmations(deadline=None) -> int:
+    """What the deadline job does (chunk by chunk, committing each), in the test's app context."""
+    total = 0
+    while True:
+        now = utcnow()
+        confirmed = apply_default_confirmations(min(deadline, now) if deadline else now, 1000, now=now)
+        db.session.commit()
+        total += confirmed
+        if confirmed == 0:
+            return total
 
 
 def _count(model, *where) -> int:
@@ -130,8 +136,7 @@ def test_default_confirmation_names_the_consent_it_relied_on(app):
 
 
 def test_records_of_a_unit_without_consent_stay_overdue_and_unsigned_until_it_consents(client, app):
-    world = make_world()
-    _without_consent(world)
+    world = make_world(consent=False)  # as migration 0017 leaves an existing use unit: no consent on file
     ids = due_records(world, 2)
     regulator = make_authority("regulator", "天河区")
     db.session.commit()
@@ -203,8 +208,7 @@ def test_records_of_a_unit_without_consent_stay_overdue_and_unsigned_until_it_co
 def test_projection_rebuilt_from_events_keeps_the_renewed_deadline(client, app):
     from signoff.projection import rebuild_projection
 
-    world = make_world()
-    _without_consent(world)
+    world = make_world(consent=False)  # as migration 0017 leaves an existing use unit: no consent on file
     ids = due_records(world, 1)
     client.post(
         f"/api/v1/use-units/{world.use_unit.id}/consent",
