@@ -47,6 +47,8 @@ APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_che
 APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
 # Verification codes and checkpoint signatures (issue 18).
 APPEND_ONLY_TABLES |= {"record_verification", "ledger_checkpoint_signature"}
+# Issue 18's rules: use-unit consents, paperless and regulator-notice history.
+APPEND_ONLY_TABLES |= {"use_unit_consent", "paperless_event", "regulator_notice_subject", "regulator_notice_event"}
 
 
 def _test_log_key() -> str:
@@ -77,6 +79,7 @@ def _test_document_key() -> tuple[str, str]:
 
 
 TEST_PDF_SIGNING_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH = _test_document_key()
+
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ def create_blueprint() -> Blueprint:
         qr,
         record_pdf,
         records,
+        rules,
         sessions,
         signoff,
         staff,
@@ -39,6 +40,7 @@ def create_blueprint() -> Blueprint:
     for area in (*areas, platform, platform_callbacks, platform_keys, platforms, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
     api_v1.register_blueprint(record_pdf.bp)
+    api_v1.register_blueprint(rules.bp)  # issue 18: consent, paperless approval, regulator notices
     api_v1.after_request(_not_stored)
     return api_v1
 

@@ -61,6 +61,16 @@ from miniback.models.records import (
     UnitTemplate,
     UnitTemplateItem,
 )
+from miniback.models.rules import (
+    NOTICE_KINDS,
+    PAPERLESS_STATUSES,
+    PaperlessApplication,
+    PaperlessEvent,
+    RegulatorNotice,
+    RegulatorNoticeEvent,
+    RegulatorNoticeSubject,
+    UseUnitConsent,
+)
 from miniback.models.signoff import (
     PUSH_OUTCOMES,
     SIGNOFF_EVENT_KINDS,
@@ -148,4 +158,12 @@ __all__ = [
     "utcnow",
     "LedgerCheckpointSignature",
     "RecordVerification",
+    "NOTICE_KINDS",
+    "PAPERLESS_STATUSES",
+    "PaperlessApplication",
+    "PaperlessEvent",
+    "RegulatorNotice",
+    "RegulatorNoticeEvent",
+    "RegulatorNoticeSubject",
+    "UseUnitConsent",
 ]

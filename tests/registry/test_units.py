@@ -162,11 +162,11 @@ def test_unit_status_seen_by_the_token_check_is_reused_only_within_its_transacti
     token, _ = issue_token(world.tech1, 3600)
     db.session.commit()
     actor = account_for_token(token)
-    assert unit_status_read_by_token_check(actor) == (True, "active")
+    assert unit_status_read_by_token_check(actor) == (True, "active", None)
     require_active_unit(actor)
     db.session.commit()
     # A new transaction has not read the status yet: the access check reads it again and sees the suspension.
-    assert unit_status_read_by_token_check(actor) == (False, None)
+    assert unit_status_read_by_token_check(actor) == (False, None, None)
     world.unit.status = "suspended"
     db.session.commit()
     with pytest.raises(Forbidden):
