@@ -105,8 +105,9 @@ def seed(app: Flask, count: int) -> tuple[list[int], dict[str, str], int]:
         from signoff.ledger.checkpoints import build_checkpoint
 
         build_checkpoint()
+        headers = auth(world.admin)  # its token is committed with the checkpoint
         db.session.commit()
-        return ids, auth(world.admin), world.unit.id
+        return ids, headers, world.unit.id
 
 
 def peak_rss_mb() -> float:

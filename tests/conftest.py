@@ -81,7 +81,6 @@ def _test_document_key() -> tuple[str, str]:
 TEST_PDF_SIGNING_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH = _test_document_key()
 
 
-
 def test_config(**overrides: Any) -> dict[str, Any]:
     config = {
         "TESTING": True,

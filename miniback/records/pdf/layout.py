@@ -16,6 +16,7 @@ import qrcode
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 from fpdf.fonts import TTFFont
+from PIL import UnidentifiedImageError
 
 from miniback.records.calendar import SHANGHAI
 from miniback.records.pdf import fonts
@@ -255,12 +256,17 @@ class RecordDocument(FPDF):
         self.set_draw_color(170, 170, 170)
         self.rect(x, y, width, height)
         self.set_draw_color(0, 0, 0)
+        shown = False
         if png:
-            self.image(io.BytesIO(png), x=x + 1, y=y + 1, w=width - 2, h=height - 2, keep_aspect_ratio=True)
-        else:
+            try:
+                self.image(io.BytesIO(png), x=x + 1, y=y + 1, w=width - 2, h=height - 2, keep_aspect_ratio=True)
+                shown = True
+            except (UnidentifiedImageError, ValueError, OSError):
+                pass  # stored, hashed, but not a picture Pillow can read: the hash below still identifies it
+        if not shown:
             self.set_xy(x, y + height / 2 - 2.5)
             self.set_text_color(*MUTED)
-            self.cell(width, 5, "（无签名图像）", align=Align.C)
+            self.cell(width, 5, "（签名图像无法显示）" if png else "（无签名图像）", align=Align.C)
             self.set_text_color(*INK)
         self.set_xy(x, y + height + 0.5)
         self.set_font(self.family, size=8)
@@ -550,6 +556,8 @@ def _signoff_text(signoff: Signoff | None) -> str:
     if signoff.default_deadline_at is not None:
         lines.append(f"默认确认：确认期限 {local_time(signoff.default_deadline_at)} 届满未签字亦未提出异议")
         lines.append(f"推送送达：{local_time(signoff.pushed_at)}")
+        if signoff.consent:
+            lines.append(signoff.consent)
     if signoff.state == "pending":
         lines.append(f"确认期限：{local_time(signoff.deadline_at)}")
     for objection in signoff.objections:

@@ -31,8 +31,11 @@ from miniback.models import (
     SignoffState,
     UseUnit,
 )
+from miniback.models.rules import UseUnitConsent
 from miniback.models.verification import RecordVerification
+from miniback.records.calendar import SHANGHAI
 from miniback.records.verification import verification_url
+from miniback.registry.paperless import PAPERLESS_TEXT, paperless_approved
 from signoff.ledger.logkey import log_key, stored_signed_note
 from signoff.ledger.signed_note import NoteError, verify_signed_checkpoint
 
@@ -114,6 +117,8 @@ class Signoff:
     objections: list[Event] = field(default_factory=list)
     resolutions: list[Event] = field(default_factory=list)
     objection_open: bool = False
+    # The consent (四(三)) the default confirmation relied on: a line ready to print, or None.
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,27 @@ def _source_names(records: list[MaintenanceRecord]) -> dict[str, str]:
     return names
 
 
-def _signoff(state: Any, events: list[SignoffEvent], names: dict[int, str], images: dict[str, bytes]) -> Signoff:
+def _consent_line(event: SignoffEvent | None, consents: dict[int, Any], names: dict[int, str]) -> str | None:
+    if event is None:
+        return None
+    consent = consents.get(event.consent_id) if event.consent_id is not None else None
+    if consent is None:
+        return "默认确认依据：未关联使用单位的同意记录（本次默认确认早于同意制度）"
+    who = names.get(consent.accepted_by_id, f"#{consent.accepted_by_id}")
+    return (
+        f"默认确认依据：使用单位于 {consent.accepted_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 由 {who} 同意的"
+        f"《默认签名确认规则》第 {consent.rule_version} 版（同意记录 #{consent.id}，"
+        f"文本 SHA-256 {consent.text_sha256[:16]}…）"
+    )
+
+
+def _signoff(
+    state: Any,
+    events: list[SignoffEvent],
+    names: dict[int, str],
+    images: dict[str, bytes],
+    consents: dict[int, Any],
+) -> Signoff:
     signed = [event for event in events if event.kind == "signed"]
     confirmed = [event for event in events if event.kind == "default_confirmed"]
     last_signed = signed[-1] if signed else None
@@ -277,6 +302,7 @@ def _signoff(state: Any, events: list[SignoffEvent], names: dict[int, str], imag
         objections=[as_event(event) for event in events if event.kind == "objected"],
         resolutions=[as_event(event) for event in events if event.kind == "objection_resolved"],
         objection_open=bool(state.objection_open),
+        consent=_consent_line(last_confirmed, consents, names),
     )
 
 
@@ -331,8 +357,20 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
         db.select(SignoffEvent).where(SignoffEvent.record_id.in_(ids)).order_by(SignoffEvent.id)
     ).scalars():
         events.setdefault(event.record_id, []).append(event)
+    consents = _by_id(
+        [
+            UseUnitConsent.id,
+            UseUnitConsent.rule_version,
+            UseUnitConsent.text_sha256,
+            UseUnitConsent.accepted_by_id,
+            UseUnitConsent.accepted_at,
+        ],
+        (event.consent_id for rows in events.values() for event in rows if event.kind == "default_confirmed"),
+    )
     actor_ids = {event.actor_id for rows in events.values() for event in rows}
+    actor_ids |= {consent.accepted_by_id for consent in consents.values()}
     names = {row.id: row.name for row in _by_id([Account.id, Account.name], actor_ids).values()}
+    paperless = {unit_id: paperless_approved(unit_id) for unit_id in units}
     image_hashes = {record.signature_sha256 for record in records} | {
         event.signature_hash for rows in events.values() for event in rows if event.signature_hash
     }
@@ -461,14 +499,23 @@ def load_sheets(records: list[MaintenanceRecord]) -> list[RecordSheet]:
                 technician_signature_sha256=record.signature_sha256,
                 late_upload=record.late_upload,
                 flags=[name for flag, name in FLAG_NAMES.items() if getattr(record, flag)],
-                signoff=_signoff(state, record_events, names, images) if state is not None else None,
+                signoff=_signoff(state, record_events, names, images, consents) if state is not None else None,
                 events=sorted(trail, key=lambda event: event.at),
                 content_hash=record.content_hash,
                 proof=proof,
                 verification_url=verification_url(codes[record.id]) if record.id in codes else None,
+                notes=_paperless_notes(unit.name, paperless.get(record.maintenance_unit_id)),
             )
         )
     return sheets
+
+
+def _paperless_notes(unit_name: str, approval: Any) -> list[str]:
+    """四(六): a unit the city regulator has approved shows it, with the day of the approval in force."""
+    if approval is None:
+        return []
+    day = approval.decided_at.astimezone(SHANGHAI).date().isoformat() if approval.decided_at else "—"
+    return [f"{PAPERLESS_TEXT}：{unit_name} 的无纸化维保已经市场监管部门确认（{day} 批准，至今有效）"]
 
 
 def _distance_text(distance: Decimal | None) -> str | None:
