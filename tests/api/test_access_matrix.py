@@ -422,6 +422,7 @@ class RecordEndpoint:
 RECORD_ENDPOINTS = [
     RecordEndpoint("GET", "/api/v1/records/{record_id}", None, 200),
     RecordEndpoint("GET", "/api/v1/records/{record_id}/signature.png", None, 200),
+    RecordEndpoint("GET", "/api/v1/records/{record_id}/pdf", None, 200),
     RecordEndpoint("POST", "/api/v1/records/{record_id}/corrections", ("technician",), 201, body=lambda w: {}),
     RecordEndpoint("GET", "/api/v1/signoff/records/{record_id}", None, 200),
     RecordEndpoint(
