@@ -5,6 +5,7 @@ from miniback.auth.tokens import account_for_token, issue_token, unit_status_rea
 from miniback.errors import Forbidden
 from miniback.extensions import db
 from miniback.models import Account, ChangeLog, MaintenanceUnit, UseUnit
+from miniback.models.rules import current_rules
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 
 
@@ -134,8 +135,11 @@ def test_use_unit_registers_and_keeps_history(client):
     assert response.status_code == 201
     unit = db.session.get(UseUnit, response.json["unit"]["id"])
     operator = make_authority("platform_operator")
-    client.post(f"/api/v1/use-units/{unit.id}/status", headers=auth(operator), json={"status": "active"})
     admin = db.session.get(Account, response.json["admin_account_id"])
+    # Approval needs the admin's consent to the default-confirmation rules (issue 18).
+    rules = {"version": current_rules().version}
+    assert client.post(f"/api/v1/use-units/{unit.id}/consent", headers=auth(admin), json=rules).status_code == 201
+    client.post(f"/api/v1/use-units/{unit.id}/status", headers=auth(operator), json={"status": "active"})
     changed = client.patch(f"/api/v1/use-units/{unit.id}", headers=auth(admin), json={"district": "海珠区"})
     assert changed.status_code == 200 and changed.json["district"] == "海珠区"
     history = client.get(f"/api/v1/use-units/{unit.id}/history", headers=auth(admin)).json["items"]

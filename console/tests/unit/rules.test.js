@@ -10,6 +10,7 @@ import {
   parseIds,
 } from '../../src/views/rules/rules'
 import { routes } from '../../src/router/areas/rules'
+import { eventText } from '../../src/signoffText'
 import { menuFor } from '../../src/router/menu'
 
 const city = { role: 'regulator', district: null }
@@ -82,5 +83,16 @@ describe('menu', () => {
     expect(regulator.map((g) => g.key)).toEqual(['supervision'])
     expect(regulator[0].items.map((i) => i.name)).toEqual(['paperless', 'regulator-notices'])
     expect(menuFor(routes, 'technician')).toEqual([])
+  })
+})
+
+describe('sign-off history', () => {
+  it('a default confirmation names the consent it relied on; a renewed deadline is worded as such', () => {
+    const at = '2026-12-03T16:00:00Z'
+    const confirmed = eventText({ kind: 'default_confirmed', deadline_at: at, pushed_at: at, consent_id: 42 })
+    expect(confirmed.detail).toContain('依据使用单位同意书 #42')
+    expect(eventText({ kind: 'default_confirmed', deadline_at: at, pushed_at: null }).detail).not.toContain('同意书')
+    const renewed = eventText({ kind: 'deadline_renewed', deadline_at: at })
+    expect(renewed.title).toContain('同意默认签名确认规则后重新开放')
   })
 })
