@@ -15,8 +15,8 @@ from datetime import date
 
 from miniback.errors import NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, Elevator, MaintenanceRecord, MaintenanceUnit
-from miniback.records.pdf.layout import RecordDocument, finish
+from miniback.models import Account, Elevator, MaintenanceRecord, MaintenanceUnit, utcnow
+from miniback.records.pdf.layout import RecordDocument, finish, local_time
 from miniback.records.pdf.sheet import load_sheets
 from miniback.records.pdf.signing import sign_pdf
 from miniback.records.queries import RecordFilters, all_record_rows, count_records_up_to
@@ -122,6 +122,7 @@ def bundle_pdf(actor: Account, scope: BundleScope, progress: Progress | None = N
     if not ids:
         raise NotFound("该范围内没有可查阅的维保记录")
     title, lines = subject_lines(actor, scope)
+    lines.append(f"出具时间 {local_time(utcnow())}（北京时间），按账号“{actor.name}”的查阅范围汇编")
     pdf = RecordDocument(title=title, subject=f"{title}（{len(ids)} 份）")
     pdf.add_cover(title, lines, len(ids))
     done = 0

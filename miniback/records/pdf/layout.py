@@ -513,7 +513,7 @@ class RecordDocument(FPDF):
             self.insert_toc_placeholder(self._render_toc, pages=toc_pages(count))
 
     def _render_toc(self, pdf: FPDF, _outline: list[Any]) -> None:
-        self.footer_text = "目录"
+        self.set_x(self.l_margin)
         self.set_font(fonts.FAMILY, size=14)
         self.cell(0, TOC_TITLE_MM, "目录", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         for entry in self.toc:
