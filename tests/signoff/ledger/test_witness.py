@@ -183,3 +183,14 @@ def test_a_rewrite_beyond_the_witnessed_size_is_not_a_fork(world, state):
     grow(world, 1)
     rewrite_history(db.session.execute(text("SELECT MAX(id) FROM maintenance_record")).scalar_one())
     assert witness(state, DatabaseSource()).outcome == "advanced"
+
+
+def test_ledger_verify_names_a_checkpoint_rewritten_behind_its_signature(world):
+    from signoff.ledger.verify import verify_ledger
+
+    grow(world, 3)
+    assert verify_ledger().problems == []
+    with attacker("ledger_checkpoint"):
+        db.session.execute(text("UPDATE ledger_checkpoint SET root_hash = REPEAT('cd', 32) WHERE tree_size = 3"))
+    problems = verify_ledger().problems
+    assert "检查点（3 条）与其签名不符：检查点已被改写" in problems
