@@ -261,4 +261,7 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
         f"{record_count} 条已提交的维保记录"
     )
     seed_signoff(elevators, people, echo)
+    from miniback.demo.verification import seed_verification
+
+    seed_verification(echo)
     return {"unit": unit, "elevators": elevators, "people": people}

@@ -44,6 +44,10 @@ class Shown:
     maintenance_unit: str
     use_unit: str
 
+    @property
+    def subtitle(self) -> str:
+        return " · ".join(part for part in (self.position, self.elevator_type) if part and part != "—")
+
 
 def _local(text: Any) -> str:
     if not isinstance(text, str):

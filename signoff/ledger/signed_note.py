@@ -93,7 +93,7 @@ def log_key_from_private(name: str, private: ed25519.Ed25519PrivateKey) -> LogKe
 
 def parse_verifier_key(vkey: str) -> LogKey:
     """A published verifier key ``<name>+<hex key id>+<base64(0x01 ‖ key)>``, its key id checked."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the name has no "+"; standard base64 may
     if len(parts) != 3:
         raise NoteError("验证公钥格式应为 <名称>+<密钥编号>+<base64 公钥>")
     name, hex_id, encoded = parts
