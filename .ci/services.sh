@@ -6,8 +6,9 @@ set -euo pipefail
 need_apt=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-# QR labels need a CJK font; the decode tests need zbarimg; the browser tests need Debian's Chromium.
-for extra in fonts-wqy-microhei zbar-tools chromium ${MINIBACK_APT_EXTRA:-}; do
+# QR labels and record PDFs need a CJK font; the decode tests need zbarimg (and pdftoppm to render a PDF page);
+# the browser tests need Debian's Chromium.
+for extra in fonts-wqy-microhei zbar-tools poppler-utils chromium ${MINIBACK_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_apt+=("$extra")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

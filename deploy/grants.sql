@@ -12,6 +12,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_assignment` TO 'min
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_due` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_location` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_checkpoint` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`ledger_checkpoint_signature` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_entry` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE ON `miniback`.`ledger_head` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`ledger_leaf` TO 'miniback_app'@'%';
@@ -20,6 +21,8 @@ GRANT SELECT, INSERT ON `miniback`.`maintenance_record` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`maintenance_unit` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`merkle_node` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`org_node` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`paperless_application` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`paperless_event` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`password_reset` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`platform_authorisation` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`platform_call` TO 'miniback_app'@'%';
@@ -37,6 +40,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft` TO 'miniback_a
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_technician` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_verification` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`regulator_notice` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`regulator_notice_event` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`regulator_notice_subject` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signature_image` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signoff_event` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`signoff_state` TO 'miniback_app'@'%';
@@ -50,3 +57,4 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`subscription_quota` TO 'mini
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`use_unit` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`use_unit_consent` TO 'miniback_app'@'%';

@@ -67,6 +67,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from signoff.archive.settings import check_archive
 
         check_archive(app.config)  # outside production the store is built, and checked, when first used
+        from signoff.ledger.logkey import check_log_key
+
+        check_log_key(app.config)  # outside production the key is generated when first needed
+        from miniback.records.pdf.signing import check_document_key
+
+        check_document_key(app.config)  # the record PDFs' signing key; generated when first needed elsewhere
     if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, the one this app keeps
         app.json.ensure_ascii = False
     _trust_proxies(app)

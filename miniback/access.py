@@ -169,20 +169,30 @@ def require_admin_of(actor: Account, unit: MaintenanceUnit | UseUnit) -> None:
 
 
 def require_active_unit(actor: Account) -> None:
-    """Work (staff, elevators) needs an approved unit; a pending unit may only complete its details."""
+    """Work (staff, elevators) needs an approved unit; a pending unit may only complete its details. A maintenance
+    unit under a regulator's suspension notice (中止意见) does no new work (submissions, platform uploads) until
+    it is lifted."""
     # This runs on every on-site write: reuse the status read earlier in this same transaction, else read
-    # only the status column (the whole unit row is not needed here).
-    known, status = unit_status_read_in_transaction(actor)
+    # only the status columns (the whole unit row is not needed here).
+    known, status, halted_by = unit_status_read_in_transaction(actor)
     if not known and actor.maintenance_unit_id is not None:
-        status = db.session.execute(
-            db.select(MaintenanceUnit.status).where(MaintenanceUnit.id == actor.maintenance_unit_id)
-        ).scalar_one_or_none()
+        row = db.session.execute(
+            db.select(MaintenanceUnit.status, MaintenanceUnit.halted_by_notice_id).where(
+                MaintenanceUnit.id == actor.maintenance_unit_id
+            )
+        ).first()
+        status, halted_by = (row[0], row[1]) if row is not None else (None, None)
     elif not known and actor.use_unit_id is not None:
         status = db.session.execute(
             db.select(UseUnit.status).where(UseUnit.id == actor.use_unit_id)
         ).scalar_one_or_none()
     if status is not None and status != "active":
         raise Forbidden("单位尚未通过平台审核，暂不能进行此操作", code="unit_not_active")
+    if halted_by is not None and actor.role == "technician":
+        raise Forbidden(
+            f"本单位已被监管部门中止维保业务（中止意见第 {halted_by} 号），解除前不能提交维保记录或上传数据",
+            code="unit_suspended_by_regulator",
+        )
 
 
 def _subtree_of(actor: Account) -> Any:

@@ -103,6 +103,11 @@ DEFAULTS: dict[str, Any] = {
     # The sweep looks for sign-off outcomes without a callback among the uploads of this many recent days.
     "PLATFORM_CALLBACK_SWEEP_DAYS": 60,
     "PLATFORM_CALLBACK_DISPATCH_RETRY_INTERVALS": [10, 60, 300],
+    # The ledger's Ed25519 log key, which signs every checkpoint (a PEM PKCS#8 private key file; `flask ledger
+    # log-key-new PATH` writes one): required in production, generated in the instance folder elsewhere. Its name
+    # is the checkpoints' origin (default: "<host of PUBLIC_BASE_URL>/ledger"); keep both for the log's lifetime.
+    "LEDGER_LOG_KEY_PATH": None,
+    "LEDGER_LOG_NAME": None,
 }
 
 REQUIRED_IN_PRODUCTION = (
@@ -116,6 +121,8 @@ REQUIRED_IN_PRODUCTION = (
     "REDIS_URL",
     # Printed into every QR label: a default would put stickers pointing at this machine on real elevators.
     "PUBLIC_BASE_URL",
+    # Signs every checkpoint: without it nobody outside could tell a rewritten history from the real one.
+    "LEDGER_LOG_KEY_PATH",
 )
 
 # Outside production only (demo, tests, benches on one machine): a local Redis and this machine's address.

@@ -1,6 +1,9 @@
 """The default confirmation (默认签名确认): every record still pending at its deadline becomes
 ``default_confirmed`` — set-based, a chunk at a time, exactly once per sign-off round however often and however
-concurrently it runs (a sign-off reopened after a resolved objection is pending again, with its new deadline)."""
+concurrently it runs (a sign-off reopened after a resolved objection is pending again, with its new deadline).
+
+Only for a use unit that consented to the rules (``signoff.consent``): each event names that consent, and the
+records of a unit without one stay pending (overdue and unsigned) until it consents."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import insert, literal, select, update
 
 from miniback.extensions import db
-from miniback.models import SignoffEvent, SignoffState
+from miniback.models import SignoffEvent, SignoffState, UseUnit
 from miniback.models.signoff import terminal_key_of
+from signoff.consent import consented_use_unit
 from signoff.rowcount import rowcount
 
 
@@ -40,7 +44,7 @@ def apply_default_confirmations(
     written = rowcount(
         db.session.execute(
             insert(SignoffEvent).from_select(
-                ["record_id", "kind", "once_key", "occurred_at", "deadline_at", "pushed_at"],
+                ["record_id", "kind", "once_key", "occurred_at", "deadline_at", "pushed_at", "consent_id"],
                 select(
                     SignoffState.record_id,
                     literal("default_confirmed"),
@@ -48,7 +52,10 @@ def apply_default_confirmations(
                     literal(now, SignoffEvent.occurred_at.type),
                     SignoffState.deadline_at,
                     SignoffState.pushed_at,
-                ).where(SignoffState.decided_at == now, SignoffState.state == "default_confirmed"),
+                    UseUnit.consent_id,
+                )
+                .join(UseUnit, UseUnit.id == SignoffState.use_unit_id)
+                .where(SignoffState.decided_at == now, SignoffState.state == "default_confirmed"),
             )
         )
     )
@@ -65,7 +72,7 @@ def _confirm_next_chunk(deadline: datetime, batch: int, now: datetime) -> int:
     return rowcount(
         db.session.execute(
             update(SignoffState)
-            .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline)
+            .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline, consented_use_unit())
             .values(state="default_confirmed", decided_at=now)
             .execution_options(synchronize_session=False)
             .with_dialect_options(mysql_limit=batch)
@@ -77,7 +84,7 @@ def _confirm_chosen(deadline: datetime, batch: int, now: datetime, record_ids: S
     """Portable path (SQLite demo, or named records): choose the chunk's ids, then flip those still pending."""
     due = (
         select(SignoffState.record_id)
-        .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline)
+        .where(SignoffState.state == "pending", SignoffState.deadline_at <= deadline, consented_use_unit())
         .order_by(SignoffState.deadline_at, SignoffState.record_id)
         .limit(batch)
     )

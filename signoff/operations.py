@@ -19,6 +19,7 @@ from miniback.models import Account, SignoffEvent, SignoffState
 from miniback.models.signoff import ONCE_PUSHED, ONCE_SUBMITTED, reopen_key, terminal_key
 from miniback.projections.public_history import sync_public_signoff
 from signoff.confirmation import apply_default_confirmations
+from signoff.consent import unit_consented
 from signoff.deadlines import reopened_deadline, shanghai_text, signoff_deadline
 from signoff.ledger.hashing import sha256_hex
 from signoff.rowcount import rowcount
@@ -98,8 +99,17 @@ def record_submitted(record: SubmittedRecord, *, now: datetime, min_window: time
     return state
 
 
+def _awaiting_consent() -> SignoffRefused:
+    return SignoffRefused(
+        "已超过签名确认期限；本单位尚未同意《默认签名确认规则》，该记录列为超期未签名。单位管理员同意规则后将重新开放签名",
+        code="awaiting_consent",
+    )
+
+
 def _refusal(state: SignoffState, now: datetime) -> SignoffRefused:
     deadline = shanghai_text(state.deadline_at)
+    if state.state == "pending" and now >= state.deadline_at and not unit_consented(state.use_unit_id):
+        return _awaiting_consent()
     if state.state == "default_confirmed" or (state.state == "pending" and now >= state.deadline_at):
         return SignoffRefused(
             f"已超过签名确认期限（{deadline}），系统已按规定默认签名确认，不能再签名；如有异议，请提出异议",
@@ -187,6 +197,8 @@ def object_to(
         # The deadline has passed but no job has confirmed it yet: confirm it now, then take the objection.
         apply_default_confirmations(now, 1, now=now, record_ids=[record_id])
         state = current_state(record_id)
+        if state.state == "pending":
+            raise _awaiting_consent()  # its use unit has not consented: nothing was confirmed to object to
     if state.state == "default_confirmed":
         if now > state.deadline_at + objection_period:
             days = objection_period.days

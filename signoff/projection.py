@@ -56,6 +56,8 @@ def fold(row: dict[str, Any], event: SignoffEvent) -> None:
         row["objection_open"] = False
         if row["state"] == "objected":
             row["state"] = "objection_resolved"
+    elif event.kind == "deadline_renewed":
+        row["deadline_at"] = event.deadline_at
     elif event.kind == "reopened":
         row.update(
             state="pending",

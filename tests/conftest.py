@@ -45,6 +45,40 @@ APPEND_ONLY_TABLES: set[str] = {
 APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
 # The platform interface's evidence (issue 15).
 APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
+# Verification codes and checkpoint signatures (issue 18).
+APPEND_ONLY_TABLES |= {"record_verification", "ledger_checkpoint_signature"}
+# Issue 18's rules: use-unit consents, paperless and regulator-notice history.
+APPEND_ONLY_TABLES |= {"use_unit_consent", "paperless_event", "regulator_notice_subject", "regulator_notice_event"}
+
+
+def _test_log_key() -> str:
+    """One Ed25519 log key for this test process, in a fresh temporary folder: checkpoints are signed with it."""
+    import tempfile
+
+    from signoff.ledger.logkey import write_new_key
+
+    path = Path(tempfile.mkdtemp(prefix="miniback-log-key-")) / "ledger-log-key.pem"
+    write_new_key(path)
+    return str(path)
+
+
+TEST_LOG_KEY_PATH = _test_log_key()
+
+
+def _test_document_key() -> tuple[str, str]:
+    """One self-signed document key and certificate for this test process: record PDFs are signed with it."""
+    import tempfile
+
+    from miniback.records.pdf.signing import self_signed_pair
+
+    folder = Path(tempfile.mkdtemp(prefix="miniback-pdf-key-"))
+    key_pem, cert_pem = self_signed_pair("miniback 测试文档签名证书")
+    (folder / "key.pem").write_bytes(key_pem)
+    (folder / "cert.pem").write_bytes(cert_pem)
+    return str(folder / "key.pem"), str(folder / "cert.pem")
+
+
+TEST_PDF_SIGNING_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH = _test_document_key()
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:
@@ -61,6 +95,9 @@ def test_config(**overrides: Any) -> dict[str, Any]:
         "WECHAT_TIMEOUT_SECONDS": 2,
         # Callbacks go to receivers on this machine (tests/platform).
         "PLATFORM_CALLBACK_ALLOW_PRIVATE": True,
+        "LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
+        "PDF_SIGNING_KEY_PATH": TEST_PDF_SIGNING_KEY_PATH,
+        "PDF_SIGNING_CERT_PATH": TEST_PDF_SIGNING_CERT_PATH,
     }
     config.update(overrides)
     return config

@@ -27,7 +27,8 @@ export function eventText(event) {
       return {
         title: '期限内无人签名，系统默认签名确认（不是本人签名）',
         detail:
-          '期限：' + dateTime(event.deadline_at) + '；' + (event.pushed_at ? '已于 ' + dateTime(event.pushed_at) + ' 推送' : '未能推送'),
+          '期限：' + dateTime(event.deadline_at) + '；' + (event.pushed_at ? '已于 ' + dateTime(event.pushed_at) + ' 推送' : '未能推送') +
+          (event.consent_id ? '；依据使用单位同意书 #' + event.consent_id : ''),
         type: 'warning',
       }
     case 'objected':
@@ -41,6 +42,12 @@ export function eventText(event) {
     case 'reopened':
       return {
         title: '异议处理后重新开放签名确认（新一轮）',
+        detail: '新的签名确认期限：' + dateTime(event.deadline_at),
+        type: 'primary',
+      }
+    case 'deadline_renewed':
+      return {
+        title: '使用单位同意默认签名确认规则后重新开放签名确认',
         detail: '新的签名确认期限：' + dateTime(event.deadline_at),
         type: 'primary',
       }

@@ -26,7 +26,9 @@ def create_blueprint() -> Blueprint:
         platforms,
         public,
         qr,
+        record_pdf,
         records,
+        rules,
         sessions,
         signoff,
         staff,
@@ -41,6 +43,8 @@ def create_blueprint() -> Blueprint:
         api_v1.register_blueprint(area.bp)
     api_v1.register_blueprint(statistics.bp)  # issue 17
     api_v1.register_blueprint(stats_exports.bp)  # issue 17 (exports)
+    api_v1.register_blueprint(record_pdf.bp)
+    api_v1.register_blueprint(rules.bp)  # issue 18: consent, paperless approval, regulator notices
     api_v1.after_request(_not_stored)
     return api_v1
 

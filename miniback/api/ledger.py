@@ -6,6 +6,7 @@ See ``docs/verify-proof.md`` for the inspector's recipe. Every endpoint here cou
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from miniback.api.validation import Schema, documented, query_args
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.public.ratelimit import proof_limit
 from signoff.ledger import checkpoints
+from signoff.ledger.logkey import log_key
 
 bp = Blueprint("ledger", __name__)
 
@@ -26,6 +28,8 @@ class CheckpointOut(Out):
     tree_size: int
     root_hash: str
     created_at: datetime
+    # The C2SP signed note (tlog-checkpoint) under the platform's log key; None before checkpoints were signed.
+    signed_note: str | None
 
 
 class EntryOut(Out):
@@ -122,4 +126,26 @@ def consistency() -> Any:
         first=CheckpointOut.model_validate(first),
         second=CheckpointOut.model_validate(second),
         consistency_proof=checkpoints.consistency_proof(first["tree_size"], second["tree_size"]),
+    ).model_dump(mode="json")
+
+
+class LogKeyOut(Out):
+    name: str
+    key_id: str
+    verifier_key: str
+    public_key: str
+    public_key_pem: str
+
+
+@bp.get("/ledger/log-key")
+@documented("检查点签名公钥（Ed25519，C2SP signed-note 验证公钥）", response=LogKeyOut, auth=False)
+@proof_limit
+def log_key_view() -> Any:
+    key = log_key()
+    return LogKeyOut(
+        name=key.name,
+        key_id=key.key_id.hex(),
+        verifier_key=key.verifier_key,
+        public_key=base64.b64encode(key.public_bytes).decode(),
+        public_key_pem=key.public_pem,
     ).model_dump(mode="json")

@@ -114,6 +114,7 @@ class EventOut(Out):
     pushed_at: datetime | None
     signature_hash: str | None
     reason: str | None
+    consent_id: int | None = Field(None, description="默认签名确认所依据的使用单位同意书（四(三)）")
 
 
 class RecordBrief(Out):

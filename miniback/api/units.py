@@ -38,6 +38,7 @@ from miniback.extensions import db
 from miniback.models import Account, MaintenanceUnit, UseUnit
 from miniback.registry.change_log import history_of
 from miniback.registry.units import MAINTENANCE_UNIT, USE_UNIT, U, UnitKind, register_unit, set_unit_status, update_unit
+from signoff.consent import require_current_consent
 
 bp = Blueprint("units", __name__)
 
@@ -94,7 +95,10 @@ def add_unit_views(views: UnitViews[Any]) -> None:
     def review(unit_id: int) -> Any:
         actor = current_account()
         unit = views.get_or_404(unit_id, actor)
-        set_unit_status(unit, json_body(StatusChange).status, actor)
+        status = json_body(StatusChange).status
+        if isinstance(unit, UseUnit) and status == "active":
+            require_current_consent(unit, "通过审核")
+        set_unit_status(unit, status, actor)
         db.session.commit()
         return views.out.model_validate(unit).model_dump(mode="json")
 

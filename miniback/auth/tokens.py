@@ -77,6 +77,7 @@ _TOKEN_CHECK = (
         ApiToken.id,
         ApiToken.kind,
         ApiToken.last_used_at,
+        MaintenanceUnit.halted_by_notice_id,
     )
     .join(Account, Account.id == ApiToken.account_id)
     .outerjoin(MaintenanceUnit, MaintenanceUnit.id == Account.maintenance_unit_id)
@@ -105,7 +106,7 @@ def check_token(plaintext: str, *, kind: str | None = None, idle_seconds: int | 
     row = db.session.execute(_TOKEN_CHECK, {"token_hash": digest(plaintext)}).first()
     if row is None or row[0] is not None or (kind is not None and row[6] != kind):
         raise Unauthenticated("登录凭证无效，请重新登录", code="invalid_token")
-    _, expires_at, account, mu_status, uu_status, token_id, token_kind, last_used_at = row
+    _, expires_at, account, mu_status, uu_status, token_id, token_kind, last_used_at, halted_by = row
     now = utcnow()
     if expires_at <= now:
         raise Unauthenticated("登录已过期，请重新登录", code="token_expired")
@@ -115,7 +116,7 @@ def check_token(plaintext: str, *, kind: str | None = None, idle_seconds: int | 
         raise Unauthenticated("长时间未操作，请重新登录", code="session_idle")
     if not account.active or not _status_allows(account, mu_status or uu_status) or account.role == PLATFORM_ROLE:
         raise Unauthenticated("账号已停用", code="account_inactive")
-    remember_unit_status(account, mu_status or uu_status)
+    remember_unit_status(account, mu_status or uu_status, halted_by)
     touch_due = idle is None or idle >= TOUCH_INTERVAL_SECONDS
     return LiveToken(id=token_id, kind=token_kind, account=account, touch_due=touch_due)
 
@@ -152,19 +153,21 @@ def touch(token: LiveToken) -> None:
 UNIT_STATUS_READ = "miniback.unit_status_read"
 
 
-def remember_unit_status(account: Account, status: str | None) -> None:
-    """Note that this transaction read ``status`` as the status of ``account``'s unit."""
+def remember_unit_status(account: Account, status: str | None, halted_by: int | None) -> None:
+    """Note that this transaction read ``status`` as the status of ``account``'s unit (and ``halted_by``, the
+    regulator's suspension notice in force on a maintenance unit, if any)."""
     session = db.session()
-    session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, status)
+    session.info[UNIT_STATUS_READ] = (session.get_transaction(), account.id, status, halted_by)
 
 
-def unit_status_read_in_transaction(account: Account) -> tuple[bool, str | None]:
-    """``(True, status)`` if this transaction already read ``account``'s unit status (``remember_unit_status``)."""
+def unit_status_read_in_transaction(account: Account) -> tuple[bool, str | None, int | None]:
+    """``(True, status, halting notice id)`` if this transaction already read ``account``'s unit status
+    (``remember_unit_status``)."""
     session = db.session()
     seen = session.info.get(UNIT_STATUS_READ)
     if seen is None or seen[1] != account.id or seen[0] is not session.get_transaction():
-        return False, None
-    return True, seen[2]
+        return False, None, None
+    return True, seen[2], seen[3]
 
 
 def _status_allows(account: Account, unit_status: str | None) -> bool:

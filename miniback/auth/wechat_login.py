@@ -11,6 +11,7 @@ from miniback.auth.tokens import digest, unit_in_service
 from miniback.errors import ApiError, Conflict, Forbidden, NotFound, Unauthenticated, Unavailable
 from miniback.extensions import db
 from miniback.models import WECHAT_ROLES, Account, BindCode, utcnow
+from miniback.models.rules import consented_version, current_rules
 from miniback.wechat_client import MinibackWeChatClient, WeChatClientException
 
 # Bind codes are read aloud or typed: no 0/O/1/I/L.
@@ -50,12 +51,27 @@ def login_with_openid(openid: str, session_key: str) -> Account:
     return account
 
 
+def require_manager_consent(account: Account) -> None:
+    """A use unit's managers are bound only once the unit consented to the current default-confirmation rules
+    (四(三)): the push they receive leads to a default confirmation they must have agreed to."""
+    if account.role != "uu_manager":
+        return
+    version = current_rules().version
+    if consented_version(account.use_unit_id) != version:
+        raise Conflict(
+            f"本单位尚未同意现行《默认签名确认规则》（第 {version} 版），暂不能绑定安全管理人员；"
+            "请单位管理员先阅读并同意",
+            code="consent_required",
+        )
+
+
 def issue_bind_code(admin: Account, account: Account, ttl_seconds: int) -> str:
     """A fresh one-time code for ``account``; earlier unused codes for it stop working."""
     if account.role not in WECHAT_ROLES:
         raise Forbidden("该角色不使用微信登录")
     if not account.active:
         raise Conflict("账号已停用，不能发放绑定码", code="account_inactive")
+    require_manager_consent(account)
     now = utcnow()
     for old in db.session.execute(
         db.select(BindCode).where(BindCode.account_id == account.id, BindCode.used_at.is_(None))
@@ -91,6 +107,7 @@ def bind_openid(bind_code: str, openid: str, session_key: str) -> Account:
         raise Unauthenticated("账号已停用", code="account_inactive")
     if account.openid is not None:
         raise Conflict("该账号已绑定微信", code="already_bound")
+    require_manager_consent(account)
     taken = db.session.execute(db.select(Account.id).where(Account.openid == openid)).first()
     if taken is not None:
         raise Conflict("该微信已绑定其他账号", code="wechat_already_bound")

@@ -58,4 +58,52 @@ def ledger_verify_command(skip_content: bool) -> None:
     sys.exit(1)
 
 
+@ledger_cli.command("log-key-new", help="生成新的检查点签名私钥（Ed25519，PEM），写入 PATH（已存在则拒绝）。")
+@click.argument("path", type=click.Path(dir_okay=False))
+def log_key_new_command(path: str) -> None:
+    """Write a fresh Ed25519 log key to PATH (mode 0600), refusing to overwrite one."""
+    from signoff.ledger.logkey import write_new_key
+
+    try:
+        write_new_key(path)
+    except FileExistsError:
+        raise click.ClickException(f"{path} 已存在：日志密钥一经使用不得更换") from None
+    click.echo(f"已生成日志密钥 {path}；设置 MINIBACK_LEDGER_LOG_KEY_PATH={path}，并妥善备份")
+
+
+@ledger_cli.command("log-key", help="输出检查点签名的验证公钥（C2SP 格式）及其 PEM。")
+def log_key_command() -> None:
+    from signoff.ledger.logkey import log_key
+
+    key = log_key()
+    click.echo(key.verifier_key)
+    click.echo(key.public_pem, nl=False)
+
+
+@ledger_cli.command(
+    "witness",
+    help="见证：保存最近一个已签名检查点，核对新检查点的签名和一致性证明；发现回退、分叉或伪造签名时以状态 1 退出。",
+)
+@click.option("--state", "state_path", required=True, type=click.Path(dir_okay=False), help="见证副本文件（JSON）")
+@click.option("--base-url", default=None, help="平台地址（如 https://lift.example.gov.cn）；不给则读本机数据库")
+@click.option("--vkey", default=None, help="平台的验证公钥（首次运行时必须给出，之后固定在见证副本中）")
+def witness_command(state_path: str, base_url: str | None, vkey: str | None) -> None:
+    """Check the latest signed checkpoint against the stored one; exit 1 on a rollback, a fork or a bad signature."""
+    from pathlib import Path
+
+    from signoff.ledger.signed_note import NoteError
+    from signoff.ledger.witness import DatabaseSource, HttpSource, Source, witness
+
+    source: Source = HttpSource(base_url) if base_url else DatabaseSource()
+    try:
+        result = witness(Path(state_path), source, vkey)
+    except NoteError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.message)
+    if not result.ok:
+        if result.evidence is not None:
+            click.echo(f"已保留证据：{result.evidence}")
+        sys.exit(1)
+
+
 COMMANDS = (ledger_cli,)

@@ -26,6 +26,14 @@ APPEND_ONLY_FOR_APP = (
     "platform_request",
     "platform_upload",
     "platform_client_event",
+    # Each record's verification code and each checkpoint's signature (issue 18).
+    "record_verification",
+    "ledger_checkpoint_signature",
+    # Issue 18's rules: use-unit consents, paperless and regulator-notice history.
+    "use_unit_consent",
+    "paperless_event",
+    "regulator_notice_subject",
+    "regulator_notice_event",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)

@@ -228,6 +228,9 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
             {"name": admin_name, "username": f"uu{index + 1}-admin", "password": DEMO_PASSWORD},
         )
         use_unit.status = "active"
+        from miniback.demo.rules import consent_demo
+
+        consent_demo(use_unit, uu_admin)  # issue 18: the unit agreed to the default confirmation
         people[f"manager{index + 1}"] = create_staff(
             uu_admin, {"role": "uu_manager", "name": manager, "mobile": f"1370000000{index + 1}"}, None
         )
@@ -261,4 +264,7 @@ def seed_demo(echo: Callable[[str], Any] = print) -> dict[str, Any]:
     from miniback.demo.history import seed_history
 
     seed_history(elevators, people, echo)
+    from miniback.demo.verification import seed_verification
+
+    seed_verification(echo)
     return {"unit": unit, "elevators": elevators, "people": people}

@@ -72,6 +72,9 @@ def run_demo(app: Flask, host: str, port: int) -> None:
         platform = prepare_platform(app, base)
         elevator = db.session.execute(db.select(Elevator).order_by(Elevator.id)).scalars().first()
         public_page, label_path = demo_label(app, elevator) if elevator else ("", "")
+        from miniback.demo.record_pdf import demo_record_urls
+
+        record_pdf_url, verification_page = demo_record_urls(base, elevator.id if elevator else None)
     stub = RunningStub().start()
     app.config["WECHAT_API_BASE"] = stub.url
     if app.config["JOBS_MODE"] == "inline":
@@ -104,6 +107,8 @@ miniback 演示已启动（SQLite: {app.config["SQLALCHEMY_DATABASE_URI"]}，任
                        公开编码 {elevator.public_code if elevator else ""}
   公开维保页面:        {public_page}
   二维码标签 (PNG):    {label_path}
+  维保记录单 (PDF，登录网页工作台后打开，或带 Authorization 头): {record_pdf_url}
+  记录核验页面 (无需登录，即记录单上二维码的地址): {verification_page}
 
   统计分析 (市监管部门 regulator-city 登录；演示数据含近 3 个多月的历史):
                        {stats.console}

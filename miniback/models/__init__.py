@@ -61,6 +61,16 @@ from miniback.models.records import (
     UnitTemplate,
     UnitTemplateItem,
 )
+from miniback.models.rules import (
+    NOTICE_KINDS,
+    PAPERLESS_STATUSES,
+    PaperlessApplication,
+    PaperlessEvent,
+    RegulatorNotice,
+    RegulatorNoticeEvent,
+    RegulatorNoticeSubject,
+    UseUnitConsent,
+)
 from miniback.models.signoff import (
     PUSH_OUTCOMES,
     SIGNOFF_EVENT_KINDS,
@@ -72,6 +82,7 @@ from miniback.models.signoff import (
 )
 from miniback.models.types import UTCDateTime, utcnow
 from miniback.models.units import UNIT_STATUSES, ChangeLog, MaintenanceUnit, UseUnit
+from miniback.models.verification import LedgerCheckpointSignature, RecordVerification
 
 __all__ = [
     "CALLBACK_STATUSES",
@@ -145,6 +156,16 @@ __all__ = [
     "UTCDateTime",
     "UseUnit",
     "utcnow",
+    "LedgerCheckpointSignature",
+    "RecordVerification",
+    "NOTICE_KINDS",
+    "PAPERLESS_STATUSES",
+    "PaperlessApplication",
+    "PaperlessEvent",
+    "RegulatorNotice",
+    "RegulatorNoticeEvent",
+    "RegulatorNoticeSubject",
+    "UseUnitConsent",
 ]
 
 # Statistics rollups (issue 17).

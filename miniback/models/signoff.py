@@ -21,6 +21,7 @@ SIGNOFF_EVENT_KINDS = (
     "objected",
     "objection_resolved",
     "reopened",
+    "deadline_renewed",
 )
 # ``objected`` as a state means the manager objected before any confirmation; an objection after the default
 # confirmation keeps the state ``default_confirmed`` and sets ``objection_open``. Resolving an objection made
@@ -36,6 +37,8 @@ SIGNOFF_STATES: tuple[SignoffStateName, ...] = get_args(SignoffStateName)
 ONCE_SUBMITTED = "submitted"
 ONCE_PUSHED = "pushed"
 ONCE_TERMINAL = "terminal"
+# A record overdue when its use unit first consented gets one fresh deadline (``deadline_renewed``).
+ONCE_RENEWED = "renewed"
 
 
 def terminal_key(round_no: int) -> str:
@@ -80,6 +83,8 @@ class SignoffEvent(Model):
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     signature_hash: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(500))
+    # default_confirmed: the use unit's consent the confirmation relied on (四(三)).
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("use_unit_consent.id"))
 
 
 class SignoffState(Model):

@@ -27,6 +27,12 @@ class MaintenanceUnit(Model):
     emergency_phone: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The regulator's suspension notice (中止意见) in force, if any: read with the status by the token check, so
+    # stopping the unit's new work costs no query. No foreign key (the notice table refers to this one).
+    halted_by_notice_id: Mapped[int | None] = mapped_column(default=None)
+    # The approved paperless application (四(六)) in force, if any (``miniback.registry.paperless``); the public
+    # page reads it with the unit's name. No foreign key, for the same reason.
+    paperless_application_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class UseUnit(Model):
@@ -39,6 +45,9 @@ class UseUnit(Model):
     district: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The unit's latest consent to the default confirmation (``use_unit_consent.id``); without one its records are
+    # never default-confirmed. No foreign key (the consent table refers to this one).
+    consent_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class ChangeLog(Model):

@@ -139,20 +139,23 @@ def authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str 
     return _authorised_elevator(client, ref, field)[0]
 
 
-def _authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str) -> tuple[Elevator, str]:
-    """``authorised_elevator``, with the status of its maintenance unit read in the same statement."""
+def _authorised_elevator(
+    client: PlatformClient, ref: dict[str, Any], field: str
+) -> tuple[Elevator, str, int | None]:
+    """``authorised_elevator``, with the status of its maintenance unit (and the suspension notice in force on it,
+    if any) read in the same statement."""
     if ref.get("device_code"):
         match = Elevator.device_code == ref["device_code"]
     else:
         match = Elevator.registration_code == ref["registration_code"]
     row = db.session.execute(
-        db.select(Elevator, MaintenanceUnit.status)
+        db.select(Elevator, MaintenanceUnit.status, MaintenanceUnit.halted_by_notice_id)
         .join(MaintenanceUnit, MaintenanceUnit.id == Elevator.maintenance_unit_id)
         .where(match, Elevator.maintenance_unit_id.in_(authorised_unit_ids(client.id)))
     ).one_or_none()
     if row is None:
         raise NotFound(ELEVATOR_UNKNOWN, code="elevator_unknown", fields={field: "不存在或未授权"})
-    return row[0], row[1]
+    return row[0], row[1], row[2]
 
 
 def technicians_for(elevator: Elevator, certificate_nos: list[str]) -> list[Account]:
@@ -270,7 +273,7 @@ def _would_be(record: Any, deadline: datetime | None, public_code: str) -> dict[
 def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime) -> tuple[Any, datetime | None, str]:
     """The mini-program's walk through a job, in one go: start the draft, check in, check out, save the results,
     add the extra items, set parts, hazards and remarks, submit. Returns (record, sign-off deadline, public code)."""
-    elevator, unit_status = _authorised_elevator(client, data["elevator"], "elevator")
+    elevator, unit_status, halted_by = _authorised_elevator(client, data["elevator"], "elevator")
     if data["category"] not in CATEGORIES:
         raise ValidationFailed("维保类别不正确", code="category_invalid", fields={"category": "维保类别不正确"})
     template = tsg_template(elevator.elevator_type, data["category"])
@@ -283,7 +286,7 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
     primary = technicians[0]
     # Its unit is the elevator's (``technicians_for``), whose status was read with the elevator: the access checks
     # of this transaction (here and in the submission) reuse it.
-    remember_unit_status(primary, unit_status)
+    remember_unit_status(primary, unit_status, halted_by)
     require_maintainer(primary, elevator)
     check_in_point, check_out_point = _point(data["check_in"]), _point(data["check_out"])
     reference = reference_location(elevator.id)

@@ -8,7 +8,7 @@ bp = Blueprint("public", __name__)
 
 
 def init_public(app: Flask) -> None:
-    from miniback.public import platform_list, views  # noqa: F401  (registers the routes)
+    from miniback.public import platform_list, verify_page, views  # noqa: F401  (registers the routes)
     from miniback.public.ratelimit import init_rate_limits
 
     app.config.setdefault("PUBLIC_CACHE_SECONDS", 60)

@@ -113,6 +113,8 @@ class PublicHistory:
     overdue_days: int
     delay_notice: PublicDelayNotice | None
     records: tuple[PublicRecord, ...] = field(default_factory=tuple)
+    # The maintenance unit is approved to stop keeping paper records (四(六)): 已停止使用纸质维保记录.
+    paperless: bool = False
 
 
 def local_today() -> date:
@@ -127,9 +129,11 @@ def public_record(
     stored: str,
     deadline_at: datetime | None,
     now: datetime,
+    consented: bool = True,
 ) -> PublicRecord:
-    """One entry of the read model (masked names separated by spaces) as shown at ``now``."""
-    state = resolved_signoff(stored, deadline_at, now)
+    """One entry of the read model (masked names separated by spaces) as shown at ``now``; ``consented``: the use
+    unit agreed to the default confirmation (without it, a passed deadline leaves the record unsigned)."""
+    state = resolved_signoff(stored, deadline_at, now, consented)
     if state not in SIGNOFF_LABELS:
         state = "pending"
     names = tuple(technicians.split())
@@ -166,6 +170,8 @@ class PageRow(NamedTuple):
     use_unit: str | None
     last_half_month_on: date | None
     half_month_due_on: date | None
+    paperless_application_id: int | None
+    use_unit_consent_id: int | None
 
 
 _PAGE_COLUMNS = (
@@ -184,6 +190,8 @@ _PAGE_COLUMNS = (
     UseUnit.name,
     ElevatorDue.last_half_month_on,
     ElevatorDue.half_month_due_on,
+    MaintenanceUnit.paperless_application_id,
+    UseUnit.consent_id,
 )
 _ENTRY = PublicHistoryEntry.__table__
 _ENTRY_COLUMNS = ("maintenance_day", "category", "technicians", "late_upload", "signoff", "deadline_at")
@@ -241,11 +249,13 @@ _ENTRIES = (
 )
 
 
-def resolved_signoff(stored: str, deadline_at: datetime | None, now: datetime) -> str:
+def resolved_signoff(stored: str, deadline_at: datetime | None, now: datetime, consented: bool = True) -> str:
     """The sign-off residents see now: a record ``awaiting`` its deadline is default-confirmed from the deadline
-    on (the rule, whether or not the deadline job has run yet), pending before it."""
+    on (the rule, whether or not the deadline job has run yet), pending before it — and after it too while its use
+    unit has not consented to the default confirmation (四(三))."""
     if stored == "awaiting":
-        return "default_confirmed" if deadline_at is not None and now >= deadline_at else "pending"
+        due = deadline_at is not None and now >= deadline_at
+        return "default_confirmed" if due and consented else "pending"
     return stored
 
 
@@ -262,6 +272,7 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | 
     *fields, history = json.loads(page)
     # JSON has no dates: created_at and the two due-date columns come back as ISO text.
     fields[9], fields[13], fields[14] = _utc(fields[9]), _date(fields[13]), _date(fields[14])
+    consented = fields[16] is not None
     records = []
     for entry in history.split(RECORD) if history else ():
         parts = entry.split(FIELD)
@@ -269,15 +280,16 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | 
             return PageRow(*fields), None  # a server with a short group_concat_max_len truncated it
         day, category, names, late, stored, deadline = parts
         deadline_at = _utc(deadline) if deadline and stored == "awaiting" else None
-        records.append(public_record(date.fromisoformat(day), category, names, late == "1", stored, deadline_at, now))
+        day_on = date.fromisoformat(day)
+        records.append(public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented))
     return PageRow(*fields), records
 
 
-def _row_entries(elevator_id: int, now: datetime) -> list[PublicRecord]:
+def _row_entries(elevator_id: int, now: datetime, consented: bool = True) -> list[PublicRecord]:
     with db.engine.connect() as connection:
         entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
         return [
-            public_record(day, category, names, bool(late), stored, deadline, now)
+            public_record(day, category, names, bool(late), stored, deadline, now, consented)
             for day, category, names, late, stored, deadline in entries
         ]
 
@@ -289,13 +301,13 @@ def _page_rows(code: str, now: datetime) -> tuple[PageRow, list[PublicRecord]] |
         if page is None:
             return None
         row, records = _from_json(page, now)
-        return row, records if records is not None else _row_entries(row.id, now)
+        return row, records if records is not None else _row_entries(row.id, now, row.use_unit_consent_id is not None)
     with db.engine.connect() as connection:
         found = connection.execute(_PAGE, {"code": code}).first()
     if found is None:
         return None
     row = PageRow(*found)
-    return row, _row_entries(row.id, now)
+    return row, _row_entries(row.id, now, row.use_unit_consent_id is not None)
 
 
 def _delay_notice_row(elevator_id: int, today: date) -> Row[Any] | None:
@@ -377,4 +389,5 @@ def public_history(code: str, today: date | None = None, now: datetime | None = 
         overdue_days=max(overdue_days, 0),
         delay_notice=notice,
         records=records,
+        paperless=elevator.paperless_application_id is not None,
     )

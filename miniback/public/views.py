@@ -27,8 +27,9 @@ def cacheable(response: Response) -> Response:
     return response
 
 
-def not_found_page() -> Any:
-    response = make_response(render_template("public/not_found.html"), 404)
+def not_found_page(title: str | None = None, message: str | None = None) -> Any:
+    """The friendly 404 page (by default the elevator page's; the verification page gives its own words)."""
+    response = make_response(render_template("public/not_found.html", title=title, message=message), 404)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -31,6 +31,7 @@ from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
 from miniback.records.signature import check_signature_png
+from miniback.records.verification import mint_code
 from signoff.ledger.chain import append_entry
 from signoff.ledger.hashing import content_hash
 from signoff.operations import open_signoff
@@ -322,6 +323,8 @@ def submit_record(
     # plain copy of the row written, which is all the response and the sign-off need.
     inserted = db.session.connection().execute(_INSERT_RECORD, values)
     record = MaintenanceRecord(id=inserted.inserted_primary_key[0], **values)
+    # The code of its public verification page (/v/<code>), which the printed record's QR code holds.
+    mint_code(db.session.connection(), record.id)
     # Tamper evidence: chained to the elevator's previous ledger entry in this same transaction.
     append_entry(elevator.id, "record", record.id, digest, at=received_at)
     # The use unit's sign-off opens in the same transaction: a submitted record always has its deadline.

@@ -15,9 +15,17 @@ from datetime import datetime
 from sqlalchemy import RowMapping, func, insert, select
 
 from miniback.extensions import db
-from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerLeaf, LedgerState, utcnow
+from miniback.models import (
+    LedgerCheckpoint,
+    LedgerCheckpointSignature,
+    LedgerEntry,
+    LedgerLeaf,
+    LedgerState,
+    utcnow,
+)
 from signoff.ledger import merkle
 from signoff.ledger.bulk import fetch_all, insert_computed, keyset, paused_gc
+from signoff.ledger.logkey import sign_checkpoint
 
 # How far below the newest leaf's entry id the builder looks for late-committing entries. A transaction that
 # stays open while this many later appends commit would be missed by the builder (``ledger verify`` reports it).
@@ -145,8 +153,17 @@ def build_checkpoint(now: datetime | None = None, max_entries: int = MAX_ENTRIES
             tree_size=compact.size, root_hash=compact.root().hex(), created_at=state.updated_at
         )
         db.session.add(checkpoint)
+        sign_checkpoint(checkpoint)
+    elif caught_up and latest is not None and _never_signed():
+        # The first build after signing was introduced (migration 0016) signs the latest checkpoint it finds;
+        # from then on only the checkpoints this builder publishes are ever signed.
+        sign_checkpoint(latest)
     db.session.flush()
     return BuildResult(tree_size=compact.size, added=len(leaves), checkpoint=checkpoint, caught_up=caught_up)
+
+
+def _never_signed() -> bool:
+    return db.session.execute(db.select(LedgerCheckpointSignature.tree_size).limit(1)).first() is None
 
 
 def latest_checkpoint() -> LedgerCheckpoint | None:
@@ -162,7 +179,11 @@ _checkpoint = LedgerCheckpoint.__table__
 _ENTRY_WITH_LEAF = select(*_entry.c, _leaf.c.leaf_index).select_from(
     _entry.outerjoin(_leaf, _leaf.c.entry_id == _entry.c.id)
 )
-_CHECKPOINT = select(_checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at)
+_signature = LedgerCheckpointSignature.__table__
+# A checkpoint with its signed note (None for one published before checkpoints were signed).
+_CHECKPOINT = select(
+    _checkpoint.c.tree_size, _checkpoint.c.root_hash, _checkpoint.c.created_at, _signature.c.signed_note
+).select_from(_checkpoint.outerjoin(_signature, _signature.c.tree_size == _checkpoint.c.tree_size))
 
 
 def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None) -> RowMapping | None:
@@ -178,7 +199,8 @@ def entry_for_proof(*, entry_id: int | None = None, record_id: int | None = None
 
 
 def checkpoint_for_proof(tree_size: int | None = None) -> RowMapping | None:
-    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at); None if absent."""
+    """The latest checkpoint, or the one of ``tree_size`` (tree_size, root_hash, created_at, signed_note); None if
+    absent."""
     if tree_size is None:
         query = _CHECKPOINT.order_by(_checkpoint.c.tree_size.desc()).limit(1)
     else:

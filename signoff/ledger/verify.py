@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import Engine, func
 
 from miniback.extensions import db
-from miniback.models import GENESIS_HASH, LedgerCheckpoint, LedgerEntry, LedgerLeaf, MerkleNode
+from miniback.models import (
+    GENESIS_HASH,
+    LedgerCheckpoint,
+    LedgerCheckpointSignature,
+    LedgerEntry,
+    LedgerLeaf,
+    MerkleNode,
+)
 from signoff.ledger import merkle
 from signoff.ledger.blobs import missing_blobs, rehash_blobs, short
 from signoff.ledger.bulk import keyset, paused_gc
@@ -611,7 +618,34 @@ def verify_ledger(progress: Progress = lambda _: None, content: bool = True) -> 
         report.origins_checked, problems = verify_origins(progress)
         report.problems += problems
     _check_unledgered(report, progress)
+    _check_signatures(report)
     return report
+
+
+def _check_signatures(report: Report) -> None:
+    """Every stored signed checkpoint verifies under the log key and names its checkpoint's size and root."""
+    from signoff.ledger.logkey import log_key
+    from signoff.ledger.signed_note import NoteError, verify_signed_checkpoint
+
+    signature = LedgerCheckpointSignature
+    signatures = db.session.execute(
+        db.select(signature.tree_size, signature.signed_note, LedgerCheckpoint.root_hash)
+        .outerjoin(LedgerCheckpoint, LedgerCheckpoint.tree_size == signature.tree_size)
+        .order_by(signature.tree_size)
+    ).all()
+    if not signatures:
+        return
+    key = log_key()
+    for size, note, root in signatures:
+        try:
+            signed = verify_signed_checkpoint(note, key)
+        except NoteError as exc:
+            report.problems.append(f"检查点（{size} 条）的签名: {exc}")
+            continue
+        if root is None:
+            report.problems.append(f"检查点（{size} 条）已签名，却已从数据库中消失")
+        elif signed.tree_size != size or signed.root_hash.hex() != root:
+            report.problems.append(f"检查点（{size} 条）与其签名不符：检查点已被改写")
 
 
 def _check_unledgered(report: Report, progress: Progress) -> None:

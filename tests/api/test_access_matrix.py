@@ -446,6 +446,7 @@ class RecordEndpoint:
 RECORD_ENDPOINTS = [
     RecordEndpoint("GET", "/api/v1/records/{record_id}", None, 200),
     RecordEndpoint("GET", "/api/v1/records/{record_id}/signature.png", None, 200),
+    RecordEndpoint("GET", "/api/v1/records/{record_id}/pdf", None, 200),
     RecordEndpoint("POST", "/api/v1/records/{record_id}/corrections", ("technician",), 201, body=lambda w: {}),
     RecordEndpoint("GET", "/api/v1/signoff/records/{record_id}", None, 200),
     RecordEndpoint(
@@ -500,6 +501,25 @@ RECORD_LISTS = [
         prepare=push_reached_nobody,
     ),
 ]
+
+
+def overdue_without_consent(records: dict[str, int]) -> None:
+    """Each record's deadline has passed and its use unit never consented to the default confirmation (issue 18):
+    overdue and unsigned, listed instead of confirmed."""
+    from miniback.models import SignoffState, UseUnit
+
+    ids = list(records.values())
+    db.session.execute(
+        SignoffState.__table__.update()
+        .where(SignoffState.record_id.in_(ids))
+        .values(deadline_at=utcnow() - timedelta(minutes=5))
+    )
+    units = db.select(SignoffState.use_unit_id).where(SignoffState.record_id.in_(ids)).scalar_subquery()
+    db.session.execute(UseUnit.__table__.update().where(UseUnit.id.in_(units)).values(consent_id=None))
+    db.session.commit()
+
+
+RECORD_LISTS.append(RecordList("/api/v1/signoff/awaiting-consent", "?per_page=100", prepare=overdue_without_consent))
 # Record-bearing operations deliberately outside the per-actor scope, and why.
 NOT_SCOPED = {
     ("GET", "/api/v1/ledger/records/{record_id}/proof"): "public by design: a content hash and its Merkle proof",

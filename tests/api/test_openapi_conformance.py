@@ -212,6 +212,7 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     db.session.commit()
     second_size = ok(c.get("/api/v1/ledger/checkpoints/latest"))["tree_size"]
     ok(c.get(f"/api/v1/ledger/consistency?first={first_size}&second={second_size}"))
+    ok(c.get("/api/v1/ledger/log-key"))
 
     # Due dates, the overdue list and delay notices.
     ok(c.get("/api/v1/overdue", headers=auth(regulator)))

@@ -288,6 +288,11 @@ def test_inspector_finds_a_record_by_elevator_code_and_opens_it(desk: Desk, clie
 
     page.get_by_text("核验通过").wait_for()
     assert "可独立验证" in page.locator(".explain").inner_text()
+    # The record's PDF (维保记录单), opened with the console's own session.
+    pdf_link = page.get_by_role("link", name="维保记录单 PDF")
+    assert pdf_link.get_attribute("href") == f"/api/v1/records/{records.walked['id']}/pdf"
+    pdf = page.request.get(desk.base + pdf_link.get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF-")
     _whole_page_shot(desk, "record")
 
 

@@ -136,6 +136,16 @@ def test_demo_command_serves_seeded_data_and_prints_urls(tmp_path):
         manager = call(f"{base}/auth/wechat/login", {"code": "stuck:manager1"})["token"]
         assert call(f"{base}/signoff/records?state=objection_resolved", token=manager)["total"] == 0
         assert call(f"{base}/signoff/records?state=pending", token=manager)["total"] >= 1
+        # A record's PDF (for anyone logged in who may read it) and its public verification page, both printed.
+        pdf_url = re.search(r"维保记录单 \(PDF[^)]*\):\s+(\S+)", printed).group(1)
+        assert pdf_url.startswith(f"http://127.0.0.1:{port}/api/v1/records/") and pdf_url.endswith("/pdf")
+        request = urllib.request.Request(pdf_url, headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.headers["Content-Type"] == "application/pdf"
+            assert response.read().startswith(b"%PDF-")
+        verify_url = re.search(r"记录核验页面 \([^)]*\):\s+(\S+)", printed).group(1)
+        assert verify_url.startswith(f"http://127.0.0.1:{port}/v/")
+        assert "维保记录" in fetch(verify_url)
         # The resident's page, stored after its first view (SQLite's triggers mark it stale on an edit too).
         page_url = re.search(r"公开维保页面:\s+(\S+)", printed).group(1)
         first, again = fetch(page_url), fetch(page_url)

@@ -7,7 +7,7 @@ import pytest
 
 from miniback import create_app
 from miniback.config import LOCAL_DEFAULTS, ConfigError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_LOG_KEY_PATH, TEST_PDF_SIGNING_CERT_PATH, TEST_PDF_SIGNING_KEY_PATH
 
 
 def production_settings(**overrides: Any) -> dict[str, Any]:
@@ -20,6 +20,9 @@ def production_settings(**overrides: Any) -> dict[str, Any]:
         "WECHAT_SIGNOFF_TEMPLATE_ID": "t",
         "REDIS_URL": "redis://redis-host:6379/0",
         "PUBLIC_BASE_URL": "https://lift.example.gov.cn",
+        "LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
+        "PDF_SIGNING_KEY_PATH": TEST_PDF_SIGNING_KEY_PATH,
+        "PDF_SIGNING_CERT_PATH": TEST_PDF_SIGNING_CERT_PATH,
     }
     settings.update(overrides)
     return settings
@@ -28,7 +31,15 @@ def production_settings(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def no_miniback_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production mode, with nothing coming from ``MINIBACK_*`` variables of the shell that runs the tests."""
-    for key in ("ENV_MODE", "REDIS_URL", "PUBLIC_BASE_URL", "WECHAT_SIGNOFF_TEMPLATE_ID"):
+    for key in (
+        "ENV_MODE",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "WECHAT_SIGNOFF_TEMPLATE_ID",
+        "LEDGER_LOG_KEY_PATH",
+        "PDF_SIGNING_KEY_PATH",
+        "PDF_SIGNING_CERT_PATH",
+    ):
         monkeypatch.delenv(f"MINIBACK_{key}", raising=False)
 
 
@@ -123,6 +134,9 @@ def test_environment_variables_configure_the_app(monkeypatch):
     monkeypatch.setenv("MINIBACK_REDIS_URL", "redis://redis-host:6379/2")
     monkeypatch.setenv("MINIBACK_PUBLIC_BASE_URL", "https://lift.example.gov.cn")
     monkeypatch.setenv("MINIBACK_TOKEN_TTL_SECONDS", "60")
+    monkeypatch.setenv("MINIBACK_LEDGER_LOG_KEY_PATH", TEST_LOG_KEY_PATH)
+    monkeypatch.setenv("MINIBACK_PDF_SIGNING_KEY_PATH", TEST_PDF_SIGNING_KEY_PATH)
+    monkeypatch.setenv("MINIBACK_PDF_SIGNING_CERT_PATH", TEST_PDF_SIGNING_CERT_PATH)
     app = create_app()
     assert app.config["WECHAT_APPID"] == "wxenv"
     assert app.config["TOKEN_TTL_SECONDS"] == 60
@@ -140,3 +154,56 @@ def test_demo_mode_has_working_defaults(tmp_path, monkeypatch):
 def test_only_modes_other_than_production_fall_back_to_a_local_redis_and_base_url(no_miniback_environment):
     app = create_app({"ENV_MODE": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert {key: app.config[key] for key in LOCAL_DEFAULTS} == LOCAL_DEFAULTS
+
+
+def test_production_refuses_to_start_without_the_ledger_log_key(no_miniback_environment):
+    settings = production_settings()
+    del settings["LEDGER_LOG_KEY_PATH"]
+    with pytest.raises(ConfigError, match="production mode needs MINIBACK_LEDGER_LOG_KEY_PATH to be set"):
+        create_app(settings)
+
+
+def test_production_refuses_a_log_key_that_is_missing_or_not_ed25519(no_miniback_environment, tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the log key"):
+        create_app(production_settings(LEDGER_LOG_KEY_PATH=str(tmp_path / "absent.pem")))
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    other = tmp_path / "p256.pem"
+    other.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    with pytest.raises(ConfigError, match="not an Ed25519 key"):
+        create_app(production_settings(LEDGER_LOG_KEY_PATH=str(other)))
+
+
+def test_the_demo_generates_its_log_key_once_in_the_instance_folder(tmp_path, monkeypatch):
+    from signoff.ledger.logkey import log_key
+
+    monkeypatch.setenv("MINIBACK_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("MINIBACK_LEDGER_LOG_KEY_PATH", raising=False)
+    app = create_app({"ENV_MODE": "demo", "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
+    with app.app_context():
+        first = log_key()
+    assert (tmp_path / "ledger-log-key.pem").exists()
+    with create_app({"ENV_MODE": "demo"}).app_context():
+        assert log_key().public_bytes == first.public_bytes
+    assert first.name == "127.0.0.1/ledger"
+
+
+@pytest.mark.parametrize("key", ["PDF_SIGNING_KEY_PATH", "PDF_SIGNING_CERT_PATH"])
+def test_production_refuses_to_start_without_the_document_key(no_miniback_environment, key):
+    settings = production_settings()
+    del settings[key]
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_KEY_PATH and MINIBACK_PDF_SIGNING_CERT_PATH"):
+        create_app(settings)
+
+
+def test_production_refuses_a_document_key_it_cannot_load(no_miniback_environment, tmp_path):
+    (tmp_path / "not-a-key.pem").write_text("hello")
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_KEY_PATH: cannot load"):
+        create_app(production_settings(PDF_SIGNING_KEY_PATH=str(tmp_path / "not-a-key.pem")))
+    with pytest.raises(ConfigError, match="MINIBACK_PDF_SIGNING_CERT_PATH: cannot load"):
+        create_app(production_settings(PDF_SIGNING_CERT_PATH=str(tmp_path / "absent.pem")))

@@ -30,7 +30,15 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from tests.conftest import DB_HOST, DB_NAME, REDIS_URL, ROOT
+from tests.conftest import (
+    DB_HOST,
+    DB_NAME,
+    REDIS_URL,
+    ROOT,
+    TEST_LOG_KEY_PATH,
+    TEST_PDF_SIGNING_CERT_PATH,
+    TEST_PDF_SIGNING_KEY_PATH,
+)
 
 DEPLOY_DATABASE = f"{DB_NAME}_deploy"
 PASSWORD = "deploy-check-2026"
@@ -113,6 +121,9 @@ def server_environment(wheels: Path) -> dict[str, str]:
         "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "deploy-signoff-template",
         "MINIBACK_REDIS_URL": REDIS_URL,
         "MINIBACK_PUBLIC_BASE_URL": "https://lift.example.test",
+        "MINIBACK_LEDGER_LOG_KEY_PATH": TEST_LOG_KEY_PATH,
+        "MINIBACK_PDF_SIGNING_KEY_PATH": TEST_PDF_SIGNING_KEY_PATH,
+        "MINIBACK_PDF_SIGNING_CERT_PATH": TEST_PDF_SIGNING_CERT_PATH,
     }
     return env
 

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from miniback.auth.tokens import issue_token
 from miniback.extensions import db
-from miniback.models import Account, Elevator, MaintenanceUnit, OrgNode, UseUnit
+from miniback.models import Account, Elevator, MaintenanceUnit, OrgNode, UseUnit, UseUnitConsent
+from miniback.models.rules import current_rules, rule_versions
 from miniback.registry.credit_code import check_character
 from miniback.registry.elevators import register_elevator
 from miniback.registry.staff import create_org_node, create_staff
@@ -52,7 +53,22 @@ def make_maintenance_unit(status: str = "active", **overrides: Any) -> tuple[Mai
     return unit, admin
 
 
-def make_use_unit(district: str = "天河区", status: str = "active") -> tuple[UseUnit, Account]:
+def give_consent(unit: UseUnit, admin: Account, version: int | None = None) -> UseUnitConsent:
+    """The unit's admin accepted the default-confirmation rules (the current version unless told)."""
+    rules = current_rules() if version is None else next(t for t in rule_versions() if t.version == version)
+    consent = UseUnitConsent(
+        use_unit_id=unit.id, rule_version=rules.version, text_sha256=rules.sha256, accepted_by_id=admin.id
+    )
+    db.session.add(consent)
+    db.session.flush()
+    unit.consent_id = consent.id
+    db.session.flush()
+    return consent
+
+
+def make_use_unit(district: str = "天河区", status: str = "active", *, consent: bool = True) -> tuple[UseUnit, Account]:
+    """A use unit and its admin; ``consent``: it accepted the current default-confirmation rules (as every unit
+    that works normally has)."""
     n = next(_counter)
     unit, admin = register_unit(
         USE_UNIT,
@@ -66,6 +82,8 @@ def make_use_unit(district: str = "天河区", status: str = "active") -> tuple[
     )
     unit.status = status
     db.session.flush()
+    if consent:
+        give_consent(unit, admin)
     return unit, admin
 
 
@@ -126,13 +144,13 @@ class UnitWorld:
     elevators: list[Elevator] = field(default_factory=list)
 
 
-def make_world(district: str = "天河区") -> UnitWorld:
+def make_world(district: str = "天河区", *, consent: bool = True) -> UnitWorld:
     unit, admin = make_maintenance_unit()
     company = create_org_node(unit.id, None, "公司")
     branch = create_org_node(unit.id, company, "分公司")
     team1 = create_org_node(unit.id, branch, "一组")
     team2 = create_org_node(unit.id, branch, "二组")
-    use_unit, uu_admin = make_use_unit(district)
+    use_unit, uu_admin = make_use_unit(district, consent=consent)
     world = UnitWorld(
         unit=unit,
         admin=admin,

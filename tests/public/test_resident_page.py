@@ -17,6 +17,7 @@ from tests.factories.public import insert_record
 from tests.factories.registry import make_staff, make_world
 
 JSON_KEYS = {
+    "paperless",  # issue 18: 已停止使用纸质维保记录
     "public_code",
     "address",
     "position",

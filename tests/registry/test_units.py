@@ -5,6 +5,7 @@ from miniback.auth.tokens import account_for_token, issue_token, unit_status_rea
 from miniback.errors import Forbidden
 from miniback.extensions import db
 from miniback.models import Account, ChangeLog, MaintenanceUnit, UseUnit
+from miniback.models.rules import current_rules
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
 
 
@@ -134,8 +135,11 @@ def test_use_unit_registers_and_keeps_history(client):
     assert response.status_code == 201
     unit = db.session.get(UseUnit, response.json["unit"]["id"])
     operator = make_authority("platform_operator")
-    client.post(f"/api/v1/use-units/{unit.id}/status", headers=auth(operator), json={"status": "active"})
     admin = db.session.get(Account, response.json["admin_account_id"])
+    # Approval needs the admin's consent to the default-confirmation rules (issue 18).
+    rules = {"version": current_rules().version}
+    assert client.post(f"/api/v1/use-units/{unit.id}/consent", headers=auth(admin), json=rules).status_code == 201
+    client.post(f"/api/v1/use-units/{unit.id}/status", headers=auth(operator), json={"status": "active"})
     changed = client.patch(f"/api/v1/use-units/{unit.id}", headers=auth(admin), json={"district": "海珠区"})
     assert changed.status_code == 200 and changed.json["district"] == "海珠区"
     history = client.get(f"/api/v1/use-units/{unit.id}/history", headers=auth(admin)).json["items"]
@@ -162,11 +166,11 @@ def test_unit_status_seen_by_the_token_check_is_reused_only_within_its_transacti
     token, _ = issue_token(world.tech1, 3600)
     db.session.commit()
     actor = account_for_token(token)
-    assert unit_status_read_in_transaction(actor) == (True, "active")
+    assert unit_status_read_in_transaction(actor) == (True, "active", None)
     require_active_unit(actor)
     db.session.commit()
     # A new transaction has not read the status yet: the access check reads it again and sees the suspension.
-    assert unit_status_read_in_transaction(actor) == (False, None)
+    assert unit_status_read_in_transaction(actor) == (False, None, None)
     world.unit.status = "suspended"
     db.session.commit()
     with pytest.raises(Forbidden):

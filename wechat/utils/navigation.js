@@ -10,6 +10,7 @@ const ROUTES = {
   recordDetail: '/pages/record-detail/index',
   team: '/pages/team/index',
   bindCodes: '/pages/bind-codes/index',
+  consent: '/pages/consent/index',
 };
 
 function query(params) {

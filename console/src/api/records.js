@@ -7,6 +7,8 @@ export const recordSignoff = (id) => api.get('/signoff/records/' + id)
 export const recordProof = (id) => api.get('/ledger/records/' + id + '/proof')
 export const signatureUrl = (id) => apiUrl('/records/' + id + '/signature.png')
 export const recordsExportUrl = (query) => apiUrl('/records/export.xlsx', query)
+export const recordPdfUrl = (id) => apiUrl('/records/' + id + '/pdf')
+export const recordBundleUrl = (query) => apiUrl('/records/bundle.pdf', query)
 
 export const listOverdue = (query) => api.get('/overdue', query)
 export const overdueExportUrl = (query) => apiUrl('/overdue/export.xlsx', query)

@@ -75,3 +75,40 @@ def test_the_recipe_rejects_a_proof_for_another_root(app: Flask) -> None:
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_the_recipe_checks_the_checkpoint_signature_against_the_key_it_was_given(app: Flask) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from signoff.ledger.logkey import log_key
+    from signoff.ledger.signed_note import log_key_from_private
+
+    world = make_world()
+    record = submit_record(world.elevators[0], world.tech1.id)
+    build_checkpoint()
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        assert "检查点签名有效" in run_recipe(base, record.id)
+        pinned = log_key().verifier_key
+        code = recipe_code().replace("VERIFIER_KEY = None", f"VERIFIER_KEY = {pinned!r}")
+        code = code.replace('BASE = "http://127.0.0.1:5000"', f'BASE = "{base}"')
+        code = code.replace("RECORD_ID = 1", f"RECORD_ID = {record.id}")
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            exec(compile(code, str(RECIPE), "exec"), {"__name__": "recipe"})  # noqa: S102
+        assert "检查点签名有效" in output.getvalue()
+        impostor = log_key_from_private(log_key().name, ed25519.Ed25519PrivateKey.generate()).verifier_key
+        forged = code.replace(repr(pinned), repr(impostor))
+        try:
+            exec(compile(forged, str(RECIPE), "exec"), {"__name__": "recipe"})  # noqa: S102
+        except AssertionError as exc:
+            assert str(exc) == "检查点没有该日志密钥的签名"
+        else:
+            raise AssertionError("the recipe accepted a checkpoint signed by another key")
+    finally:
+        server.shutdown()
+        thread.join()

@@ -134,6 +134,10 @@ Component({
       nav.go('bindCodes');
     },
 
+    openConsent() {
+      nav.go('consent');
+    },
+
     async loadPending() {
       this.setData({ listStatus: 'loading', listMessage: '' });
       try {
