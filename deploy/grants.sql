@@ -45,6 +45,12 @@ GRANT SELECT, INSERT ON `miniback`.`regulator_notice_subject` TO 'miniback_app'@
 GRANT SELECT, INSERT ON `miniback`.`signature_image` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signoff_event` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`signoff_state` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_activity` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_dirty` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_overdue_segment` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup_extra` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_watermark` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`subscription_quota` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template_item` TO 'miniback_app'@'%';

@@ -31,6 +31,7 @@ def create_blueprint() -> Blueprint:
         sessions,
         signoff,
         staff,
+        statistics,
         units,
     )
 
@@ -38,6 +39,7 @@ def create_blueprint() -> Blueprint:
     areas = (accounts, auth, due, elevators, exports, ledger, onsite, openapi, password_reset, public, qr, records)
     for area in (*areas, platform, platform_callbacks, platform_keys, platforms, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
+    api_v1.register_blueprint(statistics.bp)  # issue 17
     api_v1.register_blueprint(rules.bp)  # issue 18: consent, paperless approval, regulator notices
     api_v1.after_request(_not_stored)
     return api_v1

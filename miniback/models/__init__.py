@@ -164,3 +164,15 @@ __all__ = [
     "RegulatorNoticeSubject",
     "UseUnitConsent",
 ]
+
+# Statistics rollups (issue 17).
+from miniback.models.statistics import (  # noqa: E402
+    StatsActivity,
+    StatsDirty,
+    StatsOverdueSegment,
+    StatsRollup,
+    StatsRollupExtra,
+    StatsWatermark,
+)
+
+__all__ += ["StatsActivity", "StatsDirty", "StatsOverdueSegment", "StatsRollup", "StatsRollupExtra", "StatsWatermark"]

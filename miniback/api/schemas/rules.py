@@ -114,7 +114,7 @@ class PaperlessStatusOut(Out):
     paperless: bool = Field(description="是否已获准停止使用纸质维保记录")
     label: str | None = Field(description="已停止使用纸质维保记录（获准时）")
     approval: PaperlessApplicationOut | None
-    figures: FiguresOut | None = Field(description="本单位当前指标")
+    figures: FiguresOut = Field(description="本单位当前指标（最近 90 天）")
     applications: list[PaperlessApplicationOut]
 
 

@@ -14,7 +14,7 @@
 Insert-only: ``use_unit_consent``, ``paperless_event``, ``regulator_notice_subject``, ``regulator_notice_event``.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 17:21:40
 """
 
@@ -25,7 +25,7 @@ import miniback.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,46 @@
+"""The authenticity flags of a record, by kind: the one place rollups and drill-downs learn them from.
+
+Issue 19 (``auth-signals``) adds kinds stored as ``record_flag`` rows and extends ``record_flag_kinds`` (and
+``FLAG_KINDS``); rollups key flags by these strings (``flag:<kind>`` metrics), so a new kind needs no schema change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from miniback.models import MaintenanceRecord
+
+# Kind → Chinese label.
+FLAG_KINDS: dict[str, str] = {"distance": "距离异常", "duration": "时长异常", "overlap": "时间重叠"}
+
+_COLUMNS = {"distance": "flag_distance", "duration": "flag_duration", "overlap": "flag_overlap"}
+
+
+def record_flag_kinds(record: Any, extra: Mapping[int, Iterable[str]] | None = None) -> list[str]:
+    """The flag kinds raised on ``record`` (a ``MaintenanceRecord`` or a row with its ``flag_*`` columns);
+    ``extra`` maps record ids to kinds stored elsewhere (flags raised after submission)."""
+    kinds = [kind for kind, column in _COLUMNS.items() if getattr(record, column)]
+    if extra is not None:
+        kinds.extend(kind for kind in extra.get(record.id, ()) if kind not in kinds)
+    return kinds
+
+
+def flag_columns() -> list[Any]:
+    """The record columns ``record_flag_kinds`` reads (for queries that select only what they need)."""
+    return [getattr(MaintenanceRecord, column) for column in _COLUMNS.values()]
+
+
+def flag_condition(kind: str) -> ColumnElement[bool]:
+    """Records raising ``kind``, as SQL (drill-downs)."""
+    return getattr(MaintenanceRecord, _COLUMNS[kind]).is_(True)
+
+
+def extra_flag_kinds(record_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Flag kinds stored apart from the record's own columns (raised after submission), by record id.
+
+    Today every kind is a column of the record, so there are none; issue 19's ``record_flag`` rows are read here
+    (and a raised flag calls ``miniback.projections.stats_dirty.mark_record_dirty`` so the rollups catch up)."""
+    return {}
