@@ -48,10 +48,17 @@ from miniback.models import (
     UseUnitConsent,
     utcnow,
 )
+from miniback.records.calendar import local_day
 from miniback.registry import notices, paperless
+from miniback.statistics.definitions import indicator
+from miniback.statistics.query import figures
+from miniback.statistics.scope import Filters
 from signoff.consent import accept_rules, awaiting_consent_scope, consent_on_file, consents_of, current_rules
 
 bp = Blueprint("rules", __name__)
+
+# The period of the figures an application shows: the last 90 days (Shanghai), today included.
+FIGURES_DAYS = 90
 
 PAPERLESS_LABELS = {"pending": "待审核", "approved": "已批准", "rejected": "已驳回", "withdrawn": "已撤销"}
 NOTICE_STATUS_LABELS = {
@@ -183,9 +190,38 @@ def awaiting_consent_view() -> Any:
 # ---- paperless approval --------------------------------------------------------------------------------------
 
 
-def unit_figures(unit_id: int) -> FiguresOut | None:
-    """The unit's own figures for the application. ``None`` until ``miniback.statistics`` provides them."""
-    return None
+def unit_figures(unit_id: int) -> FiguresOut:
+    """The unit's own figures over the last ``FIGURES_DAYS`` days, read from ``miniback.statistics`` (its
+    indicators, its rollups): same-day upload rate, on-time rate, default-confirmed share; and the days on which
+    every record of the unit was uploaded the same day (its same-day upload figure per day)."""
+    end = local_day(utcnow())
+    start = end - timedelta(days=FIGURES_DAYS - 1)
+    filters = Filters(maintenance_unit_id=unit_id)
+    wanted = [indicator(code) for code in ("same_day_upload_rate", "on_time_rate", "default_confirmed_rate")]
+    total = figures(wanted, start, end, filters, "none").get("", {})
+    daily = figures([indicator("same_day_upload_rate")], start, end, filters, "day")
+    same_day_days = sum(
+        1
+        for by_code in daily.values()
+        if (day := by_code.get("same_day_upload_rate")) is not None
+        and day.denominator
+        and day.numerator == day.denominator
+    )
+
+    def value(code: str) -> float | None:
+        found = total.get(code)
+        return found.value if found is not None else None
+
+    records = total.get("same_day_upload_rate")
+    return FiguresOut(
+        period_start=start,
+        period_end=end,
+        same_day_upload_days=same_day_days,
+        same_day_upload_rate=value("same_day_upload_rate"),
+        on_time_rate=value("on_time_rate"),
+        default_confirmed_share=value("default_confirmed_rate"),
+        records=(records.denominator or 0) if records is not None else 0,
+    )
 
 
 def _application_out(application: PaperlessApplication, *, with_events: bool = True) -> dict[str, Any]:
@@ -234,13 +270,12 @@ def paperless_status_view(unit_id: int) -> Any:
         .where(PaperlessApplication.maintenance_unit_id == unit.id)
         .order_by(PaperlessApplication.id.desc())
     ).scalars()
-    figures = unit_figures(unit.id)
     return PaperlessStatusOut(
         maintenance_unit_id=unit.id,
         paperless=approval is not None,
         label=paperless.PAPERLESS_TEXT if approval is not None else None,
         approval=PaperlessApplicationOut.model_validate(_application_out(approval)) if approval else None,
-        figures=figures,
+        figures=unit_figures(unit.id),
         applications=[PaperlessApplicationOut.model_validate(_application_out(a)) for a in applications],
     ).model_dump(mode="json")
 
@@ -258,10 +293,8 @@ def apply_view() -> Any:
     assert actor.maintenance_unit_id is not None
     unit = get_maintenance_unit_or_404(actor.maintenance_unit_id, actor)
     data = json_body(PaperlessApplyIn)
-    figures = unit_figures(unit.id)
-    application = paperless.apply_for_paperless(
-        unit, actor, data.statement, figures.model_dump(mode="json") if figures else None, now=utcnow()
-    )
+    shown = unit_figures(unit.id).model_dump(mode="json")
+    application = paperless.apply_for_paperless(unit, actor, data.statement, shown, now=utcnow())
     db.session.commit()
     return _application_out(application), 201
 

@@ -99,3 +99,37 @@ def test_only_a_city_regulator_decides_and_out_of_scope_callers_change_nothing(c
     assert _count(PaperlessEvent) == events
     db.session.expire_all()
     assert db.session.get(PaperlessApplication, application_id).status == "pending"
+
+
+def test_the_application_shows_the_units_own_figures_from_the_statistics(client, app):
+    from miniback.statistics.rollup import rebuild
+    from tests.factories.records import submitted_record
+
+    world = make_world()
+    other = make_world()
+    for elevator in world.elevators:
+        submitted_record(client, world.tech1, elevator)
+    submitted_record(client, other.tech1, other.elevators[0])
+    rebuild()
+    db.session.commit()
+    applied = client.post(APPLY, json={}, headers=auth(world.admin))
+    assert applied.status_code == 201, applied.json
+    figures = applied.json["figures"]
+    assert figures["records"] == 2  # the unit's own records, not the other unit's
+    # Expected from the records' own late-upload marks (a job begun just before midnight in Guangzhou is late).
+    from miniback.models import MaintenanceRecord
+
+    own = db.session.execute(
+        select(MaintenanceRecord).where(MaintenanceRecord.maintenance_unit_id == world.unit.id)
+    ).scalars()
+    days: dict[object, bool] = {}
+    on_time = 0
+    for record in own:
+        on_time += not record.late_upload
+        days[record.maintenance_day] = days.get(record.maintenance_day, True) and not record.late_upload
+    assert figures["same_day_upload_rate"] == round(100 * on_time / 2, 2)
+    assert figures["same_day_upload_days"] == sum(days.values())
+    assert figures["default_confirmed_share"] == 0.0
+    assert set(figures) >= {"on_time_rate", "period_start", "period_end"}
+    status = client.get(f"/api/v1/maintenance-units/{world.unit.id}/paperless", headers=auth(world.admin)).json
+    assert status["figures"]["records"] == 2

@@ -66,3 +66,20 @@ test('a refusal is shown in Chinese', async () => {
   expect(page.querySelector('.issue-error').dom.textContent).toBe('账号已停用，不能发放绑定码');
   expect(page.querySelector('.issued')).toBeUndefined();
 });
+
+test('a unit that has not agreed to the default-confirmation rules is sent to read and accept them', async () => {
+  routeRequests(wx, {
+    'GET /staff': MANAGERS,
+    'POST /staff/31/bind-code': {
+      statusCode: 409,
+      data: { error: { code: 'consent_required', message: '本单位尚未同意现行《默认签名确认规则》（第 1 版），暂不能绑定安全管理人员' } },
+    },
+  });
+  const page = render();
+  await settle();
+  await page.instance.issue({ currentTarget: { dataset: { id: 31 } } });
+  await settle();
+  expect(page.querySelector('.issue-error').dom.textContent).toContain('尚未同意');
+  page.instance.openConsent();
+  expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/consent/index' }));
+});

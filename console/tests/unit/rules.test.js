@@ -40,8 +40,9 @@ describe('paperless applications', () => {
   })
 
   it('shows rates as percentages and missing figures as a dash', () => {
-    expect(figureText('on_time_rate', 0.9634)).toBe('96.3%')
+    expect(figureText('on_time_rate', 96.34)).toBe('96.3%')
     expect(figureText('default_confirmed_share', 0)).toBe('0.0%')
+    expect(figureText('same_day_upload_rate', 100)).toBe('100.0%')
     expect(figureText('same_day_upload_days', 21)).toBe('21 天')
     expect(figureText('on_time_rate', null)).toBe('—')
   })

@@ -65,14 +65,15 @@ class AwaitingConsentQuery(Page):
 
 
 class FiguresOut(Out):
-    """The unit's own figures (from ``miniback.statistics``); ``None`` values when not available."""
+    """The unit's own figures over a period, read from ``miniback.statistics`` (rates in percent, 0–100)."""
 
-    period_start: date | None = None
-    period_end: date | None = None
-    same_day_upload_days: int | None = Field(None, description="当日上传天数")
-    on_time_rate: float | None = Field(None, description="按期维保率（0–1）")
-    default_confirmed_share: float | None = Field(None, description="默认签名确认占比（0–1）")
-    source: str | None = Field(None, description="数据来源")
+    period_start: date
+    period_end: date
+    same_day_upload_days: int = Field(description="当日上传天数：期间内有维保记录、且当天记录全部当日上传的天数")
+    same_day_upload_rate: float | None = Field(description="当日上传率（%）")
+    on_time_rate: float | None = Field(description="按时维保率（%）")
+    default_confirmed_share: float | None = Field(description="默认签名确认占比（%）")
+    records: int = Field(description="期间内有效维保记录数")
 
 
 class PaperlessApplyIn(Schema):
@@ -113,7 +114,7 @@ class PaperlessStatusOut(Out):
     paperless: bool = Field(description="是否已获准停止使用纸质维保记录")
     label: str | None = Field(description="已停止使用纸质维保记录（获准时）")
     approval: PaperlessApplicationOut | None
-    figures: FiguresOut | None = Field(description="本单位当前指标")
+    figures: FiguresOut = Field(description="本单位当前指标（最近 90 天）")
     applications: list[PaperlessApplicationOut]
 
 

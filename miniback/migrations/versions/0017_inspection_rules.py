@@ -25,7 +25,7 @@ import miniback.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0016"  # re-chained after 0016 (inspect-verify) when merged into inspect-pdf
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,7 @@ Component({
     issuing: 0,
     issued: null,
     error: '',
+    consentNeeded: false,
   },
 
   methods: {
@@ -63,10 +64,15 @@ Component({
           },
         });
       } catch (err) {
-        this.setData({ error: err.message });
+        // The unit has not agreed to the default-confirmation rules yet: offer the page to do so.
+        this.setData({ error: err.message, consentNeeded: err.code === 'consent_required' });
       } finally {
         this.setData({ issuing: 0 });
       }
+    },
+
+    openConsent() {
+      nav.go('consent');
     },
 
     copyCode() {

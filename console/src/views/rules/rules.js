@@ -45,17 +45,19 @@ export function applicationActions(application, account) {
   return []
 }
 
-/** A figure of the application as shown: rates as percentages, missing figures as —. */
+/** A figure of the application as shown: rates (percentages, as miniback.statistics gives them) with one decimal,
+ * missing figures as —. */
 export function figureText(key, value) {
   if (value === null || value === undefined) return '—'
-  if (key === 'on_time_rate' || key === 'default_confirmed_share') return (value * 100).toFixed(1) + '%'
-  if (key === 'same_day_upload_days') return value + ' 天'
+  if (key.endsWith('_rate') || key.endsWith('_share')) return Number(value).toFixed(1) + '%'
+  if (key.endsWith('_days')) return value + ' 天'
   return String(value)
 }
 
 export const FIGURES = [
   ['same_day_upload_days', '当日上传天数'],
-  ['on_time_rate', '按期维保率'],
+  ['same_day_upload_rate', '当日上传率'],
+  ['on_time_rate', '按时维保率'],
   ['default_confirmed_share', '默认签名确认占比'],
 ]
 
