@@ -35,6 +35,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`public_page` TO 'miniback_ap
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`push_delivery` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft_item` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_flag` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_technician` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`signature_image` TO 'miniback_app'@'%';

@@ -103,6 +103,21 @@ DEFAULTS: dict[str, Any] = {
     # The sweep looks for sign-off outcomes without a callback among the uploads of this many recent days.
     "PLATFORM_CALLBACK_SWEEP_DAYS": 60,
     "PLATFORM_CALLBACK_DISPATCH_RETRY_INTERVALS": [10, 60, 300],
+    # Authenticity signals (records/signals.py, docs/signals.md), each a rule with its threshold:
+    # impossible travel — one technician's check-out of a job and the check-in of their next job (on another
+    # elevator, at most OVERLAP_LOOKBACK apart) imply more than this speed, over at least this distance.
+    "SIGNAL_TRAVEL_MAX_KMH": 80,
+    "SIGNAL_TRAVEL_MIN_DISTANCE_M": 1000,
+    # suspect location — a fix with accuracy exactly 0; a check-in/out point identical to the micro-degree to a
+    # check-in point of another day; check-in and check-out at the identical point over a job this long or longer.
+    "SIGNAL_STATIC_POINT_MIN_MINUTES": 30,
+    # bulk upload — this many records (this one included) of one technician received within the window, either
+    # each received this many hours or more after its check-out, or all received in the night (local hours
+    # [start, end) in Asia/Shanghai).
+    "SIGNAL_BULK_MIN_RECORDS": 3,
+    "SIGNAL_BULK_WINDOW_MINUTES": 10,
+    "SIGNAL_BULK_LATE_HOURS": 12,
+    "SIGNAL_BULK_NIGHT_HOURS": [0, 5],
 }
 
 REQUIRED_IN_PRODUCTION = (

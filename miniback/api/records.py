@@ -23,6 +23,7 @@ from miniback.api.schemas.records import (
     DraftOut,
     DraftUpdate,
     ElevatorBrief,
+    FlagOut,
     ItemOut,
     PointIn,
     RecordDetailOut,
@@ -37,7 +38,7 @@ from miniback.api.schemas.records import (
 )
 from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
-from miniback.errors import Conflict, NotFound
+from miniback.errors import Conflict, Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import (
     Account,
@@ -55,7 +56,8 @@ from miniback.models import (
 from miniback.platform.uploads import SOURCE_PREFIX
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
-from miniback.records.queries import RecordFilters, record_rows
+from miniback.records.queries import COLUMN_FLAGS, RecordFilters, record_rows
+from miniback.records.signals import KIND_LABELS, flags_of
 from miniback.records.signature import decode_signature
 from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
 from miniback.records.templates import correction_template, template_for
@@ -92,7 +94,27 @@ def _draft_out(draft: RecordDraft) -> dict[str, Any]:
     return out.model_dump(mode="json")
 
 
-def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
+def sees_signals(actor: Account) -> bool:
+    """Authenticity signals are for those who check the work (supervisors, admins, use units, authorities), not
+    for the technician whose records they question."""
+    return actor.role != "technician"
+
+
+def _flag_out(flag: Any) -> FlagOut:
+    return FlagOut(
+        id=flag.id,
+        kind=flag.kind,
+        label=KIND_LABELS[flag.kind],
+        rule=flag.rule,
+        evidence=flag.evidence,
+        explanation=flag.explanation,
+        raised_by=flag.raised_by,
+        raised_by_record_id=flag.raised_by_record_id,
+        raised_at=flag.raised_at,
+    )
+
+
+def _record_detail(record: MaintenanceRecord, actor: Account) -> dict[str, Any]:
     items = db.session.execute(
         db.select(RecordItem).where(RecordItem.record_id == record.id).order_by(RecordItem.seq)
     ).scalars()
@@ -103,6 +125,9 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         .order_by(RecordTechnician.id)
     ).all()
     base = RecordOut.model_validate(record).model_dump()
+    signals = [_flag_out(flag) for flag in flags_of([record.id])[record.id]] if sees_signals(actor) else None
+    if signals is not None:
+        base["signal_kinds"] = sorted({flag.kind for flag in signals})
     out = RecordDetailOut(
         **base,
         **_names_of([record])[record.id],
@@ -123,6 +148,7 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         items=[ItemOut.model_validate(item) for item in items],
         superseded_by=superseded_by(record),
         canonical_content=record.canonical_content,
+        signals=signals,
     )
     return out.model_dump(mode="json")
 
@@ -314,15 +340,20 @@ def _names_json(names: dict[str, Any]) -> dict[str, Any]:
 
 def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     """One page of the records list, each with its current sign-off (see ``records.queries.record_rows``)."""
+    if args.flag and args.flag not in COLUMN_FLAGS and not sees_signals(actor):
+        raise Forbidden("真实性信号仅主管、管理人员和监管人员可查", fields={"flag": "无权按此筛选"})
     page = record_rows(actor, RecordFilters(**args.model_dump()))
     signoffs = _signoffs_of([row.id for row in page.rows])
     names = _names_of(page.rows)
+    signals = flags_of([row.id for row in page.rows]) if sees_signals(actor) else {}
     items = []
     for row in page.rows:
         item = RecordOut.model_validate(row).model_dump(mode="json")
         signoff = signoffs.get(row.id)
         item["signoff"] = signoff.model_dump(mode="json") if signoff is not None else None
         item.update(_names_json(names[row.id]))
+        if row.id in signals:
+            item["signal_kinds"] = sorted({flag.kind for flag in signals[row.id]})
         items.append(item)
     return {
         "items": items,
@@ -341,7 +372,8 @@ def list_records() -> Any:
 @documented("维保记录详情（含项目、签名、内容哈希）", response=RecordDetailOut)
 @login_required()
 def get_record(record_id: int) -> Any:
-    return _record_detail(get_record_or_404(record_id, current_account()))
+    actor = current_account()
+    return _record_detail(get_record_or_404(record_id, actor), actor)
 
 
 @bp.get("/records/<int:record_id>/signature.png")

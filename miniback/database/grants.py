@@ -26,6 +26,8 @@ APPEND_ONLY_FOR_APP = (
     "platform_request",
     "platform_upload",
     "platform_client_event",
+    # Authenticity signals (issue 19): a flag raised later is a new row, never an update.
+    "record_flag",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)

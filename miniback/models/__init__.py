@@ -15,6 +15,7 @@ from miniback.models.accounts import (
     PasswordReset,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
+from miniback.models.flags import RAISED_BY, SIGNAL_KINDS, RecordFlag
 from miniback.models.ledger import (
     GENESIS_HASH,
     LedgerCheckpoint,
@@ -145,4 +146,7 @@ __all__ = [
     "UTCDateTime",
     "UseUnit",
     "utcnow",
+    "RAISED_BY",
+    "SIGNAL_KINDS",
+    "RecordFlag",
 ]

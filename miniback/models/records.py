@@ -177,6 +177,10 @@ class MaintenanceRecord(Model):
         Index("ix_record_day", "maintenance_day", "id"),
         Index("ix_record_mu_flagged_day", "maintenance_unit_id", "flagged", "maintenance_day", "id"),
         Index("ix_record_supersedes", "supersedes_id"),
+        # Authenticity signals (records/signals.py): the same check-in point on another day; a technician's burst
+        # of uploads.
+        Index("ix_record_check_in_point", "check_in_lat", "check_in_lng"),
+        Index("ix_record_technician_received", "technician_id", "received_at"),
         TABLE_OPTIONS,
     )
 

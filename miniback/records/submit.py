@@ -30,6 +30,7 @@ from miniback.records.calendar import local_day
 from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
+from miniback.records.signals import raise_submission_signals
 from miniback.records.signature import check_signature_png
 from signoff.ledger.chain import append_entry
 from signoff.ledger.hashing import content_hash
@@ -183,6 +184,8 @@ class Submission:
     record: MaintenanceRecord
     created: bool
     signoff_deadline: datetime | None = None
+    # The kinds of the ``record_flag`` rows the submission raised on this record (records/signals.py).
+    signal_kinds: tuple[str, ...] = ()
 
 
 def submit_record(
@@ -343,6 +346,7 @@ def submit_record(
             for tech in technicians
         ],
     )
+    signals = raise_submission_signals(values, record.id, [tech["id"] for tech in technicians])
     # A Core update, the in-memory draft told it is written: the unit of work's flush of one changed attribute
     # costs more than the statement.
     now = utcnow()
@@ -351,7 +355,9 @@ def submit_record(
     set_committed_value(draft, "updated_at", now)
     record_maintenance_done(elevator.id, draft.category, maintenance_day)
     db.session.flush()
-    return Submission(record, created=True, signoff_deadline=signoff.deadline_at)
+    return Submission(
+        record, created=True, signoff_deadline=signoff.deadline_at, signal_kinds=tuple(signals.own_kinds())
+    )
 
 
 def superseded_by(record: MaintenanceRecord) -> list[int]:
