@@ -26,6 +26,9 @@ APPEND_ONLY_FOR_APP = (
     "platform_request",
     "platform_upload",
     "platform_client_event",
+    # Photo evidence: a submitted record's photos and its reasons for missing ones.
+    "record_photo",
+    "record_photo_missing",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)

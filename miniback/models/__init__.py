@@ -24,6 +24,7 @@ from miniback.models.ledger import (
     LedgerState,
     MerkleNode,
 )
+from miniback.models.photos import DraftPhoto, RecordPhoto, RecordPhotoMissing, UnitPhotoPosition
 from miniback.models.platform import (
     CALLBACK_STATUSES,
     KEY_ALGORITHMS,
@@ -145,4 +146,8 @@ __all__ = [
     "UTCDateTime",
     "UseUnit",
     "utcnow",
+    "DraftPhoto",
+    "RecordPhoto",
+    "RecordPhotoMissing",
+    "UnitPhotoPosition",
 ]
