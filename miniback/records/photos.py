@@ -32,6 +32,7 @@ from miniback.extensions import db
 from miniback.models import CATEGORIES, Account, DraftPhoto, RecordDraft, UnitPhotoPosition, utcnow
 from miniback.records.onsite import Point, check_device_time, require_open
 from signoff.archive.local import LocalArchive
+from signoff.archive.photos import photo_name, put_photo
 from signoff.archive.settings import store_from_config
 from signoff.archive.store import ArchiveError, ArchiveStore
 from signoff.ledger.hashing import sha256_hex
@@ -201,10 +202,6 @@ def _check_dimensions(size: tuple[int, int], field: str) -> None:
 # --- storage -------------------------------------------------------------------------------------------------------
 
 
-def photo_name(sha256: str) -> str:
-    return f"photos/{sha256[:2]}/{sha256}"
-
-
 def photo_store() -> LocalArchive:
     """Where photos are read from for display: ``PHOTO_DIR`` (default ``<instance>/photos``)."""
     return LocalArchive(current_app.config.get("PHOTO_DIR") or f"{current_app.instance_path}/photos")
@@ -214,20 +211,10 @@ def archive_store() -> ArchiveStore:
     return store_from_config(current_app.config, f"{current_app.instance_path}/archive")
 
 
-def _put_once(store: ArchiveStore, name: str, data: bytes) -> None:
-    """Write-once and content-addressed: an object already there under this name holds these bytes."""
-    try:
-        store.put(name, data)
-    except ArchiveError:
-        if sha256_hex(store.get(name)) != name.rsplit("/", 1)[-1]:
-            raise
-
-
 def store_photo(photo: CheckedPhoto) -> None:
     """The original bytes in both stores (before the row that refers to them is written)."""
-    name = photo_name(photo.sha256)
-    _put_once(photo_store(), name, photo.data)
-    _put_once(archive_store(), name, photo.data)
+    put_photo(photo_store(), photo.sha256, photo.data)
+    put_photo(archive_store(), photo.sha256, photo.data)
 
 
 def load_photo(sha256: str) -> bytes:
