@@ -176,14 +176,15 @@ def check_photo(data: bytes, field: str = "image_base64") -> CheckedPhoto:
                 width, height = image.size
     except ValidationFailed:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        bomb = "照片像素过多（疑似解压炸弹），请压缩后重新上传"
+        raise ValidationFailed(bomb, fields={field: bomb}) from None
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
         EOFError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
     ):
         raise ValidationFailed(broken, fields={field: broken}) from None
     return CheckedPhoto(data, sha256_hex(data), phash, kind, width, height)
