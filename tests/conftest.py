@@ -45,8 +45,10 @@ APPEND_ONLY_TABLES: set[str] = {
 APPEND_ONLY_TABLES |= {"ledger_entry", "ledger_leaf", "merkle_node", "ledger_checkpoint", "ledger_head"}
 # The platform interface's evidence (issue 15).
 APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_event"}
+# Photo evidence (issue 19).
+APPEND_ONLY_TABLES |= {"record_photo", "record_photo_missing"}
 # Authenticity signals (issue 19).
-APPEND_ONLY_TABLES |= {"record_flag"}
+APPEND_ONLY_TABLES |= {"record_flag", "record_photo_band"}
 
 
 def test_config(**overrides: Any) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from miniback.access import (
     require_maintainer,
 )
 from miniback.api.pagination import paginate
+from miniback.api.photos import draft_photo_out, record_photo_out
 from miniback.api.schemas.fields import Page
+from miniback.api.schemas.photos import MissingPhotoOut
 from miniback.api.schemas.records import (
     AddedItemIn,
     CorrectionIn,
@@ -48,6 +50,8 @@ from miniback.models import (
     PlatformClient,
     RecordDraft,
     RecordItem,
+    RecordPhoto,
+    RecordPhotoMissing,
     RecordTechnician,
     SignatureImage,
     SignoffState,
@@ -56,6 +60,7 @@ from miniback.models import (
 from miniback.platform.uploads import SOURCE_PREFIX
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
+from miniback.records.photos import draft_photos
 from miniback.records.queries import COLUMN_FLAGS, RecordFilters, record_rows
 from miniback.records.signals import KIND_LABELS, flags_of
 from miniback.records.signature import decode_signature
@@ -87,6 +92,8 @@ def _draft_out(draft: RecordDraft) -> dict[str, Any]:
         replaced_parts=draft.replaced_parts,
         hazards=draft.hazards,
         items=[ItemOut.model_validate(item) for item in draft_items(draft)],
+        photo_positions=draft.photo_positions or [],
+        photos=[draft_photo_out(photo) for photo in draft_photos(draft.id)],
         record_id=record.id if record else None,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
@@ -124,6 +131,12 @@ def _record_detail(record: MaintenanceRecord, actor: Account) -> dict[str, Any]:
         .where(RecordTechnician.record_id == record.id)
         .order_by(RecordTechnician.id)
     ).all()
+    photos = db.session.execute(
+        db.select(RecordPhoto).where(RecordPhoto.record_id == record.id).order_by(RecordPhoto.seq)
+    ).scalars()
+    missing = db.session.execute(
+        db.select(RecordPhotoMissing).where(RecordPhotoMissing.record_id == record.id).order_by(RecordPhotoMissing.seq)
+    ).scalars()
     base = RecordOut.model_validate(record).model_dump()
     signals = [_flag_out(flag) for flag in flags_of([record.id])[record.id]] if sees_signals(actor) else None
     if signals is not None:
@@ -138,6 +151,8 @@ def _record_detail(record: MaintenanceRecord, actor: Account) -> dict[str, Any]:
         remarks=record.remarks,
         replaced_parts=record.replaced_parts,
         hazards=record.hazards,
+        photos=[record_photo_out(photo) for photo in photos],
+        photos_missing=[MissingPhotoOut.model_validate(row) for row in missing],
         signature_url=f"/api/v1/records/{record.id}/signature.png",
         technicians=[
             TechnicianOut(
@@ -314,7 +329,13 @@ def submit_draft(draft_id: int) -> Any:
     # Locking the draft serialises retried submissions: the second one finds it submitted.
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     try:
-        submission = submit_record(actor, draft, signature, device_submitted_at=data.device_submitted_at)
+        submission = submit_record(
+            actor,
+            draft,
+            signature,
+            device_submitted_at=data.device_submitted_at,
+            missing_photos=data.missing_photo_reasons(),
+        )
         # Serialised before the commit, from memory: no reloading queries on the hot path (the commit expires
         # the session's objects, so even ``record.id`` would reload the whole record afterwards).
         record_id, created = submission.record.id, submission.created

@@ -51,3 +51,20 @@ class RecordFlag(Model):
     # The record whose submission raised it (the record itself for ``submission``).
     raised_by_record_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_record.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecordPhotoBand(Model):
+    """A submitted photo's perceptual hash in four 16-bit bands (4 hex digits each), so the near-duplicate search
+    is an indexed look-up: two hashes within 3 bits of each other share at least one band exactly (pigeonhole),
+    and most within the threshold do. Written with the record; insert-only."""
+
+    __tablename__ = "record_photo_band"
+    __table_args__ = (Index("ix_record_photo_band_value", "band", "value", "record_id"), TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("maintenance_record.id"))
+    band: Mapped[int]
+    value: Mapped[str] = mapped_column(String(4))
+    phash: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    position: Mapped[str] = mapped_column(String(32))

@@ -22,7 +22,8 @@ from sqlalchemy import Row, bindparam, insert
 
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
-from miniback.models.flags import RecordFlag
+from miniback.models.flags import RecordFlag, RecordPhotoBand
+from miniback.models.photos import RecordPhoto
 from miniback.records.calendar import SHANGHAI
 from miniback.records.geo import haversine_m, to_gcj02
 
@@ -110,6 +111,29 @@ _RECENT_UPLOADS = (
 _ALREADY_FLAGGED = db.select(_FLAGS.c.record_id).where(
     _FLAGS.c.kind == bindparam("kind"), _FLAGS.c.record_id.in_(bindparam("record_ids", expanding=True))
 )
+
+
+_BANDS, _PHOTOS = RecordPhotoBand.__table__, RecordPhoto.__table__
+_INSERT_BANDS = insert(_BANDS)
+_SAME_SHA256 = (
+    db.select(_PHOTOS.c.record_id, _PHOTOS.c.sha256, _PHOTOS.c.position, _R.c.elevator_id)
+    .join(_R, _R.c.id == _PHOTOS.c.record_id)
+    .where(
+        _PHOTOS.c.sha256.in_(bindparam("hashes", expanding=True)),
+        _PHOTOS.c.record_id != bindparam("record_id"),
+    )
+    .order_by(_PHOTOS.c.record_id)
+    .limit(50)
+)
+BANDS = 4
+
+
+def phash_bands(phash: str) -> list[str]:
+    return [phash[i * 4 : i * 4 + 4] for i in range(BANDS)]
+
+
+def hamming(a: str, b: str) -> int:
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
 @dataclass(frozen=True)
@@ -390,7 +414,143 @@ def _bulk_upload(raised: Raised, job: Job, values: dict[str, Any]) -> None:
             raised.add(record_id, "bulk_upload", rule, evidence, text)
 
 
-def raise_submission_signals(values: dict[str, Any], record_id: int, technician_ids: Sequence[int]) -> Raised:
+def _photo_missing(raised: Raised, job: Job, missing: Sequence[dict[str, Any]]) -> None:
+    if not missing:
+        return
+    positions = [{"position": row["position"], "label": row["label"], "reason": row["reason"]} for row in missing]
+    listed = "；".join(f"{row['label']}（{row['reason']}）" for row in positions)
+    raised.add(
+        job.record_id,
+        "photo_missing",
+        "reason_given",
+        {"positions": positions},
+        f"提交时缺少 {len(positions)} 个必拍部位的照片，维保人员说明的原因：{listed}",
+    )
+
+
+def _photo_not_fresh(raised: Raised, job: Job, photos: Sequence[dict[str, Any]], draft_started_at: datetime) -> None:
+    tolerance = timedelta(minutes=current_app.config["SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES"])
+    stale = []
+    for photo in photos:
+        captured: datetime = photo["captured_at"]
+        if captured < draft_started_at - tolerance:
+            stale.append((photo, "before_draft"))
+        elif captured < job.check_in_at - tolerance or captured > job.check_out_at + tolerance:
+            stale.append((photo, "outside_window"))
+    if not stale:
+        return
+    evidence = {
+        "photos": [
+            {
+                "position": photo["position"],
+                "sha256": photo["sha256"],
+                "captured_at": iso(photo["captured_at"]),
+                "why": why,
+            }
+            for photo, why in stale
+        ],
+        "draft_started_at": iso(draft_started_at),
+        "check_in_at": iso(job.check_in_at),
+        "check_out_at": iso(job.check_out_at),
+        "tolerance_minutes": current_app.config["SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES"],
+    }
+    listed = "；".join(
+        f"{photo['position']} 拍摄于 {local_text(photo['captured_at'])}"
+        f"（{'早于开始填写本记录' if why == 'before_draft' else '不在签到至签退之间'}）"
+        for photo, why in stale
+    )
+    raised.add(
+        job.record_id,
+        "photo_not_fresh",
+        stale[0][1],
+        evidence,
+        f"照片不是本次作业现场拍摄的：{listed}；本次签到 {local_text(job.check_in_at)}、签退 "
+        f"{local_text(job.check_out_at)}",
+    )
+
+
+def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) -> None:
+    if not photos:
+        return
+    connection = db.session.connection()
+    matches: dict[int, list[dict[str, Any]]] = {}
+    by_sha = {photo["sha256"]: photo for photo in photos}
+    for row in connection.execute(_SAME_SHA256, {"hashes": list(by_sha), "record_id": job.record_id}):
+        matches.setdefault(row.record_id, []).append(
+            {"how": "sha256", "position": by_sha[row.sha256]["position"], "other_position": row.position, "bits": 0}
+        )
+    max_bits = current_app.config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
+    conditions = [
+        (_BANDS.c.band == band) & (_BANDS.c.value == value)
+        for photo in photos
+        for band, value in enumerate(phash_bands(photo["phash"]))
+    ]
+    candidates = connection.execute(
+        db.select(_BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.sha256, _BANDS.c.position)
+        .where(db.or_(*conditions), _BANDS.c.record_id != job.record_id)
+        .limit(500)
+    ).all()
+    seen = {(record_id, match["other_position"]) for record_id, found in matches.items() for match in found}
+    for row in candidates:
+        if (row.record_id, row.position) in seen:
+            continue
+        for photo in photos:
+            bits = hamming(photo["phash"], row.phash)
+            if bits <= max_bits and photo["sha256"] != row.sha256:
+                seen.add((row.record_id, row.position))
+                matches.setdefault(row.record_id, []).append(
+                    {"how": "phash", "position": photo["position"], "other_position": row.position, "bits": bits}
+                )
+                break
+    for other_id, found in sorted(matches.items()):
+        evidence = {"other_record_id": other_id, "photos": found, "max_bits": max_bits}
+        described = "；".join(
+            f"{m['position']} 与其 {m['other_position']} "
+            + ("是同一张照片（SHA-256 相同）" if m["how"] == "sha256" else f"几乎相同（感知哈希相差 {m['bits']} 位）")
+            for m in found
+        )
+        raised.add(
+            job.record_id,
+            "photo_reused",
+            found[0]["how"],
+            evidence,
+            f"本记录的照片在记录 #{other_id} 中已经用过：{described}",
+        )
+        raised.add(
+            other_id,
+            "photo_reused",
+            found[0]["how"],
+            {**evidence, "other_record_id": job.record_id},
+            f"本记录的照片被之后提交的记录 #{job.record_id} 再次使用：{described}",
+        )
+
+
+def write_photo_bands(record_id: int, photos: Sequence[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "record_id": record_id,
+            "band": band,
+            "value": value,
+            "phash": photo["phash"],
+            "sha256": photo["sha256"],
+            "position": photo["position"],
+        }
+        for photo in photos
+        for band, value in enumerate(phash_bands(photo["phash"]))
+    ]
+    if rows:
+        db.session.connection().execute(_INSERT_BANDS, rows)
+
+
+def raise_submission_signals(
+    values: dict[str, Any],
+    record_id: int,
+    technician_ids: Sequence[int],
+    *,
+    photos: Sequence[dict[str, Any]] = (),
+    photos_missing: Sequence[dict[str, Any]] = (),
+    draft_started_at: datetime | None = None,
+) -> Raised:
     """The signals of a record just inserted (``values`` are its columns), written as ``record_flag`` rows.
 
     Call after the record's technician rows are written; flushes nothing through the session."""
@@ -408,6 +568,11 @@ def raise_submission_signals(values: dict[str, Any], record_id: int, technician_
     if values.get("source", "miniprogram") == "miniprogram":
         # A platform's batch of uploads is how the interface works, not a sign of after-the-fact filling.
         _bulk_upload(raised, job, values)
+    _photo_missing(raised, job, photos_missing)
+    if photos:
+        _photo_not_fresh(raised, job, photos, draft_started_at or job.check_in_at)
+        _photo_reused(raised, job, photos)
+        write_photo_bands(record_id, photos)
     write_flags(raised.rows, values["received_at"])
     return raised
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from miniback.api.schemas.fields import Code, Out, Paragraphs2000, SignatureB64, Text32, Text100, Text200, Text500
+from miniback.api.schemas.photos import MissingPhotoIn, MissingPhotoOut, PhotoOut, PhotoPositionOut
 from miniback.api.validation import Schema
 from miniback.models.flags import SignalKind
 from miniback.models.records import Category, CoordSystem, ItemResult
@@ -127,6 +128,12 @@ class DraftUpdate(Schema):
 class SubmitIn(Schema):
     signature_png: SignatureB64
     device_submitted_at: AwareDatetime | None = None
+    missing_photos: list[MissingPhotoIn] = Field(
+        default_factory=list, max_length=50, description="未拍摄的必拍部位及原因（每个缺少照片的部位一条）"
+    )
+
+    def missing_photo_reasons(self) -> dict[str, str]:
+        return {row.position: row.reason for row in self.missing_photos}
 
 
 class DraftOut(Out):
@@ -145,6 +152,8 @@ class DraftOut(Out):
     replaced_parts: list[Any]
     hazards: list[Any]
     items: list[ItemOut]
+    photo_positions: list[PhotoPositionOut] = Field(description="必拍部位（开始草稿时确定）")
+    photos: list[PhotoOut]
     record_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -175,6 +184,8 @@ class RecordOut(Out):
     flag_overlap: bool
     supersedes_id: int | None
     source: str
+    photos_required: int | None = Field(None, description="必拍部位数（照片功能之前的记录为 null）")
+    photos_present: int | None = Field(None, description="其中已拍摄的部位数")
     signature_sha256: str
     content_hash: str
     signal_kinds: list[SignalKind] | None = Field(
@@ -245,6 +256,8 @@ class RecordDetailOut(RecordListItemOut):
     remarks: str | None
     replaced_parts: list[Any]
     hazards: list[Any]
+    photos: list[PhotoOut]
+    photos_missing: list[MissingPhotoOut]
     signature_url: str
     technicians: list[TechnicianOut]
     items: list[ItemOut]
