@@ -137,7 +137,7 @@ DEFAULTS: dict[str, Any] = {
     # photo reused — the same SHA-256, or a perceptual hash (imagehash.phash, 64 bits) at most this many bits from
     # one on another record; photo not fresh — captured more than this many minutes before the draft was started or
     # before check-in, or after check-out.
-    "SIGNAL_PHOTO_PHASH_MAX_BITS": 8,
+    "SIGNAL_PHOTO_PHASH_MAX_BITS": 10,
     "SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES": 5,
 }
 

@@ -54,9 +54,9 @@ class RecordFlag(Model):
 
 
 class RecordPhotoBand(Model):
-    """A submitted photo's perceptual hash in four 16-bit bands (4 hex digits each), so the near-duplicate search
-    is an indexed look-up: two hashes within 3 bits of each other share at least one band exactly (pigeonhole),
-    and most within the threshold do. Written with the record; insert-only."""
+    """A submitted photo's perceptual hash in eight 8-bit bands (2 hex digits each), so the near-duplicate search
+    is an indexed look-up: two hashes within 7 bits of each other share at least one band exactly (pigeonhole),
+    and nearly all within the threshold do. Written with the record; insert-only."""
 
     __tablename__ = "record_photo_band"
     __table_args__ = (Index("ix_record_photo_band_value", "band", "value", "record_id"), TABLE_OPTIONS)

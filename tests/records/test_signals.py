@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from miniback.extensions import db
 from miniback.models import RecordFlag, utcnow
 from miniback.records.calendar import SHANGHAI
+from tests.factories.photos import encoded, jpeg, photo_image, upload
 from tests.factories.records import SITE, confirm_location, north_of, point, start, submit
 from tests.factories.registry import auth, make_authority, make_world
 
@@ -41,6 +42,7 @@ def job(
     check_out_where: tuple[float, float] | None = None,
     accuracy_in: float = 15.0,
     accuracy_out: float = 12.0,
+    photos: dict[str, tuple[bytes, datetime]] | None = None,
 ) -> dict[str, Any]:
     """A complete job (the elevator's location already known), submitted; returns the record. By default each
     job's points are its own (a few metres apart), so no two jobs share a point by accident."""
@@ -58,11 +60,16 @@ def job(
     )
     body = point(check_in_at + timedelta(minutes=minutes), *check_out_where, accuracy=accuracy_out)
     assert client.post(f"/api/v1/drafts/{draft['id']}/check-out", json=body, headers=headers).status_code == 200
+    for position, (data, captured_at) in (photos or {}).items():
+        uploaded = upload(client, tech, draft["id"], position, data, captured_at=captured_at)
+        assert uploaded.status_code == 201, uploaded.json
     response = submit(client, tech, draft["id"])
     assert response.status_code == 201, response.json
     assert response.json["signal_kinds"] is None  # never shown to the technician
-    # What this submission raised on its own record (later rows on it come with later submissions).
-    return {**response.json, "signal_kinds": sorted({flag.kind for flag in flags(response.json["id"])})}
+    # What this submission raised on its own record (later rows on it come with later submissions); these jobs
+    # take no photos (a reason is given for each position), so every one has photo_missing: left out here.
+    kinds = {flag.kind for flag in flags(response.json["id"])} - ({"photo_missing"} if not photos else set())
+    return {**response.json, "signal_kinds": sorted(kinds)}
 
 
 def flags(record_id: int, kind: str | None = None) -> list[RecordFlag]:
@@ -84,6 +91,11 @@ def world(client):
     far = north_of(10000)
     confirm_location(client, world.tech1, world.elevators[1], lat=far[0], lng=far[1])
     return world
+
+
+@pytest.fixture()
+def local_photo_stores(app, tmp_path):
+    app.config.update(ARCHIVE_DIR=str(tmp_path / "archive"), PHOTO_DIR=str(tmp_path / "photos"))
 
 
 FAR, FAR_NEAR = north_of(10000), (north_of(10000)[0] + 0.00004, SITE[1] + 0.00002)
@@ -265,8 +277,9 @@ def test_thresholds_are_configurable(client, world, app):
 def test_supervisor_and_regulator_see_signals_with_explanations_the_technician_does_not(client, world):
     record = job(client, world.tech1, world.elevators[0], local(days_ago(1), 9), accuracy_in=0)
     detail = client.get(f"/api/v1/records/{record['id']}", headers=auth(world.supervisor)).json
-    assert detail["signal_kinds"] == ["suspect_location"]
-    [signal] = detail["signals"]
+    assert detail["signal_kinds"] == ["photo_missing", "suspect_location"]
+    signal, missing = detail["signals"]
+    assert missing["kind"] == "photo_missing" and "测试记录，未拍照" in missing["explanation"]
     assert (
         signal["label"] == "疑似虚拟定位" and signal["raised_by"] == "submission" and signal["rule"] == "zero_accuracy"
     )
@@ -275,7 +288,9 @@ def test_supervisor_and_regulator_see_signals_with_explanations_the_technician_d
     own = client.get(f"/api/v1/records/{record['id']}", headers=auth(world.tech1)).json
     assert own["signals"] is None and own["signal_kinds"] is None
     listed = client.get("/api/v1/records?flag=suspect_location", headers=auth(world.supervisor)).json["items"]
-    assert [(item["id"], item["signal_kinds"]) for item in listed] == [(record["id"], ["suspect_location"])]
+    assert [(item["id"], item["signal_kinds"]) for item in listed] == [
+        (record["id"], ["photo_missing", "suspect_location"])
+    ]
     refused = client.get("/api/v1/records?flag=suspect_location", headers=auth(world.tech1))
     assert refused.status_code == 403 and "flag" in refused.json["error"]["fields"]
 
@@ -294,3 +309,63 @@ def test_record_flag_rows_are_insert_only(client, world):
         with pytest.raises(OperationalError, match="append-only"):
             db.session.execute(text(statement))
         db.session.rollback()
+
+
+# Photos. The jobs run now (check-in a minute ahead, within the device clock's skew), after the draft is started.
+def _photo_job(client, world, elevator, photos, tech=None):
+    check_in = utcnow() + timedelta(minutes=1)
+    return job(client, tech or world.tech1, elevator, check_in, minutes=3, photos=photos)
+
+
+def _position(client, world) -> str:
+    draft = start(client, world.tech2, world.elevators[0]).json
+    return str(draft["photo_positions"][0]["code"])
+
+
+@pytest.mark.parametrize("how", ["same_bytes", "reencoded", "different"])
+def test_a_photo_reused_on_another_elevator_is_flagged_on_both_records(client, world, local_photo_stores, how):
+    position = _position(client, world)
+    at = utcnow() + timedelta(minutes=2)
+    original = jpeg(seed=7)
+    first = _photo_job(client, world, world.elevators[0], {position: (original, at)})
+    assert "photo_reused" not in first["signal_kinds"]
+    again = {
+        "same_bytes": original,
+        "reencoded": encoded(photo_image(seed=7), "JPEG", quality=50),
+        "different": jpeg(seed=8),
+    }[how]
+    second = _photo_job(client, world, world.elevators[1], {position: (again, at)}, tech=world.tech2)
+    assert ("photo_reused" in second["signal_kinds"]) is (how != "different")
+    if how != "different":
+        own = flags(second["id"], "photo_reused")[0]
+        assert own.evidence["other_record_id"] == first["id"]
+        assert own.rule == ("sha256" if how == "same_bytes" else "phash")
+        assert f"#{first['id']}" in own.explanation
+        revealed = flags(first["id"], "photo_reused")
+        assert [(flag.raised_by, flag.raised_by_record_id) for flag in revealed] == [("later", second["id"])]
+
+
+@pytest.mark.parametrize(("minutes_before_check_in", "flagged"), [(4.8, False), (5.2, True)])
+def test_a_photo_taken_before_the_check_in_is_not_fresh(
+    client, world, local_photo_stores, minutes_before_check_in, flagged
+):
+    position = _position(client, world)
+    check_in = utcnow() + timedelta(minutes=1)
+    captured = check_in - timedelta(minutes=minutes_before_check_in)  # within 5 minutes of the draft's start
+    record = job(
+        client, world.tech1, world.elevators[0], check_in, minutes=3, photos={position: (jpeg(seed=3), captured)}
+    )
+    assert ("photo_not_fresh" in record["signal_kinds"]) is flagged
+    if flagged:
+        flag = flags(record["id"], "photo_not_fresh")[0]
+        assert flag.rule == "outside_window" and "不在签到至签退之间" in flag.explanation
+
+
+def test_a_photo_taken_before_the_draft_was_started_is_not_fresh(client, world, local_photo_stores):
+    position = _position(client, world)
+    check_in = utcnow() + timedelta(minutes=1)
+    captured = utcnow() - timedelta(minutes=30)
+    record = job(
+        client, world.tech1, world.elevators[0], check_in, minutes=3, photos={position: (jpeg(seed=4), captured)}
+    )
+    assert flags(record["id"], "photo_not_fresh")[0].rule == "before_draft"
