@@ -20,6 +20,7 @@ from jobs.connection import DEADLINES_QUEUE, PUSH_QUEUE
 from jobs.context import job_context
 from jobs.declare import job
 from jobs.platform_callbacks import sweep_callbacks
+from jobs.statistics import catch_up_statistics
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
@@ -230,4 +231,5 @@ def sweep() -> int:
         for record_id in unpushed:
             enqueue_push_if_lost(record_id)
     sweep_callbacks()
+    catch_up_statistics()  # issue 17: the rollups catch up on the same beat
     return confirmed

@@ -31,6 +31,7 @@ def create_blueprint() -> Blueprint:
         sessions,
         signoff,
         staff,
+        statistics,
         units,
     )
 
@@ -39,6 +40,7 @@ def create_blueprint() -> Blueprint:
     for area in (*areas, platform, platform_callbacks, platform_keys, platforms, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
     api_v1.register_blueprint(photos.bp)
+    api_v1.register_blueprint(statistics.bp)  # issue 17
     api_v1.after_request(_not_stored)
     return api_v1
 

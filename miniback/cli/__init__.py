@@ -11,8 +11,8 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     """The one place every command is registered (called by ``create_app``)."""
-    from miniback.cli import accounts, backup, database, demo, jobs, ledger, public, qr
+    from miniback.cli import accounts, backup, database, demo, jobs, ledger, public, qr, statistics
 
-    for area in (accounts, demo, qr, jobs, ledger, backup, database, public):
+    for area in (accounts, demo, qr, jobs, ledger, backup, database, public, statistics):
         for command in area.COMMANDS:
             app.cli.add_command(command)

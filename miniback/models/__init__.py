@@ -156,3 +156,15 @@ __all__ = [
     "RecordFlag",
     "RecordPhotoBand",
 ]
+
+# Statistics rollups (issue 17).
+from miniback.models.statistics import (  # noqa: E402
+    StatsActivity,
+    StatsDirty,
+    StatsOverdueSegment,
+    StatsRollup,
+    StatsRollupExtra,
+    StatsWatermark,
+)
+
+__all__ += ["StatsActivity", "StatsDirty", "StatsOverdueSegment", "StatsRollup", "StatsRollupExtra", "StatsWatermark"]

@@ -24,6 +24,7 @@ from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
 from miniback.models.flags import RecordFlag, RecordPhotoBand
 from miniback.models.photos import RecordPhoto
+from miniback.projections.stats_dirty import mark_record_dirty
 from miniback.records.calendar import SHANGHAI
 from miniback.records.geo import haversine_m, to_gcj02
 
@@ -580,8 +581,17 @@ def raise_submission_signals(
 
 
 def write_flags(rows: list[dict[str, Any]], at: datetime) -> None:
-    if rows:
-        db.session.connection().execute(_INSERT_FLAGS, [{**row, "raised_at": at} for row in rows])
+    if not rows:
+        return
+    db.session.connection().execute(_INSERT_FLAGS, [{**row, "raised_at": at} for row in rows])
+    # A flag raised later changes an earlier record's figures: the statistics recount its day and elevator.
+    later = sorted({row["record_id"] for row in rows if row["raised_by"] == "later"})
+    if later:
+        earlier = db.session.connection().execute(
+            db.select(_R.c.maintenance_day, _R.c.elevator_id).where(_R.c.id.in_(later))
+        )
+        for day, elevator_id in earlier:
+            mark_record_dirty(day, elevator_id)
 
 
 def flags_of(record_ids: Sequence[int]) -> dict[int, list[RecordFlag]]:
