@@ -369,3 +369,26 @@ def test_a_photo_taken_before_the_draft_was_started_is_not_fresh(client, world, 
         client, world.tech1, world.elevators[0], check_in, minutes=3, photos={position: (jpeg(seed=4), captured)}
     )
     assert flags(record["id"], "photo_not_fresh")[0].rule == "before_draft"
+
+
+# Statistics (stats-core's record_flag_kinds).
+def test_statistics_count_signals_and_a_later_flag_marks_the_earlier_record_dirty(client, world):
+    from miniback.models import MaintenanceRecord, StatsDirty
+    from miniback.statistics.flags import FLAG_KINDS, extra_flag_kinds, flag_condition, record_flag_kinds
+
+    assert FLAG_KINDS["impossible_travel"] == "行程不可能"
+    first_in = local(days_ago(1), 10)
+    first = job(client, world.tech1, world.elevators[0], first_in)
+    assert db.session.execute(db.select(StatsDirty)).scalars().all() == []
+    second = job(
+        client, world.tech1, world.elevators[1], first_in + timedelta(minutes=45), check_in_where=FAR,
+        check_out_where=FAR_NEAR,
+    )  # fmt: skip
+    record = db.session.get(MaintenanceRecord, first["id"])
+    assert "impossible_travel" in record_flag_kinds(record, extra_flag_kinds([first["id"], second["id"]]))
+    dirty = db.session.execute(db.select(StatsDirty)).scalars().all()
+    assert [(row.day, row.elevator_id) for row in dirty] == [(record.maintenance_day, world.elevators[0].id)]
+    ids = db.session.execute(
+        db.select(MaintenanceRecord.id).where(flag_condition("impossible_travel")).order_by(MaintenanceRecord.id)
+    ).scalars()
+    assert list(ids) == [first["id"], second["id"]]
