@@ -7,6 +7,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`bind_code` TO 'miniback_app'
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`change_log` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`delay_notice` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`delay_notice_elevator` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`draft_photo` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_assignment` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`elevator_due` TO 'miniback_app'@'%';
@@ -38,7 +39,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`public_page` TO 'miniback_ap
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`push_delivery` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`record_draft_item` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_flag` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_item` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_photo` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_photo_band` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT ON `miniback`.`record_photo_missing` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_technician` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT ON `miniback`.`record_verification` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`regulator_notice` TO 'miniback_app'@'%';
@@ -54,6 +59,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup` TO 'miniback_a
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_rollup_extra` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`stats_watermark` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`subscription_quota` TO 'miniback_app'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_photo_position` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`unit_template_item` TO 'miniback_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `miniback`.`use_unit` TO 'miniback_app'@'%';

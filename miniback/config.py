@@ -90,6 +90,22 @@ DEFAULTS: dict[str, Any] = {
     "SIGNATURE_MAX_BYTES": 200 * 1024,
     "SIGNATURE_MIN_SIDE": 16,
     "SIGNATURE_MAX_SIDE": 2000,
+    # Photo evidence (issue 19): JPEG or PNG of at most PHOTO_MAX_BYTES (decoded; its base64 text must fit
+    # MAX_CONTENT_LENGTH), sides within PHOTO_MIN_SIDE–PHOTO_MAX_SIDE and at most PHOTO_MAX_PIXELS pixels; at most
+    # PHOTO_MAX_PER_DRAFT photos on one draft. The mini-program compresses to these limits before uploading.
+    "PHOTO_MAX_BYTES": 1024 * 1024,
+    "PHOTO_MIN_SIDE": 240,
+    "PHOTO_MAX_SIDE": 4096,
+    "PHOTO_MAX_PIXELS": 12_000_000,
+    "PHOTO_MAX_PER_DRAFT": 24,
+    # Where photos are kept for display (default <instance>/photos); the archive store holds the second copy.
+    "PHOTO_DIR": None,
+    # Fonts tried in turn for the display watermark (one with Chinese glyphs); Pillow's own font if none loads.
+    "PHOTO_WATERMARK_FONTS": [
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    ],
     # The platform data interface: a signed request's timestamp may be this far from our clock (either way); its
     # nonce is remembered a little longer than that window, so a replay inside it is refused.
     "PLATFORM_CLOCK_SKEW_SECONDS": 300,
@@ -108,6 +124,26 @@ DEFAULTS: dict[str, Any] = {
     # is the checkpoints' origin (default: "<host of PUBLIC_BASE_URL>/ledger"); keep both for the log's lifetime.
     "LEDGER_LOG_KEY_PATH": None,
     "LEDGER_LOG_NAME": None,
+    # Authenticity signals (records/signals.py, docs/signals.md), each a rule with its threshold:
+    # impossible travel — one technician's check-out of a job and the check-in of their next job (on another
+    # elevator, at most OVERLAP_LOOKBACK apart) imply more than this speed, over at least this distance.
+    "SIGNAL_TRAVEL_MAX_KMH": 80,
+    "SIGNAL_TRAVEL_MIN_DISTANCE_M": 1000,
+    # suspect location — a fix with accuracy exactly 0; a check-in/out point identical to the micro-degree to a
+    # check-in point of another day; check-in and check-out at the identical point over a job this long or longer.
+    "SIGNAL_STATIC_POINT_MIN_MINUTES": 30,
+    # bulk upload — this many records (this one included) of one technician received within the window, either
+    # each received this many hours or more after its check-out, or all received in the night (local hours
+    # [start, end) in Asia/Shanghai).
+    "SIGNAL_BULK_MIN_RECORDS": 3,
+    "SIGNAL_BULK_WINDOW_MINUTES": 10,
+    "SIGNAL_BULK_LATE_HOURS": 12,
+    "SIGNAL_BULK_NIGHT_HOURS": [0, 5],
+    # photo reused — the same SHA-256, or a perceptual hash (imagehash.phash, 64 bits) at most this many bits from
+    # one on another record; photo not fresh — captured more than this many minutes before the draft was started or
+    # before check-in, or after check-out.
+    "SIGNAL_PHOTO_PHASH_MAX_BITS": 10,
+    "SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES": 5,
 }
 
 REQUIRED_IN_PRODUCTION = (
@@ -155,6 +191,22 @@ def check_signature_limit(config: Mapping[str, Any]) -> None:
         )
 
 
+def photo_base64_length(max_bytes: int) -> int:
+    """The longest photo text whose decoded image can be within ``max_bytes``."""
+    return 4 * -(-max_bytes // 3)
+
+
+def check_photo_limit(config: Mapping[str, Any]) -> None:
+    """Refuse a photo size limit whose largest allowed photo the body limit would cut off first."""
+    body_limit = config.get("MAX_CONTENT_LENGTH")
+    needed = photo_base64_length(config["PHOTO_MAX_BYTES"]) + SIGNATURE_BODY_ROOM
+    if body_limit is not None and needed > body_limit:
+        raise ConfigError(
+            f"MINIBACK_PHOTO_MAX_BYTES={config['PHOTO_MAX_BYTES']} needs request bodies of {needed} bytes,"
+            f" more than MINIBACK_MAX_CONTENT_LENGTH={body_limit}: lower the first or raise the second"
+        )
+
+
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address a numeric host stands for, in any form a browser takes (``127.1``, ``0x7f000001``, ``::ffff:…``)."""
     try:
@@ -198,6 +250,7 @@ def check_production(config: dict[str, Any]) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or not 0 <= proxies <= 5:
         raise ConfigError("MINIBACK_TRUSTED_PROXIES must be a whole number of proxies from 0 to 5")
     check_signature_limit(config)
+    check_photo_limit(config)
     if config["ENV_MODE"] != "production":
         return
     missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]

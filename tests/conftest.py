@@ -49,6 +49,10 @@ APPEND_ONLY_TABLES |= {"platform_request", "platform_upload", "platform_client_e
 APPEND_ONLY_TABLES |= {"record_verification", "ledger_checkpoint_signature"}
 # Issue 18's rules: use-unit consents, paperless and regulator-notice history.
 APPEND_ONLY_TABLES |= {"use_unit_consent", "paperless_event", "regulator_notice_subject", "regulator_notice_event"}
+# Photo evidence (issue 19).
+APPEND_ONLY_TABLES |= {"record_photo", "record_photo_missing"}
+# Authenticity signals (issue 19).
+APPEND_ONLY_TABLES |= {"record_flag", "record_photo_band"}
 
 
 def _test_log_key() -> str:

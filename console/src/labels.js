@@ -23,7 +23,16 @@ export const SIGNOFF_STATE_TAG = {
 }
 export const UNIT_STATUS = { pending: '待审核', active: '正常', suspended: '已暂停' }
 export const UNIT_STATUS_TAG = { pending: 'warning', active: 'success', suspended: 'danger' }
-export const FLAG = { distance: '位置不符', duration: '用时过短', overlap: '同一时间两处作业', late_upload: '超时上传' }
+export const FLAG = { distance: '位置不符', duration: '用时过短', overlap: '同一时间两处作业', late_upload: '超时上传',
+  // Issue 19's authenticity signals (record_flag rows: the record detail's `signals`, a list row's `signal_kinds`).
+  impossible_travel: '行程不可能',
+  suspect_location: '疑似虚拟定位',
+  bulk_upload: '集中补传',
+  photo_reused: '照片重复使用',
+  photo_not_fresh: '照片非现场拍摄',
+  photo_missing: '缺少照片',
+}
+export const SIGNAL_KINDS = ['impossible_travel', 'suspect_location', 'bulk_upload', 'photo_reused', 'photo_not_fresh', 'photo_missing']
 export const ITEM_RESULT = { normal: '正常', adjusted: '调整', replaced: '更换', not_applicable: '不适用', hazard: '有隐患' }
 
 export const GUANGZHOU_DISTRICTS = [

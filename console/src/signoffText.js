@@ -92,7 +92,17 @@ export function recordFlags(record) {
   if (record.late_upload) {
     flags.push({ key: 'late_upload', type: 'warning', explanation: '维保当日结束后才上传（已接收并标记）' })
   }
-  return flags.map((flag) => ({ ...flag, text: FLAG[flag.key] }))
+  // Authenticity signals: with their explanation and evidence on the detail, as kinds on a list row (technicians
+  // get neither: null).
+  if (record.signals) {
+    for (const signal of record.signals) {
+      const later = signal.raised_by === 'later' ? '（提交后由记录 #' + signal.raised_by_record_id + ' 揭示）' : ''
+      flags.push({ key: 'signal-' + signal.id, kind: signal.kind, type: 'danger', text: signal.label, explanation: signal.explanation + later })
+    }
+  } else if (record.signal_kinds) {
+    for (const kind of record.signal_kinds) flags.push({ key: kind, kind, type: 'danger', explanation: '' })
+  }
+  return flags.map((flag) => ({ ...flag, text: flag.text || FLAG[flag.kind || flag.key] }))
 }
 
 export function durationText(seconds) {

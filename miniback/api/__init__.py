@@ -20,6 +20,7 @@ def create_blueprint() -> Blueprint:
         onsite,
         openapi,
         password_reset,
+        photos,
         platform,
         platform_callbacks,
         platform_keys,
@@ -41,6 +42,7 @@ def create_blueprint() -> Blueprint:
     areas = (accounts, auth, due, elevators, exports, ledger, onsite, openapi, password_reset, public, qr, records)
     for area in (*areas, platform, platform_callbacks, platform_keys, platforms, sessions, signoff, staff, units):
         api_v1.register_blueprint(area.bp)
+    api_v1.register_blueprint(photos.bp)
     api_v1.register_blueprint(statistics.bp)  # issue 17
     api_v1.register_blueprint(stats_exports.bp)  # issue 17 (exports)
     api_v1.register_blueprint(record_pdf.bp)

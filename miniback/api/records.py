@@ -15,7 +15,9 @@ from miniback.access import (
     require_maintainer,
 )
 from miniback.api.pagination import paginate
+from miniback.api.photos import draft_photo_out, record_photo_out
 from miniback.api.schemas.fields import Page
+from miniback.api.schemas.photos import MissingPhotoOut
 from miniback.api.schemas.records import (
     AddedItemIn,
     CorrectionIn,
@@ -23,6 +25,7 @@ from miniback.api.schemas.records import (
     DraftOut,
     DraftUpdate,
     ElevatorBrief,
+    FlagOut,
     ItemOut,
     PointIn,
     RecordDetailOut,
@@ -37,7 +40,7 @@ from miniback.api.schemas.records import (
 )
 from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
-from miniback.errors import Conflict, NotFound
+from miniback.errors import Conflict, Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import (
     Account,
@@ -47,6 +50,8 @@ from miniback.models import (
     PlatformClient,
     RecordDraft,
     RecordItem,
+    RecordPhoto,
+    RecordPhotoMissing,
     RecordTechnician,
     SignatureImage,
     SignoffState,
@@ -55,7 +60,9 @@ from miniback.models import (
 from miniback.platform.uploads import SOURCE_PREFIX
 from miniback.records.drafts import add_item, discard_draft, draft_items, save_results, start_draft, update_draft
 from miniback.records.onsite import check_in, check_out
-from miniback.records.queries import RecordFilters, record_rows
+from miniback.records.photos import draft_photos
+from miniback.records.queries import COLUMN_FLAGS, RecordFilters, record_rows
+from miniback.records.signals import KIND_LABELS, flags_of
 from miniback.records.signature import decode_signature
 from miniback.records.submit import Submission, record_for_draft, submit_record, superseded_by
 from miniback.records.templates import correction_template, template_for
@@ -85,6 +92,8 @@ def _draft_out(draft: RecordDraft) -> dict[str, Any]:
         replaced_parts=draft.replaced_parts,
         hazards=draft.hazards,
         items=[ItemOut.model_validate(item) for item in draft_items(draft)],
+        photo_positions=draft.photo_positions or [],
+        photos=[draft_photo_out(photo) for photo in draft_photos(draft.id)],
         record_id=record.id if record else None,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
@@ -92,7 +101,27 @@ def _draft_out(draft: RecordDraft) -> dict[str, Any]:
     return out.model_dump(mode="json")
 
 
-def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
+def sees_signals(actor: Account) -> bool:
+    """Authenticity signals are for those who check the work (supervisors, admins, use units, authorities), not
+    for the technician whose records they question."""
+    return actor.role != "technician"
+
+
+def _flag_out(flag: Any) -> FlagOut:
+    return FlagOut(
+        id=flag.id,
+        kind=flag.kind,
+        label=KIND_LABELS[flag.kind],
+        rule=flag.rule,
+        evidence=flag.evidence,
+        explanation=flag.explanation,
+        raised_by=flag.raised_by,
+        raised_by_record_id=flag.raised_by_record_id,
+        raised_at=flag.raised_at,
+    )
+
+
+def _record_detail(record: MaintenanceRecord, actor: Account) -> dict[str, Any]:
     items = db.session.execute(
         db.select(RecordItem).where(RecordItem.record_id == record.id).order_by(RecordItem.seq)
     ).scalars()
@@ -102,7 +131,16 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         .where(RecordTechnician.record_id == record.id)
         .order_by(RecordTechnician.id)
     ).all()
+    photos = db.session.execute(
+        db.select(RecordPhoto).where(RecordPhoto.record_id == record.id).order_by(RecordPhoto.seq)
+    ).scalars()
+    missing = db.session.execute(
+        db.select(RecordPhotoMissing).where(RecordPhotoMissing.record_id == record.id).order_by(RecordPhotoMissing.seq)
+    ).scalars()
     base = RecordOut.model_validate(record).model_dump()
+    signals = [_flag_out(flag) for flag in flags_of([record.id])[record.id]] if sees_signals(actor) else None
+    if signals is not None:
+        base["signal_kinds"] = sorted({flag.kind for flag in signals})
     out = RecordDetailOut(
         **base,
         **_names_of([record])[record.id],
@@ -113,6 +151,8 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         remarks=record.remarks,
         replaced_parts=record.replaced_parts,
         hazards=record.hazards,
+        photos=[record_photo_out(photo) for photo in photos],
+        photos_missing=[MissingPhotoOut.model_validate(row) for row in missing],
         signature_url=f"/api/v1/records/{record.id}/signature.png",
         technicians=[
             TechnicianOut(
@@ -123,6 +163,7 @@ def _record_detail(record: MaintenanceRecord) -> dict[str, Any]:
         items=[ItemOut.model_validate(item) for item in items],
         superseded_by=superseded_by(record),
         canonical_content=record.canonical_content,
+        signals=signals,
     )
     return out.model_dump(mode="json")
 
@@ -288,7 +329,13 @@ def submit_draft(draft_id: int) -> Any:
     # Locking the draft serialises retried submissions: the second one finds it submitted.
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     try:
-        submission = submit_record(actor, draft, signature, device_submitted_at=data.device_submitted_at)
+        submission = submit_record(
+            actor,
+            draft,
+            signature,
+            device_submitted_at=data.device_submitted_at,
+            missing_photos=data.missing_photo_reasons(),
+        )
         # Serialised before the commit, from memory: no reloading queries on the hot path (the commit expires
         # the session's objects, so even ``record.id`` would reload the whole record afterwards).
         record_id, created = submission.record.id, submission.created
@@ -314,15 +361,20 @@ def _names_json(names: dict[str, Any]) -> dict[str, Any]:
 
 def record_page(actor: Account, args: RecordQuery) -> dict[str, Any]:
     """One page of the records list, each with its current sign-off (see ``records.queries.record_rows``)."""
+    if args.flag and args.flag not in COLUMN_FLAGS and not sees_signals(actor):
+        raise Forbidden("真实性信号仅主管、管理人员和监管人员可查", fields={"flag": "无权按此筛选"})
     page = record_rows(actor, RecordFilters(**args.model_dump()))
     signoffs = _signoffs_of([row.id for row in page.rows])
     names = _names_of(page.rows)
+    signals = flags_of([row.id for row in page.rows]) if sees_signals(actor) else {}
     items = []
     for row in page.rows:
         item = RecordOut.model_validate(row).model_dump(mode="json")
         signoff = signoffs.get(row.id)
         item["signoff"] = signoff.model_dump(mode="json") if signoff is not None else None
         item.update(_names_json(names[row.id]))
+        if row.id in signals:
+            item["signal_kinds"] = sorted({flag.kind for flag in signals[row.id]})
         items.append(item)
     return {
         "items": items,
@@ -341,7 +393,8 @@ def list_records() -> Any:
 @documented("维保记录详情（含项目、签名、内容哈希）", response=RecordDetailOut)
 @login_required()
 def get_record(record_id: int) -> Any:
-    return _record_detail(get_record_or_404(record_id, current_account()))
+    actor = current_account()
+    return _record_detail(get_record_or_404(record_id, actor), actor)
 
 
 @bp.get("/records/<int:record_id>/signature.png")

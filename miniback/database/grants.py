@@ -34,6 +34,12 @@ APPEND_ONLY_FOR_APP = (
     "paperless_event",
     "regulator_notice_subject",
     "regulator_notice_event",
+    # Photo evidence: a submitted record's photos and its reasons for missing ones.
+    "record_photo",
+    "record_photo_missing",
+    # Authenticity signals (issue 19): a flag raised later is a new row, never an update.
+    "record_flag",
+    "record_photo_band",
 )
 # Chain heads move forward (UPDATE) but are never removed.
 NO_DELETE_FOR_APP = ("ledger_head",)

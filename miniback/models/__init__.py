@@ -15,6 +15,7 @@ from miniback.models.accounts import (
     PasswordReset,
 )
 from miniback.models.elevators import ELEVATOR_STATUSES, ELEVATOR_TYPES, Elevator, ElevatorAssignment
+from miniback.models.flags import RAISED_BY, SIGNAL_KINDS, RecordFlag, RecordPhotoBand
 from miniback.models.ledger import (
     GENESIS_HASH,
     LedgerCheckpoint,
@@ -24,6 +25,7 @@ from miniback.models.ledger import (
     LedgerState,
     MerkleNode,
 )
+from miniback.models.photos import DraftPhoto, RecordPhoto, RecordPhotoMissing, UnitPhotoPosition
 from miniback.models.platform import (
     CALLBACK_STATUSES,
     KEY_ALGORITHMS,
@@ -166,6 +168,14 @@ __all__ = [
     "RegulatorNoticeEvent",
     "RegulatorNoticeSubject",
     "UseUnitConsent",
+    "DraftPhoto",
+    "RecordPhoto",
+    "RecordPhotoMissing",
+    "UnitPhotoPosition",
+    "RAISED_BY",
+    "SIGNAL_KINDS",
+    "RecordFlag",
+    "RecordPhotoBand",
 ]
 
 # Statistics rollups (issue 17).

@@ -118,6 +118,10 @@ class RecordDraft(Model):
     remarks: Mapped[str | None] = mapped_column(Text)
     replaced_parts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     hazards: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The photo positions required when the draft was started ([{"code", "label"}], issue 19) and the version of
+    # the shipped positions they come from; NULL on drafts started before photos existed (none required).
+    photo_positions: Mapped[list[Any] | None] = mapped_column(JSON)
+    photo_positions_version: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -177,6 +181,10 @@ class MaintenanceRecord(Model):
         Index("ix_record_day", "maintenance_day", "id"),
         Index("ix_record_mu_flagged_day", "maintenance_unit_id", "flagged", "maintenance_day", "id"),
         Index("ix_record_supersedes", "supersedes_id"),
+        # Authenticity signals (records/signals.py): the same check-in point on another day; a technician's burst
+        # of uploads.
+        Index("ix_record_check_in_point", "check_in_lat", "check_in_lng"),
+        Index("ix_record_technician_received", "technician_id", "received_at"),
         TABLE_OPTIONS,
     )
 
@@ -219,6 +227,10 @@ class MaintenanceRecord(Model):
     hazards: Mapped[list[Any]] = mapped_column(JSON, default=list)
     signature_sha256: Mapped[str] = mapped_column(ForeignKey("signature_image.sha256"))
     source: Mapped[str] = mapped_column(String(32), default="miniprogram")
+    # Photo evidence (issue 19): the required positions and how many of them have a photo ("照片 n/m"); NULL on
+    # records from before photos existed.
+    photos_required: Mapped[int | None]
+    photos_present: Mapped[int | None]
     content_hash: Mapped[str] = mapped_column(String(64))
     canonical_content: Mapped[str] = mapped_column(LongText)
 

@@ -8,8 +8,18 @@ from sqlalchemy import delete, insert
 
 from miniback.errors import Conflict, NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, Elevator, MaintenanceRecord, RecordDraft, RecordDraftItem, RecordItem, utcnow
+from miniback.models import (
+    Account,
+    DraftPhoto,
+    Elevator,
+    MaintenanceRecord,
+    RecordDraft,
+    RecordDraftItem,
+    RecordItem,
+    utcnow,
+)
 from miniback.records.onsite import require_open
+from miniback.records.photos import PHOTO_POSITIONS_VERSION, required_positions
 from miniback.records.templates import Template
 
 # Results whose note is required: 不适用 needs the reason, 有隐患 the description of the hazard.
@@ -62,6 +72,11 @@ def start_draft(
         replaced_parts=list(supersedes.replaced_parts) if supersedes else [],
         hazards=list(supersedes.hazards) if supersedes else [],
         remarks=supersedes.remarks if supersedes else None,
+        photo_positions=[
+            position.as_json()
+            for position in required_positions(actor.maintenance_unit_id, elevator.elevator_type, template.category)
+        ],
+        photo_positions_version=PHOTO_POSITIONS_VERSION,
     )
     db.session.add(draft)
     db.session.flush()
@@ -194,10 +209,12 @@ def update_draft(actor: Account, draft: RecordDraft, changes: dict[str, Any]) ->
 
 
 def discard_draft(draft: RecordDraft) -> None:
-    """Cancel an unsubmitted draft: it and its items are deleted. A submitted draft stays, and so does its record
-    (a submitted record is corrected by a new record, never withdrawn)."""
+    """Cancel an unsubmitted draft: it, its items and its photos are deleted (the stored photo bytes stay). A
+    submitted draft stays, and so does its record (a submitted record is corrected by a new record, never
+    withdrawn)."""
     if draft.status != "open":
         raise Conflict("该维保记录已提交，不能删除；如需更正请提交更正记录", code="already_submitted")
     db.session.execute(delete(RecordDraftItem).where(RecordDraftItem.draft_id == draft.id))
+    db.session.execute(delete(DraftPhoto).where(DraftPhoto.draft_id == draft.id))
     db.session.delete(draft)
     db.session.flush()

@@ -16,8 +16,11 @@ from sqlalchemy.orm import defer, load_only
 from miniback.access import record_scope, signoff_scope
 from miniback.errors import NotFound, ValidationFailed
 from miniback.extensions import db
-from miniback.models import Account, Elevator, MaintenanceRecord, OrgNode, RecordTechnician, SignoffState
+from miniback.models import Account, Elevator, MaintenanceRecord, OrgNode, RecordFlag, RecordTechnician, SignoffState
 from miniback.registry.staff import subtree_node_ids
+
+# The three flags stored as the record's own columns; any other ``flag`` is a ``record_flag`` kind.
+COLUMN_FLAGS = ("distance", "duration", "overlap")
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,13 @@ def apply_filters(query: Any, filters: RecordFilters) -> Any:
     if filters.flagged is not None:
         # "= value", not "IS TRUE": MariaDB uses an index only for the former.
         query = query.where(MaintenanceRecord.flagged == filters.flagged)
-    if filters.flag:
+    if filters.flag in COLUMN_FLAGS:
         query = query.where(getattr(MaintenanceRecord, f"flag_{filters.flag}") == true())
+    elif filters.flag:
+        # An authenticity signal (records/signals.py): the records with a ``record_flag`` row of that kind.
+        query = query.where(
+            MaintenanceRecord.id.in_(db.select(RecordFlag.record_id).where(RecordFlag.kind == filters.flag))
+        )
     if filters.late_upload is not None:
         query = query.where(MaintenanceRecord.late_upload == filters.late_upload)
     if filters.signoff_state:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,11 +17,14 @@ from miniback.errors import Conflict, ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
     Account,
+    DraftPhoto,
     Elevator,
     MaintenanceRecord,
     RecordDraft,
     RecordDraftItem,
     RecordItem,
+    RecordPhoto,
+    RecordPhotoMissing,
     RecordTechnician,
     utcnow,
 )
@@ -30,6 +33,7 @@ from miniback.records.calendar import local_day
 from miniback.records.drafts import NOTE_REQUIRED
 from miniback.records.due import record_maintenance_done
 from miniback.records.onsite import check_device_time
+from miniback.records.signals import raise_submission_signals
 from miniback.records.signature import check_signature_png
 from miniback.records.verification import mint_code
 from signoff.ledger.chain import append_entry
@@ -37,7 +41,9 @@ from signoff.ledger.hashing import content_hash
 from signoff.operations import open_signoff
 from signoff.signatures import store_signature
 
-CONTENT_SCHEMA = "miniback.maintenance_record/1"
+# /2: the photo evidence (``photos``, ``photos_missing``, ``photo_positions_version``, ``photos_required``,
+# ``photos_present``), issue 19.
+CONTENT_SCHEMA = "miniback.maintenance_record/2"
 # What a record keeps of each draft item (its content and its record_item row).
 ITEM_COLUMNS = ("seq", "code", "item", "requirement", "added", "result", "note", "remark")
 ELEVATOR_COLUMNS = (
@@ -118,6 +124,73 @@ def _copy_items(connection: Connection, record_id: int, draft_id: int, item_rows
         raise RuntimeError(f"draft {draft_id}: copied {copied} items, hashed {len(item_rows)}")
 
 
+# What a record keeps of each draft photo (its content's ``photos`` and its record_photo row): the hashes computed
+# at upload, the device's capture time, the server's receive time and the point. No photo is decoded here.
+PHOTO_COLUMNS = (
+    "position",
+    "sha256",
+    "phash",
+    "format",
+    "width",
+    "height",
+    "size_bytes",
+    "captured_at",
+    "received_at",
+    "lat",
+    "lng",
+    "accuracy_m",
+    "coord_system",
+)
+_DRAFT_PHOTOS = DraftPhoto.__table__
+_PHOTOS_TO_FREEZE = (
+    db.select(*(_DRAFT_PHOTOS.c[name] for name in PHOTO_COLUMNS))
+    .where(_DRAFT_PHOTOS.c.draft_id == bindparam("draft_id"))
+    .order_by(_DRAFT_PHOTOS.c.id)
+    .with_for_update(read=True)
+)
+_INSERT_PHOTOS, _INSERT_PHOTOS_MISSING = insert(RecordPhoto.__table__), insert(RecordPhotoMissing.__table__)
+
+
+@dataclass(frozen=True)
+class PhotoEvidence:
+    photos: list[dict[str, Any]]
+    missing: list[dict[str, Any]]
+    required: int | None
+    present: int | None
+
+
+def _photo_evidence(draft: RecordDraft, reasons: Mapping[str, str], problems: dict[str, str]) -> PhotoEvidence:
+    """The draft's photos (a locking read, like its items) and a reason for each required position without one.
+
+    A required position with neither a photo nor a reason, and a reason for a position the draft does not require
+    or that has a photo, are added to ``problems``. A draft started before photos existed requires none."""
+    rows = db.session.connection().execute(_PHOTOS_TO_FREEZE, {"draft_id": draft.id}).all()
+    photos = [{"seq": seq, **row._asdict()} for seq, row in enumerate(rows, start=1)]
+    positions = draft.photo_positions
+    if positions is None:
+        for code in reasons:
+            problems[f"missing_photos.{code}"] = "该维保记录没有此拍照部位"
+        return PhotoEvidence(photos, [], None, None)
+    taken = {photo["position"] for photo in photos}
+    codes = {position["code"] for position in positions}
+    for code in reasons:
+        if code not in codes:
+            problems[f"missing_photos.{code}"] = "该维保记录没有此拍照部位"
+        elif code in taken:
+            problems[f"missing_photos.{code}"] = "该部位已有照片，无需说明原因"
+    missing: list[dict[str, Any]] = []
+    for position in positions:
+        code, label = position["code"], position["label"]
+        if code in taken:
+            continue
+        reason = (reasons.get(code) or "").strip()
+        if reason:
+            missing.append({"seq": len(missing) + 1, "position": code, "label": label, "reason": reason})
+        else:
+            problems[f"photos.{code}"] = f"缺少“{label}”照片：请拍摄，或说明未拍摄的原因"
+    return PhotoEvidence(photos, missing, len(positions), len(positions) - len(missing))
+
+
 def _missing(draft: RecordDraft, items: Sequence[Any]) -> dict[str, str]:
     missing: dict[str, str] = {}
     if draft.check_in_at is None:
@@ -184,6 +257,8 @@ class Submission:
     record: MaintenanceRecord
     created: bool
     signoff_deadline: datetime | None = None
+    # The kinds of the ``record_flag`` rows the submission raised on this record (records/signals.py).
+    signal_kinds: tuple[str, ...] = ()
 
 
 def submit_record(
@@ -195,6 +270,7 @@ def submit_record(
     source: str = "miniprogram",
     received_at: datetime | None = None,
     elevator: Any = None,
+    missing_photos: Mapping[str, str] | None = None,
 ) -> Submission:
     """Freeze ``draft`` into a submitted record.
 
@@ -203,7 +279,8 @@ def submit_record(
     constraint on ``draft_id`` backs this up if two submissions still race. ``received_at`` is the server's
     receive time; only seeding and imports pass it (the API never does). ``elevator``: the draft's elevator (an
     ``Elevator``, or a row of ``ELEVATOR_COLUMNS``), if the caller has just read it in this transaction (a platform
-    upload); else its columns are read here.
+    upload); else its columns are read here. ``missing_photos`` gives, by position code, the reason a required
+    photo was not taken.
     """
     if draft.status == "submitted":
         existing = record_for_draft(draft.id)
@@ -223,6 +300,7 @@ def submit_record(
         check_device_time(device_submitted_at, "device_submitted_at", received_at)
     items = _items_to_freeze(draft)
     missing = _missing(draft, items)
+    evidence = _photo_evidence(draft, missing_photos or {}, missing)
     if missing:
         raise ValidationFailed("维保记录尚未填写完整", fields=missing, code="record_incomplete")
     width, height = check_signature_png(signature_png, "signature_png")
@@ -271,6 +349,11 @@ def submit_record(
         "replaced_parts": draft.replaced_parts,
         "hazards": draft.hazards,
         "signature_sha256": signature_sha256,
+        "photo_positions_version": draft.photo_positions_version,
+        "photos": evidence.photos,
+        "photos_missing": evidence.missing,
+        "photos_required": evidence.required,
+        "photos_present": evidence.present,
         "device_submitted_at": device_submitted_at,
         "received_at": received_at,
         "late_upload": late_upload,
@@ -316,6 +399,8 @@ def submit_record(
         hazards=draft.hazards,
         signature_sha256=signature_sha256,
         source=source,
+        photos_required=evidence.required,
+        photos_present=evidence.present,
         content_hash=digest,
         canonical_content=canonical,
     )
@@ -351,6 +436,18 @@ def submit_record(
             for tech in technicians
         ],
     )
+    if evidence.photos:
+        connection.execute(_INSERT_PHOTOS, [{"record_id": record.id, **photo} for photo in evidence.photos])
+    if evidence.missing:
+        connection.execute(_INSERT_PHOTOS_MISSING, [{"record_id": record.id, **row} for row in evidence.missing])
+    signals = raise_submission_signals(
+        values,
+        record.id,
+        [tech["id"] for tech in technicians],
+        photos=evidence.photos,
+        photos_missing=evidence.missing,
+        draft_started_at=draft.created_at,
+    )
     # A Core update, the in-memory draft told it is written: the unit of work's flush of one changed attribute
     # costs more than the statement.
     now = utcnow()
@@ -359,7 +456,9 @@ def submit_record(
     set_committed_value(draft, "updated_at", now)
     record_maintenance_done(elevator.id, draft.category, maintenance_day)
     db.session.flush()
-    return Submission(record, created=True, signoff_deadline=signoff.deadline_at)
+    return Submission(
+        record, created=True, signoff_deadline=signoff.deadline_at, signal_kinds=tuple(signals.own_kinds())
+    )
 
 
 def superseded_by(record: MaintenanceRecord) -> list[int]:

@@ -11,10 +11,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from miniback.models import MaintenanceRecord
+from miniback.extensions import db
+from miniback.models import MaintenanceRecord, RecordFlag
+from miniback.records.signals import KIND_LABELS
 
 # Kind → Chinese label.
 FLAG_KINDS: dict[str, str] = {"distance": "距离异常", "duration": "时长异常", "overlap": "时间重叠"}
+# Issue 19: the authenticity signals, stored as ``record_flag`` rows (at submission or later).
+FLAG_KINDS |= {kind: label for kind, label in KIND_LABELS.items() if kind not in FLAG_KINDS}
 
 _COLUMNS = {"distance": "flag_distance", "duration": "flag_duration", "overlap": "flag_overlap"}
 
@@ -35,12 +39,24 @@ def flag_columns() -> list[Any]:
 
 def flag_condition(kind: str) -> ColumnElement[bool]:
     """Records raising ``kind``, as SQL (drill-downs)."""
+    if kind not in _COLUMNS:
+        return MaintenanceRecord.id.in_(db.select(RecordFlag.record_id).where(RecordFlag.kind == kind))
     return getattr(MaintenanceRecord, _COLUMNS[kind]).is_(True)
 
 
 def extra_flag_kinds(record_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Flag kinds stored apart from the record's own columns (raised after submission), by record id.
-
-    Today every kind is a column of the record, so there are none; issue 19's ``record_flag`` rows are read here
-    (and a raised flag calls ``miniback.projections.stats_dirty.mark_record_dirty`` so the rollups catch up)."""
-    return {}
+    """Flag kinds stored apart from the record's own columns, by record id: issue 19's ``record_flag`` rows
+    (raised at submission or later; a later one marks its record dirty, ``records.signals.write_flags``)."""
+    ids = list(record_ids)
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = db.session.execute(
+            db.select(RecordFlag.record_id, RecordFlag.kind)
+            .where(RecordFlag.record_id.in_(ids[start : start + 1000]))
+            .order_by(RecordFlag.id)
+        )
+        for record_id, kind in rows:
+            kinds = found.setdefault(record_id, [])
+            if kind not in kinds:
+                kinds.append(kind)
+    return found

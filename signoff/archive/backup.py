@@ -10,6 +10,7 @@ from sqlalchemy import Table, func, insert, text
 
 from miniback.extensions import db
 from miniback.models import LedgerCheckpoint, LedgerEntry, LedgerHead, LedgerLeaf, LedgerState, MerkleNode, utcnow
+from signoff.archive.photos import photo_problem
 from signoff.archive.segments import read_archive, row_from_json, row_to_json
 from signoff.archive.store import ArchiveError, ArchiveStore
 from signoff.ledger import merkle
@@ -43,7 +44,12 @@ def _db_row(table: Table, data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 # How a person names the child rows archived with a record.
-CHILD_LABELS = {"record_item": "检查项", "record_technician": "维保人员"}
+CHILD_LABELS = {
+    "record_item": "检查项",
+    "record_technician": "维保人员",
+    "record_photo": "照片",
+    "record_photo_missing": "缺少照片的说明",
+}
 
 
 def _record_part(kind: ContentKind | None, main: dict[str, Any] | None) -> str:
@@ -137,6 +143,10 @@ def verify_backup(store: ArchiveStore, progress: Progress = lambda _: None) -> B
             entry = line["row"]
             kind = KINDS.get(entry["kind"])
             main = next((g["row"] for g in group if kind and g["table"] == kind.table), None)
+            for photo in (g for g in group if g["table"] == "record_photo"):
+                problem = photo_problem(store, str(photo["row"]["sha256"]))
+                if problem is not None:
+                    report.problems.append(f"{_row_name(photo, entry, group)}: {problem}")
             compare_group(entry)
             archived_entries.add(entry["id"])
             report.archived_leaves = max(report.archived_leaves, line["leaf_index"] + 1)

@@ -89,8 +89,19 @@ KINDS: dict[str, ContentKind] = {
         "record",
         "maintenance_record",
         "维保记录",
-        children=(("record_item", "record_id"), ("record_technician", "record_id")),
-        canonical_children=(("record_item", "record_id", "items", "seq"),),
+        children=(
+            ("record_item", "record_id"),
+            ("record_technician", "record_id"),
+            ("record_photo", "record_id"),
+            ("record_photo_missing", "record_id"),
+        ),
+        canonical_children=(
+            ("record_item", "record_id", "items", "seq"),
+            # Photo evidence (issue 19): each photo's hashes, position, times and point, and each missing
+            # position's reason; the photo bytes themselves are checked against ``sha256`` in their stores.
+            ("record_photo", "record_id", "photos", "seq"),
+            ("record_photo_missing", "record_id", "photos_missing", "seq"),
+        ),
     ),
     "event": ContentKind("event", "signoff_event", "签名确认事件"),
 }

@@ -4,20 +4,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, SignatureImage, utcnow
-from tests.factories.records import complete_draft
+from tests.factories.records import complete_draft, missing_photos
 from tests.factories.registry import auth, make_world
 from tests.factories.signatures import signature_b64
 
 
 def _parallel(app, client, calls):
     """Submit concurrently, each request from its own thread (and app context), as gunicorn threads would."""
-    prepared = [(auth(tech), draft_id, signature) for tech, draft_id, signature in calls]
+    prepared = [
+        (auth(tech), draft_id, signature, missing_photos(client, tech, draft_id)) for tech, draft_id, signature in calls
+    ]
     db.session.commit()
 
     def one(call):
-        headers, draft_id, signature = call
+        headers, draft_id, signature, missing = call
         with app.app_context():
-            body = {"signature_png": signature, "device_submitted_at": utcnow().isoformat()}
+            body = {"signature_png": signature, "device_submitted_at": utcnow().isoformat(), "missing_photos": missing}
             response = client.post(f"/api/v1/drafts/{draft_id}/submit", json=body, headers=headers)
             db.session.remove()
             return response

@@ -15,6 +15,7 @@ from miniback.models import (
     Elevator,
     MaintenanceRecord,
     MaintenanceUnit,
+    RecordFlag,
     RecordItem,
     RecordTechnician,
     SignoffEvent,
@@ -56,6 +57,8 @@ class Source:
     elevators: list[Any]
     unit_status: dict[int, str]
     notices: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
+    # Issue 19: the authenticity signals stored as record_flag rows, (record id, kind).
+    signals: set[tuple[int, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls) -> Source:
@@ -79,6 +82,7 @@ class Source:
             records=records,
             effective=[r for r in records if r.id not in superseded],
             states={s.record_id: s for s in db.session.execute(db.select(SignoffState)).scalars()},
+            signals={(row.record_id, row.kind) for row in db.session.execute(db.select(RecordFlag)).scalars()},
             objected={
                 e.record_id for e in db.session.execute(db.select(SignoffEvent)).scalars() if e.kind == "objected"
             },
@@ -132,7 +136,10 @@ def _record_has(src: Source, r: Any, metric: str) -> int:
     if metric == "hazard_items":
         return src.hazard_items.get(r.id, 0)
     if metric.startswith("flag:"):
-        return int(bool(getattr(r, "flag_" + metric.removeprefix("flag:"))))
+        kind = metric.removeprefix("flag:")
+        if kind in ("distance", "duration", "overlap"):
+            return int(bool(getattr(r, "flag_" + kind)))
+        return int((r.id, kind) in src.signals)
     if metric.startswith("source:"):
         return int(r.source == metric.removeprefix("source:"))
     if metric.startswith("cat:"):

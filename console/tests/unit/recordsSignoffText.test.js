@@ -72,6 +72,23 @@ describe('record flags', () => {
     expect(recordFlags({})).toEqual([])
   })
 
+  it('lists authenticity signals with their explanation, and a later one says which record revealed it', () => {
+    const record = {
+      signals: [
+        { id: 7, kind: 'impossible_travel', label: '行程不可能', explanation: '折合时速 120 公里', raised_by: 'submission', raised_by_record_id: 3 },
+        { id: 9, kind: 'photo_reused', label: '照片重复使用', explanation: '照片在记录 #5 中已经用过', raised_by: 'later', raised_by_record_id: 12 },
+      ],
+      signal_kinds: ['impossible_travel', 'photo_reused'],
+    }
+    const flags = recordFlags(record)
+    expect(flags.map((flag) => flag.text)).toEqual(['行程不可能', '照片重复使用'])
+    expect(flags[0].explanation).toBe('折合时速 120 公里')
+    expect(flags[1].explanation).toContain('由记录 #12 揭示')
+    // A list row has the kinds only; a technician's record has neither (null).
+    expect(recordFlags({ signal_kinds: ['bulk_upload'] }).map((flag) => flag.text)).toEqual(['集中补传'])
+    expect(recordFlags({ signals: null, signal_kinds: null })).toEqual([])
+  })
+
   it('writes durations in hours and minutes', () => {
     expect(durationText(2400)).toBe('40 分钟')
     expect(durationText(5400)).toBe('1 小时 30 分钟')

@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from miniback.api.schemas.fields import Code, Out, Paragraphs2000, SignatureB64, Text32, Text100, Text200, Text500
+from miniback.api.schemas.photos import MissingPhotoIn, MissingPhotoOut, PhotoOut, PhotoPositionOut
 from miniback.api.validation import Schema
+from miniback.models.flags import SignalKind
 from miniback.models.records import Category, CoordSystem, ItemResult
 from miniback.models.signoff import SignoffStateName
 from miniback.records.onsite import Point
@@ -126,6 +128,12 @@ class DraftUpdate(Schema):
 class SubmitIn(Schema):
     signature_png: SignatureB64
     device_submitted_at: AwareDatetime | None = None
+    missing_photos: list[MissingPhotoIn] = Field(
+        default_factory=list, max_length=50, description="未拍摄的必拍部位及原因（每个缺少照片的部位一条）"
+    )
+
+    def missing_photo_reasons(self) -> dict[str, str]:
+        return {row.position: row.reason for row in self.missing_photos}
 
 
 class DraftOut(Out):
@@ -144,6 +152,8 @@ class DraftOut(Out):
     replaced_parts: list[Any]
     hazards: list[Any]
     items: list[ItemOut]
+    photo_positions: list[PhotoPositionOut] = Field(description="必拍部位（开始草稿时确定）")
+    photos: list[PhotoOut]
     record_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -174,8 +184,14 @@ class RecordOut(Out):
     flag_overlap: bool
     supersedes_id: int | None
     source: str
+    photos_required: int | None = Field(None, description="必拍部位数（照片功能之前的记录为 null）")
+    photos_present: int | None = Field(None, description="其中已拍摄的部位数")
     signature_sha256: str
     content_hash: str
+    signal_kinds: list[SignalKind] | None = Field(
+        None,
+        description="真实性信号（record_flag，含事后发现的）的种类；维保人员不可见（null，提交的应答也是）",
+    )
 
 
 class RecordSignoffOut(Out):
@@ -212,6 +228,20 @@ class RecordListItemOut(RecordOut):
     )
 
 
+class FlagOut(Out):
+    """One authenticity signal raised on the record (insert-only; a later one is a new row)."""
+
+    id: int
+    kind: SignalKind
+    label: str = Field(description="种类的中文名称")
+    rule: str = Field(description="触发的规则：speed、zero_accuracy、static_point、repeated_point、late、night 等")
+    evidence: dict[str, Any] = Field(description="证据：数值、阈值和涉及的其他记录")
+    explanation: str = Field(description="给主管看的中文说明")
+    raised_by: Literal["submission", "later"] = Field(description="submission：提交时发现；later：之后的记录揭示")
+    raised_by_record_id: int | None = Field(description="其提交发现本信号的记录")
+    raised_at: datetime
+
+
 class TechnicianOut(Out):
     account_id: int
     name: str
@@ -226,11 +256,16 @@ class RecordDetailOut(RecordListItemOut):
     remarks: str | None
     replaced_parts: list[Any]
     hazards: list[Any]
+    photos: list[PhotoOut]
+    photos_missing: list[MissingPhotoOut]
     signature_url: str
     technicians: list[TechnicianOut]
     items: list[ItemOut]
     superseded_by: list[int]
     canonical_content: str
+    signals: list[FlagOut] | None = Field(
+        None, description="真实性信号及其说明与证据（最早的在前）；维保人员不可见（null）"
+    )
 
 
 class RecordFilterQuery(Schema):
@@ -247,8 +282,11 @@ class RecordFilterQuery(Schema):
     date_to: date | None = None
     category: Category | None = None
     flagged: bool | None = Field(None, description="true：有任一异常标记（位置偏离、时长过短、时间重叠）的记录")
-    flag: Literal["distance", "duration", "overlap"] | None = Field(
-        None, description="按一种异常标记筛选：distance 位置偏离、duration 时长过短、overlap 同一人时间重叠"
+    flag: Literal["distance", "duration", "overlap", SignalKind] | None = Field(
+        None,
+        description="按一种异常标记筛选：distance 位置偏离、duration 时长过短、overlap 同一人时间重叠；"
+        "真实性信号（维保人员不可用）：impossible_travel 行程不可能、suspect_location 疑似虚拟定位、"
+        "bulk_upload 集中补传、photo_reused 照片重复使用、photo_not_fresh 照片非现场拍摄、photo_missing 缺少照片",
     )
     late_upload: bool | None = Field(None, description="true：当天结束后才上传的记录")
     signoff_state: SignoffStateName | None = Field(None, description="按签名确认状态筛选")
