@@ -10,6 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import expect
 
+from miniback.extensions import db
+from signoff.ledger.checkpoints import build_checkpoint
 from tests.console.conftest import Desk, give_password
 from tests.factories.photos import jpeg, upload
 from tests.factories.records import complete_draft
@@ -32,6 +34,8 @@ def test_supervisor_sees_a_records_photos_and_the_missing_one(
 
     body = {"signature_png": signature_b64(), "missing_photos": [{"position": "pit", "reason": body_reason}]}
     record = client.post(f"/api/v1/drafts/{draft['id']}/submit", json=body, headers=auth(world.tech1)).json
+    build_checkpoint()  # the record screen also shows the record's ledger proof
+    db.session.commit()
     give_password(world.supervisor, "photos-supervisor")
 
     desk.login("photos-supervisor")
