@@ -94,6 +94,9 @@ class World:
     codes: list[str]  # the half-month template's item codes, all answered "normal"
     key_id: str
     private_pem: bytes
+    # The half-month photo positions: both paths upload no photo, each with a reason (the comparison is about
+    # records, and a photo's upload is its own request).
+    missing_photos: list[dict[str, str]]
 
 
 def seed(records: int) -> World:
@@ -216,7 +219,10 @@ def seed(records: int) -> World:
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return World(jobs, codes, key_id, private_pem)
+    from miniback.records.photos import shipped_positions
+
+    missing = [{"position": p.code, "reason": "压测记录，未拍照"} for p in shipped_positions("traction", "half_month")]
+    return World(jobs, codes, key_id, private_pem, missing)
 
 
 def call(method: str, url: str, expect: int, **kwargs: Any) -> Any:
@@ -270,7 +276,11 @@ class Client:
         results = [{"code": code, "result": "normal"} for code in self.world.codes]
         call("PUT", f"{drafts}/results", 200, json={"results": results}, headers=headers)
         completed = job.check_out + timedelta(minutes=1)
-        body = {"signature_png": self.signature, "device_submitted_at": local(completed)}
+        body = {
+            "signature_png": self.signature,
+            "device_submitted_at": local(completed),
+            "missing_photos": self.world.missing_photos,
+        }
         call("POST", f"{drafts}/submit", 201, json=body, headers=headers)
         return time.perf_counter() - started
 
@@ -286,6 +296,7 @@ class Client:
             "results": [{"code": code, "result": "normal"} for code in self.world.codes],
             "signature_png": self.signature,
             "completed_at": local(job.check_out + timedelta(minutes=1)),
+            "missing_photos": self.world.missing_photos,
         }
 
     def authorization(self, method: str, path: str, raw: bytes) -> str:

@@ -33,18 +33,19 @@ from miniback.records.signature import decode_base64
 bp = Blueprint("photos", __name__)
 
 
-def draft_photo_out(photo: DraftPhoto) -> PhotoOut:
+def draft_photo_out(photo: DraftPhoto, draft: RecordDraft | None) -> PhotoOut:
     url = f"/api/v1/drafts/{photo.draft_id}/photos/{photo.id}.jpg"
-    return PhotoOut.model_validate({**_columns(photo), "url": url})
+    return PhotoOut.model_validate({**_columns(photo), "label": _label(draft, photo.position), "url": url})
 
 
-def record_photo_out(photo: RecordPhoto) -> PhotoOut:
+def record_photo_out(photo: RecordPhoto, draft: RecordDraft | None) -> PhotoOut:
+    """``draft``: the record's draft, whose positions name the photo's (the record's content holds the codes)."""
     url = f"/api/v1/records/{photo.record_id}/photos/{photo.id}.jpg"
-    return PhotoOut.model_validate({**_columns(photo), "url": url})
+    return PhotoOut.model_validate({**_columns(photo), "label": _label(draft, photo.position), "url": url})
 
 
 def _columns(photo: DraftPhoto | RecordPhoto) -> dict[str, Any]:
-    return {name: getattr(photo, name) for name in PhotoOut.model_fields if name != "url"}
+    return {name: getattr(photo, name) for name in PhotoOut.model_fields if name not in ("url", "label")}
 
 
 def _label(draft: RecordDraft | None, code: str) -> str:
@@ -79,7 +80,7 @@ def upload_draft_photo(draft_id: int) -> Any:
     image = decode_base64(data.image_base64, "image_base64")
     draft = get_draft_or_404(draft_id, actor, for_update=True)
     photo = add_draft_photo(actor, draft, data.position, image, data.captured_at, data.point())
-    out = draft_photo_out(photo).model_dump(mode="json")
+    out = draft_photo_out(photo, draft).model_dump(mode="json")
     db.session.commit()
     return out, 201
 

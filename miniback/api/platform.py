@@ -350,7 +350,7 @@ def me() -> Any:
     status=201,
     responses={200: "该编号已上传过相同内容：返回原记录（result=duplicate）"},
 )
-@platform_required(operation="record")
+@platform_required(operation="record", max_body=BATCH_MAX_BYTES)  # a record with its photos
 def upload_record() -> Any:
     caller = current_caller()
     raw = _json_object()

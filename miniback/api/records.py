@@ -93,7 +93,7 @@ def _draft_out(draft: RecordDraft) -> dict[str, Any]:
         hazards=draft.hazards,
         items=[ItemOut.model_validate(item) for item in draft_items(draft)],
         photo_positions=draft.photo_positions or [],
-        photos=[draft_photo_out(photo) for photo in draft_photos(draft.id)],
+        photos=[draft_photo_out(photo, draft) for photo in draft_photos(draft.id)],
         record_id=record.id if record else None,
         created_at=draft.created_at,
         updated_at=draft.updated_at,
@@ -151,7 +151,7 @@ def _record_detail(record: MaintenanceRecord, actor: Account) -> dict[str, Any]:
         remarks=record.remarks,
         replaced_parts=record.replaced_parts,
         hazards=record.hazards,
-        photos=[record_photo_out(photo) for photo in photos],
+        photos=[record_photo_out(photo, db.session.get(RecordDraft, record.draft_id)) for photo in photos],
         photos_missing=[MissingPhotoOut.model_validate(row) for row in missing],
         signature_url=f"/api/v1/records/{record.id}/signature.png",
         technicians=[

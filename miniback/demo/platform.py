@@ -29,6 +29,7 @@ from flask import Flask
 from standardwebhooks import Webhook, WebhookVerificationError
 from werkzeug.wrappers import Request, Response
 
+from miniback.demo.photos import demo_photo
 from miniback.demo.records import LOCATIONS, signature_png
 from miniback.extensions import db
 from miniback.models import (
@@ -45,6 +46,7 @@ from miniback.platform.callbacks import webhook_secret
 from miniback.platform.clients import change_status, register_platform, update_platform
 from miniback.platform.signing import SCHEME
 from miniback.records.calendar import SHANGHAI, local_day
+from miniback.records.photos import shipped_positions
 from miniback.records.templates import tsg_template
 from miniback.registry.credit_code import check_character
 from signoff.ledger.origin import string_to_sign
@@ -160,6 +162,16 @@ def record_payload(ref: str, *, minutes_ago: int = 50, minutes: int = 44, remark
         "remarks": remarks or "穗云维保平台上传：半月维保，运行正常",
         "signature_png": base64.b64encode(signature_png(7)).decode(),
         "completed_at": (check_out + timedelta(minutes=1)).astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        # The platform sends its site photos with the record (the same checks and stores as the mini-program's).
+        "photos": [
+            {
+                "position": position.code,
+                "image_base64": base64.b64encode(demo_photo(7000 + seq + sum(map(ord, ref)), position.label)).decode(),
+                "captured_at": (check_in + timedelta(minutes=3 + 5 * seq)).astimezone(SHANGHAI).isoformat(),
+                "location": {"lat": round(lat + 0.0002, 7), "lng": lng, "accuracy_m": 10, "coord_system": "gcj02"},
+            }
+            for seq, position in enumerate(shipped_positions(elevator.elevator_type, "half_month"))
+        ],
     }
 
 

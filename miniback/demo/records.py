@@ -9,6 +9,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from miniback.demo.photos import attach_demo_photos
 from miniback.extensions import db
 from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceRecord, utcnow
 from miniback.records.calendar import SHANGHAI, local_day
@@ -148,6 +149,7 @@ def submit_demo_job(
     if hazards:
         update_draft(tech, draft, {"hazards": hazards})
     finished = start + timedelta(minutes=minutes)
+    missing_photos = attach_demo_photos(index, tech, draft, start, minutes)
     return submit_record(
         tech,
         draft,
@@ -155,4 +157,5 @@ def submit_demo_job(
         device_submitted_at=finished + timedelta(minutes=2),
         received_at=received_at or finished + timedelta(minutes=3),
         source=source,
+        missing_photos=missing_photos,
     ).record

@@ -37,6 +37,9 @@ class PublicHistoryEntry(Model):
     late_upload: Mapped[bool]
     signoff: Mapped[str] = mapped_column(String(16))
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "照片 4/4": how many required photo positions the record covers, of how many (NULL before photos existed).
+    # The page never shows a photo.
+    photos: Mapped[str | None] = mapped_column(String(16))
 
 
 class PublicPage(Model):

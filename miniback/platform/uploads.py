@@ -40,7 +40,8 @@ from miniback.platform.authorisations import authorised_unit_ids
 from miniback.records.drafts import add_item, start_draft, update_draft
 from miniback.records.due import file_delay_notice
 from miniback.records.onsite import Point, check_in, check_out, confirm_site, reference_location
-from miniback.records.signature import PNG_MAGIC, decode_signature
+from miniback.records.photos import add_draft_photo, check_photo
+from miniback.records.signature import PNG_MAGIC, decode_base64, decode_signature
 from miniback.records.submit import submit_record
 from miniback.records.templates import tsg_template
 from signoff.ledger.hashing import sha256_hex
@@ -312,6 +313,18 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
         "hazards": [_without_none(hazard) for hazard in data.get("hazards") or []],
     }
     update_draft(primary, draft, changes)
+    # Every photo is checked before any is stored: a bad one refuses the upload with nothing kept.
+    checked = []
+    for index, photo in enumerate(data.get("photos") or []):
+        with _fields_as({"image_base64": f"photos.{index}.image_base64"}):
+            checked.append(check_photo(decode_base64(photo["image_base64"], "image_base64")))
+    for index, (photo, image) in enumerate(zip(data.get("photos") or [], checked, strict=True)):
+        fields = {name: f"photos.{index}.{name}" for name in ("position", "image_base64", "captured_at")}
+        with _fields_as(fields):
+            where = photo.get("location")
+            point = _point({**where, "at": photo["captured_at"]}) if where else None
+            add_draft_photo(primary, draft, photo["position"], image, photo["captured_at"], point)
+    reasons = {row["position"]: row["reason"] for row in data.get("missing_photos") or []}
     with _fields_as({"device_submitted_at": "completed_at"}):
         submission = submit_record(
             primary,
@@ -321,6 +334,7 @@ def _submit(client: PlatformClient, data: dict[str, Any], received_at: datetime)
             source=source_of(client),
             received_at=received_at,
             elevator=elevator,
+            missing_photos=reasons,
         )
     return submission.record, submission.signoff_deadline, elevator.public_code
 

@@ -58,6 +58,13 @@ _INSERT_ENTRY = insert(_ENTRIES)
 _DELETE_SUPERSEDED = delete(_ENTRIES).where(_ENTRIES.c.record_id == bindparam("superseded_id"))
 
 
+def photos_text(present: int | None, required: int | None) -> str | None:
+    """What the public page says of a record's photos ("4/4"), never the photos themselves."""
+    if required is None or present is None:
+        return None
+    return f"{present}/{required}"
+
+
 def add_public_entry(
     record: MaintenanceRecord, technician_names: Sequence[str], signoff: SignoffState | None = None
 ) -> None:
@@ -78,6 +85,7 @@ def add_public_entry(
             "category": record.category,
             "technicians": masked_technicians(technician_names),
             "late_upload": record.late_upload,
+            "photos": photos_text(record.photos_present, record.photos_required),
             **_signoff_values(*opened),
         },
     )
@@ -142,6 +150,8 @@ def project_public_history(batch: int = REBUILD_BATCH) -> Iterable[list[dict[str
                 MaintenanceRecord.maintenance_day,
                 MaintenanceRecord.category,
                 MaintenanceRecord.late_upload,
+                MaintenanceRecord.photos_present,
+                MaintenanceRecord.photos_required,
                 SignoffState.state,
                 SignoffState.objection_open,
                 SignoffState.deadline_at,
@@ -165,6 +175,7 @@ def project_public_history(batch: int = REBUILD_BATCH) -> Iterable[list[dict[str
                 "category": row.category,
                 "technicians": masked_technicians(names.get(row.id, ())),
                 "late_upload": row.late_upload,
+                "photos": photos_text(row.photos_present, row.photos_required),
                 **_signoff_values(row.state, bool(row.objection_open), row.deadline_at),
             }
             for row in rows

@@ -74,6 +74,8 @@ class PublicRecord(NamedTuple):
     signoff_state: str
     signoff_label: str
     late_upload: bool
+    # "4/4": required photo positions covered, of how many (None before photos existed); the page never shows one.
+    photos: str | None
     # Ready-made text for the page's list (no method calls in the template's loop).
     maintained_text: str
     technicians_text: str
@@ -130,6 +132,7 @@ def public_record(
     deadline_at: datetime | None,
     now: datetime,
     consented: bool = True,
+    photos: str | None = None,
 ) -> PublicRecord:
     """One entry of the read model (masked names separated by spaces) as shown at ``now``; ``consented``: the use
     unit agreed to the default confirmation (without it, a passed deadline leaves the record unsigned)."""
@@ -146,6 +149,7 @@ def public_record(
         state,
         SIGNOFF_LABELS[state],
         late_upload,
+        photos or None,
         day.isoformat(),
         "、".join(names),
         changes_at,
@@ -194,7 +198,7 @@ _PAGE_COLUMNS = (
     UseUnit.consent_id,
 )
 _ENTRY = PublicHistoryEntry.__table__
-_ENTRY_COLUMNS = ("maintenance_day", "category", "technicians", "late_upload", "signoff", "deadline_at")
+_ENTRY_COLUMNS = ("maintenance_day", "category", "technicians", "late_upload", "signoff", "deadline_at", "photos")
 
 
 def _page_statement(*columns: Any) -> Any:
@@ -231,7 +235,7 @@ _HISTORY_TEXT = (
     db.select(
         literal_column(
             "GROUP_CONCAT(CONCAT_WS(CHAR(31), h.maintenance_day, h.category, h.technicians, h.late_upload,"
-            " h.signoff, IFNULL(h.deadline_at, ''))"
+            " h.signoff, IFNULL(h.deadline_at, ''), IFNULL(h.photos, ''))"
             f" ORDER BY h.maintenance_day DESC, h.record_id DESC SEPARATOR '{RECORD}')"
         )
     )
@@ -278,10 +282,12 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | 
         parts = entry.split(FIELD)
         if len(parts) != len(_ENTRY_COLUMNS):
             return PageRow(*fields), None  # a server with a short group_concat_max_len truncated it
-        day, category, names, late, stored, deadline = parts
+        day, category, names, late, stored, deadline, photos = parts
         deadline_at = _utc(deadline) if deadline and stored == "awaiting" else None
         day_on = date.fromisoformat(day)
-        records.append(public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented))
+        records.append(
+            public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented, photos)
+        )
     return PageRow(*fields), records
 
 
@@ -289,8 +295,8 @@ def _row_entries(elevator_id: int, now: datetime, consented: bool = True) -> lis
     with db.engine.connect() as connection:
         entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
         return [
-            public_record(day, category, names, bool(late), stored, deadline, now, consented)
-            for day, category, names, late, stored, deadline in entries
+            public_record(day, category, names, bool(late), stored, deadline, now, consented, photos)
+            for day, category, names, late, stored, deadline, photos in entries
         ]
 
 

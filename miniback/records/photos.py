@@ -244,9 +244,15 @@ def draft_photos(draft_id: int) -> list[DraftPhoto]:
 
 
 def add_draft_photo(
-    actor: Account, draft: RecordDraft, position: str, data: bytes, captured_at: datetime, point: Point | None
+    actor: Account,
+    draft: RecordDraft,
+    position: str,
+    data: bytes | CheckedPhoto,
+    captured_at: datetime,
+    point: Point | None,
 ) -> DraftPhoto:
-    """Check and store a photo, then add it to ``draft`` (the caller loaded the actor's own draft for update)."""
+    """Check and store a photo, then add it to ``draft`` (the caller loaded the actor's own draft for update).
+    ``data`` may be a photo the caller has checked already (a platform checks every photo of a record first)."""
     require_open(draft)
     codes = [entry["code"] for entry in draft.photo_positions or []]
     if position not in codes:
@@ -256,7 +262,7 @@ def add_draft_photo(
     limit = current_app.config["PHOTO_MAX_PER_DRAFT"]
     if len(draft_photos(draft.id)) >= limit:
         raise Conflict(f"每条维保记录最多上传 {limit} 张照片", code="too_many_photos")
-    photo = check_photo(data)
+    photo = data if isinstance(data, CheckedPhoto) else check_photo(data)
     store_photo(photo)
     row = DraftPhoto(
         draft_id=draft.id,

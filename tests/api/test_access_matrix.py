@@ -524,6 +524,9 @@ RECORD_LISTS.append(RecordList("/api/v1/signoff/awaiting-consent", "?per_page=10
 NOT_SCOPED = {
     ("GET", "/api/v1/ledger/records/{record_id}/proof"): "public by design: a content hash and its Merkle proof",
     ("GET", "/api/v1/drafts"): "a technician's own drafts (get_draft_or_404), not submitted records",
+    ("GET", "/api/v1/records/{record_id}/photos/{photo_id}.jpg"): "loaded with get_record_or_404 like the record, "
+    "then the photo must be that record's; needs a photo id (tests/records/test_photos.py: another unit's reader "
+    "gets 404, the use unit's manager 200)",
 }
 
 

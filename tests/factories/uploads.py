@@ -10,6 +10,7 @@ from typing import Any
 from miniback.extensions import db
 from miniback.models import CATEGORIES, Account, Elevator, utcnow
 from miniback.records.calendar import SHANGHAI
+from miniback.records.photos import shipped_positions
 from miniback.records.templates import tsg_template
 from tests.factories.records import SITE
 from tests.factories.signatures import signature_b64
@@ -69,6 +70,13 @@ def record_payload(
         "remarks": "平台上传的维保记录",
         "signature_png": signature or signature_b64(),
         "completed_at": shanghai(check_out_at + timedelta(minutes=1)),
+        # The platform tests that are not about photos upload none, with a reason for each required position.
+        "missing_photos": [
+            {"position": position.code, "reason": "平台测试记录，未拍照"}
+            for position in shipped_positions(
+                elevator.elevator_type, category if category in CATEGORIES else "half_month"
+            )
+        ],
     }
     payload.update(overrides)
     return payload

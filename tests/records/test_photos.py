@@ -336,3 +336,19 @@ def test_a_replaced_photo_object_in_the_archive_is_caught_by_backup_verify(seale
         store.client.put_object(Bucket=store.bucket, Key=store.prefix + name, Body=jpeg(seed=77))
     problems = verify_backup(store).problems
     assert any("已被替换" in p and f"维保记录 #{record['id']}" in p for p in problems), problems
+
+
+# --- the public page ---------------------------------------------------------------------------------------------
+
+
+def test_the_public_page_shows_only_the_photo_count(app, client, local_stores):
+    world = make_world()
+    draft = complete_draft(client, world.tech1, world.elevators[0])
+    for position in ("machine_room", "car_top", "car"):
+        assert upload(client, world.tech1, draft["id"], position).status_code == 201
+    assert submit(client, world.tech1, draft["id"]).status_code == 201
+    page = client.get(f"/e/{world.elevators[0].public_code}").get_data(as_text=True)
+    assert "照片 3/4" in page
+    assert "/photos/" not in page and ".jpg" not in page
+    twin = client.get(f"/api/v1/public/elevators/{world.elevators[0].public_code}")
+    assert twin.status_code == 200 and twin.json["records"][0]["photos"] == "3/4"

@@ -54,11 +54,35 @@ function cancelDraft(draftId) {
 
 // Submitting a draft again answers the same record (200), so a retry after a lost answer makes no second one.
 // deviceSubmittedAt: when the technician tapped submit (a retry sends the original time); default now.
-function submit(draftId, signaturePngBase64, deviceSubmittedAt) {
+// missingPhotos: [{position, reason}] for each required photo position left without a photo.
+function submit(draftId, signaturePngBase64, deviceSubmittedAt, missingPhotos) {
   return http.post(`/drafts/${draftId}/submit`, {
     signature_png: signaturePngBase64,
     device_submitted_at: deviceSubmittedAt || new Date().toISOString(),
+    missing_photos: missingPhotos || [],
   });
+}
+
+// A site photo (utils/photos.capture): the file kept on the phone is read when it is sent, so a retry sends
+// the very bytes, capture time and location of the shot. photo: {position, path, capturedAt, location}
+function uploadPhoto(draftId, photo) {
+  const base64 = wx.getFileSystemManager().readFileSync(photo.path, 'base64');
+  return http.post(`/drafts/${draftId}/photos`, {
+    position: photo.position,
+    image_base64: base64,
+    captured_at: photo.capturedAt,
+    location: photo.location || null,
+  });
+}
+
+function deletePhoto(draftId, photoId) {
+  return http.del(`/drafts/${draftId}/photos/${photoId}`);
+}
+
+// A photo as the server shows it (watermarked), as a data URL for <image src>.
+async function photoDataUrl(url) {
+  const dataUrl = await http.image(url.replace(/^\/api\/v1/, ''));
+  return dataUrl.replace('data:image/png', 'data:image/jpeg');
 }
 
 // The caller's submitted records, newest first, each with its sign-off ({state, deadline_at, …} or null).
@@ -109,6 +133,9 @@ module.exports = {
   checkOut,
   cancelDraft,
   submit,
+  uploadPhoto,
+  deletePhoto,
+  photoDataUrl,
   colleagues,
   list,
   detail,

@@ -32,10 +32,16 @@ function createServer(wxMock, { draft }) {
       state.draft[kind] = { at: body.captured_at, lat: String(body.lat), lng: String(body.lng), coord_system: 'gcj02' };
       return [200, state.draft];
     }
+    if (method === 'POST' && path === `/drafts/${id}/photos`) {
+      state.draft.photos = state.draft.photos || [];
+      const photo = { id: 500 + state.draft.photos.length, position: body.position, captured_at: body.captured_at, url: `/api/v1/drafts/${id}/photos/${500 + state.draft.photos.length}.jpg` };
+      state.draft.photos.push(photo);
+      return [201, photo];
+    }
     if (method === 'POST' && path === `/drafts/${id}/submit`) {
       const existing = state.records.find((record) => record.draft_id === id);
       if (existing) return [200, existing];
-      const record = { id: 100 + state.records.length, draft_id: id, device_submitted_at: body.device_submitted_at };
+      const record = { id: 100 + state.records.length, draft_id: id, device_submitted_at: body.device_submitted_at, missing_photos: body.missing_photos };
       state.records.push(record);
       state.draft.status = 'submitted';
       state.draft.record_id = record.id;

@@ -148,7 +148,8 @@ test('a complete record is submitted with the signature and the success state of
   await signed(page);
   await page.instance.submit();
   await simulate.sleep(0);
-  expect(records.submit).toHaveBeenCalledWith(5, 'iVBORw0KGgo=', expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+  // A draft without required photo positions (started before photos existed) sends no missing-photo reasons.
+  expect(records.submit).toHaveBeenCalledWith(5, 'iVBORw0KGgo=', expect.stringMatching(/^\d{4}-\d\d-\d\dT/), []);
   expect(page.querySelector('.submitted').dom.textContent).toContain('记录编号 41');
 });
 

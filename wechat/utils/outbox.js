@@ -7,7 +7,7 @@
 const records = require('../services/records');
 const localDraft = require('./local-draft');
 
-const OPERATIONS = ['saveResults', 'updateDraft', 'checkIn', 'checkOut', 'submit'];
+const OPERATIONS = ['saveResults', 'updateDraft', 'checkIn', 'checkOut', 'uploadPhoto', 'submit'];
 
 const STORAGE_KEY = 'miniback.outbox';
 

@@ -73,6 +73,7 @@ class PhotoPositionOut(Out):
 class PhotoOut(Out):
     id: int
     position: str
+    label: str = Field(description="拍照部位名称")
     sha256: str
     phash: str
     format: str

@@ -20,6 +20,7 @@ from miniback.api.schemas.fields import (
     Text200,
     Text500,
 )
+from miniback.api.schemas.photos import MissingPhotoIn, PhotoB64, PhotoPointIn, PositionCode
 from miniback.api.schemas.platforms import PlatformKeyOut
 from miniback.api.schemas.records import Hazard, ReplacedPart
 from miniback.api.validation import Schema
@@ -85,6 +86,15 @@ class AddedItemUpload(Schema):
     remark: Text500 | None = None
 
 
+class PhotoUpload(Schema):
+    """A site photo of the record (照片), checked and stored as the mini-program's are."""
+
+    position: PositionCode = Field(description="拍照部位代码（见 docs/platform-api.md 的必拍部位表）")
+    image_base64: PhotoB64 = Field(description="照片原件（JPEG 或 PNG）的 Base64")
+    captured_at: Rfc3339 = Field(description="设备拍摄时间")
+    location: PhotoPointIn | None = Field(None, description="拍摄时的定位")
+
+
 class RecordUpload(Schema):
     """One maintenance record collected by the platform (RecordUpload)."""
 
@@ -101,6 +111,12 @@ class RecordUpload(Schema):
     remarks: Paragraphs2000 | None = None
     signature_png: SignatureB64
     completed_at: Rfc3339 = Field(description="维保人员在设备上完成记录的时间")
+    photos: list[PhotoUpload] = Field(
+        default_factory=list, max_length=24, description="现场照片（每个必拍部位至少一张）"
+    )
+    missing_photos: list[MissingPhotoIn] = Field(
+        default_factory=list, max_length=50, description="未拍摄的必拍部位及原因（将被标记）"
+    )
 
 
 class RecordBatch(Schema):

@@ -1,5 +1,5 @@
 """photo evidence: a unit's extra photo positions, draft photos, a record's photos and its missing-photo reasons,
-the positions a draft requires, and a record's photo counts
+the positions a draft requires, a record's photo counts and the public page's "照片 n/m"
 
 ``record_photo`` and ``record_photo_missing`` are insert-only: the database refuses UPDATE and DELETE, like the
 record they belong to.
@@ -138,6 +138,8 @@ def upgrade() -> None:
     with op.batch_alter_table("maintenance_record") as batch:
         batch.add_column(sa.Column("photos_required", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("photos_present", sa.Integer(), nullable=True))
+    with op.batch_alter_table("public_history_entry") as batch:
+        batch.add_column(sa.Column("photos", sa.String(length=16), nullable=True))
     _create_append_only_triggers()
 
 
@@ -145,6 +147,8 @@ def downgrade() -> None:
     for table in APPEND_ONLY:
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_no_{verb}")
+    with op.batch_alter_table("public_history_entry") as batch:
+        batch.drop_column("photos")
     with op.batch_alter_table("maintenance_record") as batch:
         batch.drop_column("photos_present")
         batch.drop_column("photos_required")

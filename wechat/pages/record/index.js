@@ -12,6 +12,7 @@ const auth = require('../../services/auth');
 const nav = require('../../utils/navigation');
 const location = require('../../utils/location');
 const form = require('../../utils/record-form');
+const photos = require('../../utils/photos');
 const { shanghaiTime } = require('../../utils/format');
 
 // A check-in/out time; one only on the phone so far says so.
@@ -58,6 +59,9 @@ Component({
     offline: false,
     sync: { waiting: 0, text: '', tone: 'ok' },
     submitWaiting: '',
+    photoSlots: [],
+    photoError: '',
+    photoBusy: '',
   },
 
   lifetimes: {
@@ -65,6 +69,9 @@ Component({
       this.items = [];
       this.errors = {};
       this.signatureBase64 = null;
+      this.photoPositions = [];
+      this.serverPhotos = [];
+      this.photoReasons = {};
     },
   },
 
@@ -130,6 +137,8 @@ Component({
           second_technician_id: this.secondTechnicianId || null,
           check_in: this.checkInPoint || null,
           check_out: this.checkOutPoint || null,
+          photos: this.serverPhotos,
+          photo_reasons: this.photoReasons,
         }),
       );
     },
@@ -149,6 +158,42 @@ Component({
       this.setData({
         sync: Object.assign({ waiting: waiting.length, text, tone: waiting.length ? 'warn' : 'ok', stuckOnLogin }, extra),
       });
+      this.renderPhotos();
+    },
+
+    // The photo checklist: one slot per required position (uploaded, waiting on the phone, or not taken).
+    renderPhotos() {
+      const waiting = outbox.pending(this.draftId).filter((entry) => entry.op === 'uploadPhoto');
+      this.setData({ photoSlots: photos.slots(this.photoPositions, this.serverPhotos, waiting, this.photoReasons) });
+    },
+
+    // Camera only; the upload goes on in the background (queued and retried on weak signal).
+    async takePhoto(e) {
+      const code = e.currentTarget.dataset.code;
+      if (this.data.photoBusy) return;
+      this.setData({ photoBusy: code, photoError: '' });
+      let photo;
+      try {
+        photo = await photos.capture(code);
+      } catch (err) {
+        this.setData({ photoBusy: '', photoError: err.code === 'photo_cancelled' ? '' : explain(err) });
+        return;
+      }
+      this.setData({ photoBusy: '' });
+      try {
+        const result = await this.write('uploadPhoto', `photo:${photo.path}`, [this.draftId, photo]);
+        if (result.sent) this.serverPhotos = this.serverPhotos.concat([result.data]);
+      } catch (err) {
+        this.setData({ photoError: `照片未被服务器接受：${explain(err)}` });
+      }
+      this.persist();
+      this.renderPhotos();
+    },
+
+    onPhotoReason(e) {
+      this.photoReasons = Object.assign({}, this.photoReasons, { [e.currentTarget.dataset.code]: e.detail.value });
+      this.persist();
+      this.renderPhotos();
     },
 
     // One draft write: saved on the phone, then sent now or queued. Resolves the outbox's answer; rejects with
@@ -174,6 +219,11 @@ Component({
         this.finished(submittedResult.data);
         return outcome;
       }
+      outcome.results
+        .filter((r) => r.entry.op === 'uploadPhoto')
+        .forEach((r) => {
+          this.serverPhotos = this.serverPhotos.concat([r.data]);
+        });
       outcome.refused.forEach(({ entry, error }) => {
         if (entry.op === 'saveResults') {
           (entry.args[1] || []).forEach((row) => {
@@ -220,6 +270,9 @@ Component({
         hazards: draft.hazards || [],
       });
       this.secondTechnicianId = draft.second_technician_id || null;
+      this.photoPositions = draft.photo_positions || [];
+      this.serverPhotos = draft.photos || [];
+      this.photoReasons = Object.assign({}, draft.photo_reasons || {}, this.photoReasons);
       if (draft.submit_waiting) this.showSubmitWaiting(draft.submit_waiting.device_submitted_at);
       this.refreshSync();
       this.render();
@@ -492,10 +545,18 @@ Component({
         if (check.firstInvalidCode) wx.pageScrollTo({ selector: `#item-${check.firstInvalidCode}`, duration: 300 });
         return;
       }
+      this.renderPhotos();
+      const photoCheck = photos.validate(this.data.photoSlots);
+      if (!photoCheck.ok) {
+        this.setData({ submitError: photoCheck.message });
+        wx.pageScrollTo({ selector: `#photo-${photoCheck.missing[0]}`, duration: 300 });
+        return;
+      }
       this.setData({ submitting: true, submitError: '' });
       const at = new Date().toISOString(); // the tap's time, kept for every retry
+      const missing = photos.missingPhotos(this.data.photoSlots);
       try {
-        const result = await this.write('submit', 'submit', [this.draftId, this.signatureBase64, at]);
+        const result = await this.write('submit', 'submit', [this.draftId, this.signatureBase64, at, missing]);
         if (result.sent) this.finished(result.data);
         else this.showSubmitWaiting(at);
       } catch (err) {
