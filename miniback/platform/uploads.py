@@ -140,9 +140,7 @@ def authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str 
     return _authorised_elevator(client, ref, field)[0]
 
 
-def _authorised_elevator(
-    client: PlatformClient, ref: dict[str, Any], field: str
-) -> tuple[Elevator, str, int | None]:
+def _authorised_elevator(client: PlatformClient, ref: dict[str, Any], field: str) -> tuple[Elevator, str, int | None]:
     """``authorised_elevator``, with the status of its maintenance unit (and the suspension notice in force on it,
     if any) read in the same statement."""
     if ref.get("device_code"):

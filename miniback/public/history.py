@@ -285,9 +285,7 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | 
         day, category, names, late, stored, deadline, photos = parts
         deadline_at = _utc(deadline) if deadline and stored == "awaiting" else None
         day_on = date.fromisoformat(day)
-        records.append(
-            public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented, photos)
-        )
+        records.append(public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented, photos))
     return PageRow(*fields), records
 
 

@@ -7,7 +7,7 @@ latest existing checkpoint on its first run after this revision, and every new o
 publishes it). Both are insert-only: the database refuses UPDATE and DELETE.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 17:30:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import miniback.models.types
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

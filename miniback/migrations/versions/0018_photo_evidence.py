@@ -5,7 +5,7 @@ the positions a draft requires, a record's photo counts and the public page's "ç
 record they belong to.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-03 17:30:00
 """
 
@@ -16,7 +16,7 @@ import miniback.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
