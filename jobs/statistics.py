@@ -5,13 +5,23 @@ processes at once (both would replace the same rows)."""
 
 from __future__ import annotations
 
+import logging
+
 from jobs.context import job_context
 from miniback.extensions import db
 from miniback.statistics.rollup import CatchUp, catch_up
 
+log = logging.getLogger(__name__)
 
-def catch_up_statistics() -> CatchUp:
+
+def catch_up_statistics() -> CatchUp | None:
+    """Catch up; a failure is logged and left for the next sweep (it must not stop the sign-off sweep's work)."""
     with job_context():
-        result = catch_up()
-        db.session.commit()
+        try:
+            result = catch_up()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("statistics catch-up failed; the next sweep retries")
+            return None
         return result

@@ -295,7 +295,8 @@ def activity_conditions(kind: str, filters: Filters, as_of: date) -> list[Any]:
 
 
 def _key(value: Any) -> str:
-    return TOTAL if value is None else str(value)
+    """A group key from a grouped column's value (no unit, NULL, is key ``"0"`` as in the rollups)."""
+    return "0" if value is None else str(value)
 
 
 def registry_counts(filters: Filters, as_of: date, group_by: str) -> dict[str, Counter[str]]:
@@ -552,7 +553,12 @@ def labels(group_by: str, keys: Iterable[str]) -> dict[str, str]:
             names = {
                 row[0]: row[1] for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
             }
-        return {key: names.get(int(key), "（无使用单位）" if key == "0" else key) for key in keys}
+        return {
+            key: names.get(
+                int(key), ("（无使用单位）" if group_by == "use_unit" else "（无维保单位）") if key == "0" else key
+            )
+            for key in keys
+        }
     if group_by == "platform":
         codes = [key.removeprefix(PLATFORM_PREFIX) for key in keys if key.startswith(PLATFORM_PREFIX)]
         found = db.session.execute(

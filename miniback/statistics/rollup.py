@@ -451,6 +451,13 @@ def catch_up(now: Any = None) -> CatchUp:
     supersedes, the next job's day whose interval changed, their elevator's segments), new sign-off events, new
     delay notices, new elevators and everything marked in ``stats_dirty``. Flushes; the caller commits."""
     now = now or utcnow()
+    if (
+        db.session.get(StatsWatermark, "record") is None
+        and db.session.execute(select(MaintenanceRecord.id).limit(1)).first()
+    ):
+        # Never run on this database (just migrated, or restored): rebuild in monthly commits instead of one
+        # transaction over every record.
+        return rebuild()
     settled = now - WATERMARK_LAG
     days: set[date] = set()
     elevators: set[int] = set()

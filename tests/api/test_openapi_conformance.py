@@ -227,6 +227,18 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.get("/api/v1/delay-notices", headers=admin))
     ok(c.get(f"/api/v1/delay-notices/{filed['id']}", headers=admin))
 
+    # Statistics (issue 17): the indicators, a table, a series, a ranking and a drill-down, over past days.
+    stats = f"from={today - timedelta(days=40)}&to={today - timedelta(days=1)}"
+    ok(c.get("/api/v1/stats/indicators", headers=auth(regulator)))
+    ok(
+        c.get(
+            f"/api/v1/stats/table?indicators=signed_rate,overdue_now&group_by=district&{stats}", headers=auth(regulator)
+        )
+    )
+    ok(c.get(f"/api/v1/stats/series?indicator=signed_rate&{stats}", headers=auth(regulator)))
+    ok(c.get(f"/api/v1/stats/ranking?indicator=signed_rate&{stats}", headers=auth(regulator)))
+    ok(c.get(f"/api/v1/stats/drill?indicator=overdue_now&{stats}", headers=auth(regulator)))
+
     # Exports (issue 17): records as CSV, a statistics table and a drill-down as xlsx and CSV, the monthly report.
     ok(c.get("/api/v1/exports/records.csv?flagged=false", headers=admin))
     city = auth(regulator)

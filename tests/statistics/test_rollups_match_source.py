@@ -12,7 +12,8 @@ from sqlalchemy import update
 from miniback.extensions import db
 from miniback.models import Elevator, utcnow
 from miniback.statistics.definitions import INDICATORS, route_share
-from miniback.statistics.query import figures
+from miniback.statistics.drill import drill
+from miniback.statistics.query import figures, total_figures
 from miniback.statistics.rollup import catch_up, rebuild
 from miniback.statistics.scope import Filters
 from tests.factories.registry import make_elevator, make_staff, make_use_unit, make_world
@@ -141,6 +142,19 @@ def test_every_indicator_from_the_rollups_equals_the_direct_computation(app):
         (Filters(source="platform:p1"), "district"),
     ]
     assert _compare(checks) > 1000
+    # Every drill-down lists exactly the figure's numerator (a median: its denominator, the records it is over).
+    for filters in (Filters(), Filters(district="天河区"), Filters(maintenance_unit_id=second.unit.id)):
+        start, end = date(2025, 12, 15), date(2026, 1, 20)
+        for indicator in [*INDICATORS.values(), route_share("platform:p1")]:
+            got = total_figures([indicator], start, end, filters)[indicator.code]
+            part = "denominator" if indicator.family == "median" else "numerator"
+            listed = drill(indicator, part, start, end, filters, limit=500, cursor=None)
+            assert len(listed["items"]) == listed["total"]
+            if indicator.family == "sum":  # hazards: the records carrying them
+                assert (listed["total"] == 0) == (got.numerator == 0), indicator.code
+                continue
+            expected = got.denominator if part == "denominator" else got.numerator
+            assert listed["total"] == expected, (indicator.code, filters)
 
     # Later changes reach the rollups through the catch-up job: a late upload of an old job (it shortens the
     # interval after it), a correction, another delay notice, and one more elevator.
