@@ -271,7 +271,8 @@ def _settle(
 
 
 def seed_history(elevators: list[Elevator], people: dict[str, Account], echo: Callable[[str], Any]) -> int:
-    """Seed the history (flushes, the caller commits); returns the number of records it submitted."""
+    """Seed the history; returns the number of records it submitted. It ends with the statistics rollups' first
+    catch-up (a rebuild that commits); the caller commits the rest."""
     now = utcnow()
     today = local_day(now)
     _backdate(elevators, _at(_day(today, REGISTERED_DAYS_AGO), 10))
@@ -328,7 +329,8 @@ def seed_history(elevators: list[Elevator], people: dict[str, Account], echo: Ca
         signed_at = min(correction.received_at + timedelta(minutes=30), state.deadline_at - timedelta(minutes=1))
         sign(correction.id, managers[uu_of[which]], _signature(900 + corrected), now=signed_at)
         corrected += 1
-    # The statistics rollups catch up with the whole seed at once (the running demo's jobs keep them current).
+    # The statistics rollups catch up with the whole seed at once (the running demo's jobs keep them current). On a
+    # fresh database this first catch-up is a full rebuild, which commits the seed as it goes.
     catch_up()
     total = sum(counts.values()) + corrected
     signed, confirmed, objected = (
