@@ -18,7 +18,6 @@ from miniback.api.schemas.rules import (
     AwaitingConsentQuery,
     ConsentIn,
     ConsentOut,
-    FiguresOut,
     NoticeCloseIn,
     NoticeEscalateIn,
     NoticeEventOut,
@@ -30,6 +29,7 @@ from miniback.api.schemas.rules import (
     PaperlessApplyIn,
     PaperlessDecisionIn,
     PaperlessEventOut,
+    PaperlessFiguresOut,
     PaperlessListQuery,
     PaperlessStatusOut,
     RulesOut,
@@ -190,7 +190,7 @@ def awaiting_consent_view() -> Any:
 # ---- paperless approval --------------------------------------------------------------------------------------
 
 
-def unit_figures(unit_id: int) -> FiguresOut:
+def unit_figures(unit_id: int) -> PaperlessFiguresOut:
     """The unit's own figures over the last ``FIGURES_DAYS`` days, read from ``miniback.statistics`` (its
     indicators, its rollups): same-day upload rate, on-time rate, default-confirmed share; and the days on which
     every record of the unit was uploaded the same day (its same-day upload figure per day)."""
@@ -213,7 +213,7 @@ def unit_figures(unit_id: int) -> FiguresOut:
         return found.value if found is not None else None
 
     records = total.get("same_day_upload_rate")
-    return FiguresOut(
+    return PaperlessFiguresOut(
         period_start=start,
         period_end=end,
         same_day_upload_days=same_day_days,

@@ -80,6 +80,13 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.get(f"/api/v1/use-units/{world.use_unit.id}", headers=uu_admin))
     ok(c.patch(f"/api/v1/use-units/{world.use_unit.id}", json={"address": "广州市天河区新址"}, headers=uu_admin))
     ok(c.get(f"/api/v1/use-units/{world.use_unit.id}/history", headers=uu_admin))
+    # Issue 18: a use unit is approved once its admin consented to the default-confirmation rules.
+    login = {"username": "new-uu-admin", "password": PASSWORD}
+    new_uu_admin = {"Authorization": "Bearer " + ok(c.post("/api/v1/auth/login", json=login))["token"]}
+    rules = ok(c.get("/api/v1/signoff-rules", headers=new_uu_admin))
+    consent = {"version": rules["version"], "text_sha256": rules["text_sha256"]}
+    ok(c.post(f"/api/v1/use-units/{new_uu['id']}/consent", json=consent, headers=new_uu_admin), 201)
+    ok(c.get(f"/api/v1/use-units/{new_uu['id']}/consent", headers=new_uu_admin))
     ok(c.post(f"/api/v1/use-units/{new_uu['id']}/status", json={"status": "active"}, headers=auth(operator)))
 
     # Log-in, who am I, a password change, log-out.
@@ -262,6 +269,35 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
 
     # The signed platform routes (issue 15).
     exercise_platform_uploads(c, world)
+
+    # Issue 18: overdue records awaiting consent, paperless approval, regulator notices.
+    ok(c.get("/api/v1/signoff/awaiting-consent", headers=admin))
+    application = ok(c.post("/api/v1/paperless-applications", json={"statement": "申请"}, headers=admin), 201)
+    ok(c.get("/api/v1/paperless-applications", headers=auth(regulator)))
+    ok(c.get(f"/api/v1/paperless-applications/{application['id']}", headers=admin))
+    decision = {"reason": "抽查合格"}
+    ok(c.post(f"/api/v1/paperless-applications/{application['id']}/approve", json=decision, headers=auth(regulator)))
+    ok(c.get(f"/api/v1/maintenance-units/{world.unit.id}/paperless", headers=admin))
+    ok(c.post(f"/api/v1/paperless-applications/{application['id']}/withdraw", json=decision, headers=auth(regulator)))
+    again = ok(c.post("/api/v1/paperless-applications", json={}, headers=admin), 201)
+    ok(c.post(f"/api/v1/paperless-applications/{again['id']}/reject", json=decision, headers=auth(regulator)))
+    deadline = (utcnow() + timedelta(days=7)).isoformat()
+    issued = {
+        "maintenance_unit_id": world.unit.id,
+        "kind": "rectification",
+        "findings": "记录不全",
+        "deadline_at": deadline,
+    }
+    rectification = ok(c.post("/api/v1/regulator-notices", json=issued, headers=auth(regulator)), 201)
+    ok(c.get("/api/v1/regulator-notices", headers=admin))
+    ok(c.get(f"/api/v1/regulator-notices/{rectification['id']}", headers=auth(regulator)))
+    ok(c.post(f"/api/v1/regulator-notices/{rectification['id']}/acknowledge", headers=admin))
+    ok(c.post(f"/api/v1/regulator-notices/{rectification['id']}/reply", json={"text": "已整改"}, headers=admin))
+    escalation = {"findings": "未整改到位", "deadline_at": deadline}
+    path = f"/api/v1/regulator-notices/{rectification['id']}/escalate"
+    suspension = ok(c.post(path, json=escalation, headers=auth(regulator)), 201)
+    close = {"text": "解除"}
+    ok(c.post(f"/api/v1/regulator-notices/{suspension['id']}/close", json=close, headers=auth(regulator)))
 
     assert contract.problems == []
     assert contract.unexercised() == []

@@ -76,6 +76,8 @@ def test_bad_notices_are_refused_and_write_nothing(client, app):
     # A deadline in the past.
     past = _issue(client, regulator, world, deadline_at=(utcnow() - timedelta(minutes=1)).isoformat())
     assert past.status_code == 422 and "deadline_at" in past.json["error"]["fields"]
+    absurd = _issue(client, regulator, world, deadline_at="9999-12-31T23:59:59-12:00")
+    assert absurd.status_code == 422 and "deadline_at" in absurd.json["error"]["fields"]
     # A unit with no elevator in the regulator's district: 404.
     assert _issue(client, regulator, elsewhere).status_code == 404
     # Records or elevators of another unit (or district).

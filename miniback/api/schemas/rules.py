@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from miniback.api.schemas.fields import Out, Page, Paragraphs500, Paragraphs2000
 from miniback.api.validation import Schema
+
+
+def _plausible_deadline(value: datetime) -> datetime:
+    """A deadline a person could mean (also keeps the conversion to UTC from overflowing at year 9999)."""
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("期限不合理（须在 2000 至 2100 年之间）")
+    return value
+
+
+Deadline = Annotated[AwareDatetime, AfterValidator(_plausible_deadline)]
 
 
 class RulesOut(Out):
@@ -64,7 +74,7 @@ class AwaitingConsentQuery(Page):
     use_unit_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class FiguresOut(Out):
+class PaperlessFiguresOut(Out):
     """The unit's own figures over a period, read from ``miniback.statistics`` (rates in percent, 0–100)."""
 
     period_start: date
@@ -114,7 +124,7 @@ class PaperlessStatusOut(Out):
     paperless: bool = Field(description="是否已获准停止使用纸质维保记录")
     label: str | None = Field(description="已停止使用纸质维保记录（获准时）")
     approval: PaperlessApplicationOut | None
-    figures: FiguresOut = Field(description="本单位当前指标（最近 90 天）")
+    figures: PaperlessFiguresOut = Field(description="本单位当前指标（最近 90 天）")
     applications: list[PaperlessApplicationOut]
 
 
@@ -126,7 +136,7 @@ class NoticeIn(Schema):
     maintenance_unit_id: int = Field(ge=1, le=2**31 - 1)
     kind: Literal["rectification", "suspension"]
     findings: Paragraphs2000
-    deadline_at: AwareDatetime = Field(description="整改期限（须晚于现在，带时区偏移）")
+    deadline_at: Deadline = Field(description="整改期限（须晚于现在，带时区偏移）")
     record_ids: list[int] = Field(default_factory=list, max_length=200)
     elevator_ids: list[int] = Field(default_factory=list, max_length=200)
 
@@ -142,7 +152,7 @@ class NoticeCloseIn(Schema):
 
 class NoticeEscalateIn(Schema):
     findings: Paragraphs2000
-    deadline_at: AwareDatetime = Field(description="中止意见的整改期限（须晚于现在，带时区偏移）")
+    deadline_at: Deadline = Field(description="中止意见的整改期限（须晚于现在，带时区偏移）")
 
 
 class NoticeEventOut(Out):
