@@ -189,6 +189,14 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     ok(c.get("/api/v1/records/export.xlsx?flagged=false", headers=admin))
     ok(c.get(f"/api/v1/records/{record['id']}", headers=tech))
     ok(c.get(f"/api/v1/records/{record['id']}/signature.png", headers=tech))
+    ok(c.get(f"/api/v1/records/{record['id']}/pdf", headers=tech))
+    day = record["maintenance_day"]
+    ok(
+        c.get(
+            f"/api/v1/records/bundle.pdf?elevator_id={record['elevator_id']}&date_from={day}&date_to={day}",
+            headers=admin,
+        )
+    )
     ok(c.post(f"/api/v1/records/{record['id']}/corrections", json={}, headers=tech), 201)
 
     # The ledger's public proofs, across two checkpoints.
