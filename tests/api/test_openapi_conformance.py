@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from miniback.models import LedgerEntry, utcnow
 from miniback.records.calendar import local_day
 from signoff.ledger.checkpoints import build_checkpoint
 from tests.api.openapi_contract import Contract, ContractClient
+from tests.factories.photos import b64, jpeg
 from tests.factories.platform import call, make_platform
 from tests.factories.records import complete_draft, point, submit
 from tests.factories.registry import PASSWORD, auth, credit_code, maintenance_unit_data, make_authority, make_world
@@ -44,7 +46,9 @@ def ok(response: Any, status: int = 200) -> Any:
     return response.get_json() if response.is_json else response.data
 
 
-def test_every_documented_operation_answers_as_documented(checked: ContractClient, contract: Contract, app: Flask):
+def test_every_documented_operation_answers_as_documented(
+    checked: ContractClient, contract: Contract, app: Flask, tmp_path: Path
+):
     c = checked
     world = make_world()
     operator = make_authority("platform_operator")
@@ -306,6 +310,22 @@ def test_every_documented_operation_answers_as_documented(checked: ContractClien
     suspension = ok(c.post(path, json=escalation, headers=auth(regulator)), 201)
     close = {"text": "解除"}
     ok(c.post(f"/api/v1/regulator-notices/{suspension['id']}/close", json=close, headers=auth(regulator)))
+
+    # Photo evidence (issue 19): a unit's own position, a draft's photos (upload, watermarked copy, removal) and a
+    # record's watermarked photo.
+    app.config.update(ARCHIVE_DIR=str(tmp_path / "archive"), PHOTO_DIR=str(tmp_path / "photos"))
+    extra = {"elevator_type": "traction", "category": "year", "code": "rescue_sign", "label": "救援标识"}
+    ok(c.post("/api/v1/units/photo-positions", json=extra, headers=admin), 201)
+    ok(c.get("/api/v1/units/photo-positions", headers=admin))
+    photo_draft = complete_draft(c, world.tech1, world.elevators[1])
+    photo_body = {"position": "pit", "image_base64": b64(jpeg(seed=90)), "captured_at": utcnow().isoformat()}
+    taken = ok(c.post(f"/api/v1/drafts/{photo_draft['id']}/photos", json=photo_body, headers=tech), 201)
+    ok(c.get(taken["url"], headers=tech))
+    ok(c.delete(f"/api/v1/drafts/{photo_draft['id']}/photos/{taken['id']}", headers=tech), 204)
+    taken = ok(c.post(f"/api/v1/drafts/{photo_draft['id']}/photos", json=photo_body, headers=tech), 201)
+    photo_record = ok(submit(c, world.tech1, photo_draft["id"]), 201)
+    shown = ok(c.get(f"/api/v1/records/{photo_record['id']}", headers=admin))["photos"][0]
+    ok(c.get(shown["url"], headers=admin))
 
     assert contract.problems == []
     assert contract.unexercised() == []
