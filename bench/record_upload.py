@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def seed(drafts_needed: int) -> list[tuple[str, int]]:
     from miniback import create_app
     from miniback.auth.tokens import issue_token
     from miniback.extensions import db
-    from miniback.models import ElevatorLocation, utcnow
+    from miniback.models import DraftPhoto, ElevatorLocation, utcnow
     from miniback.records.drafts import draft_items, start_draft
     from miniback.records.onsite import Point, distance_to_elevator
     from miniback.records.templates import tsg_template
@@ -126,6 +127,30 @@ def seed(drafts_needed: int) -> list[tuple[str, int]]:
                 setattr(draft, f"{prefix}_distance_m", distance_to_elevator(reference, point))
             for item in draft_items(draft):
                 item.result = "normal"
+            # A photo for every required position, as the mini-program uploads them before submitting: the
+            # submission checks and freezes them (rows only: it never reads or decodes the stored bytes, so the
+            # bench inserts the rows an upload would have written).
+            for seq, position in enumerate(draft.photo_positions or []):
+                digest = hashlib.sha256(f"bench-photo-{draft.id}-{seq}".encode()).hexdigest()
+                db.session.add(
+                    DraftPhoto(
+                        draft_id=draft.id,
+                        position=position["code"],
+                        sha256=digest,
+                        phash=digest[:16],
+                        format="jpeg",
+                        width=1600,
+                        height=1200,
+                        size_bytes=350_000,
+                        captured_at=start + timedelta(minutes=5 + seq),
+                        received_at=start + timedelta(minutes=5 + seq),
+                        lat=Decimal("23.1328"),
+                        lng=Decimal("113.3322"),
+                        accuracy_m=Decimal("8"),
+                        coord_system="gcj02",
+                        uploaded_by_id=tech.id,
+                    )
+                )
             pairs.append((tokens[tech.id], draft.id))
             if index % 100 == 99:
                 db.session.commit()
