@@ -446,10 +446,31 @@ class CatchUp:
     elevators: int = 0
 
 
+# The row whose lock serialises catch-ups (not a watermark: nothing reads its ``last_id``).
+CATCH_UP_LOCK = "catch_up_lock"
+
+
+def _serialise_catch_ups() -> None:
+    """Wait for any other catch-up to commit, and keep the next one waiting until this transaction ends.
+
+    Two sweeps may run at once (two app instances, or a sweep beside ``flask stats catch-up``); both would replace
+    the same rollup rows and race to create the watermarks. The lock row is created in a short transaction of its
+    own (an insert that ignores an existing row, so concurrent first runs do not collide), then locked here. Taken
+    first, before any plain read, so this transaction's snapshot starts after the other catch-up committed.
+    """
+    dialect = db.session.get_bind().dialect.name
+    ignore = "IGNORE" if dialect == "mysql" else "OR IGNORE"
+    with db.engine.begin() as connection:
+        connection.execute(insert(StatsWatermark).prefix_with(ignore).values(name=CATCH_UP_LOCK, last_id=0))
+    db.session.execute(select(StatsWatermark.name).where(StatsWatermark.name == CATCH_UP_LOCK).with_for_update())
+
+
 def catch_up(now: Any = None) -> CatchUp:
     """Recompute what changed since the last run: new records (their day, the day of the record a correction
     supersedes, the next job's day whose interval changed, their elevator's segments), new sign-off events, new
-    delay notices, new elevators and everything marked in ``stats_dirty``. Flushes; the caller commits."""
+    delay notices, new elevators and everything marked in ``stats_dirty``. Flushes; the caller commits. One
+    catch-up at a time (``_serialise_catch_ups``)."""
+    _serialise_catch_ups()
     now = now or utcnow()
     if (
         db.session.get(StatsWatermark, "record") is None
