@@ -43,7 +43,7 @@ import pymysql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.log_key import bench_log_key_path  # noqa: E402
+from bench.keys import bench_key_env  # noqa: E402
 
 DB = os.environ.get("BENCH_DATABASE", "miniback_bench_qrpublic")
 DB_URL = f"mysql+pymysql://root@127.0.0.1/{DB}?charset=utf8mb4"
@@ -63,7 +63,7 @@ def env() -> dict[str, str]:
         "MINIBACK_SQLALCHEMY_DATABASE_URI": DB_URL,
         "MINIBACK_REDIS_URL": REDIS_URL,
         "MINIBACK_PUBLIC_BASE_URL": "https://lift.bench.example",
-        "MINIBACK_LEDGER_LOG_KEY_PATH": bench_log_key_path(),
+        **bench_key_env(),
         "MINIBACK_WECHAT_APPID": "wxbench00000000000",
         "MINIBACK_WECHAT_SECRET": "bench-secret",
         "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import pymysql  # noqa: E402
 
+from bench.keys import bench_key_env  # noqa: E402
 from bench.stats_data import Shape, generate  # noqa: E402
 
 DB = os.environ.get("BENCH_DATABASE", "miniback_bench_statistics")
@@ -77,6 +78,7 @@ def env() -> dict[str, str]:
         "MINIBACK_SQLALCHEMY_DATABASE_URI": DB_URL,
         "MINIBACK_REDIS_URL": REDIS_URL,
         "MINIBACK_PUBLIC_BASE_URL": "https://lift.bench.example",
+        **bench_key_env(),
         "MINIBACK_WECHAT_APPID": "wxbench00000000000",
         "MINIBACK_WECHAT_SECRET": "bench-secret",
         "MINIBACK_WECHAT_SIGNOFF_TEMPLATE_ID": "bench-signoff-template",

@@ -18,7 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, insert
+from sqlalchemy import Row, bindparam, insert, literal, union_all
 
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
@@ -58,46 +58,55 @@ _JOB_COLUMNS = (
     _R.c.check_out_coord_system,
 )
 _AT = _RT.c.check_in_at.type
-# The technician's job checked in last before this one, and the one checked in first after it (both from the
-# (account_id, check_in_at) index, then the record by primary key).
-_PREVIOUS_JOB = (
-    db.select(*_JOB_COLUMNS)
-    .join(_R, _R.c.id == _RT.c.record_id)
-    .where(
-        _RT.c.account_id == bindparam("account_id"),
-        _RT.c.check_in_at < bindparam("at", type_=_AT),
-        _RT.c.check_in_at > bindparam("bound", type_=_AT),
-        _RT.c.record_id != bindparam("record_id"),
+
+
+def _neighbour(side: str) -> Any:
+    """The technician's job checked in last before ``at`` (``side`` "before") or first after it ("after"), within
+    its bound: from the (account_id, check_in_at) index, then the record by primary key."""
+    before = side == "before"
+    check_in = _RT.c.check_in_at
+    nearest = (
+        db.select(*_JOB_COLUMNS)
+        .join(_R, _R.c.id == _RT.c.record_id)
+        .where(
+            _RT.c.account_id == bindparam("account_id"),
+            (check_in < bindparam("at", type_=_AT)) if before else (check_in > bindparam("at", type_=_AT)),
+            (check_in > bindparam("since", type_=_AT)) if before else (check_in < bindparam("until", type_=_AT)),
+            _RT.c.record_id != bindparam("record_id"),
+        )
+        .order_by(check_in.desc() if before else check_in)
+        .limit(1)
+        .subquery(side)
     )
-    .order_by(_RT.c.check_in_at.desc())
-    .limit(1)
-)
-_NEXT_JOB = (
-    db.select(*_JOB_COLUMNS)
-    .join(_R, _R.c.id == _RT.c.record_id)
-    .where(
-        _RT.c.account_id == bindparam("account_id"),
-        _RT.c.check_in_at > bindparam("at", type_=_AT),
-        _RT.c.check_in_at < bindparam("bound", type_=_AT),
-        _RT.c.record_id != bindparam("record_id"),
-    )
-    .order_by(_RT.c.check_in_at)
-    .limit(1)
-)
+    return db.select(literal(side).label("side"), *nearest.c)
+
+
+# Both neighbours of a job in one statement (two indexed look-ups, one round trip).
+_NEIGHBOUR_JOBS = union_all(_neighbour("before"), _neighbour("after"))
 _LAT = _R.c.check_in_lat.type
-_SAME_POINT = (
-    db.select(_R.c.id, _R.c.maintenance_day)
-    .where(
-        _R.c.check_in_lat >= bindparam("lat_low", type_=_LAT),
-        _R.c.check_in_lat < bindparam("lat_high", type_=_LAT),
-        _R.c.check_in_lng >= bindparam("lng_low", type_=_LAT),
-        _R.c.check_in_lng < bindparam("lng_high", type_=_LAT),
-        _R.c.maintenance_day != bindparam("day", type_=_R.c.maintenance_day.type),
-        _R.c.id != bindparam("record_id"),
+
+
+def _same_point(name: str) -> Any:
+    """The first record of another day whose check-in point is ``name``'s point to the micro-degree."""
+    match = (
+        db.select(_R.c.id, _R.c.maintenance_day)
+        .where(
+            _R.c.check_in_lat >= bindparam(f"{name}_lat_low", type_=_LAT),
+            _R.c.check_in_lat < bindparam(f"{name}_lat_high", type_=_LAT),
+            _R.c.check_in_lng >= bindparam(f"{name}_lng_low", type_=_LAT),
+            _R.c.check_in_lng < bindparam(f"{name}_lng_high", type_=_LAT),
+            _R.c.maintenance_day != bindparam("day", type_=_R.c.maintenance_day.type),
+            _R.c.id != bindparam("record_id"),
+        )
+        .order_by(_R.c.id)
+        .limit(1)
+        .subquery(name)
     )
-    .order_by(_R.c.id)
-    .limit(1)
-)
+    return db.select(literal(name).label("point"), *match.c)
+
+
+# The check-in and the check-out point's matches in one statement.
+_SAME_POINTS = union_all(_same_point("check_in"), _same_point("check_out"))
 _RECENT_UPLOADS = (
     db.select(_R.c.id, _R.c.received_at, _R.c.check_out_at)
     .where(
@@ -238,13 +247,15 @@ def _travel_text(leg: dict[str, Any], earlier: Job, later: Job) -> str:
 def _travel(raised: Raised, job: Job, technician_ids: Sequence[int]) -> None:
     connection = db.session.connection()
     for account_id in technician_ids:
-        params = {"account_id": account_id, "record_id": job.record_id}
-        before = connection.execute(
-            _PREVIOUS_JOB, {**params, "at": job.check_in_at, "bound": job.check_in_at - TRAVEL_LOOKBACK}
-        ).first()
-        after = connection.execute(
-            _NEXT_JOB, {**params, "at": job.check_in_at, "bound": job.check_out_at + TRAVEL_LOOKBACK}
-        ).first()
+        params = {
+            "account_id": account_id,
+            "record_id": job.record_id,
+            "at": job.check_in_at,
+            "since": job.check_in_at - TRAVEL_LOOKBACK,
+            "until": job.check_out_at + TRAVEL_LOOKBACK,
+        }
+        neighbours = {row.side: row for row in connection.execute(_NEIGHBOUR_JOBS, params)}
+        before, after = neighbours.get("before"), neighbours.get("after")
         for earlier, later in (
             (Job.of_row(before), job) if before else (None, None),
             (job, Job.of_row(after)) if after else (None, None),
@@ -298,21 +309,17 @@ def _suspect_location(raised: Raised, job: Job, values: dict[str, Any]) -> None:
             f"（{job.check_in_point[0]}, {job.check_in_point[1]}）：真实定位在这么长时间里总会漂移，"
             "疑似虚拟定位",
         )
-    connection = db.session.connection()
-    seen: set[int] = set()
-    for name, point in (("check_in", job.check_in_point), ("check_out", job.check_out_point)):
+    points = {"check_in": job.check_in_point, "check_out": job.check_out_point}
+    params: dict[str, Any] = {"day": values["maintenance_day"], "record_id": job.record_id}
+    for name, point in points.items():
         lat, lng = _micro(point[0]), _micro(point[1])
-        match = connection.execute(
-            _SAME_POINT,
-            {
-                "lat_low": lat,
-                "lat_high": lat + MICRO_DEGREE,
-                "lng_low": lng,
-                "lng_high": lng + MICRO_DEGREE,
-                "day": values["maintenance_day"],
-                "record_id": job.record_id,
-            },
-        ).first()
+        params |= {f"{name}_lat_low": lat, f"{name}_lat_high": lat + MICRO_DEGREE}
+        params |= {f"{name}_lng_low": lng, f"{name}_lng_high": lng + MICRO_DEGREE}
+    matches = {row.point: row for row in db.session.connection().execute(_SAME_POINTS, params)}
+    seen: set[int] = set()
+    for name, point in points.items():
+        lat, lng = _micro(point[0]), _micro(point[1])
+        match = matches.get(name)
         if match is None or match.id in seen:
             continue
         seen.add(match.id)
