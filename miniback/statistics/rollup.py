@@ -454,14 +454,18 @@ def _serialise_catch_ups() -> None:
     """Wait for any other catch-up to commit, and keep the next one waiting until this transaction ends.
 
     Two sweeps may run at once (two app instances, or a sweep beside ``flask stats catch-up``); both would replace
-    the same rollup rows and race to create the watermarks. The lock row is created in a short transaction of its
-    own (an insert that ignores an existing row, so concurrent first runs do not collide), then locked here. Taken
-    first, before any plain read, so this transaction's snapshot starts after the other catch-up committed.
+    the same rollup rows and race to create the watermarks. On MariaDB the lock row is created in a short
+    transaction of its own (an insert that ignores an existing row, so concurrent first runs do not collide), then
+    locked here. Taken first, before any plain read, so this transaction's snapshot starts after the other
+    catch-up committed.
     """
-    dialect = db.session.get_bind().dialect.name
-    ignore = "IGNORE" if dialect == "mysql" else "OR IGNORE"
-    with db.engine.begin() as connection:
-        connection.execute(insert(StatsWatermark).prefix_with(ignore).values(name=CATCH_UP_LOCK, last_id=0))
+    if db.session.get_bind().dialect.name == "mysql":
+        with db.engine.begin() as connection:
+            connection.execute(insert(StatsWatermark).prefix_with("IGNORE").values(name=CATCH_UP_LOCK, last_id=0))
+    else:
+        # The embedded SQLite demo: one database file whose writers already take turns, and a second connection
+        # would wait on this session's own uncommitted writes. The row is created in this transaction.
+        db.session.execute(insert(StatsWatermark).prefix_with("OR IGNORE").values(name=CATCH_UP_LOCK, last_id=0))
     db.session.execute(select(StatsWatermark.name).where(StatsWatermark.name == CATCH_UP_LOCK).with_for_update())
 
 
