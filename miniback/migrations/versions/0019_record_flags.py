@@ -76,6 +76,10 @@ def downgrade() -> None:
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_no_{verb}")
     op.drop_table("record_photo_band")
+    if op.get_bind().dialect.name == "mysql":
+        # MariaDB dropped the index it made for the technician's foreign key once this one could serve it; put it
+        # back (under the name it had) before this one goes, or the drop is refused (1553).
+        op.create_index("fk_maintenance_record_technician_id_account", "maintenance_record", ["technician_id"])
     op.drop_index("ix_record_technician_received", table_name="maintenance_record")
     op.drop_index("ix_record_check_in_point", table_name="maintenance_record")
     op.drop_table("record_flag")
