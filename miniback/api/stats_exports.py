@@ -352,6 +352,9 @@ OVERDUE_COLUMNS = (*ELEVATOR_COLUMNS, Column("延期说明", 12), Column("截至
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+EARLIEST_YEAR = 2000
+
+
 class MonthlyReportQuery(Schema):
     month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(
         description="月份，YYYY-MM；本月则统计到今天"
@@ -372,6 +375,8 @@ def report_month(text: str, today: date) -> Month:
     """``YYYY-MM`` → the month's days (to today for the current month); 400 for a malformed or future month."""
     if not MONTH.match(text):
         raise BadInput("月份格式不正确", fields={"month": "月份应为 YYYY-MM，例如 2026-11"})
+    if int(text[:4]) < EARLIEST_YEAR:  # year 0 is no date at all; nothing was recorded before the platform existed
+        raise BadInput("月份过早", fields={"month": f"月份不能早于 {EARLIEST_YEAR} 年"})
     first = date(int(text[:4]), int(text[5:7]), 1)
     if first > today:
         raise BadInput("月份不能晚于本月", fields={"month": "不能导出尚未开始的月份"})

@@ -120,6 +120,12 @@ test('a technician submits in a weak signal and the manager signs the one record
   expect(form.data.siteError).toBe('');
   form.instance.onSigned({ detail: { base64: TECH_SIGNATURE } });
 
+  // No photos on this job (the camera is another journey's, tests/records/test_photos.py and jest): the technician
+  // states a reason for each required position, which the server keeps and flags.
+  for (const position of form.instance.photoPositions) {
+    form.instance.onPhotoReason({ currentTarget: { dataset: { code: position.code } }, detail: { value: '手机相机故障，未能拍照' } });
+  }
+
   // The submission reaches the server but its answer is lost; the technician taps again when signal is back.
   bridge.signal = 'lost';
   await form.instance.submit();
