@@ -18,7 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, insert, literal, union_all
+from sqlalchemy import Row, bindparam, insert, literal, tuple_, union_all
 
 from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
@@ -60,6 +60,18 @@ _JOB_COLUMNS = (
 _AT = _RT.c.check_in_at.type
 
 
+def _flagged(kind: str) -> Any:
+    """Whether the record of the row already has a ``kind`` flag, as a column of the look-up that found it (so no
+    second round trip asks): from ``ix_record_flag_record_kind``."""
+    return (
+        db.select(_FLAGS.c.id)
+        .where(_FLAGS.c.record_id == _R.c.id, _FLAGS.c.kind == kind)
+        .exists()
+        .correlate(_R)
+        .label("flagged")
+    )
+
+
 def _neighbour(side: str) -> Any:
     """The technician's job checked in last before ``at`` (``side`` "before") or first after it ("after"), within
     its bound: from the (account_id, check_in_at) index, then the record by primary key."""
@@ -89,7 +101,7 @@ _LAT = _R.c.check_in_lat.type
 def _same_point(name: str) -> Any:
     """The first record of another day whose check-in point is ``name``'s point to the micro-degree."""
     match = (
-        db.select(_R.c.id, _R.c.maintenance_day)
+        db.select(_R.c.id, _R.c.maintenance_day, _flagged("suspect_location"))
         .where(
             _R.c.check_in_lat >= bindparam(f"{name}_lat_low", type_=_LAT),
             _R.c.check_in_lat < bindparam(f"{name}_lat_high", type_=_LAT),
@@ -108,7 +120,7 @@ def _same_point(name: str) -> Any:
 # The check-in and the check-out point's matches in one statement.
 _SAME_POINTS = union_all(_same_point("check_in"), _same_point("check_out"))
 _RECENT_UPLOADS = (
-    db.select(_R.c.id, _R.c.received_at, _R.c.check_out_at)
+    db.select(_R.c.id, _R.c.received_at, _R.c.check_out_at, _flagged("bulk_upload"))
     .where(
         _R.c.technician_id == bindparam("technician_id"),
         _R.c.received_at >= bindparam("since", type_=_R.c.received_at.type),
@@ -118,23 +130,35 @@ _RECENT_UPLOADS = (
     .order_by(_R.c.received_at.desc())
     .limit(200)
 )
-_ALREADY_FLAGGED = db.select(_FLAGS.c.record_id).where(
-    _FLAGS.c.kind == bindparam("kind"), _FLAGS.c.record_id.in_(bindparam("record_ids", expanding=True))
-)
 
 
 _BANDS, _PHOTOS = RecordPhotoBand.__table__, RecordPhoto.__table__
 _INSERT_BANDS = insert(_BANDS)
-_SAME_SHA256 = (
-    db.select(_PHOTOS.c.record_id, _PHOTOS.c.sha256, _PHOTOS.c.position, _R.c.elevator_id)
-    .join(_R, _R.c.id == _PHOTOS.c.record_id)
-    .where(
-        _PHOTOS.c.sha256.in_(bindparam("hashes", expanding=True)),
-        _PHOTOS.c.record_id != bindparam("record_id"),
-    )
+# Another record's photos that may be this one's: the same bytes (by SHA-256, from the record photos themselves),
+# and every photo sharing one of the phash bands (``phash_bands``), in one statement built once: one round trip, and
+# no expression built per submission.
+_SAME_BYTES = (
+    db.select(_PHOTOS.c.record_id, _PHOTOS.c.phash, _PHOTOS.c.sha256, _PHOTOS.c.position)
+    .where(_PHOTOS.c.sha256.in_(bindparam("hashes", expanding=True)), _PHOTOS.c.record_id != bindparam("record_id"))
     .order_by(_PHOTOS.c.record_id)
     .limit(50)
+    .subquery("same_bytes")
 )
+_SAME_BAND = (
+    db.select(_BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.sha256, _BANDS.c.position)
+    .where(
+        tuple_(_BANDS.c.band, _BANDS.c.value).in_(bindparam("bands", expanding=True)),
+        _BANDS.c.record_id != bindparam("record_id"),
+    )
+    .limit(5000)
+    .subquery("same_band")
+)
+# (Each side a subquery: SQLite takes no parenthesised SELECT in a UNION, and a member's LIMIT needs them.)
+_REUSE_CANDIDATES = union_all(
+    db.select(literal("sha256").label("how"), *_SAME_BYTES.c), db.select(literal("phash").label("how"), *_SAME_BAND.c)
+)
+
+
 # A 64-bit phash as 8 bands of 8 bits (2 hex digits): hashes within 7 bits share a band for sure (pigeonhole), and
 # nearly all within the threshold do (a 2% crop of a photo: 300 of 300 found at 10 bits, bench/authenticity.py).
 BANDS, BAND_DIGITS = 8, 2
@@ -339,7 +363,7 @@ def _suspect_location(raised: Raised, job: Job, values: dict[str, Any]) -> None:
             f"{'签到' if name == 'check_in' else '签退'}坐标（{lat}, {lng}）与 {match.maintenance_day} 的记录 "
             f"#{match.id} 的签到坐标精确到百万分之一度完全相同：不同日子的真实定位不会分毫不差，疑似虚拟定位",
         )
-        if not _already_flagged("suspect_location", [match.id]):
+        if not match.flagged:
             raised.add(
                 match.id,
                 "suspect_location",
@@ -354,13 +378,6 @@ def _suspect_location(raised: Raised, job: Job, values: dict[str, Any]) -> None:
                 f"{'签到' if name == 'check_in' else '签退'}坐标精确到百万分之一度完全相同："
                 "不同日子的真实定位不会分毫不差，疑似虚拟定位",
             )
-
-
-def _already_flagged(kind: str, record_ids: Sequence[int]) -> set[int]:
-    if not record_ids:
-        return set()
-    rows = db.session.connection().execute(_ALREADY_FLAGGED, {"kind": kind, "record_ids": list(record_ids)})
-    return {row.record_id for row in rows}
 
 
 def _is_night(moment: datetime) -> bool:
@@ -420,7 +437,7 @@ def _bulk_upload(raised: Raised, job: Job, values: dict[str, Any]) -> None:
             f"（#{'、#'.join(str(i) for i in evidence['record_ids'])}），{reason}，疑似事后补填"
         )
         raised.add(job.record_id, "bulk_upload", rule, evidence, text)
-        for record_id in sorted(set(ids) - _already_flagged("bulk_upload", ids)):
+        for record_id in sorted(row.id for row in burst if not row.flagged):
             raised.add(record_id, "bulk_upload", rule, evidence, text)
 
 
@@ -482,27 +499,21 @@ def _photo_not_fresh(raised: Raised, job: Job, photos: Sequence[dict[str, Any]],
 def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) -> None:
     if not photos:
         return
-    connection = db.session.connection()
     matches: dict[int, list[dict[str, Any]]] = {}
     by_sha = {photo["sha256"]: photo for photo in photos}
-    for row in connection.execute(_SAME_SHA256, {"hashes": list(by_sha), "record_id": job.record_id}):
-        matches.setdefault(row.record_id, []).append(
-            {"how": "sha256", "position": by_sha[row.sha256]["position"], "other_position": row.position, "bits": 0}
-        )
-    max_bits = current_app.config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
-    conditions = [
-        (_BANDS.c.band == band) & (_BANDS.c.value == value)
-        for photo in photos
-        for band, value in enumerate(phash_bands(photo["phash"]))
-    ]
-    candidates = connection.execute(
-        db.select(_BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.sha256, _BANDS.c.position)
-        .where(db.or_(*conditions), _BANDS.c.record_id != job.record_id)
-        .limit(5000)
-    ).all()
-    seen = {(record_id, match["other_position"]) for record_id, found in matches.items() for match in found}
+    bands = sorted({(band, value) for photo in photos for band, value in enumerate(phash_bands(photo["phash"]))})
+    params = {"hashes": list(by_sha), "bands": bands, "record_id": job.record_id}
+    candidates = db.session.connection().execute(_REUSE_CANDIDATES, params).all()
+    seen: set[tuple[int, str]] = set()
     for row in candidates:
-        if (row.record_id, row.position) in seen:
+        if row.how == "sha256":
+            seen.add((row.record_id, row.position))
+            matches.setdefault(row.record_id, []).append(
+                {"how": "sha256", "position": by_sha[row.sha256]["position"], "other_position": row.position, "bits": 0}
+            )
+    max_bits = current_app.config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
+    for row in candidates:
+        if row.how != "phash" or (row.record_id, row.position) in seen:
             continue
         for photo in photos:
             bits = hamming(photo["phash"], row.phash)
