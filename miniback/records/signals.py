@@ -489,14 +489,17 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
         matches.setdefault(row.record_id, []).append(
             {"how": "sha256", "position": by_sha[row.sha256]["position"], "other_position": row.position, "bits": 0}
         )
-    max_bits = current_app.config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
+    config = current_app.config
+    max_bits = config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
     conditions = [
         (_BANDS.c.band == band) & (_BANDS.c.value == value)
         for photo in photos
         for band, value in enumerate(phash_bands(photo["phash"]))
     ]
     candidates = connection.execute(
-        db.select(_BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.sha256, _BANDS.c.position)
+        db.select(
+            _BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.dhash, _BANDS.c.colour, _BANDS.c.sha256, _BANDS.c.position
+        )
         .where(db.or_(*conditions), _BANDS.c.record_id != job.record_id)
         .limit(5000)
     ).all()
@@ -505,20 +508,23 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
         if (row.record_id, row.position) in seen:
             continue
         for photo in photos:
-            bits = hamming(photo["phash"], row.phash)
-            if bits <= max_bits and photo["sha256"] != row.sha256:
+            if photo["sha256"] == row.sha256:
+                continue
+            match = near_duplicate(photo, row._asdict())
+            if match is not None:
                 seen.add((row.record_id, row.position))
                 matches.setdefault(row.record_id, []).append(
-                    {"how": "phash", "position": photo["position"], "other_position": row.position, "bits": bits}
+                    {"position": photo["position"], "other_position": row.position, **match}
                 )
                 break
+    thresholds = {
+        "max_bits": max_bits,
+        "dhash_max_bits": config["SIGNAL_PHOTO_DHASH_MAX_BITS"],
+        "colour_max_difference": config["SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE"],
+    }
     for other_id, found in sorted(matches.items()):
-        evidence = {"other_record_id": other_id, "photos": found, "max_bits": max_bits}
-        described = "；".join(
-            f"{m['position']} 与其 {m['other_position']} "
-            + ("是同一张照片（SHA-256 相同）" if m["how"] == "sha256" else f"几乎相同（感知哈希相差 {m['bits']} 位）")
-            for m in found
-        )
+        evidence = {"other_record_id": other_id, "photos": found, **thresholds}
+        described = "；".join(f"{m['position']} 与其 {m['other_position']} {_match_text(m)}" for m in found)
         raised.add(
             job.record_id,
             "photo_reused",
@@ -535,6 +541,45 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
         )
 
 
+def colour_difference(a: str, b: str) -> float:
+    """The mean absolute difference of two colour signatures' 48 values (0–255): how far apart the two photos'
+    colours are, cell by cell."""
+    left, right = bytes.fromhex(a), bytes.fromhex(b)
+    return sum(abs(x - y) for x, y in zip(left, right, strict=True)) / len(left)
+
+
+def near_duplicate(photo: dict[str, Any], other: dict[str, Any]) -> dict[str, Any] | None:
+    """How ``photo`` nearly duplicates ``other`` (two different files), or None.
+
+    The perceptual hashes must be within ``SIGNAL_PHOTO_PHASH_MAX_BITS``, and — the independent confirmation —
+    the difference hashes within ``SIGNAL_PHOTO_DHASH_MAX_BITS`` and the colour signatures within
+    ``SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE``: different photos of the same kind of scene can be close in phash alone.
+    A photo uploaded before the confirmations were stored (migration 0020) is judged by its phash alone
+    (rule ``phash``)."""
+    config = current_app.config
+    bits = hamming(photo["phash"], other["phash"])
+    if bits > config["SIGNAL_PHOTO_PHASH_MAX_BITS"]:
+        return None
+    if not (photo.get("dhash") and photo.get("colour") and other.get("dhash") and other.get("colour")):
+        return {"how": "phash", "bits": bits}
+    dhash_bits = hamming(photo["dhash"], other["dhash"])
+    colour = round(colour_difference(photo["colour"], other["colour"]), 1)
+    if dhash_bits > config["SIGNAL_PHOTO_DHASH_MAX_BITS"] or colour > config["SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE"]:
+        return None
+    return {"how": "near_duplicate", "bits": bits, "dhash_bits": dhash_bits, "colour_difference": colour}
+
+
+def _match_text(match: dict[str, Any]) -> str:
+    if match["how"] == "sha256":
+        return "是同一张照片（SHA-256 相同）"
+    if match["how"] == "phash":
+        return f"几乎相同（感知哈希相差 {match['bits']} 位）"
+    return (
+        f"几乎相同：感知哈希相差 {match['bits']} 位，差异哈希相差 {match['dhash_bits']} 位，"
+        f"各区域平均颜色相差 {match['colour_difference']:g}（满分 255），是同一张照片重新压缩或裁剪后的样子"
+    )
+
+
 def write_photo_bands(record_id: int, photos: Sequence[dict[str, Any]]) -> None:
     rows = [
         {
@@ -542,6 +587,8 @@ def write_photo_bands(record_id: int, photos: Sequence[dict[str, Any]]) -> None:
             "band": band,
             "value": value,
             "phash": photo["phash"],
+            "dhash": photo.get("dhash"),
+            "colour": photo.get("colour"),
             "sha256": photo["sha256"],
             "position": photo["position"],
         }

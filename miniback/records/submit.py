@@ -130,6 +130,8 @@ PHOTO_COLUMNS = (
     "position",
     "sha256",
     "phash",
+    "dhash",
+    "colour",
     "format",
     "width",
     "height",
