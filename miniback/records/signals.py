@@ -24,6 +24,7 @@ from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
 from miniback.models.flags import RecordFlag, RecordPhotoBand
 from miniback.models.photos import RecordPhoto
+from miniback.projections.public_history import refresh_public_flags
 from miniback.projections.stats_dirty import mark_record_dirty
 from miniback.records.calendar import SHANGHAI
 from miniback.records.geo import haversine_m, to_gcj02
@@ -646,6 +647,8 @@ def write_flags(rows: list[dict[str, Any]], at: datetime) -> None:
         )
         for day, elevator_id in earlier:
             mark_record_dirty(day, elevator_id)
+        # Their public entries show the new count (only when a submission reveals something about earlier records).
+        refresh_public_flags(later)
 
 
 def flags_of(record_ids: Sequence[int]) -> dict[int, list[RecordFlag]]:

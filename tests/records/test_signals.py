@@ -457,3 +457,42 @@ def test_statistics_count_signals_and_a_later_flag_marks_the_earlier_record_dirt
         db.select(MaintenanceRecord.id).where(flag_condition("impossible_travel")).order_by(MaintenanceRecord.id)
     ).scalars()
     assert list(ids) == [first["id"], second["id"]]
+
+
+# The resident's page: a count of the kinds of flag, nothing more; a later flag re-renders the stored page.
+def _public_flags(client, elevator) -> tuple[str, int]:
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    twin = client.get(f"/api/v1/public/elevators/{elevator.public_code}").json
+    return page, twin["records"][0]["flags"]
+
+
+def test_the_public_page_counts_flags_and_a_later_flag_renders_it_again(client, world, local_photo_stores):
+    from miniback.models import MaintenanceRecord, PublicHistoryEntry, PublicPage
+    from miniback.projections.public_history import rebuild_public_history
+
+    position = _position(client, world)
+    at = utcnow() + timedelta(minutes=2)
+    original = jpeg(seed=21)
+    first = _photo_job(client, world, world.elevators[0], {position: (original, at)})
+    assert {flag.kind for flag in flags(first["id"])} == {"photo_missing"}  # the other positions have a reason
+    record = db.session.get(MaintenanceRecord, first["id"])
+    assert (record.flag_distance, record.flag_duration, record.flag_overlap) == (False, True, False)  # 3 minutes
+    page, count = _public_flags(client, world.elevators[0])
+    assert count == 2 and "异常标记 2 项" in page
+    stored = db.session.get(PublicPage, world.elevators[0].id)
+    db.session.refresh(stored)
+    assert stored.html_gzip is not None  # the view kept its rendering for the next resident
+    generation = stored.generation
+
+    _photo_job(client, world, world.elevators[1], {position: (original, at)}, tech=world.tech2)
+    db.session.refresh(stored)
+    assert stored.html_gzip is None and stored.generation > generation  # the later flag made it stale
+    page, count = _public_flags(client, world.elevators[0])
+    assert count == 3 and "异常标记 3 项" in page
+    # A count only: not which flag, nor the other record.
+    assert "照片重复使用" not in page and "photo_reused" not in page
+    # The rebuilt read model says the same as the one kept up to date at each submission.
+    kept = dict(db.session.execute(db.select(PublicHistoryEntry.record_id, PublicHistoryEntry.flags)).all())
+    rebuild_public_history()
+    rebuilt = dict(db.session.execute(db.select(PublicHistoryEntry.record_id, PublicHistoryEntry.flags)).all())
+    assert kept == rebuilt and kept[first["id"]] == 3
