@@ -68,6 +68,16 @@ def _shipped_positions() -> tuple[tuple[str, str, Position], ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _shipped_labels() -> dict[str, str]:
+    return {position.code: position.label for _, _, position in _shipped_positions()}
+
+
+def position_label(code: str) -> str:
+    """The Chinese name of a shipped position (机房 for machine_room); a unit's own position keeps its code."""
+    return _shipped_labels().get(code, code)
+
+
 def shipped_positions(elevator_type: str, category: str) -> list[Position]:
     """The shipped required positions of an elevator type for a category (a category includes the lower ones)."""
     rank = CATEGORIES.index(category)

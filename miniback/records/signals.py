@@ -28,6 +28,7 @@ from miniback.projections.public_history import refresh_public_flags
 from miniback.projections.stats_dirty import mark_record_dirty
 from miniback.records.calendar import SHANGHAI
 from miniback.records.geo import haversine_m, to_gcj02
+from miniback.records.photos import position_label
 
 # One technician's jobs more than this far apart are not consecutive for the travel check (as for overlaps).
 TRAVEL_LOOKBACK = timedelta(hours=24)
@@ -466,7 +467,7 @@ def _photo_not_fresh(raised: Raised, job: Job, photos: Sequence[dict[str, Any]],
         "tolerance_minutes": current_app.config["SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES"],
     }
     listed = "；".join(
-        f"{photo['position']} 拍摄于 {local_text(photo['captured_at'])}"
+        f"{position_label(photo['position'])}照片拍摄于 {local_text(photo['captured_at'])}"
         f"（{'早于开始填写本记录' if why == 'before_draft' else '不在签到至签退之间'}）"
         for photo, why in stale
     )
@@ -525,7 +526,10 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
     }
     for other_id, found in sorted(matches.items()):
         evidence = {"other_record_id": other_id, "photos": found, **thresholds}
-        described = "；".join(f"{m['position']} 与其 {m['other_position']} {_match_text(m)}" for m in found)
+        described = "；".join(
+            f"{position_label(m['position'])}照片与其{position_label(m['other_position'])}照片{_match_text(m)}"
+            for m in found
+        )
         raised.add(
             job.record_id,
             "photo_reused",
