@@ -139,10 +139,14 @@ DEFAULTS: dict[str, Any] = {
     "SIGNAL_BULK_WINDOW_MINUTES": 10,
     "SIGNAL_BULK_LATE_HOURS": 12,
     "SIGNAL_BULK_NIGHT_HOURS": [0, 5],
-    # photo reused — the same SHA-256, or a perceptual hash (imagehash.phash, 64 bits) at most this many bits from
-    # one on another record; photo not fresh — captured more than this many minutes before the draft was started or
-    # before check-in, or after check-out.
+    # photo reused — the same SHA-256, or a near-duplicate of a photo on another record: a perceptual hash
+    # (imagehash.phash, 64 bits) at most PHASH_MAX_BITS from it, confirmed by a difference hash (imagehash.dhash,
+    # 64 bits) at most DHASH_MAX_BITS from it and a colour signature (4 × 4 cells' mean R, G, B) at most
+    # COLOUR_MAX_DIFFERENCE apart on average (0–255); photo not fresh — captured more than this many minutes before
+    # the draft was started or before check-in, or after check-out.
     "SIGNAL_PHOTO_PHASH_MAX_BITS": 10,
+    "SIGNAL_PHOTO_DHASH_MAX_BITS": 12,
+    "SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE": 8.0,
     "SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES": 5,
 }
 

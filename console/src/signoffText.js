@@ -97,12 +97,27 @@ export function recordFlags(record) {
   if (record.signals) {
     for (const signal of record.signals) {
       const later = signal.raised_by === 'later' ? '（提交后由记录 #' + signal.raised_by_record_id + ' 揭示）' : ''
-      flags.push({ key: 'signal-' + signal.id, kind: signal.kind, type: 'danger', text: signal.label, explanation: signal.explanation + later })
+      flags.push({
+        key: 'signal-' + signal.id,
+        kind: signal.kind,
+        type: 'danger',
+        text: signal.label,
+        explanation: signal.explanation + later,
+        related: relatedRecords(signal.evidence, record.id),
+      })
     }
   } else if (record.signal_kinds) {
     for (const kind of record.signal_kinds) flags.push({ key: kind, kind, type: 'danger', explanation: '' })
   }
   return flags.map((flag) => ({ ...flag, text: flag.text || FLAG[flag.kind || flag.key] }))
+}
+
+// The other records a signal's evidence names (the one that used the photo too, the other job of the trip, the rest of
+// a burst), so a supervisor can open them from the flag.
+export function relatedRecords(evidence, ownId) {
+  if (!evidence) return []
+  const ids = [evidence.other_record_id, evidence.from_record_id, evidence.to_record_id, ...(evidence.record_ids || [])]
+  return [...new Set(ids.filter((id) => Number.isInteger(id) && id !== ownId))].sort((a, b) => a - b)
 }
 
 export function durationText(seconds) {

@@ -80,6 +80,8 @@ def attach_demo_photos(index: int, tech: Account, draft: RecordDraft, start: dat
                 position=code,
                 sha256=photo.sha256,
                 phash=photo.phash,
+                dhash=photo.dhash,
+                colour=photo.colour,
                 format=photo.format,
                 width=photo.width,
                 height=photo.height,

@@ -66,5 +66,8 @@ class RecordPhotoBand(Model):
     band: Mapped[int]
     value: Mapped[str] = mapped_column(String(4))
     phash: Mapped[str] = mapped_column(String(16))
+    # The confirmations a near-duplicate needs (docs/signals.md), here so the candidates' look-up returns them.
+    dhash: Mapped[str | None] = mapped_column(String(16))
+    colour: Mapped[str | None] = mapped_column(String(96))
     sha256: Mapped[str] = mapped_column(String(64))
     position: Mapped[str] = mapped_column(String(32))

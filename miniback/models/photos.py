@@ -53,6 +53,10 @@ class DraftPhoto(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     # imagehash.phash, 64 bits as 16 hex digits.
     phash: Mapped[str] = mapped_column(String(16))
+    # The near-duplicate rule's confirmations (docs/signals.md): imagehash.dhash (16 hex digits) and the colour
+    # signature (4 × 4 cells' mean R, G, B, 96 hex digits). None for photos uploaded before migration 0020.
+    dhash: Mapped[str | None] = mapped_column(String(16))
+    colour: Mapped[str | None] = mapped_column(String(96))
     format: Mapped[str] = mapped_column(String(8))
     width: Mapped[int]
     height: Mapped[int]
@@ -83,6 +87,8 @@ class RecordPhoto(Model):
     position: Mapped[str] = mapped_column(String(32))
     sha256: Mapped[str] = mapped_column(String(64))
     phash: Mapped[str] = mapped_column(String(16))
+    dhash: Mapped[str | None] = mapped_column(String(16))
+    colour: Mapped[str | None] = mapped_column(String(96))
     format: Mapped[str] = mapped_column(String(8))
     width: Mapped[int]
     height: Mapped[int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from miniback.extensions import TABLE_OPTIONS, Model
@@ -40,6 +40,9 @@ class PublicHistoryEntry(Model):
     # "照片 4/4": how many required photo positions the record covers, of how many (NULL before photos existed).
     # The page never shows a photo.
     photos: Mapped[str | None] = mapped_column(String(16))
+    # How many kinds of flag the record carries (the three flag columns and the ``record_flag`` kinds): the page
+    # shows the count, never which or why. A flag raised later (issue 19) updates it, so the page goes stale.
+    flags: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class PublicPage(Model):

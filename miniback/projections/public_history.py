@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import Integer, bindparam, cast, delete, distinct, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from miniback.extensions import db
@@ -20,6 +20,7 @@ from miniback.models import (
     Account,
     MaintenanceRecord,
     PublicHistoryEntry,
+    RecordFlag,
     RecordTechnician,
     SignoffState,
 )
@@ -58,6 +59,40 @@ _INSERT_ENTRY = insert(_ENTRIES)
 _DELETE_SUPERSEDED = delete(_ENTRIES).where(_ENTRIES.c.record_id == bindparam("superseded_id"))
 
 
+# An alias: the count also runs correlated to maintenance_record itself (the rebuild).
+_RECORDS, _FLAGS = MaintenanceRecord.__table__.alias("flagged"), RecordFlag.__table__
+
+
+def _flag_count(record_id: Any) -> Any:
+    """How many kinds of flag the record ``record_id`` (a column) carries: its three flag columns that are set and
+    its distinct ``record_flag`` kinds (two correlated look-ups by primary key and ``ix_record_flag_record_kind``)."""
+    columns = (
+        select(
+            cast(_RECORDS.c.flag_distance, Integer)
+            + cast(_RECORDS.c.flag_duration, Integer)
+            + cast(_RECORDS.c.flag_overlap, Integer)
+        )
+        .where(_RECORDS.c.id == record_id)
+        .scalar_subquery()
+    )
+    kinds = select(func.count(distinct(_FLAGS.c.kind))).where(_FLAGS.c.record_id == record_id).scalar_subquery()
+    return columns + kinds
+
+
+_REFRESH_FLAGS = (
+    update(_ENTRIES)
+    .where(_ENTRIES.c.record_id.in_(bindparam("record_ids", expanding=True)))
+    .values(flags=_flag_count(_ENTRIES.c.record_id))
+)
+
+
+def refresh_public_flags(record_ids: Sequence[int]) -> None:
+    """After flags were raised later on earlier records: their entries show the new count (one statement; the
+    entry's update trigger makes each elevator's stored page stale, so residents see it on the next view)."""
+    if record_ids:
+        db.session.connection().execute(_REFRESH_FLAGS, {"record_ids": list(record_ids)})
+
+
 def photos_text(present: int | None, required: int | None) -> str | None:
     """What the public page says of a record's photos ("4/4"), never the photos themselves."""
     if required is None or present is None:
@@ -66,11 +101,14 @@ def photos_text(present: int | None, required: int | None) -> str | None:
 
 
 def add_public_entry(
-    record: MaintenanceRecord, technician_names: Sequence[str], signoff: SignoffState | None = None
+    record: MaintenanceRecord,
+    technician_names: Sequence[str],
+    signoff: SignoffState | None = None,
+    flags: int = 0,
 ) -> None:
     """The freshly submitted ``record`` appears on its elevator's page, with the sign-off its submission opened
-    (one insert, not an insert and an update); without ``signoff`` it shows pending until ``record_submitted``
-    opens one. The record it corrects disappears."""
+    (one insert, not an insert and an update) and ``flags``, how many kinds of flag its submission raised; without
+    ``signoff`` it shows pending until ``record_submitted`` opens one. The record it corrects disappears."""
     db.session.flush()  # the statements run on the connection, past the session's autoflush
     connection = db.session.connection()
     if record.supersedes_id is not None:
@@ -86,6 +124,7 @@ def add_public_entry(
             "technicians": masked_technicians(technician_names),
             "late_upload": record.late_upload,
             "photos": photos_text(record.photos_present, record.photos_required),
+            "flags": flags,
             **_signoff_values(*opened),
         },
     )
@@ -155,6 +194,7 @@ def project_public_history(batch: int = REBUILD_BATCH) -> Iterable[list[dict[str
                 SignoffState.state,
                 SignoffState.objection_open,
                 SignoffState.deadline_at,
+                _flag_count(MaintenanceRecord.id).label("flags"),
             )
             .outerjoin(SignoffState, SignoffState.record_id == MaintenanceRecord.id)
             .where(
@@ -176,6 +216,7 @@ def project_public_history(batch: int = REBUILD_BATCH) -> Iterable[list[dict[str
                 "technicians": masked_technicians(names.get(row.id, ())),
                 "late_upload": row.late_upload,
                 "photos": photos_text(row.photos_present, row.photos_required),
+                "flags": row.flags,
                 **_signoff_values(row.state, bool(row.objection_open), row.deadline_at),
             }
             for row in rows

@@ -76,6 +76,9 @@ class PublicRecord(NamedTuple):
     late_upload: bool
     # "4/4": required photo positions covered, of how many (None before photos existed); the page never shows one.
     photos: str | None
+    # How many kinds of flag the record carries (distance, duration, overlap and the issue-19 signals): a count,
+    # never which or why.
+    flags: int
     # Ready-made text for the page's list (no method calls in the template's loop).
     maintained_text: str
     technicians_text: str
@@ -133,6 +136,7 @@ def public_record(
     now: datetime,
     consented: bool = True,
     photos: str | None = None,
+    flags: int = 0,
 ) -> PublicRecord:
     """One entry of the read model (masked names separated by spaces) as shown at ``now``; ``consented``: the use
     unit agreed to the default confirmation (without it, a passed deadline leaves the record unsigned)."""
@@ -150,6 +154,7 @@ def public_record(
         SIGNOFF_LABELS[state],
         late_upload,
         photos or None,
+        int(flags or 0),
         day.isoformat(),
         "、".join(names),
         changes_at,
@@ -198,7 +203,16 @@ _PAGE_COLUMNS = (
     UseUnit.consent_id,
 )
 _ENTRY = PublicHistoryEntry.__table__
-_ENTRY_COLUMNS = ("maintenance_day", "category", "technicians", "late_upload", "signoff", "deadline_at", "photos")
+_ENTRY_COLUMNS = (
+    "maintenance_day",
+    "category",
+    "technicians",
+    "late_upload",
+    "signoff",
+    "deadline_at",
+    "photos",
+    "flags",
+)
 
 
 def _page_statement(*columns: Any) -> Any:
@@ -235,7 +249,7 @@ _HISTORY_TEXT = (
     db.select(
         literal_column(
             "GROUP_CONCAT(CONCAT_WS(CHAR(31), h.maintenance_day, h.category, h.technicians, h.late_upload,"
-            " h.signoff, IFNULL(h.deadline_at, ''), IFNULL(h.photos, ''))"
+            " h.signoff, IFNULL(h.deadline_at, ''), IFNULL(h.photos, ''), h.flags)"
             f" ORDER BY h.maintenance_day DESC, h.record_id DESC SEPARATOR '{RECORD}')"
         )
     )
@@ -282,10 +296,12 @@ def _from_json(page: str, now: datetime) -> tuple[PageRow, list[PublicRecord] | 
         parts = entry.split(FIELD)
         if len(parts) != len(_ENTRY_COLUMNS):
             return PageRow(*fields), None  # a server with a short group_concat_max_len truncated it
-        day, category, names, late, stored, deadline, photos = parts
+        day, category, names, late, stored, deadline, photos, flags = parts
         deadline_at = _utc(deadline) if deadline and stored == "awaiting" else None
         day_on = date.fromisoformat(day)
-        records.append(public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented, photos))
+        records.append(
+            public_record(day_on, category, names, late == "1", stored, deadline_at, now, consented, photos, int(flags))
+        )
     return PageRow(*fields), records
 
 
@@ -293,8 +309,8 @@ def _row_entries(elevator_id: int, now: datetime, consented: bool = True) -> lis
     with db.engine.connect() as connection:
         entries = connection.execute(_ENTRIES, {"elevator_id": elevator_id})
         return [
-            public_record(day, category, names, bool(late), stored, deadline, now, consented, photos)
-            for day, category, names, late, stored, deadline, photos in entries
+            public_record(day, category, names, bool(late), stored, deadline, now, consented, photos, flags)
+            for day, category, names, late, stored, deadline, photos, flags in entries
         ]
 
 

@@ -5,7 +5,8 @@
   it was started with.
 - Upload: only JPEG and PNG, recognised by decoding the whole image, within the configured bytes, sides and pixels;
   a decompression bomb, a PNG declaring a huge size, a truncated file, an animated image or an invalid EXIF
-  orientation is refused before anything is stored. The perceptual hash is computed here, once, never at submission.
+  orientation is refused before anything is stored. The near-duplicate signatures (the perceptual hash, the
+  difference hash and the colour signature, docs/signals.md) are computed here, once, never at submission.
 - Storage: the original bytes, unaltered, under ``photos/<sha256[:2]>/<sha256>`` in the photo store (``PHOTO_DIR``)
   and in the archive store (local directory or S3: the second copy, like the records' 数据双备份).
 - Display: the photo upright with a watermark drawn on a copy (elevator code, position, capture time, point).
@@ -65,6 +66,16 @@ def _shipped_positions() -> tuple[tuple[str, str, Position], ...]:
     return tuple(
         (row["elevator_type"], row["category"], Position(row["code"], row["label"], row["hint"])) for row in rows
     )
+
+
+@lru_cache(maxsize=1)
+def _shipped_labels() -> dict[str, str]:
+    return {position.code: position.label for _, _, position in _shipped_positions()}
+
+
+def position_label(code: str) -> str:
+    """The Chinese name of a shipped position (机房 for machine_room); a unit's own position keeps its code."""
+    return _shipped_labels().get(code, code)
 
 
 def shipped_positions(elevator_type: str, category: str) -> list[Position]:
@@ -132,6 +143,8 @@ class CheckedPhoto:
     data: bytes
     sha256: str
     phash: str
+    dhash: str
+    colour: str
     format: str
     width: int
     height: int
@@ -172,7 +185,7 @@ def check_photo(data: bytes, field: str = "image_base64") -> CheckedPhoto:
                     raise ValidationFailed(fields={field: "照片的 EXIF 方向信息无效"})
                 image.load()
                 upright = ImageOps.exif_transpose(image)
-                phash = str(imagehash.phash(upright))
+                phash, dhash, colour = near_duplicate_signatures(upright)
                 width, height = image.size
     except ValidationFailed:
         raise
@@ -187,7 +200,21 @@ def check_photo(data: bytes, field: str = "image_base64") -> CheckedPhoto:
         EOFError,
     ):
         raise ValidationFailed(broken, fields={field: broken}) from None
-    return CheckedPhoto(data, sha256_hex(data), phash, kind, width, height)
+    return CheckedPhoto(data, sha256_hex(data), phash, dhash, colour, kind, width, height)
+
+
+# The colour signature: the upright photo's mean colour over a COLOUR_GRID × COLOUR_GRID grid, R, G, B per cell,
+# as hex (48 bytes, 96 digits).
+COLOUR_GRID = 4
+
+
+def near_duplicate_signatures(upright: Image.Image) -> tuple[str, str, str]:
+    """The photo's perceptual hash (``imagehash.phash``: the low frequencies of its brightness), difference hash
+    (``imagehash.dhash``: which way the brightness steps between neighbouring pixels) and colour signature (the
+    mean colour of each cell of a 4 × 4 grid). Three views of the picture, compared in docs/signals.md's rule."""
+    rgb = upright.convert("RGB")
+    cells = rgb.resize((COLOUR_GRID, COLOUR_GRID), Image.Resampling.BOX)
+    return str(imagehash.phash(rgb)), str(imagehash.dhash(rgb)), cells.tobytes().hex()
 
 
 def _check_dimensions(size: tuple[int, int], field: str) -> None:
@@ -269,6 +296,8 @@ def add_draft_photo(
         position=position,
         sha256=photo.sha256,
         phash=photo.phash,
+        dhash=photo.dhash,
+        colour=photo.colour,
         format=photo.format,
         width=photo.width,
         height=photo.height,

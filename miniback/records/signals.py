@@ -24,9 +24,11 @@ from miniback.extensions import db
 from miniback.models import MaintenanceRecord, RecordTechnician
 from miniback.models.flags import RecordFlag, RecordPhotoBand
 from miniback.models.photos import RecordPhoto
+from miniback.projections.public_history import refresh_public_flags
 from miniback.projections.stats_dirty import mark_record_dirty
 from miniback.records.calendar import SHANGHAI
 from miniback.records.geo import haversine_m, to_gcj02
+from miniback.records.photos import position_label
 
 # One technician's jobs more than this far apart are not consecutive for the travel check (as for overlaps).
 TRAVEL_LOOKBACK = timedelta(hours=24)
@@ -137,15 +139,16 @@ _INSERT_BANDS = insert(_BANDS)
 # Another record's photos that may be this one's: the same bytes (by SHA-256, from the record photos themselves),
 # and every photo sharing one of the phash bands (``phash_bands``), in one statement built once: one round trip, and
 # no expression built per submission.
+_CANDIDATE_COLUMNS = ("record_id", "phash", "dhash", "colour", "sha256", "position")
 _SAME_BYTES = (
-    db.select(_PHOTOS.c.record_id, _PHOTOS.c.phash, _PHOTOS.c.sha256, _PHOTOS.c.position)
+    db.select(*(_PHOTOS.c[name] for name in _CANDIDATE_COLUMNS))
     .where(_PHOTOS.c.sha256.in_(bindparam("hashes", expanding=True)), _PHOTOS.c.record_id != bindparam("record_id"))
     .order_by(_PHOTOS.c.record_id)
     .limit(50)
     .subquery("same_bytes")
 )
 _SAME_BAND = (
-    db.select(_BANDS.c.record_id, _BANDS.c.phash, _BANDS.c.sha256, _BANDS.c.position)
+    db.select(*(_BANDS.c[name] for name in _CANDIDATE_COLUMNS))
     .where(
         tuple_(_BANDS.c.band, _BANDS.c.value).in_(bindparam("bands", expanding=True)),
         _BANDS.c.record_id != bindparam("record_id"),
@@ -482,7 +485,7 @@ def _photo_not_fresh(raised: Raised, job: Job, photos: Sequence[dict[str, Any]],
         "tolerance_minutes": current_app.config["SIGNAL_PHOTO_TIME_TOLERANCE_MINUTES"],
     }
     listed = "；".join(
-        f"{photo['position']} 拍摄于 {local_text(photo['captured_at'])}"
+        f"{position_label(photo['position'])}照片拍摄于 {local_text(photo['captured_at'])}"
         f"（{'早于开始填写本记录' if why == 'before_draft' else '不在签到至签退之间'}）"
         for photo, why in stale
     )
@@ -511,23 +514,30 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
             matches.setdefault(row.record_id, []).append(
                 {"how": "sha256", "position": by_sha[row.sha256]["position"], "other_position": row.position, "bits": 0}
             )
-    max_bits = current_app.config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
+    config = current_app.config
+    max_bits = config["SIGNAL_PHOTO_PHASH_MAX_BITS"]
     for row in candidates:
         if row.how != "phash" or (row.record_id, row.position) in seen:
             continue
         for photo in photos:
-            bits = hamming(photo["phash"], row.phash)
-            if bits <= max_bits and photo["sha256"] != row.sha256:
+            if photo["sha256"] == row.sha256:
+                continue
+            match = near_duplicate(photo, row._asdict())
+            if match is not None:
                 seen.add((row.record_id, row.position))
                 matches.setdefault(row.record_id, []).append(
-                    {"how": "phash", "position": photo["position"], "other_position": row.position, "bits": bits}
+                    {"position": photo["position"], "other_position": row.position, **match}
                 )
                 break
+    thresholds = {
+        "max_bits": max_bits,
+        "dhash_max_bits": config["SIGNAL_PHOTO_DHASH_MAX_BITS"],
+        "colour_max_difference": config["SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE"],
+    }
     for other_id, found in sorted(matches.items()):
-        evidence = {"other_record_id": other_id, "photos": found, "max_bits": max_bits}
+        evidence = {"other_record_id": other_id, "photos": found, **thresholds}
         described = "；".join(
-            f"{m['position']} 与其 {m['other_position']} "
-            + ("是同一张照片（SHA-256 相同）" if m["how"] == "sha256" else f"几乎相同（感知哈希相差 {m['bits']} 位）")
+            f"{position_label(m['position'])}照片与其{position_label(m['other_position'])}照片{_match_text(m)}"
             for m in found
         )
         raised.add(
@@ -546,6 +556,45 @@ def _photo_reused(raised: Raised, job: Job, photos: Sequence[dict[str, Any]]) ->
         )
 
 
+def colour_difference(a: str, b: str) -> float:
+    """The mean absolute difference of two colour signatures' 48 values (0–255): how far apart the two photos'
+    colours are, cell by cell."""
+    left, right = bytes.fromhex(a), bytes.fromhex(b)
+    return sum(abs(x - y) for x, y in zip(left, right, strict=True)) / len(left)
+
+
+def near_duplicate(photo: dict[str, Any], other: dict[str, Any]) -> dict[str, Any] | None:
+    """How ``photo`` nearly duplicates ``other`` (two different files), or None.
+
+    The perceptual hashes must be within ``SIGNAL_PHOTO_PHASH_MAX_BITS``, and — the independent confirmation —
+    the difference hashes within ``SIGNAL_PHOTO_DHASH_MAX_BITS`` and the colour signatures within
+    ``SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE``: different photos of the same kind of scene can be close in phash alone.
+    A photo uploaded before the confirmations were stored (migration 0020) is judged by its phash alone
+    (rule ``phash``)."""
+    config = current_app.config
+    bits = hamming(photo["phash"], other["phash"])
+    if bits > config["SIGNAL_PHOTO_PHASH_MAX_BITS"]:
+        return None
+    if not (photo.get("dhash") and photo.get("colour") and other.get("dhash") and other.get("colour")):
+        return {"how": "phash", "bits": bits}
+    dhash_bits = hamming(photo["dhash"], other["dhash"])
+    colour = round(colour_difference(photo["colour"], other["colour"]), 1)
+    if dhash_bits > config["SIGNAL_PHOTO_DHASH_MAX_BITS"] or colour > config["SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE"]:
+        return None
+    return {"how": "near_duplicate", "bits": bits, "dhash_bits": dhash_bits, "colour_difference": colour}
+
+
+def _match_text(match: dict[str, Any]) -> str:
+    if match["how"] == "sha256":
+        return "是同一张照片（SHA-256 相同）"
+    if match["how"] == "phash":
+        return f"几乎相同（感知哈希相差 {match['bits']} 位）"
+    return (
+        f"几乎相同：感知哈希相差 {match['bits']} 位，差异哈希相差 {match['dhash_bits']} 位，"
+        f"各区域平均颜色相差 {match['colour_difference']:g}（满分 255），是同一张照片重新压缩或裁剪后的样子"
+    )
+
+
 def write_photo_bands(record_id: int, photos: Sequence[dict[str, Any]]) -> None:
     rows = [
         {
@@ -553,6 +602,8 @@ def write_photo_bands(record_id: int, photos: Sequence[dict[str, Any]]) -> None:
             "band": band,
             "value": value,
             "phash": photo["phash"],
+            "dhash": photo.get("dhash"),
+            "colour": photo.get("colour"),
             "sha256": photo["sha256"],
             "position": photo["position"],
         }
@@ -610,6 +661,8 @@ def write_flags(rows: list[dict[str, Any]], at: datetime) -> None:
         )
         for day, elevator_id in earlier:
             mark_record_dirty(day, elevator_id)
+        # Their public entries show the new count (only when a submission reveals something about earlier records).
+        refresh_public_flags(later)
 
 
 def flags_of(record_ids: Sequence[int]) -> dict[int, list[RecordFlag]]:

@@ -130,6 +130,8 @@ PHOTO_COLUMNS = (
     "position",
     "sha256",
     "phash",
+    "dhash",
+    "colour",
     "format",
     "width",
     "height",
@@ -416,8 +418,6 @@ def submit_record(
     signoff = open_signoff(
         record, now=received_at, min_window=timedelta(seconds=current_app.config["SIGNOFF_MIN_WINDOW_SECONDS"])
     )
-    # The resident's page shows it (masked) from this commit on, awaiting the sign-off just opened.
-    add_public_entry(record, [tech["name"] for tech in technicians], signoff)
     # Core bulk inserts on the session's connection: the unit of work's per-object bookkeeping (and the ORM bulk
     # path's) is the hot spot here.
     connection = db.session.connection()
@@ -448,6 +448,10 @@ def submit_record(
         photos_missing=evidence.missing,
         draft_started_at=draft.created_at,
     )
+    # The resident's page shows it (masked) from this commit on, awaiting the sign-off just opened, with how many
+    # kinds of flag it carries.
+    flag_count = sum(flags.values()) + len(signals.own_kinds())
+    add_public_entry(record, [tech["name"] for tech in technicians], signoff, flag_count)
     # A Core update, the in-memory draft told it is written: the unit of work's flush of one changed attribute
     # costs more than the statement.
     now = utcnow()

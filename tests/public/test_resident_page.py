@@ -196,6 +196,7 @@ def test_json_twin_has_masked_history_and_no_internal_ids(client):
         "signoff_label": "待确认",
         "late_upload": False,
         "photos": None,  # entries written before photo evidence carry no count (tests/records/test_photos.py)
+        "flags": 0,  # how many kinds of flag, never which (tests/records/test_signals.py)
     }
     assert [r["late_upload"] for r in body["records"]] == [False, True, False, False]
     assert body["last_maintained_on"] == (today - timedelta(days=2)).isoformat()

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -339,10 +340,74 @@ def test_a_photo_reused_on_another_elevator_is_flagged_on_both_records(client, w
     if how != "different":
         own = flags(second["id"], "photo_reused")[0]
         assert own.evidence["other_record_id"] == first["id"]
-        assert own.rule == ("sha256" if how == "same_bytes" else "phash")
+        assert own.rule == ("sha256" if how == "same_bytes" else "near_duplicate")
         assert f"#{first['id']}" in own.explanation
         revealed = flags(first["id"], "photo_reused")
         assert [(flag.raised_by, flag.raised_by_record_id) for flag in revealed] == [("later", second["id"])]
+
+
+def test_a_cropped_photo_is_a_near_duplicate_confirmed_by_dhash_and_colour(client, world, local_photo_stores):
+    position = _position(client, world)
+    at = utcnow() + timedelta(minutes=2)
+    first = _photo_job(client, world, world.elevators[0], {position: (jpeg(seed=11), at)})
+    image = photo_image(seed=11)
+    cropped = image.crop((3, 2, 317, 238)).resize((320, 240))  # 2 % off the edges, scaled back
+    second = _photo_job(client, world, world.elevators[1], {position: (encoded(cropped, "JPEG"), at)}, tech=world.tech2)
+    own = flags(second["id"], "photo_reused")[0]
+    (match,) = own.evidence["photos"]
+    assert own.rule == match["how"] == "near_duplicate" and own.evidence["other_record_id"] == first["id"]
+    assert match["dhash_bits"] <= 12 and match["colour_difference"] <= 8
+    assert "差异哈希" in own.explanation and "平均颜色" in own.explanation
+
+
+def test_a_different_photo_close_in_phash_alone_is_not_reused(client, world, local_photo_stores):
+    """The same brightness pattern in other colours (another lift's machine room, painted differently): the
+    perceptual hashes (brightness only) agree, the colour signature does not — not a reused photo."""
+    position = _position(client, world)
+    at = utcnow() + timedelta(minutes=2)
+    grey = photo_image(seed=12).convert("L")
+    # Same luminance (0.299 R + 0.587 G + 0.114 B), a strong tint: R up 60, G down to compensate.
+    red = grey.point(lambda v: min(255, v + 60))
+    green = grey.point(lambda v: max(0, v - round(60 * 0.299 / 0.587)))
+    tinted = Image.merge("RGB", (red, green, grey))
+    _photo_job(client, world, world.elevators[0], {position: (encoded(grey.convert("RGB"), "JPEG"), at)})
+    second = _photo_job(client, world, world.elevators[1], {position: (encoded(tinted, "JPEG"), at)}, tech=world.tech2)
+    assert "photo_reused" not in second["signal_kinds"]
+
+
+def _signatures(phash: int = 0, dhash: int = 0, colour: int = 100) -> dict[str, str]:
+    return {"phash": f"{phash:016x}", "dhash": f"{dhash:016x}", "colour": bytes([colour] * 48).hex()}
+
+
+def _bits(n: int) -> int:
+    return (1 << n) - 1
+
+
+@pytest.mark.parametrize(
+    ("other", "how"),
+    [
+        (_signatures(phash=_bits(10), dhash=_bits(12), colour=108), "near_duplicate"),  # every one at its threshold
+        (_signatures(phash=_bits(11)), None),  # phash just outside
+        (_signatures(phash=_bits(10), dhash=_bits(13)), None),  # dhash just outside
+        (_signatures(phash=_bits(10), colour=109), None),  # colour just outside (9 > 8 on average)
+        ({"phash": f"{_bits(10):016x}", "dhash": None, "colour": None}, "phash"),  # before 0020: phash alone
+        ({"phash": f"{_bits(11):016x}", "dhash": None, "colour": None}, None),
+    ],
+)
+def test_near_duplicate_rule_at_its_thresholds(app, other, how):
+    from miniback.records.signals import near_duplicate
+
+    with app.app_context():
+        match = near_duplicate(_signatures(), other)
+    assert (match and match["how"]) == how
+
+
+def test_near_duplicate_thresholds_are_configurable(app):
+    from miniback.records.signals import near_duplicate
+
+    with app.app_context():
+        app.config.update(SIGNAL_PHOTO_DHASH_MAX_BITS=13, SIGNAL_PHOTO_COLOUR_MAX_DIFFERENCE=9)
+        assert near_duplicate(_signatures(), _signatures(phash=_bits(10), dhash=_bits(13), colour=109))
 
 
 @pytest.mark.parametrize(("minutes_before_check_in", "flagged"), [(4.8, False), (5.2, True)])
@@ -392,3 +457,42 @@ def test_statistics_count_signals_and_a_later_flag_marks_the_earlier_record_dirt
         db.select(MaintenanceRecord.id).where(flag_condition("impossible_travel")).order_by(MaintenanceRecord.id)
     ).scalars()
     assert list(ids) == [first["id"], second["id"]]
+
+
+# The resident's page: a count of the kinds of flag, nothing more; a later flag re-renders the stored page.
+def _public_flags(client, elevator) -> tuple[str, int]:
+    page = client.get(f"/e/{elevator.public_code}").get_data(as_text=True)
+    twin = client.get(f"/api/v1/public/elevators/{elevator.public_code}").json
+    return page, twin["records"][0]["flags"]
+
+
+def test_the_public_page_counts_flags_and_a_later_flag_renders_it_again(client, world, local_photo_stores):
+    from miniback.models import MaintenanceRecord, PublicHistoryEntry, PublicPage
+    from miniback.projections.public_history import rebuild_public_history
+
+    position = _position(client, world)
+    at = utcnow() + timedelta(minutes=2)
+    original = jpeg(seed=21)
+    first = _photo_job(client, world, world.elevators[0], {position: (original, at)})
+    assert {flag.kind for flag in flags(first["id"])} == {"photo_missing"}  # the other positions have a reason
+    record = db.session.get(MaintenanceRecord, first["id"])
+    assert (record.flag_distance, record.flag_duration, record.flag_overlap) == (False, True, False)  # 3 minutes
+    page, count = _public_flags(client, world.elevators[0])
+    assert count == 2 and "异常标记 2 项" in page
+    stored = db.session.get(PublicPage, world.elevators[0].id)
+    db.session.refresh(stored)
+    assert stored.html_gzip is not None  # the view kept its rendering for the next resident
+    generation = stored.generation
+
+    _photo_job(client, world, world.elevators[1], {position: (original, at)}, tech=world.tech2)
+    db.session.refresh(stored)
+    assert stored.html_gzip is None and stored.generation > generation  # the later flag made it stale
+    page, count = _public_flags(client, world.elevators[0])
+    assert count == 3 and "异常标记 3 项" in page
+    # A count only: not which flag, nor the other record.
+    assert "照片重复使用" not in page and "photo_reused" not in page
+    # The rebuilt read model says the same as the one kept up to date at each submission.
+    kept = dict(db.session.execute(db.select(PublicHistoryEntry.record_id, PublicHistoryEntry.flags)).all())
+    rebuild_public_history()
+    rebuilt = dict(db.session.execute(db.select(PublicHistoryEntry.record_id, PublicHistoryEntry.flags)).all())
+    assert kept == rebuilt and kept[first["id"]] == 3

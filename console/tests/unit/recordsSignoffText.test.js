@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { durationText, eventText, recordFlags, signoffTag } from '../../src/signoffText'
+import { durationText, eventText, recordFlags, relatedRecords, signoffTag } from '../../src/signoffText'
 
 const at = '2026-12-03T04:00:00Z'
 
@@ -87,6 +87,16 @@ describe('record flags', () => {
     // A list row has the kinds only; a technician's record has neither (null).
     expect(recordFlags({ signal_kinds: ['bulk_upload'] }).map((flag) => flag.text)).toEqual(['集中补传'])
     expect(recordFlags({ signals: null, signal_kinds: null })).toEqual([])
+  })
+
+  it('links the other records a signal names in its evidence, never the record itself', () => {
+    expect(relatedRecords({ other_record_id: 5, photos: [] }, 8)).toEqual([5])
+    expect(relatedRecords({ from_record_id: 8, to_record_id: 9, other_record_id: 9 }, 8)).toEqual([9])
+    expect(relatedRecords({ record_ids: [4, 2, 8], count: 3 }, 8)).toEqual([2, 4])
+    expect(relatedRecords({ points: ['check_in'] }, 8)).toEqual([])
+    expect(relatedRecords(null, 8)).toEqual([])
+    const flags = recordFlags({ id: 8, signals: [{ id: 1, kind: 'photo_reused', label: '照片重复使用', explanation: '', evidence: { other_record_id: 5 } }] })
+    expect(flags[0].related).toEqual([5])
   })
 
   it('writes durations in hours and minutes', () => {
