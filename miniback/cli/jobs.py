@@ -29,13 +29,13 @@ log = logging.getLogger("miniback.jobs")
 def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> None:
     """Run an RQ worker on the sign-off queues (or the ``--queue`` given: the platform callbacks run in workers
     of their own), with RQ's scheduler (it fires the deadline jobs and the callbacks' retries)."""
-    from jobs.worker import production_worker
+    from jobs.worker import work_until_stopped
 
     if current_app.config["JOBS_MODE"] != "rq":
         raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
-    production_worker(app, name, queues or QUEUES).work(burst=burst, with_scheduler=True)
+    work_until_stopped(app, name, queues or QUEUES, burst=burst)
 
 
 @click.command(
