@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -190,8 +191,15 @@ def sentinel_addresses(value: Any) -> list[tuple[str, int]]:
     for item in items:
         text = str(item).strip()
         host, sep, port = text.rpartition(":")
-        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-        if not sep or not host or any(c.isspace() or c in "/@[]" for c in host):
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+            try:
+                ipaddress.IPv6Address(host)
+            except ValueError:
+                host = ""
+        elif not re.fullmatch(r"[A-Za-z0-9._-]+", host):
+            host = ""
+        if not sep or not host:
             raise ConfigError(_sentinel_error(value, f"{text!r} 不是 host:port / is not host:port"))
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ConfigError(_sentinel_error(value, f"{text!r} 的端口无效 / has no valid port (1–65535)"))
