@@ -33,9 +33,23 @@ class ProductionWorker(Worker):
         super().request_stop(signum, frame)
 
 
+# RQ's scheduler (a process of its own) dies on a Redis connection error, a failover included, and the worker
+# starts it again only in its maintenance, which runs between two waits for a job. RQ's defaults (maintenance every
+# 10 minutes, waits of 405 s) would leave the deadline jobs unfired for up to a quarter of an hour after a
+# failover; these bound it to about a minute (a wait is one BLPOP round trip: nothing to Redis).
+WORKER_TTL_SECONDS = 45  # RQ waits for a job at most this less 15 s
+MAINTENANCE_SECONDS = 30
+
+
 def production_worker(app: Flask, name: str | None = None, queues: Sequence[str] = QUEUES) -> ProductionWorker:
     """A worker on ``queues``: the sign-off queues by default; the callbacks queue gets workers of its own."""
-    return ProductionWorker([queue(name_, app) for name_ in queues], connection=redis_connection(app), name=name)
+    return ProductionWorker(
+        [queue(name_, app) for name_ in queues],
+        connection=redis_connection(app),
+        name=name,
+        worker_ttl=WORKER_TTL_SECONDS,
+        maintenance_interval=MAINTENANCE_SECONDS,
+    )
 
 
 # Waits between attempts while Redis is unreachable: doubling from the first, at most the last.
