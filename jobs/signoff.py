@@ -22,7 +22,8 @@ from jobs.context import job_context
 from jobs.declare import job
 from jobs.platform_callbacks import sweep_callbacks
 from jobs.statistics import catch_up_statistics
-from miniback.database.conflicts import error_code, redo_on_conflict
+from miniback.database.conflicts import redo_on_conflict
+from miniback.errors import database_unavailable
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
@@ -42,8 +43,6 @@ log = logging.getLogger("miniback.jobs")
 NO_QUOTA = 43101  # WeChat: the user has no (or refused the) subscription for this template
 
 
-# 2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown, 1927 connection killed.
-DISCONNECTS = (2003, 2006, 2013, 1053, 1927)
 # A chunk the database rolled back whole (a deadlock with a manager's sign, a Galera certification conflict) is
 # redone at once up to this many times; past that the job fails to RQ, which retries it, and the sweep remains.
 CHUNK_ATTEMPTS = 10
@@ -164,7 +163,7 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
                 continue
             except DBAPIError as exc:
                 db.session.rollback()
-                if not exc.connection_invalidated and error_code(exc) not in DISCONNECTS:
+                if not database_unavailable(exc):
                     raise
                 lost_since = lost_since or time.monotonic()
                 if time.monotonic() - lost_since > reconnect_for:
