@@ -80,8 +80,8 @@ def work_until_stopped(
         started = time.monotonic()
         try:
             worker.work(burst=burst, with_scheduler=True)
-        except RedisError as error:  # before RQ's loop: registering the worker, starting its scheduler
-            if burst:  # a one-off run reports the error instead of waiting for Redis
+        except RedisError as error:  # before RQ's loop (registering, starting its scheduler) or leaving it
+            if burst or worker.stop_signalled:  # a one-off run reports it; a stop is a stop, whatever broke
                 raise
             failure = f"{type(error).__name__}: {error}"
         else:

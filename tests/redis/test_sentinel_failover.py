@@ -91,6 +91,9 @@ def test_clients_and_worker_carry_on_after_the_master_is_killed(app: Flask, grou
         assert retrying(lambda: nonces.get("nonce-before")) == b"1"  # replicated before the kill
         assert retrying(lambda: windows.hit(limit, "test", "203.0.113.9"))
         assert worker.process.poll() is None, "the worker process survived the failover"
+    except BaseException:
+        print(worker.log_path.read_text())  # the worker's side of a failure
+        raise
     finally:
         worker.process.send_signal(signal.SIGTERM)
         output = worker.wait(timeout=60)
