@@ -6,6 +6,8 @@ set -euo pipefail
 need_apt=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# tests/redis/test_sentinel_failover.py runs its own master, replica and Sentinel on free loopback ports.
+command -v redis-sentinel >/dev/null 2>&1 || need_apt+=(redis-sentinel)
 # QR labels and record PDFs need a CJK font; the decode tests need zbarimg (and pdftoppm to render a PDF page);
 # the browser tests need Debian's Chromium.
 for extra in fonts-wqy-microhei zbar-tools poppler-utils chromium ${MINIBACK_APT_EXTRA:-}; do

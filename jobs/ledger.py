@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from miniback.database.conflicts import redo_on_conflict
 from miniback.extensions import db
 from signoff.archive.segments import archive_pending
 from signoff.archive.settings import store_from_config
 from signoff.archive.store import ArchiveStore
 from signoff.ledger.chain import EVENTS_PER_RUN, ledger_new_events
-from signoff.ledger.checkpoints import build_checkpoint, lock_state
+from signoff.ledger.checkpoints import BuildResult, build_checkpoint, lock_state
 
 log = logging.getLogger("miniback.jobs.ledger")
 
@@ -38,15 +39,14 @@ def archive_store() -> ArchiveStore:
 def seal_ledger(store: ArchiveStore | None = None) -> SealResult:
     """Checkpoint (one commit per bounded batch), then archive. Runs inside the caller's app context."""
     added = 0
+    # Each step is one transaction, redone whole if the database rolled it back (a Galera certification conflict
+    # with another node's seal): a redo continues from what is stored, so nothing is chained or checkpointed twice.
     while True:  # chain the sign-off events committed since the last run
-        lock_state()
-        events = ledger_new_events()
-        db.session.commit()
+        events = redo_on_conflict(_chain_new_events, what="ledger chaining")
         if events < EVENTS_PER_RUN:
             break
     while True:
-        result = build_checkpoint()
-        db.session.commit()
+        result = redo_on_conflict(_checkpoint_step, what="ledger checkpoint")
         added += result.added
         if result.caught_up:
             break
@@ -56,6 +56,19 @@ def seal_ledger(store: ArchiveStore | None = None) -> SealResult:
     if added or archived:
         log.info("账本：新增 %s 条，检查点 %s，归档 %s 条", added, size, archived)
     return SealResult(tree_size=result.tree_size, added=added, checkpoint_size=size, archived=archived)
+
+
+def _chain_new_events() -> int:
+    lock_state()
+    events = ledger_new_events()
+    db.session.commit()
+    return events
+
+
+def _checkpoint_step() -> BuildResult:
+    result = build_checkpoint()
+    db.session.commit()
+    return result
 
 
 def seal() -> SealResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from functools import partial
 
 from requests import RequestException
 from rq import get_current_job
@@ -21,6 +22,8 @@ from jobs.context import job_context
 from jobs.declare import job
 from jobs.platform_callbacks import sweep_callbacks
 from jobs.statistics import catch_up_statistics
+from miniback.database.conflicts import redo_on_conflict
+from miniback.errors import database_unavailable
 from miniback.extensions import db
 from miniback.models import PushDelivery, SignoffState, utcnow
 from signoff.confirmation import apply_default_confirmations
@@ -40,10 +43,9 @@ log = logging.getLogger("miniback.jobs")
 NO_QUOTA = 43101  # WeChat: the user has no (or refused the) subscription for this template
 
 
-# 2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown, 1927 connection killed.
-DISCONNECTS = (2003, 2006, 2013, 1053, 1927)
-# 1213 deadlock, 1205 lock wait timeout: the chunk was rolled back as a whole and is simply redone.
-RETRY_AT_ONCE = (1213, 1205)
+# A chunk the database rolled back whole (a deadlock with a manager's sign, a Galera certification conflict) is
+# redone at once up to this many times; past that the job fails to RQ, which retries it, and the sweep remains.
+CHUNK_ATTEMPTS = 10
 
 
 class PushIncomplete(RuntimeError):
@@ -150,8 +152,8 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
             now = utcnow()
             cutoff = min(deadline, now) if deadline is not None else now
             try:
-                confirmed = apply_default_confirmations(cutoff, batch, now=now)
-                db.session.commit()
+                chunk = partial(_confirm_chunk, cutoff, batch, now)
+                confirmed = redo_on_conflict(chunk, attempts=CHUNK_ATTEMPTS, what="default confirmation chunk")
             except IntegrityError:
                 # Another run stamped the same instant (or raced this chunk): nothing of this chunk was kept.
                 db.session.rollback()
@@ -161,9 +163,7 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
                 continue
             except DBAPIError as exc:
                 db.session.rollback()
-                if _error_code(exc) in RETRY_AT_ONCE:
-                    continue  # a deadlock with a manager's sign: that chunk rolled back whole, redo it
-                if not exc.connection_invalidated and _error_code(exc) not in DISCONNECTS:
+                if not database_unavailable(exc):
                     raise
                 lost_since = lost_since or time.monotonic()
                 if time.monotonic() - lost_since > reconnect_for:
@@ -183,9 +183,10 @@ def run_default_confirmations(deadline: datetime | None = None) -> int:
         return total
 
 
-def _error_code(exc: DBAPIError) -> int | None:
-    args = getattr(exc.orig, "args", None)
-    return args[0] if args and isinstance(args[0], int) else None
+def _confirm_chunk(cutoff: datetime, batch: int, now: datetime) -> int:
+    confirmed = apply_default_confirmations(cutoff, batch, now=now)
+    db.session.commit()
+    return confirmed
 
 
 @job(DEADLINES_QUEUE, timeout="JOBS_TIMEOUT_SECONDS", retry_intervals="DEADLINE_RETRY_INTERVALS")

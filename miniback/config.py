@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,14 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 3600},
     "REDIS_URL": None,  # required in production; LOCAL_DEFAULTS elsewhere
+    # Redis behind Sentinel (issue 20): "host:port,host:port,…" of the Sentinels. When set, every Redis client
+    # asks them for the current master of REDIS_SENTINEL_MASTER, so a failover needs no configuration change;
+    # REDIS_URL (and a redis:// RATELIMIT_STORAGE_URI) then give only the data nodes' db index and credentials,
+    # their host and port are ignored (e.g. redis://:password@sentinel/0). REDIS_SENTINEL_PASSWORD is the
+    # Sentinels' own password (their requirepass), if any.
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": "miniback",
+    "REDIS_SENTINEL_PASSWORD": None,
     # Jobs: "rq" enqueues on Redis for `flask worker`; "inline" runs them in-process (demo without Redis).
     "JOBS_MODE": "rq",
     "JOBS_TIMEOUT_SECONDS": 600,
@@ -171,6 +180,60 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
 }
 REDIS_URL_SCHEMES = ("redis://", "rediss://", "unix://")
+SENTINEL_URL_SCHEME = "redis+sentinel://"
+
+
+def sentinel_addresses(value: Any) -> list[tuple[str, int]]:
+    """The Sentinels of ``MINIBACK_REDIS_SENTINELS``: ``"host:port,host:port"`` (or a list of such strings; an IPv6
+    host in brackets, ``[::1]:26379``). Empty or unset: no Sentinel. Anything else malformed is a ``ConfigError``."""
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ConfigError(_sentinel_error(value, "应为逗号分隔的 host:port 列表 / expected a comma list of host:port"))
+    addresses = []
+    for item in items:
+        text = str(item).strip()
+        host, sep, port = text.rpartition(":")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+            try:
+                ipaddress.IPv6Address(host)
+            except ValueError:
+                host = ""
+        elif not re.fullmatch(r"[A-Za-z0-9._-]+", host):
+            host = ""
+        if not sep or not host:
+            raise ConfigError(_sentinel_error(value, f"{text!r} 不是 host:port / is not host:port"))
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(_sentinel_error(value, f"{text!r} 的端口无效 / has no valid port (1–65535)"))
+        addresses.append((host, int(port)))
+    if len(set(addresses)) != len(addresses):
+        raise ConfigError(_sentinel_error(value, "同一 Sentinel 重复列出 / a Sentinel is listed twice"))
+    return addresses
+
+
+def _sentinel_error(value: Any, why: str) -> str:
+    return f"MINIBACK_REDIS_SENTINELS 格式错误 / is malformed ({why}): {value!r}"
+
+
+def check_redis(config: Mapping[str, Any]) -> None:
+    """Refuse a malformed Sentinel list or master name, and a Redis URL that is not one (any mode)."""
+    sentinels = sentinel_addresses(config.get("REDIS_SENTINELS"))
+    if not sentinels:
+        return
+    master = config.get("REDIS_SENTINEL_MASTER")
+    if not isinstance(master, str) or not master.strip() or any(c.isspace() for c in master):
+        raise ConfigError(
+            "MINIBACK_REDIS_SENTINEL_MASTER 必须是 Sentinel 监控的主节点名称（不含空白）"
+            f" / must name the master the Sentinels monitor: {master!r}"
+        )
+    url = config.get("REDIS_URL")
+    if url and not str(url).startswith(("redis://", "rediss://")):
+        raise ConfigError(
+            "使用 Sentinel 时 MINIBACK_REDIS_URL 只提供数据库编号和密码，须为 redis:// 或 rediss:// URL"
+            f" / with Sentinels, MINIBACK_REDIS_URL (db and password only) must be redis:// or rediss://: {url!r}"
+        )
 
 
 # A signature travels as base64 (4 characters per 3 bytes, optionally after this prefix) in a JSON body that also
@@ -255,6 +318,7 @@ def check_production(config: dict[str, Any]) -> None:
         raise ConfigError("MINIBACK_TRUSTED_PROXIES must be a whole number of proxies from 0 to 5")
     check_signature_limit(config)
     check_photo_limit(config)
+    check_redis(config)
     if config["ENV_MODE"] != "production":
         return
     missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key)]

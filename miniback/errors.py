@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 # A 429's Retry-After: the rate limits count per minute (``miniback.public.ratelimit``), so a refused client
@@ -105,6 +106,17 @@ HTTP_MESSAGES = {
 }
 
 
+# The database is out of reach (2003 can't connect, 2006 gone away, 2013 lost during query, 1053 server shutdown,
+# 1927 connection killed, 1047 a Galera node that is not ready): a request answers 503, not 500.
+DB_UNAVAILABLE = (2003, 2006, 2013, 1053, 1927, 1047)
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    args = getattr(exc.orig, "args", None)
+    code = args[0] if args and isinstance(args[0], int) else None
+    return bool(exc.connection_invalidated) or code in DB_UNAVAILABLE
+
+
 def error_response(error: ApiError) -> tuple[Response, int]:
     response = jsonify(error.to_dict())
     if error.retry_after is not None:
@@ -122,6 +134,14 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 429:  # the rate limiter's refusal: tell well-behaved clients when to come back
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, exc.code
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Any:
+        if not database_unavailable(exc):
+            return unexpected(exc)
+        # One line, no traceback: while the database is away every request would log the same one.
+        app.logger.warning("数据库不可用，请求答复 503 / database unavailable: %s", exc.orig)
+        return error_response(Unavailable("数据库暂时不可用，请稍后再试", retry_after=5))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

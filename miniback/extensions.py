@@ -3,15 +3,21 @@ clients (one per purpose) and the WeChat client (one)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import unquote
 
 from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
+from redis.connection import parse_url
+from redis.sentinel import Sentinel
 from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
+from miniback.config import SENTINEL_URL_SCHEME, sentinel_addresses
+from miniback.errors import ConfigError
 from miniback.wechat_client import WeChat
 
 NAMING_CONVENTION = {
@@ -58,6 +64,8 @@ class RedisClients:
     - ``rate_limits``: the public rate limits' counters (``RATELIMIT_STORAGE_URI``);
     - ``nonces``: the platform interface's replay nonces (``REDIS_URL``; the jobs' fakeredis in the demo). Short
       timeouts: an unreachable Redis must answer a platform 503 at once, never hang its request.
+
+    Each is made by ``redis_for``: through Sentinel when ``REDIS_SENTINELS`` is set.
     """
 
     PURPOSES = ("jobs", "cache", "rate_limits", "nonces")
@@ -82,21 +90,78 @@ class RedisClients:
 
     @staticmethod
     def _connect(purpose: str, app: Flask) -> Redis:
+        config = app.config
         if purpose == "jobs":
-            if app.config["JOBS_MODE"] == "inline":
+            if config["JOBS_MODE"] == "inline":
                 import fakeredis
 
                 return fakeredis.FakeRedis()
-            return Redis.from_url(app.config["REDIS_URL"])
+            return redis_for(config, config["REDIS_URL"])
         if purpose == "nonces":
-            if app.config["JOBS_MODE"] == "inline":
+            if config["JOBS_MODE"] == "inline":
                 return redis_clients.client("jobs", app)
-            return Redis.from_url(app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+            return redis_for(config, config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
         if purpose == "cache":
-            return Redis.from_url(app.config["REDIS_URL"])
+            return redis_for(config, config["REDIS_URL"])
         if purpose == "rate_limits":
-            return Redis.from_url(app.config["RATELIMIT_STORAGE_URI"])
+            return redis_for(config, config["RATELIMIT_STORAGE_URI"])
         raise KeyError(f"no Redis client for {purpose!r} (one of {', '.join(RedisClients.PURPOSES)})")
+
+
+# Options of a data-node URL that describe where it is, not how to talk to it: Sentinel decides where.
+_LOCATION_OPTIONS = ("host", "port", "path", "connection_class")
+
+
+def redis_for(config: Mapping[str, Any], url: str, **options: Any) -> Redis:
+    """The one way miniback connects to Redis: ``url`` directly, or, when ``REDIS_SENTINELS`` is set, the current
+    master of ``REDIS_SENTINEL_MASTER`` as the Sentinels name it (``Sentinel(...).master_for``), so a failover
+    needs no configuration change. Then ``url`` gives only the db index and credentials (its host is ignored);
+    a ``redis+sentinel://[:password@]host:port,…/master`` URL (``limits``' form) names its own Sentinels.
+
+    A Sentinel-managed client finds the new master after a failover by itself: a connection error, or the
+    demoted master's READONLY answer, drops the connection and the next command asks the Sentinels again."""
+    if url.startswith(SENTINEL_URL_SCHEME):
+        return _sentinel_master_from_uri(config, url, **options)
+    sentinels = sentinel_addresses(config.get("REDIS_SENTINELS"))
+    if not sentinels:
+        return Redis.from_url(url, **options)
+    node_options = {k: v for k, v in parse_url(url).items() if k not in _LOCATION_OPTIONS}
+    if url.startswith("rediss://"):
+        node_options["ssl"] = True
+    return _sentinel_master(
+        sentinels, config["REDIS_SENTINEL_MASTER"], config.get("REDIS_SENTINEL_PASSWORD"), {**node_options, **options}
+    )
+
+
+def _sentinel_master_from_uri(config: Mapping[str, Any], uri: str, **options: Any) -> Redis:
+    """``redis+sentinel://[:password@]h1:p1,h2:p2/master`` as ``limits`` reads it: the password (if any) is both the
+    Sentinels' and the data nodes' (``REDIS_SENTINEL_PASSWORD``, when set, is the Sentinels' instead); db 0."""
+    rest = uri[len(SENTINEL_URL_SCHEME) :]
+    locations, _, master = rest.partition("/")
+    auth, _, hosts = locations.rpartition("@")
+    username, _, password = auth.partition(":")
+    master = master.strip("/")
+    if not master:
+        raise ConfigError(f"Sentinel URI 缺少主节点名称 / names no master (…/<master>): {uri!r}")
+    node_options: dict[str, Any] = {**options}
+    if username:
+        node_options["username"] = unquote(username)
+    if password:
+        node_options["password"] = unquote(password)
+    sentinel_password = config.get("REDIS_SENTINEL_PASSWORD") or node_options.get("password")
+    return _sentinel_master(sentinel_addresses(hosts), master, sentinel_password, node_options)
+
+
+def _sentinel_master(
+    sentinels: list[tuple[str, int]], master: str, sentinel_password: str | None, node_options: dict[str, Any]
+) -> Redis:
+    # Asking the Sentinels must never hang a request either: short timeouts for them, whatever the data nodes use.
+    sentinel_options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    if sentinel_password:
+        sentinel_options["password"] = sentinel_password
+    sentinel = Sentinel(sentinels, sentinel_kwargs=sentinel_options)
+    client: Redis = sentinel.master_for(master, **node_options)
+    return client
 
 
 REDIS_EXTENSION = "miniback_redis"

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, request
 from sqlalchemy import exists, func, or_
-from sqlalchemy.exc import OperationalError
 
 from jobs.enqueue import after_record_submitted
 from miniback.api.pagination import paginate
@@ -42,6 +41,7 @@ from miniback.api.schemas.platform import (
 )
 from miniback.api.schemas.platforms import key_out
 from miniback.api.validation import documented, parse, query_args
+from miniback.database.conflicts import redo_on_conflict
 from miniback.errors import ApiError, NotFound, ValidationFailed
 from miniback.extensions import db
 from miniback.models import Account, Elevator, ElevatorLocation, MaintenanceUnit, SignoffState
@@ -68,9 +68,6 @@ bp = Blueprint("platform", __name__)
 
 # A batch of 100 complete records with their signature images fits; a larger body is a 413 before it is read.
 BATCH_MAX_BYTES = 8 * 1024 * 1024
-# MariaDB rolled the whole item back (1213 deadlock, 1205 lock wait timeout): it is simply redone.
-RETRY_AT_ONCE = (1213, 1205)
-ITEM_ATTEMPTS = 3
 SIGNED = "签名请求（MINIBACK-SIG-V1，见 docs/platform-api.md）。"
 
 
@@ -273,36 +270,17 @@ def _record_item(
     received_at: datetime,
     prior: Mapping[str, PlatformUpload] | None = None,
 ) -> ItemOutcome:
-    """``_one_record``, redone when MariaDB rolled it back whole (a deadlock with a concurrent upload)."""
-    for attempt in range(1, ITEM_ATTEMPTS + 1):
-        try:
-            # A redo looks its id up again: the rolled-back attempt's view of ``prior`` may be stale.
-            return _one_record(caller, raw, request_id, index, received_at, prior if attempt == 1 else None)
-        except OperationalError as error:
-            _end_transaction()
-            if not _rolled_back_whole(error) or attempt == ITEM_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    """``_one_record``, redone when the database rolled it back whole (a deadlock with a concurrent upload, a
+    Galera certification conflict at its commit)."""
+    attempts = 0
 
+    def attempt() -> ItemOutcome:
+        nonlocal attempts
+        attempts += 1
+        # A redo looks its id up again: the rolled-back attempt's view of ``prior`` may be stale.
+        return _one_record(caller, raw, request_id, index, received_at, prior if attempts == 1 else None)
 
-def _end_transaction() -> None:
-    """Roll back after a database error. When MariaDB already rolled the transaction back, SQLAlchemy's rollback
-    to the item's savepoint fails (1305, it no longer exists); the second rollback then ends the transaction."""
-    try:
-        db.session.rollback()
-    except OperationalError:
-        db.session.rollback()
-
-
-def _rolled_back_whole(error: BaseException | None) -> bool:
-    """Whether MariaDB rolled the transaction back (deadlock, lock wait timeout), anywhere in the error's chain:
-    SQLAlchemy's own rollback to the vanished savepoint then fails with 1305 and hides the first error."""
-    while error is not None:
-        orig = error.orig if isinstance(error, OperationalError) else None
-        if orig is not None and orig.args and orig.args[0] in RETRY_AT_ONCE:
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+    return redo_on_conflict(attempt, what=f"platform upload item {index}")
 
 
 @contextmanager
@@ -449,30 +427,35 @@ def upload_delay_notice() -> Any:
     ref = _ref_of(raw, "platform_notice_id")
     sha = item_sha256(raw)
     request_id, _ = _evidence(caller)
-    try:
+
+    def receive() -> tuple[Received, dict[str, Any]]:
         try:
-            data = parse(DelayNoticeUpload, raw)
-        except ValidationFailed:
-            known = find_upload(caller.client.id, caller.sandbox, "delay_notice", ref) if ref is not None else None
-            if known is None:
-                raise
-            received = replay(known, sha)
-        else:
-            received = receive_delay_notice(
-                caller.client,
-                sandbox=caller.sandbox,
-                platform_ref=data.platform_notice_id,
-                sha=sha,
-                data=data.model_dump(),
-                request_id=request_id,
-            )
-        out = notice_out(received.upload)
-        db.session.commit()
-    except ApiError as error:
-        db.session.rollback()
-        result = "conflict" if error.code == "idempotency_conflict" else "invalid"
-        g.platform_results = [{"result": result, "code": error.code}]
-        raise
+            try:
+                data = parse(DelayNoticeUpload, raw)
+            except ValidationFailed:
+                known = find_upload(caller.client.id, caller.sandbox, "delay_notice", ref) if ref is not None else None
+                if known is None:
+                    raise
+                received = replay(known, sha)
+            else:
+                received = receive_delay_notice(
+                    caller.client,
+                    sandbox=caller.sandbox,
+                    platform_ref=data.platform_notice_id,
+                    sha=sha,
+                    data=data.model_dump(),
+                    request_id=request_id,
+                )
+            out = notice_out(received.upload)
+            db.session.commit()
+        except ApiError as error:
+            db.session.rollback()
+            result = "conflict" if error.code == "idempotency_conflict" else "invalid"
+            g.platform_results = [{"result": result, "code": error.code}]
+            raise
+        return received, out
+
+    received, out = redo_on_conflict(receive, what="platform delay notice")
     result = "created" if received.created else "duplicate"
     g.platform_results = [{"result": result, "code": None}]
     return {"result": result, "delay_notice": out}, (201 if received.created else 200)

@@ -40,6 +40,7 @@ from miniback.api.schemas.records import (
 )
 from miniback.api.validation import documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
+from miniback.database.conflicts import redone_on_conflict
 from miniback.errors import Conflict, Forbidden, NotFound
 from miniback.extensions import db
 from miniback.models import (
@@ -322,6 +323,7 @@ def check_out_view(draft_id: int) -> Any:
     responses={200: "该草稿已提交过：返回同一条记录"},
 )
 @login_required("technician")
+@redone_on_conflict
 def submit_draft(draft_id: int) -> Any:
     actor = current_account()
     data = json_body(SubmitIn)

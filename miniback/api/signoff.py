@@ -15,6 +15,7 @@ from miniback.api.pagination import paginate
 from miniback.api.schemas.fields import Out, Page, Paragraphs500, SignatureB64, Text64
 from miniback.api.validation import Schema, documented, json_body, query_args
 from miniback.auth.current import current_account, login_required
+from miniback.database.conflicts import redone_on_conflict
 from miniback.errors import ValidationFailed
 from miniback.extensions import db
 from miniback.models import (
@@ -244,6 +245,7 @@ def get_signoff(record_id: int) -> Any:
     responses={200: "已签名过：结果不变"},
 )
 @login_required("uu_manager")
+@redone_on_conflict
 def sign_record(record_id: int) -> Any:
     actor = current_account()
     state = get_signoff_or_404(record_id, actor)
@@ -263,6 +265,7 @@ def sign_record(record_id: int) -> Any:
     status=201,
 )
 @login_required("uu_manager")
+@redone_on_conflict
 def object_to_record(record_id: int) -> Any:
     actor = current_account()
     state = get_signoff_or_404(record_id, actor)
@@ -281,6 +284,7 @@ def object_to_record(record_id: int) -> Any:
     response=SignoffOut,
 )
 @login_required("uu_manager", "mu_admin", "mu_supervisor")
+@redone_on_conflict
 def resolve_record_objection(record_id: int) -> Any:
     actor = current_account()
     state = get_signoff_or_404(record_id, actor)

@@ -16,3 +16,7 @@ def register_commands(app: Flask) -> None:
     for area in (accounts, demo, qr, jobs, ledger, backup, database, public, statistics, records):
         for command in area.COMMANDS:
             app.cli.add_command(command)
+    from flask_migrate.cli import db as db_group
+
+    for command in database.DB_GROUP_COMMANDS:  # ``flask db galera-check``
+        db_group.add_command(command)

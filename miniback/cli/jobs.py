@@ -12,8 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from jobs.connection import ALL_QUEUES, QUEUES
 from miniback.cli.errors import CommandError
+from miniback.errors import database_unavailable
 
 log = logging.getLogger("miniback.jobs")
+# With the database away, ``sweep --loop`` tries again after this many seconds, doubling up to its interval.
+SWEEP_RETRY_FIRST_SECONDS = 1
 
 
 @click.command("worker", help="启动 RQ 任务进程（签名确认队列，含定时调度：到期默认确认由它触发）。")
@@ -29,13 +32,13 @@ log = logging.getLogger("miniback.jobs")
 def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> None:
     """Run an RQ worker on the sign-off queues (or the ``--queue`` given: the platform callbacks run in workers
     of their own), with RQ's scheduler (it fires the deadline jobs and the callbacks' retries)."""
-    from jobs.worker import production_worker
+    from jobs.worker import work_until_stopped
 
     if current_app.config["JOBS_MODE"] != "rq":
         raise CommandError("JOBS_MODE 不是 rq：进程内模式（演示）无需单独启动 worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
-    production_worker(app, name, queues or QUEUES).work(burst=burst, with_scheduler=True)
+    work_until_stopped(app, name, queues or QUEUES, burst=burst)
 
 
 @click.command(
@@ -64,6 +67,7 @@ def sweep_command(loop: bool, interval: int | None) -> None:
         # exits: each chunk commits on its own, so stopping mid-sweep loses nothing, but its count would be lost.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.set())
+    wait = SWEEP_RETRY_FIRST_SECONDS
     while True:
         try:
             confirmed = sweep()
@@ -74,14 +78,22 @@ def sweep_command(loop: bool, interval: int | None) -> None:
                 print(f"账本：新增 {sealed.added} 条，归档 {sealed.archived} 条", flush=True)
             except (DBAPIError, OSError):
                 log.exception("账本检查点/归档失败，下一轮重试（归档会从上次的位置继续）")
-        except DBAPIError:
+        except DBAPIError as exc:
             if not loop:
                 raise
-            log.exception("巡检失败（数据库不可用），下一轮重试")
+            if database_unavailable(exc):
+                # One line per attempt, and soon again: an outage (or a start before the database) is waited out.
+                log.warning("巡检失败：数据库不可用，%s 秒后重试 / database unavailable: %s", wait, exc.orig)
+                if stopping.wait(wait):
+                    return
+                wait = min(wait * 2, every)
+                continue
+            log.exception("巡检失败，下一轮重试")
         except Exception:
             if not loop:
                 raise
             log.exception("巡检失败，下一轮重试")
+        wait = SWEEP_RETRY_FIRST_SECONDS
         if not loop or stopping.wait(every):
             return
 

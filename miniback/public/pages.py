@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.http import generate_etag
 
+from miniback.database.conflicts import redo_on_conflict
 from miniback.extensions import db
 from miniback.models import PublicPage, utcnow
 from miniback.projections import masking
@@ -181,11 +182,17 @@ def _store(stored: StoredPage, rendered: RenderedPage, page: PublicHistory, now:
         "b_format": page_format(),
         "b_rendered_at": now,
     }
-    try:
+
+    def store_once() -> bool:
         with db.engine.begin() as connection:
             # A write (or another view storing the page) holds the row: skip rather than wait for it.
             current = connection.execute(_LOCK, {"b_elevator_id": stored.elevator_id}).scalar()
             return current == stored.generation and bool(connection.execute(_STORE, values).rowcount)
+
+    try:
+        # On Galera the row lock is this node's only: a conflicting store or write on another node surfaces as
+        # 1213 at COMMIT. Redone, the generation check sees what won, so a stale page is never kept.
+        return redo_on_conflict(store_once, what=f"public page of elevator {stored.elevator_id}")
     except OperationalError as exc:
         log.warning("public page of elevator %s not stored: %s", stored.elevator_id, exc.orig)
         return False

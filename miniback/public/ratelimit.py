@@ -176,6 +176,7 @@ def init_rate_limits(app: Flask) -> None:
     )
     uri = app.config["RATELIMIT_STORAGE_URI"]
     memory = FixedWindowRateLimiter(MemoryStorage())
-    redis_url = uri.startswith(("redis://", "rediss://", "unix://"))
+    # redis+sentinel://…/master: limits' own form for Redis behind Sentinel (``redis_for`` reads it the same way).
+    redis_url = uri.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://"))
     shared = RedisWindows(redis_clients.client("rate_limits", app)) if redis_url else memory
     app.extensions[EXTENSION] = PublicLimiter(shared, memory)
