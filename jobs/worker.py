@@ -81,7 +81,12 @@ def work_until_stopped(
         try:
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as error:  # before RQ's loop (registering, starting its scheduler) or leaving it
-            if burst or worker.stop_signalled:  # a one-off run reports it; a stop is a stop, whatever broke
+            if worker.stop_signalled:
+                # The stop signal arrived while RQ waited on Redis, which can leave that reply unread and RQ's
+                # farewell (registering its death) failing: still a stop, asked for and done.
+                log.info("任务进程已按停止信号退出 / worker stopped on request (%s)", type(error).__name__)
+                return
+            if burst:  # a one-off run reports the error instead of waiting for Redis
                 raise
             failure = f"{type(error).__name__}: {error}"
         else:
