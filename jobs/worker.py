@@ -76,12 +76,18 @@ def work_until_stopped(
     wait = first_wait
     stopping = threading.Event()
     while not stopping.is_set():
-        worker = production_worker(app, name, queues)
+        worker: ProductionWorker | None = None
         started = time.monotonic()
         try:
+            worker = production_worker(app, name, queues)  # RQ asks Redis already here
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as error:  # before RQ's loop (registering, starting its scheduler) or leaving it
-            if burst or worker.stop_signalled:  # a one-off run reports it; a stop is a stop, whatever broke
+            if worker is not None and worker.stop_signalled:
+                # The stop signal arrived while RQ waited on Redis, which can leave that reply unread and RQ's
+                # farewell (registering its death) failing: still a stop, asked for and done.
+                log.info("任务进程已按停止信号退出 / worker stopped on request (%s)", type(error).__name__)
+                return
+            if burst:  # a one-off run reports the error instead of waiting for Redis
                 raise
             failure = f"{type(error).__name__}: {error}"
         else:
@@ -93,7 +99,8 @@ def work_until_stopped(
         log.warning(
             "任务进程无法使用 Redis，%.0f 秒后重新连接 / worker lost Redis, retry in %.0f s: %s", wait, wait, failure
         )
-        _forget(worker)
+        if worker is not None:
+            _forget(worker)
         # RQ's own signal handlers are gone with its loop: a stop while waiting ends the wait and the process.
         previous = {signum: signal.signal(signum, lambda *_: stopping.set()) for signum in _STOP_SIGNALS}
         try:
